@@ -1,0 +1,5 @@
+import sys
+
+from rectification.cli import main
+
+sys.exit(main())

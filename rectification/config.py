@@ -1,0 +1,68 @@
+"""Every setting of the project: its name, default and one line of help, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SQL_DIR = ROOT / "sql"
+DATA_DIR = ROOT / "data"
+CATALOGUE_DIR = DATA_DIR / "catalogue"
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    help: str
+
+    def get(self) -> str:
+        return os.environ.get(self.env, self.default)
+
+
+SETTINGS = {
+    "db": Setting(
+        "RECTIFICATION_DB",
+        str(DATA_DIR / "rectification.duckdb"),
+        "Path of the DuckDB store file; `--db PATH` on the command line overrides it.",
+    ),
+    "max_upload_mb": Setting(
+        "RECTIFICATION_MAX_UPLOAD_MB",
+        "20",
+        "Largest upload accepted, in megabytes (files above it are refused before parsing).",
+    ),
+    "login_required": Setting(
+        "RECTIFICATION_LOGIN_REQUIRED",
+        "0",
+        "1 = viewing the dashboard also requires a login; 0 = anyone on the network may look.",
+    ),
+    "session_idle_minutes": Setting(
+        "RECTIFICATION_SESSION_IDLE_MINUTES",
+        "30",
+        "Minutes of inactivity after which a signed-in session ends.",
+    ),
+}
+
+# The month the inspection feedback was received; nothing is tracked before it.
+TRACKING_START = "2024-08"
+# The report's cut-off: its figures are cumulative to the end of this month.
+OPENING_MONTH = "2025-03"
+
+
+def db_path(cli_value: str | None = None) -> Path:
+    """The store's path: --db, else RECTIFICATION_DB, else data/rectification.duckdb."""
+    return Path(cli_value or SETTINGS["db"].get())
+
+
+def max_upload_bytes() -> int:
+    return int(float(SETTINGS["max_upload_mb"].get()) * 1024 * 1024)
+
+
+def login_required() -> bool:
+    return SETTINGS["login_required"].get().strip() in {"1", "true", "yes"}
+
+
+def session_idle_minutes() -> int:
+    return int(SETTINGS["session_idle_minutes"].get())

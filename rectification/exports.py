@@ -1,0 +1,104 @@
+"""CSV and XLSX files the app hands out: the upload form, exports of values and findings."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import duckdb
+import pandas as pd
+
+from rectification.months import to_date
+from rectification.store import query
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Text that Excel would run as a formula gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def number_text(value) -> str:
+    """2629.0 -> '2629', 12.5 -> '12.5', missing -> ''."""
+    if value is None or pd.isna(value):
+        return ""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else f"{value:.6g}"
+
+
+def to_csv_bytes(frame: pd.DataFrame, *, bom: bool = True) -> bytes:
+    """CSV as Excel on Chinese Windows opens it: UTF-8 with BOM, CRLF, formulas neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(frame.columns)
+    for row in frame.itertuples(index=False):
+        writer.writerow(_csv_cell(v) for v in row)
+    return (("\ufeff" if bom else "") + out.getvalue()).encode("utf-8")
+
+
+def _csv_cell(value):
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return number_text(value)
+    return safe_cell(value)
+
+
+def to_xlsx_bytes(frame: pd.DataFrame, *, sheet: str = "月报", widths: dict[str, int] | None = None) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append([None if (v is None or (isinstance(v, float) and pd.isna(v))) else safe_cell(v) for v in row])
+    for index, column in enumerate(frame.columns, start=1):
+        ws.column_dimensions[ws.cell(1, index).column_letter].width = (widths or {}).get(column, 14)
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload_form(con: duckdb.DuckDBPyConnection, month: str, *, with_hint: bool = False) -> pd.DataFrame:
+    """The month's form: header 月份,指标编码,指标名称,单位,数值,备注 (plus 上月数值 as a hint)."""
+    rows = query(con, "upload_form_rows", month=to_date(month))
+    form = pd.DataFrame(
+        {
+            "月份": month,
+            "指标编码": rows.metric_code,
+            "指标名称": rows.metric_name,
+            "单位": rows.unit,
+            "数值": None,
+            "备注": None,
+        }
+    )
+    if with_hint:
+        form["上次填报（供参考）"] = [
+            "" if pd.isna(v) else f"{number_text(v)}（{m}）" for v, m in zip(rows.previous_value, rows.previous_month)
+        ]
+    return form
+
+
+def form_bytes(con, month: str, file_name: str, *, with_hint: bool = False) -> bytes:
+    form = upload_form(con, month, with_hint=with_hint)
+    if file_name.lower().endswith(".xlsx"):
+        return to_xlsx_bytes(form, widths={"指标编码": 30, "指标名称": 24, "备注": 30, "上次填报（供参考）": 22})
+    return to_csv_bytes(form)
+
+
+def metric_values(con, month: str | None = None) -> pd.DataFrame:
+    """Current values: header month,metric_code,metric_name,unit,value,cumulative."""
+    if month:
+        return query(con, "metric_values_as_of", as_of=to_date(month))
+    return query(con, "metric_values_export")
+
+
+def findings_table(con, as_of: str) -> pd.DataFrame:
+    frame = query(con, "findings_with_status", as_of=to_date(as_of))
+    frame["deadline"] = frame.deadline.map(lambda d: "" if d is None or pd.isna(d) else str(d)[:10])
+    return frame[["code", "report_number", "section", "theme", "title", "lead_department", "deadline", "status"]]
