@@ -73,3 +73,20 @@ def page_header() -> bool:
     if has_sample_data():
         st.warning("当前数据含【示例数据】（系统生成，仅供演示），不是真实上报数据。管理员可在「数据管理」页撤销示例数据。", icon="⚠️")
     return True
+
+
+# --- Access control. The real implementation comes with rectification/auth.py; until then
+# nobody is signed in and every write page shows the sign-in notice. ---
+ROLES = ("viewer", "editor", "admin")
+
+
+def current_user():
+    """The signed-in user (with .username, .display_name, .department, .role) or None."""
+    return None
+
+
+def require_role(minimum: str):
+    """Return the signed-in user if their role is at least `minimum`; otherwise show the
+    sign-in form (or a "no permission" notice) and stop the script."""
+    st.info("此页面需要登录后使用。")
+    st.stop()
