@@ -39,26 +39,34 @@ def initialise(con: duckdb.DuckDBPyConnection, *, sample: bool = True, directory
 def _load_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame) -> None:
     month = to_date(OPENING_MONTH)
     upload_id = uploads.new_upload(
-        con, kind="opening", source=uploads.SOURCE_OPENING, user=SYSTEM_USER,
-        file_name="data/catalogue（通报截至2025年3月）", months=[OPENING_MONTH],
-        n_rows=len(metrics) + len(findings), n_new=len(metrics) + len(findings),
+        con,
+        kind="opening",
+        source=uploads.SOURCE_OPENING,
+        user=SYSTEM_USER,
+        file_name="data/catalogue（通报截至2025年3月）",
+        months=[OPENING_MONTH],
+        n_rows=len(metrics) + len(findings),
+        n_new=len(metrics) + len(findings),
     )
     con.executemany(
         "insert into opening_balances (metric_code, month, value, upload_id) values (?, ?, ?, ?)",
         [[code, month, float(value), upload_id] for code, value in zip(metrics.metric_code, metrics.opening_value)],
     )
     con.executemany(
-        "insert into finding_status (finding_code, month, status, note, upload_id, revision)"
-        " values (?, ?, ?, ?, ?, 1)",
+        "insert into finding_status (finding_code, month, status, note, upload_id, revision) values (?, ?, ?, ?, ?, 1)",
         [[f.finding_code, month, f.status, f.status_basis, upload_id] for f in findings.itertuples()],
     )
     targets = metrics[metrics.target_value.notna()]
     con.executemany(
-        "insert into metric_targets (metric_code, target_value, target_month, basis, set_by)"
-        " values (?, ?, ?, ?, ?)",
+        "insert into metric_targets (metric_code, target_value, target_month, basis, set_by) values (?, ?, ?, ?, ?)",
         [
-            [t.metric_code, float(t.target_value), to_date(t.target_month) if t.target_month else None,
-             "通报原文", SYSTEM_USER]
+            [
+                t.metric_code,
+                float(t.target_value),
+                to_date(t.target_month) if t.target_month else None,
+                "通报原文",
+                SYSTEM_USER,
+            ]
             for t in targets.itertuples()
         ],
     )
@@ -126,8 +134,13 @@ def _load_sample(con, findings: pd.DataFrame, metrics: pd.DataFrame) -> None:
         path = status_path(f.status, status_months, _rng(f.finding_code))
         statuses += [[f.finding_code, to_date(month), status] for month, status in zip(status_months, path)]
     upload_id = uploads.new_upload(
-        con, kind="observations", source=uploads.SOURCE_SAMPLE, user=SYSTEM_USER,
-        file_name="示例数据（系统生成）", months=months, n_rows=len(rows) + len(statuses),
+        con,
+        kind="observations",
+        source=uploads.SOURCE_SAMPLE,
+        user=SYSTEM_USER,
+        file_name="示例数据（系统生成）",
+        months=months,
+        n_rows=len(rows) + len(statuses),
         n_new=len(rows) + len(statuses),
     )
     con.executemany(

@@ -22,7 +22,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     columns = ", ".join(frame.columns)
     marks = ", ".join("?" for _ in frame.columns)
     rows = frame.astype(object).where(frame.notna(), None).values.tolist()
-    con.executemany(f"insert into {table} ({columns}) values ({marks})", rows)  # table/columns are ours
+    # Table and column names come from our own catalogue files, values are parameters.
+    con.executemany(f"insert into {table} ({columns}) values ({marks})", rows)  # noqa: S608
 
 
 def load(con: duckdb.DuckDBPyConnection, directory: Path = CATALOGUE_DIR) -> pd.DataFrame:
@@ -38,8 +39,16 @@ def load(con: duckdb.DuckDBPyConnection, directory: Path = CATALOGUE_DIR) -> pd.
     findings["is_long_term"] = findings["is_long_term"].str.lower().eq("true")
     findings["ordinal"] = range(1, len(findings) + 1)
     columns = [
-        "finding_code", "ordinal", "report_number", "section_code", "theme_code", "title",
-        "lead_department", "responsible_leader", "deadline", "is_long_term",
+        "finding_code",
+        "ordinal",
+        "report_number",
+        "section_code",
+        "theme_code",
+        "title",
+        "lead_department",
+        "responsible_leader",
+        "deadline",
+        "is_long_term",
     ]
     _insert(con, "findings", findings[columns])
     _insert(con, "measures", read_table("measures", directory))
@@ -48,4 +57,3 @@ def load(con: duckdb.DuckDBPyConnection, directory: Path = CATALOGUE_DIR) -> pd.
     metric_columns = ["metric_code", "finding_code", "ordinal", "name", "unit", "kind", "group_code", "source_quote"]
     _insert(con, "metrics", metrics[metric_columns])
     return findings
-

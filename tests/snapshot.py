@@ -1,0 +1,17 @@
+"""The whole content of a store as plain rows, to prove a refused operation changed nothing."""
+
+from __future__ import annotations
+
+import duckdb
+
+
+def store_snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """Every base table's rows, sorted, keyed by table name."""
+    tables = [
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables where table_type = 'BASE TABLE' order by 1"
+        ).fetchall()
+    ]
+    # Table names come from the catalog, not from users.
+    return {t: sorted(con.execute(f'select * from "{t}"').fetchall(), key=repr) for t in tables}  # noqa: S608
