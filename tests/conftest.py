@@ -46,3 +46,93 @@ def empty_store_path(tmp_path, monkeypatch) -> Path:
     con.close()
     monkeypatch.setenv("RECTIFICATION_DB", str(path))
     return path
+
+
+# --- A real server and a real browser, for the tests that look at pages as a user does. ---
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_store_template, tmp_path_factory):
+    """`streamlit run dashboard.py` on a free loopback port, against its own copy of the demo store."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    db = tmp_path_factory.mktemp("server") / "server.duckdb"
+    db.write_bytes(demo_store_template.read_bytes())
+    port = _free_port()
+    env = {**os.environ, "RECTIFICATION_DB": str(db), "PYTHONPATH": str(ROOT)}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "dashboard.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    log = open(tmp_path_factory.mktemp("server-log") / "streamlit.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        raise RuntimeError("streamlit did not start within 60 s")
+    yield {"url": url, "db": db}
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+    tab = context.new_page()
+    yield tab
+    context.close()

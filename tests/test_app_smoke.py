@@ -1,0 +1,28 @@
+"""The dashboard runs as a real Streamlit script (AppTest) on a demo and on an empty store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_dashboard_runs_on_demo_store(store_path):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    assert any("示例数据" in w.value for w in at.warning), "demo banner missing"
+
+
+def test_dashboard_runs_on_store_without_sample(empty_store_path):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    assert not any("示例数据" in w.value for w in at.warning)
+
+
+def test_dashboard_on_missing_store_says_how_to_initialise(tmp_path, monkeypatch):
+    monkeypatch.setenv("RECTIFICATION_DB", str(tmp_path / "new.duckdb"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    assert any("python -m rectification init" in e.value for e in at.error)
