@@ -5,8 +5,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitDuplicateElementKey
 
-from rectification import store
+from rectification import auth, config, store
 from rectification.config import db_path
 
 
@@ -60,33 +61,139 @@ def is_initialised() -> bool:
 
 
 def has_sample_data() -> bool:
-    return bool(
-        cursor().execute("select count(*) from live_uploads where source = '示例数据'").fetchone()[0]
-    )
+    return bool(cursor().execute("select count(*) from live_uploads where source = '示例数据'").fetchone()[0])
 
 
 def page_header() -> bool:
-    """Banners every page shows; False when the store is empty and the page should stop."""
+    """Banners every page shows; False when the store is empty and the page should stop.
+    With login required (or a signed-in user who must change their password) it asks first."""
+    sidebar_account()
+    if config.login_required():
+        require_role("viewer")
+    elif (user := current_user()) is not None and user.must_change_password:
+        require_role("viewer")  # shows the forced password change
     if not is_initialised():
         st.error("数据库尚未初始化。请在项目目录运行：python -m rectification init")
         return False
     if has_sample_data():
-        st.warning("当前数据含【示例数据】（系统生成，仅供演示），不是真实上报数据。管理员可在「数据管理」页撤销示例数据。", icon="⚠️")
+        st.warning(
+            "当前数据含【示例数据】（系统生成，仅供演示），不是真实上报数据。管理员可在「数据管理」页撤销示例数据。",
+            icon="⚠️",
+        )
     return True
 
 
-# --- Access control. The real implementation comes with rectification/auth.py; until then
-# nobody is signed in and every write page shows the sign-in notice. ---
-ROLES = ("viewer", "editor", "admin")
+# --- Access control: accounts and sessions live in the store (rectification/auth.py); the browser
+# session holds only a random token in st.session_state["auth_token"]. ---
+ROLES = auth.ROLES
+TOKEN_KEY = "auth_token"
+_NOTICE_KEY = "auth_notice"
 
 
-def current_user():
-    """The signed-in user (with .username, .display_name, .department, .role) or None."""
-    return None
+def current_user() -> auth.User | None:
+    """The signed-in user (.username, .display_name, .department, .role, .name) or None.
+    An ended or idle session is dropped here, with a notice for the next sign-in form."""
+    token = st.session_state.get(TOKEN_KEY)
+    if not token:
+        return None
+    user = auth.session_user(cursor(), token)
+    if user is None:
+        del st.session_state[TOKEN_KEY]
+        st.session_state[_NOTICE_KEY] = "登录已过期或已结束，请重新登录。"
+    return user
 
 
-def require_role(minimum: str):
+def require_role(minimum: str) -> auth.User:
     """Return the signed-in user if their role is at least `minimum`; otherwise show the
-    sign-in form (or a "no permission" notice) and stop the script."""
-    st.info("此页面需要登录后使用。")
-    st.stop()
+    sign-in form, the forced password change, or a "no permission" notice, and stop the script."""
+    sidebar_account()
+    user = current_user()
+    if user is None:
+        st.info(f"此页面需要「{auth.ROLE_LABELS[minimum]}」及以上权限，请先登录。")
+        _sign_in_form(st.container(), "main")
+        st.stop()
+    if user.must_change_password:
+        st.warning("管理员为您设置了临时密码：请先设置自己的新密码再继续。")
+        _change_password_form(st.container(), user, "forced")
+        st.stop()
+    if not auth.has_role(user, minimum):
+        st.warning(
+            f"无权限：此页面需要「{auth.ROLE_LABELS[minimum]}」及以上权限，"
+            f"当前账号为「{user.role_label}」。如需开通请联系管理员。"
+        )
+        st.stop()
+    return user
+
+
+def sidebar_account() -> None:
+    """The account box in the sidebar: sign in, or who is signed in with 退出登录 and 修改密码.
+    page_header() and require_role() call it; calling it again in the same run does nothing."""
+    try:
+        # A keyed container fails on its second creation in a run, before anything is drawn.
+        box = st.sidebar.container(key="account_box")
+    except StreamlitDuplicateElementKey:
+        return
+    user = current_user()
+    if user is None:
+        with box.expander("登录", icon="🔑", expanded=False):
+            _sign_in_form(st.container(), "sidebar")
+        return
+    box.text(f"已登录：{user.name}（{user.role_label}）")
+    if box.button("退出登录", key="logout_button"):
+        auth.end_session(cursor(), st.session_state.pop(TOKEN_KEY, None))
+        st.session_state[_NOTICE_KEY] = "已退出登录。"
+        bump_data_version()  # the audit log gained a row
+        st.rerun()
+    if not user.must_change_password:
+        with box.expander("修改密码", expanded=False):
+            _change_password_form(st.container(), user, "sidebar")
+
+
+def _sign_in_form(where, prefix: str) -> None:
+    notice = st.session_state.pop(_NOTICE_KEY, None) if prefix == "main" else None
+    if notice:
+        where.info(notice)
+    # clear_on_submit: the typed password does not stay in the session after the attempt.
+    with where.form(key=f"{prefix}_login_form", clear_on_submit=True):
+        username = st.text_input("用户名", key=f"{prefix}_login_username")
+        password = st.text_input("密码", type="password", key=f"{prefix}_login_password")
+        submitted = st.form_submit_button("登录", key=f"{prefix}_login_submit", type="primary")
+    if not submitted:
+        return
+    try:
+        user = auth.authenticate(cursor(), username, password)
+    except auth.AuthError as error:
+        bump_data_version()
+        where.error(str(error))
+        return
+    st.session_state[TOKEN_KEY] = auth.start_session(cursor(), user.username)
+    bump_data_version()
+    st.rerun()
+
+
+def _change_password_form(where, user: auth.User, prefix: str) -> None:
+    with where.form(key=f"{prefix}_password_form", clear_on_submit=True):
+        current = st.text_input("当前密码", type="password", key=f"{prefix}_password_current")
+        new = st.text_input(
+            f"新密码（至少 {auth.MIN_PASSWORD_LENGTH} 个字符）", type="password", key=f"{prefix}_password_new"
+        )
+        again = st.text_input("再次输入新密码", type="password", key=f"{prefix}_password_again")
+        submitted = st.form_submit_button("修改密码", key=f"{prefix}_password_submit", type="primary")
+    if not submitted:
+        return
+    if new != again:
+        where.error("两次输入的新密码不一致。")
+        return
+    if new == current:
+        where.error("新密码不能与当前密码相同。")
+        return
+    try:
+        auth.authenticate(cursor(), user.username, current)
+        auth.set_password(cursor(), user.username, new, actor=user.username)
+    except auth.AuthError as error:
+        bump_data_version()
+        where.error(str(error))
+        return
+    bump_data_version()
+    st.session_state[_NOTICE_KEY] = "密码已修改。"
+    st.rerun()
