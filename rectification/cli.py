@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
-from rectification import bootstrap, exports, ingest
+from rectification import auth, backup, bootstrap, exports, ingest
 from rectification.config import db_path
 from rectification.months import current_month
 from rectification.store import StoreBusy, connect
@@ -68,11 +69,91 @@ def cmd_findings(args, con) -> None:
     _write(args.out, exports.to_csv_bytes(frame, bom=bool(args.out)))
 
 
+def _read_password(args) -> str:
+    """From one line of standard input (--password-stdin), else typed twice without echo."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("密码：")
+    if getpass.getpass("再次输入密码：") != first:
+        raise CliError("两次输入的密码不一致，未作修改。")
+    return first
+
+
+def cmd_users_add(args, con) -> str:
+    user = auth.create_user(
+        con,
+        args.name,
+        args.role,
+        _read_password(args),
+        display_name=args.display_name,
+        department=args.department,
+        actor="cli",
+        must_change_password=args.must_change,
+    )
+    return f"已创建用户 {user.username}（{user.role_label}）"
+
+
+def cmd_users_list(args, con) -> None:
+    # No password hash column: list_users never selects it.
+    frame = auth.list_users(con)
+    frame["role"] = frame["role"].map(auth.ROLE_LABELS)
+    _write(None, exports.to_csv_bytes(frame, bom=False))
+
+
+def cmd_users_disable(args, con) -> str:
+    auth.disable_user(con, args.name, actor="cli")
+    return f"已停用用户 {args.name}，其登录会话已结束"
+
+
+def cmd_users_enable(args, con) -> str:
+    auth.enable_user(con, args.name, actor="cli")
+    return f"已启用用户 {args.name}"
+
+
+def cmd_users_passwd(args, con) -> str:
+    if auth.get_user(con, args.name) is None:
+        raise CliError(f"没有这个用户：{args.name}")
+    auth.set_password(con, args.name, _read_password(args), actor="cli", must_change=args.must_change)
+    return f"已为 {args.name} 设置新密码" + ("（下次登录须修改）" if args.must_change else "")
+
+
+def cmd_users_status(args, con) -> str:
+    users = auth.list_users(con)
+    admins = auth.active_admin_count(con)
+    if admins == 0:
+        return (
+            "尚无可用的管理员账号：任何人都可以浏览，但无法上报数据或管理系统。\n"
+            "请在项目目录运行以下命令创建第一个管理员（按提示输入两次密码，至少 8 个字符）：\n"
+            "  .venv/bin/python -m rectification users add admin --role admin --display-name 管理员"
+        )
+    return f"用户 {len(users)} 个，其中可用管理员 {admins} 个。"
+
+
+def cmd_backup(args, con) -> str:
+    out = backup.create_backup(con, Path(args.out) if args.out else None, actor="cli")
+    return f"已备份到 {out}"
+
+
+def cmd_restore(args, con) -> str:
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"找不到文件：{path}")
+    info, safety = backup.restore_backup(con, path, actor="cli")
+    return (
+        f"已从 {path} 恢复：整改问题 {info.findings} 项，上报记录 {info.uploads} 次，用户 {info.users} 个。\n"
+        f"恢复前的数据已备份到 {safety}"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --db is accepted both before and after the subcommand's own arguments.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=argparse.SUPPRESS, help="数据库文件路径（默认 $RECTIFICATION_DB 或 data/rectification.duckdb）")
-    parser = argparse.ArgumentParser(prog="python -m rectification", description="整改进展看板 命令行工具", parents=[common])
+    common.add_argument(
+        "--db", default=argparse.SUPPRESS, help="数据库文件路径（默认 $RECTIFICATION_DB 或 data/rectification.duckdb）"
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m rectification", description="整改进展看板 命令行工具", parents=[common]
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("init", parents=[common], help="建立数据库：目录、期初数据（默认含示例数据）")
@@ -100,6 +181,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month", type=_month, help="状态截至月份（默认本月）")
     p.add_argument("--out", help="输出文件；省略时写到标准输出")
     p.set_defaults(func=cmd_findings)
+
+    p = sub.add_parser("users", parents=[common], help="用户账号：add / list / disable / enable / passwd / status")
+    users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    u = users.add_parser("add", parents=[common], help="新建用户（密码按提示输入，不能写在命令行上）")
+    u.add_argument("name", help="用户名（登录用）")
+    u.add_argument("--role", required=True, choices=auth.ROLES, help="viewer 查看 / editor 填报 / admin 管理")
+    u.add_argument("--display-name", help="显示名（如姓名）")
+    u.add_argument("--department", help="所在部门")
+    u.add_argument("--password-stdin", action="store_true", help="从标准输入读取一行作为密码（脚本用）")
+    u.add_argument("--must-change", action="store_true", help="首次登录须修改密码")
+    u.set_defaults(func=cmd_users_add)
+    u = users.add_parser("list", parents=[common], help="列出用户（CSV，不含密码）")
+    u.set_defaults(func=cmd_users_list)
+    u = users.add_parser("disable", parents=[common], help="停用用户并结束其会话")
+    u.add_argument("name")
+    u.set_defaults(func=cmd_users_disable)
+    u = users.add_parser("enable", parents=[common], help="重新启用已停用的用户")
+    u.add_argument("name")
+    u.set_defaults(func=cmd_users_enable)
+    u = users.add_parser("passwd", parents=[common], help="设置用户的新密码（同时解除锁定）")
+    u.add_argument("name")
+    u.add_argument("--password-stdin", action="store_true", help="从标准输入读取一行作为密码（脚本用）")
+    u.add_argument("--must-change", action="store_true", help="下次登录须修改密码")
+    u.set_defaults(func=cmd_users_passwd)
+    u = users.add_parser("status", parents=[common], help="是否已有管理员；没有时说明如何创建")
+    u.set_defaults(func=cmd_users_status)
+
+    p = sub.add_parser(
+        "backup", parents=[common], help="备份整个数据库为一个文件（看板运行时请在「备份与恢复」页操作）"
+    )
+    p.add_argument("--out", help="备份文件路径（默认 数据库目录/backups/rectification-时间.duckdb）")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", parents=[common], help="用备份文件替换当前数据（先自动备份当前数据）")
+    p.add_argument("file", help="由 backup 生成的 .duckdb 文件")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 
@@ -117,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in refused.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except CliError as error:
+    except (CliError, auth.AuthError, backup.BackupError) as error:
         print(str(error), file=sys.stderr)
         return 1
     finally:
