@@ -7,4 +7,10 @@ st.set_page_config(page_title="整改进展看板", page_icon="📊", layout="wi
 pages = [
     st.Page("pages/overview.py", title="总览", icon="📊", default=True),
 ]
-st.navigation(pages).run()
+# Administration, in its own section; each page checks the role itself.
+admin_pages = [
+    st.Page("pages/admin_users.py", title="用户管理", icon="👥"),
+    st.Page("pages/audit_log.py", title="审计日志", icon="📜"),
+    st.Page("pages/backup.py", title="备份与恢复", icon="💾"),
+]
+st.navigation({"": pages, "管理": admin_pages}).run()

@@ -5,6 +5,29 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+# Chinese names for the audit log page; an action missing here is shown by its code.
+ACTION_LABELS = {
+    "upload": "上报数据",
+    "import": "导入数据",
+    "rollback": "撤销上报",
+    "target": "设定目标",
+    "annotation": "批注",
+    "status": "整改状态",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "lockout": "账号锁定",
+    "logout": "退出登录",
+    "session_expired": "会话结束",
+    "user_add": "新建用户",
+    "user_disable": "停用用户",
+    "user_enable": "启用用户",
+    "user_role": "修改角色",
+    "password_change": "修改密码",
+    "password_reset": "重置密码",
+    "backup": "备份数据库",
+    "restore": "恢复数据库",
+}
+
 
 def record(
     con: duckdb.DuckDBPyConnection, *, user: str, action: str, target: str | None = None, detail: str = ""

@@ -302,6 +302,7 @@ def disable_user(
             raise AuthError(f"没有这个用户：{username}")
         if row[0]:
             raise AuthError(f"该用户已停用：{username}")
+        _keep_an_admin(con, username)
         con.execute("update users set disabled = true where username = ?", [username])
         _end_user_sessions(con, username, _now(now))
         audit.record(con, user=actor, action="user_disable", target=username, detail="停用账号")
@@ -320,12 +321,26 @@ def enable_user(con: duckdb.DuckDBPyConnection, username: str, *, actor: str = "
         audit.record(con, user=actor, action="user_enable", target=username, detail="启用账号")
 
 
+def _keep_an_admin(con, username: str) -> None:
+    """Refuse to disable or demote the last active admin: nobody could manage users afterwards."""
+    others = con.execute(
+        "select count(*) from users where role = 'admin' and not disabled and username <> ?", [username]
+    ).fetchone()[0]
+    is_admin = con.execute(
+        "select role = 'admin' and not disabled from users where username = ?", [username]
+    ).fetchone()[0]
+    if is_admin and others == 0:
+        raise AuthError("这是唯一可用的管理员账号，不能停用或降级。请先为另一位同事开通管理员权限。")
+
+
 def set_role(con: duckdb.DuckDBPyConnection, username: str, role: str, *, actor: str = "cli") -> None:
     _check_role(role)
     with transaction(con):
         row = con.execute("select role from users where username = ?", [username]).fetchone()
         if row is None:
             raise AuthError(f"没有这个用户：{username}")
+        if role != "admin":
+            _keep_an_admin(con, username)
         con.execute("update users set role = ? where username = ?", [role, username])
         detail = f"角色：{ROLE_LABELS[row[0]]} → {ROLE_LABELS[role]}"
         audit.record(con, user=actor, action="user_role", target=username, detail=detail)

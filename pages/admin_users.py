@@ -1,0 +1,152 @@
+"""用户管理: list accounts, add one, reset a password, change a role, disable or enable (admins only)."""
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+import app_state
+from rectification import auth
+
+st.title("用户管理")
+admin = app_state.require_role("admin")
+
+_FLASH = "admin_users_flash"
+if flash := st.session_state.pop(_FLASH, None):
+    st.success(flash)
+
+
+def done(message: str) -> None:
+    """After a change: new data version (the audit log grew), then show the message on the fresh page."""
+    app_state.bump_data_version()
+    st.session_state[_FLASH] = message
+    st.rerun()
+
+
+def status_text(row) -> str:
+    if row.disabled:
+        return "已停用"
+    if pd.notna(row.locked_until) and row.locked_until > datetime.now():
+        return f"锁定至 {row.locked_until:%m-%d %H:%M}"
+    return "正常"
+
+
+users = auth.list_users(app_state.cursor())
+table = users.assign(
+    role=users.role.map(auth.ROLE_LABELS),
+    status=[status_text(row) for row in users.itertuples()],
+    must_change_password=users.must_change_password.map({True: "是", False: ""}),
+)[["username", "display_name", "department", "role", "status", "must_change_password", "last_login", "created_at"]]
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={
+        "username": "用户名",
+        "display_name": "显示名",
+        "department": "部门",
+        "role": "角色",
+        "status": "状态",
+        "must_change_password": "须改密码",
+        "last_login": st.column_config.DatetimeColumn("最近登录", format="YYYY-MM-DD HH:mm"),
+        "created_at": st.column_config.DatetimeColumn("创建时间", format="YYYY-MM-DD HH:mm"),
+    },
+)
+
+role_options = list(auth.ROLES)
+
+st.subheader("新建用户")
+with st.form("add_user_form", clear_on_submit=True):
+    left, right = st.columns(2)
+    username = left.text_input("用户名（登录用，字母、数字、汉字或 . _ -）", key="add_username")
+    display_name = right.text_input("显示名（如姓名）", key="add_display_name")
+    department = left.text_input("部门", key="add_department")
+    role = right.selectbox("角色", role_options, index=1, format_func=auth.ROLE_LABELS.get, key="add_role")
+    password = left.text_input(
+        f"初始密码（至少 {auth.MIN_PASSWORD_LENGTH} 个字符）", type="password", key="add_password"
+    )
+    again = right.text_input("再次输入初始密码", type="password", key="add_password_again")
+    must_change = st.checkbox("首次登录须修改密码", value=True, key="add_must_change")
+    submitted = st.form_submit_button("新建用户", type="primary", key="add_submit")
+if submitted:
+    if password != again:
+        st.error("两次输入的密码不一致。")
+    else:
+        try:
+            user = auth.create_user(
+                app_state.cursor(),
+                username,
+                role,
+                password,
+                display_name=display_name.strip() or None,
+                department=department.strip() or None,
+                actor=admin.username,
+                must_change_password=must_change,
+            )
+        except auth.AuthError as error:
+            st.error(str(error))
+        else:
+            done(f"已新建用户 {user.username}（{user.role_label}）。")
+
+if users.empty:
+    st.stop()
+
+st.subheader("修改账号")
+names = users.username.tolist()
+chosen = st.selectbox("选择用户", names, key="edit_username")
+row = users[users.username == chosen].iloc[0]
+st.text(
+    f"{chosen}：{row.display_name or ''} {row.department or ''}（{auth.ROLE_LABELS[row.role]}，{status_text(row)}）"
+)
+
+reset_col, role_col, state_col = st.columns(3)
+with reset_col.form("reset_password_form", clear_on_submit=True):
+    st.markdown("**重置密码**（同时解除锁定，结束其登录会话）")
+    new_password = st.text_input("新密码", type="password", key="reset_password")
+    new_again = st.text_input("再次输入新密码", type="password", key="reset_password_again")
+    reset_must_change = st.checkbox("下次登录须修改密码", value=True, key="reset_must_change")
+    reset = st.form_submit_button("重置密码", key="reset_submit")
+if reset:
+    if new_password != new_again:
+        reset_col.error("两次输入的密码不一致。")
+    else:
+        try:
+            auth.set_password(
+                app_state.cursor(), chosen, new_password, actor=admin.username, must_change=reset_must_change
+            )
+        except auth.AuthError as error:
+            reset_col.error(str(error))
+        else:
+            done(f"已重置 {chosen} 的密码。")
+
+with role_col.form("role_form"):
+    st.markdown("**修改角色**")
+    new_role = st.selectbox(
+        "角色", role_options, index=role_options.index(row.role), format_func=auth.ROLE_LABELS.get, key="edit_role"
+    )
+    change_role = st.form_submit_button("保存角色", key="role_submit")
+if change_role and new_role != row.role:
+    try:
+        auth.set_role(app_state.cursor(), chosen, new_role, actor=admin.username)
+    except auth.AuthError as error:
+        role_col.error(str(error))
+    else:
+        done(f"已将 {chosen} 的角色改为「{auth.ROLE_LABELS[new_role]}」。")
+
+state_col.markdown("**停用 / 启用**")
+if row.disabled:
+    if state_col.button("启用账号", key="enable_button"):
+        try:
+            auth.enable_user(app_state.cursor(), chosen, actor=admin.username)
+        except auth.AuthError as error:
+            state_col.error(str(error))
+        else:
+            done(f"已启用 {chosen}。")
+elif chosen == admin.username:
+    state_col.caption("不能停用自己的账号。")
+elif state_col.button("停用账号", key="disable_button"):
+    try:
+        auth.disable_user(app_state.cursor(), chosen, actor=admin.username)
+    except auth.AuthError as error:
+        state_col.error(str(error))
+    else:
+        done(f"已停用 {chosen}，其登录会话已结束。")
