@@ -7,7 +7,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from rectification import auth, backup, bootstrap, exports, ingest
+from rectification import auth, backup, bootstrap, exports, ingest, uploads
 from rectification.config import db_path
 from rectification.months import current_month
 from rectification.store import StoreBusy, connect
@@ -51,12 +51,22 @@ def cmd_import(args, con) -> str:
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"找不到文件：{path}")
-    result = ingest.import_figures(
+    ingest.check_size(path.stat().st_size)  # before reading a huge file into memory
+    result = ingest.import_file(
         con, path.read_bytes(), path.name, user=args.user, replace=args.replace, dry_run=args.dry_run
     )
     for warning in result.plan.staged.warnings:
         print(f"提示：{warning}", file=sys.stderr)
     return result.message
+
+
+def cmd_uploads(args, con) -> None:
+    frame = uploads.listing(con)
+    _write(args.out, exports.to_csv_bytes(frame, bom=bool(args.out)))
+
+
+def cmd_rollback(args, con) -> str:
+    return uploads.rollback(con, args.upload_id, args.user)[1]
 
 
 def cmd_export(args, con) -> None:
@@ -165,12 +175,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="输出文件；省略时写到标准输出")
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("import", parents=[common], help="导入填好的月报文件")
-    p.add_argument("file", help="CSV 或 XLSX 文件")
+    p = sub.add_parser(
+        "import",
+        parents=[common],
+        help="导入填好的月报或整改台账（按表头识别：有「问题编号」「状态」列的是台账）",
+        description="导入填好的月报（月份、指标编码、数值、备注）或整改台账（月份、问题编号、状态、进展说明）。"
+        "按表头自动识别文件类型。接受 CSV（UTF-8、GBK、UTF-16 “Unicode 文本”）和 XLSX。"
+        "有任何问题时整份文件都不导入，并逐行列出问题。",
+    )
+    p.add_argument("file", help="CSV、TXT 或 XLSX 文件")
     p.add_argument("--user", default="cli", help="上报人（记入上报记录）")
-    p.add_argument("--replace", action="store_true", help="数值与已存不一致时，以本次为准（生成新修订）")
+    p.add_argument(
+        "--replace", action="store_true", help="数值与已存不一致时，以本次为准（生成新修订，原值保留在历史中）"
+    )
     p.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "uploads", parents=[common], help="列出上报记录（CSV：上报人、时间、文件、SHA-256、条数、是否已撤销）"
+    )
+    p.add_argument("--out", help="输出文件；省略时写到标准输出")
+    p.set_defaults(func=cmd_uploads)
+
+    p = sub.add_parser(
+        "rollback", parents=[common], help="撤销一次上报：其数值不再计入，之前的数值重新生效（撤销本身也记录在案）"
+    )
+    p.add_argument("upload_id", type=int, help="上报批次号（见 uploads 命令的 upload_id 列）")
+    p.add_argument("--user", default="cli", help="操作人（记入上报记录和审计日志）")
+    p.set_defaults(func=cmd_rollback)
 
     p = sub.add_parser("export", parents=[common], help="导出当前数值（CSV）")
     p.add_argument("--month", type=_month, help="只导出截至该月的一行一指标")
@@ -230,11 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         message = args.func(args, con)
     except ingest.Refused as refused:
-        print(f"未导入，文件有 {len(refused.problems)} 处问题：", file=sys.stderr)
+        print(refused.headline, file=sys.stderr)
         for problem in refused.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except (CliError, auth.AuthError, backup.BackupError) as error:
+    except (CliError, auth.AuthError, backup.BackupError, uploads.RollbackRefused) as error:
         print(str(error), file=sys.stderr)
         return 1
     finally:

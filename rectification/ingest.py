@@ -1,35 +1,34 @@
-"""Monthly figures upload: decode -> find header -> normalise -> stage -> check -> commit.
+"""Monthly uploads: decode -> find header -> normalise -> stage -> check -> commit.
 
-The same pipeline serves the upload page and `python -m rectification import`. Nothing is
-written unless every row passes; the write is one transaction.
+The same pipeline serves the upload page and `python -m rectification import`, for the monthly
+figures (月报) and, through rectification/ledger.py, the status ledger (整改台账). Nothing is written
+unless every row passes; the write is one transaction that also records the upload and the audit row.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import math
+import os
+import re
+import time
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from rectification import uploads
-from rectification.config import TRACKING_START
+from rectification import audit, uploads
+from rectification.config import TRACKING_START, max_upload_bytes
 from rectification.months import current_month, to_date
-from rectification.store import transaction
+from rectification.store import query, transaction
 
-FORM_HEADER = ["月份", "指标编码", "指标名称", "单位", "数值", "备注"]
-COLUMN_ALIASES = {
-    "月份": "month", "month": "month",
-    "指标编码": "metric_code", "metric_code": "metric_code",
-    "指标名称": "metric_name", "metric_name": "metric_name",
-    "单位": "unit", "unit": "unit",
-    "数值": "value", "value": "value",
-    "备注": "note", "note": "note",
-}
-REQUIRED = ("month", "metric_code", "value")
-NOT_REPORTED = {"", "-", "—", "无", "#N/A", "#DIV/0!"}
+# ---------------------------------------------------------------------------------------------
+# Problems: every reason a file is refused, each with the row and column the user sees in Excel.
 
 
 @dataclass
@@ -49,26 +48,676 @@ class Problem:
 class Refused(Exception):
     """The file cannot be imported; `problems` lists every reason at once."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], headline: str | None = None):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+        self.headline = headline or f"未导入，文件有 {len(problems)} 处问题："
+
+
+def refuse(reason: str) -> Refused:
+    """A refusal about the whole file (no row to point at)."""
+    return Refused([Problem(None, None, None, reason)], headline="未导入：")
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """Problems as a table: what the page shows and offers as a CSV download."""
+    return pd.DataFrame(
+        [
+            ["" if p.row is None else p.row, p.column or "", "" if p.value is None else p.value, p.reason]
+            for p in problems
+        ],
+        columns=["行", "列", "值", "问题"],
+    )
+
+
+def cell_text(value) -> str:
+    """A cell as text the way the user typed it, full-width characters folded (NFKC)."""
+    if value is None:
+        return ""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def shown(value) -> str:
+    """A cell's value as quoted in a message."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d")
+    return "" if value is None else str(value).strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: bytes -> rows of cells numbered as the spreadsheet numbers them (rows[0] is row 1).
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and WPS .et: the pre-2007 binary formats
+ZIP_MAGIC = b"PK\x03\x04"
+# What a monthly form can reasonably unpack to; an xlsx far beyond it is a zip bomb, not a form.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100  # real sheets compress 5-30x; bombs compress 1000x and more
+MAX_ZIP_MEMBERS = 2000
+MAX_ROWS = 50_000
+RESAVE = "请在 Excel/WPS 中打开并保存后重新上传"
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list]
+    uncached: set[tuple[int, int]] = field(default_factory=set)  # (row, column) of formulas with no value
+    percent: set[tuple[int, int]] = field(default_factory=set)  # numbers formatted as 12.5% (stored 0.125)
+
+
+def check_size(size: int) -> None:
+    limit = max_upload_bytes()
+    if size > limit:
+        raise refuse(f"文件过大（{size / 1048576:.1f} MB），上限为 {limit / 1048576:.0f} MB")
+
+
+def read_sheets(data: bytes, file_name: str = "") -> list[Sheet]:
+    """Candidate sheets in order of preference; the first with a recognised header is used."""
+    check_size(len(data))
+    if not data.strip(b" \t\r\n\x00"):
+        raise refuse("文件为空")
+    if data.startswith(ZIP_MAGIC):
+        return read_xlsx(data)
+    if data.startswith(OLE_MAGIC):
+        raise refuse("不支持旧版 .xls/.et 文件，请在 Excel/WPS 中“另存为” .xlsx 或 CSV 后重新上传")
+    text = decode(data)
+    # The delimiter is whichever one makes a known header appear: the header decides, not a guess.
+    return [
+        Sheet(f"CSV（{name}分隔）", _csv_rows(text, sep))
+        for sep, name in ((",", "逗号"), ("\t", "制表符"), (";", "分号"))
+    ]
+
+
+def decode(data: bytes) -> str:
+    """BOM, then UTF-8, then GB18030 (what Excel writes on Chinese Windows); anything else is refused."""
+    text = None
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                break
+            break
+    else:
+        # GB18030, not GBK: GBK cannot decode rarer names such as 王䶮.
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+    # NUL characters mean UTF-16 without a BOM or a binary file, neither of which we can trust.
+    if text is None or "\x00" in text:
+        raise refuse("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV（或 .xlsx）后重新上传")
+    return text
+
+
+def _csv_rows(text: str, delimiter: str) -> list[list]:
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    if len(rows) > MAX_ROWS:
+        raise refuse(f"文件超过 {MAX_ROWS} 行，不是一份月报")
+    return rows
+
+
+def check_archive(data: bytes) -> zipfile.ZipFile:
+    """Look at the zip's directory before anything unpacks it: size, ratio, member count, DTDs."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise refuse(f"文件已损坏或不是有效的 Excel 文件，{RESAVE}") from exc
+    unpacked = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    bomb = (
+        len(infos) > MAX_ZIP_MEMBERS
+        or unpacked > MAX_UNPACKED_BYTES
+        or (unpacked > 1048576 and unpacked > MAX_COMPRESSION_RATIO * max(packed, 1))
+        or any(i.file_size > 1048576 and i.file_size > MAX_COMPRESSION_RATIO * max(i.compress_size, 1) for i in infos)
+    )
+    if bomb:
+        raise refuse(f"文件解压后体积异常（{unpacked / 1048576:.0f} MB，疑似压缩炸弹），已拒绝")
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        raise refuse("文件不是 Excel 工作簿（.xlsx），请另存为 .xlsx 或 CSV 后重新上传")
+    for info in infos:
+        if info.filename.endswith((".xml", ".rels")) and _has_dtd(archive, info):
+            raise refuse("文件含有不安全的 XML 内容（DTD/实体声明），已拒绝")
+    return archive
+
+
+def _has_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Excel and WPS never write a DTD; one in an xlsx can only be an entity-expansion attack."""
+    tail = b""
+    with archive.open(info) as member:
+        while chunk := member.read(1 << 20):
+            window = tail + chunk
+            if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                return True
+            tail = window[-16:]
+    return False
+
+
+def read_xlsx(data: bytes) -> list[Sheet]:
+    """Every worksheet, those named like 月报/台账 first; values as Excel last calculated them."""
+    import openpyxl
+    from openpyxl import load_workbook
+
+    archive = check_archive(data)
+    # openpyxl parses worksheets through defusedxml when it is installed (openpyxl/xml/functions.py);
+    # check_archive has already refused DTDs, so this is the second of two locks.
+    assert openpyxl.DEFUSEDXML, "defusedxml must be installed for openpyxl"
+    try:
+        values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        names = sorted(values.sheetnames, key=lambda n: 0 if any(k in n for k in ("月报", "台账", "上报")) else 1)
+        return [_read_worksheet(archive, values[name], formulas[name]) for name in names]
+    except Refused:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds of errors on damaged files
+        raise refuse(f"无法读取该 Excel 文件（{type(exc).__name__}），{RESAVE}") from exc
+
+
+def _read_worksheet(archive: zipfile.ZipFile, values_ws, formulas_ws) -> Sheet:
+    # WPS and some tools write a wrong <dimension>; without a reset read_only stops at it.
+    values_ws.reset_dimensions()
+    formulas_ws.reset_dimensions()
+    rows: list[list] = []
+    percent: set[tuple[int, int]] = set()
+    for r, cells in enumerate(values_ws.iter_rows(), start=1):
+        if r > MAX_ROWS:
+            raise refuse(f"工作表「{values_ws.title}」超过 {MAX_ROWS} 行，不是一份月报")
+        row = []
+        for c, cell in enumerate(cells, start=1):
+            value = getattr(cell, "value", None)
+            if isinstance(value, int | float) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+                percent.add((r, c))
+            row.append(value)
+        rows.append(row)
+    uncached = set()
+    for r, cells in enumerate(formulas_ws.iter_rows(), start=1):
+        for c, cell in enumerate(cells, start=1):
+            if getattr(cell, "data_type", None) == "f" and _at(rows, r, c) is None:
+                uncached.add((r, c))
+    _fill_merged(rows, _merged_ranges(archive, values_ws))
+    return Sheet(values_ws.title, rows, uncached, percent)
+
+
+def _at(rows: list[list], r: int, c: int):
+    return rows[r - 1][c - 1] if r <= len(rows) and c <= len(rows[r - 1]) else None
+
+
+def _merged_ranges(archive: zipfile.ZipFile, ws) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col) of merged cells; read_only mode does not read them."""
+    from defusedxml.ElementTree import iterparse
+    from openpyxl.utils.cell import range_boundaries
+
+    path = getattr(ws, "_worksheet_path", None)
+    if not path:
+        return []
+    ranges = []
+    with archive.open(path.lstrip("/")) as source:
+        for _, element in iterparse(source):
+            if element.tag.endswith("}mergeCell") and element.get("ref"):
+                min_col, min_row, max_col, max_row = range_boundaries(element.get("ref"))
+                ranges.append((min_row, min_col, max_row, max_col))
+            element.clear()
+    return ranges
+
+
+def _fill_merged(rows: list[list], ranges) -> None:
+    """A merged cell shows its value in every cell it covers (a 月份 merged down the column)."""
+    for min_row, min_col, max_row, max_col in ranges:
+        value = _at(rows, min_row, min_col)
+        for r in range(min_row, min(max_row, len(rows)) + 1):
+            row = rows[r - 1]
+            for c in range(min_col, min(max_col, 64) + 1):
+                if c > len(row):
+                    row.extend([None] * (c - len(row)))
+                if (r, c) != (min_row, min_col):
+                    row[c - 1] = value
+
+
+# ---------------------------------------------------------------------------------------------
+# Header: found by its column names, in Chinese or English, anywhere in the first rows.
+
+
+@dataclass(frozen=True)
+class Layout:
+    kind: str  # the upload kind it produces
+    aliases: dict[str, tuple[str, ...]]  # field -> accepted header names, preferred first
+    required: tuple[str, ...]
+    labels: dict[str, str]  # field -> the column name messages use
+
+
+FIGURES = Layout(
+    "observations",
+    {
+        "month": ("月份", "month", "填报月份", "统计月份", "月度"),
+        "metric_code": ("指标编码", "metric_code", "metriccode", "编码", "code"),
+        "value": ("数值", "value", "本月数值", "填报数值", "本月数"),
+        "note": ("备注", "note", "说明"),
+        "metric_name": ("指标名称", "metric_name", "metricname", "指标"),
+        "unit": ("单位", "unit"),
+    },
+    ("month", "metric_code", "value"),
+    {
+        "month": "月份",
+        "metric_code": "指标编码",
+        "value": "数值",
+        "note": "备注",
+        "metric_name": "指标名称",
+        "unit": "单位",
+    },
+)
+LEDGER = Layout(
+    "ledger",
+    {
+        "month": ("月份", "month", "填报月份", "统计月份", "月度"),
+        "finding": ("问题编号", "finding_code", "finding", "编号", "问题序号", "序号"),
+        "status": ("状态", "status", "整改状态", "整改情况"),
+        "note": ("进展说明", "note", "整改进展", "进展情况", "说明", "备注", "progress"),
+    },
+    ("month", "finding", "status"),
+    {"month": "月份", "finding": "问题编号", "status": "状态", "note": "进展说明"},
+)
+LAYOUTS = (LEDGER, FIGURES)  # a ledger is recognised first: it has a 状态 column a form never has
+HEADER_SEARCH_ROWS = 30
+
+
+def _header_key(cell) -> str:
+    """'数值（次）*' -> '数值', 'Metric Code' -> 'metriccode': how header names are compared."""
+    text = cell_text(cell).lower()
+    text = re.sub(r"[(\[].*?[)\]]", "", text)
+    return re.sub(r"[\s*:]", "", text)
+
+
+def _columns(row: list, layout: Layout) -> dict[str, int]:
+    keys = [_header_key(c) for c in row]
+    columns = {}
+    for name, aliases in layout.aliases.items():
+        for alias in aliases:
+            if _header_key(alias) in keys:
+                columns[name] = keys.index(_header_key(alias))
+                break
+    return columns
+
+
+@dataclass
+class Header:
+    sheet: Sheet
+    layout: Layout
+    index: int  # 0-based index of the header row in sheet.rows
+    columns: dict[str, int]
+
+
+def find_header(sheets: list[Sheet]) -> Header:
+    """The first sheet and row holding every required column of a layout; else name what is missing."""
+    best: tuple[int, Layout, int, dict] | None = None
+    for sheet in sheets:
+        for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+            for layout in LAYOUTS:
+                columns = _columns(row, layout)
+                if all(name in columns for name in layout.required):
+                    return Header(sheet, layout, index, columns)
+                found = sum(name in columns for name in layout.required)
+                if found and (best is None or found > best[0]):
+                    best = (found, layout, index, columns)
+    if best is None:
+        raise refuse(
+            "找不到表头：月报须包含「月份」「指标编码」「数值」列；整改台账须包含「月份」「问题编号」「状态」列"
+        )
+    _, layout, index, columns = best
+    missing = "、".join(f"「{layout.labels[n]}」" for n in layout.required if n not in columns)
+    raise Refused([Problem(index + 1, None, None, f"表头缺少必需的列：{missing}")])
+
+
+def is_total_row(row: list) -> bool:
+    first = next((cell_text(c) for c in row if cell_text(c)), "")
+    return first.replace(" ", "").startswith(("合计", "小计", "总计"))
+
+
+def data_rows(header: Header):
+    """(Excel row number, cell getter) for each row below the header that holds anything;
+    合计/小计 rows are dropped with a warning."""
+    sheet, columns = header.sheet, header.columns
+    for index in range(header.index + 1, len(sheet.rows)):
+        row = sheet.rows[index]
+        if not any(cell_text(c) for c in row):
+            continue
+        line = index + 1
+
+        def cell(name: str, row=row):
+            position = columns.get(name)
+            return row[position] if position is not None and position < len(row) else None
+
+        yield line, row, cell
+
+
+def uncached_problems(header: Header, line: int, names) -> list[Problem]:
+    """Formula cells Excel never calculated read as empty: refuse them rather than skip them."""
+    return [
+        Problem(line, header.layout.labels[n], None, f"公式没有计算结果，{RESAVE}")
+        for n in names
+        if n in header.columns and (line, header.columns[n] + 1) in header.sheet.uncached
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Months and values.
+
+_MONTH_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})(\d{2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月份?$"),
+    # A date cell that Excel or WPS wrote into a CSV: 2025/4/1, 2025-04-01 00:00:00, 2025年4月1日.
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月\d{1,2}日$"),
+)
+_AMBIGUOUS_MONTH = re.compile(r"^(\d{1,2}年)?\d{1,2}月份?$|^\d{2}[-/.]\d{1,2}$|^\d{4}$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+MONTH_HINT = "请写成 2025-04 或 2025年4月"
+
+
+def month_of(value) -> tuple[str | None, str | None]:
+    """(YYYY-MM, None) or (None, reason). Accepts typed text, Excel dates and date serials."""
+    if isinstance(value, dt.datetime | dt.date):
+        return _month(value.year, value.month)
+    if isinstance(value, bool) or value is None:
+        return None, "月份为空" if value is None else f"月份无法识别，{MONTH_HINT}"
+    if isinstance(value, float) and not value.is_integer():
+        # Excel turns a typed 2025.04 into the number 2025.04, and 2025.10 into 2025.1.
+        year, _, fraction = repr(value).partition(".")
+        if len(year) == 4 and fraction == "1":
+            return None, "2025.1 这样的写法分不清是1月还是10月，请写成 2025-01 或 2025-10"
+        if len(year) == 4 and len(fraction) <= 2:
+            return _month(int(year), int(fraction))
+        return None, f"月份无法识别，{MONTH_HINT}"
+    text = re.sub(r"\s", "", cell_text(value))
+    if text.endswith(".0"):
+        text = text[:-2]
+    if not text:
+        return None, "月份为空"
+    if re.fullmatch(r"\d{5}", text):
+        # An Excel date serial (a date cell formatted as General).
+        day = _EXCEL_EPOCH + dt.timedelta(days=int(text))
+        return _month(day.year, day.month)
+    for pattern in _MONTH_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return _month(int(match.group(1)), int(match.group(2)))
+    if _AMBIGUOUS_MONTH.match(text):
+        return None, f"月份缺少完整的年份或月份，无法确定是哪一个月，{MONTH_HINT}"
+    return None, f"月份无法识别，{MONTH_HINT}"
+
+
+def _month(year: int, month: int) -> tuple[str | None, str | None]:
+    if 1900 <= year <= 2100 and 1 <= month <= 12:
+        return f"{year:04d}-{month:02d}", None
+    return None, f"月份无法识别，{MONTH_HINT}"
+
+
+def parse_month(text) -> str | None:
+    """'2025年4月' -> '2025-04'; None when the month is not certain."""
+    return month_of(text)[0]
+
+
+def month_problem(value, line: int, column: str = "月份") -> tuple[str | None, Problem | None]:
+    """The month of a data row, checked against the tracked period."""
+    month, reason = month_of(value)
+    if month is None:
+        return None, Problem(line, column, shown(value), reason)
+    latest = current_month()
+    if month > latest:
+        return None, Problem(line, column, shown(value), f"月份晚于本月（{latest}），不能填报未来的月份")
+    if month < TRACKING_START:
+        return None, Problem(line, column, shown(value), f"月份早于整改跟踪开始的 {TRACKING_START}")
+    return month, None
+
+
+# Cells that mean "not reported this month": skipped, never stored as 0.
+NOT_REPORTED = {"", "-", "--", "—", "——", "–", "/", "无", "N/A", "#N/A", "#DIV/0!"}
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def is_not_reported(value) -> bool:
+    return not isinstance(value, int | float) and re.sub(r"\s", "", cell_text(value)).upper() in NOT_REPORTED
+
+
+def number_of(value, *, percent_metric: bool, percent_cell: bool = False) -> float:
+    """The cell as a number; ValueError with a Chinese reason when it is not one."""
+    if isinstance(value, bool) or isinstance(value, dt.date | dt.time | dt.datetime):
+        raise ValueError("不是数字")
+    if isinstance(value, int | float):
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError("不是数字")
+        if percent_cell:
+            if not percent_metric:
+                raise ValueError("该指标不是百分比，请填写数字")
+            number *= 100  # Excel keeps 12.5% as 0.125
+        return round(number, 9)
+    text = re.sub(r"\s", "", cell_text(value))
+    if text.startswith("#"):
+        raise ValueError("单元格是 Excel 错误值，请检查公式")
+    if text.endswith("%"):
+        if not percent_metric:
+            raise ValueError("该指标不是百分比，请只填数字")
+        text = text[:-1]
+    if "," in text:
+        if not _GROUPED.match(text):
+            raise ValueError("千分位写法不正确（应如 1,234 或 12,345.6）")
+        text = text.replace(",", "")
+    if not _NUMBER.match(text):
+        raise ValueError("不是数字")
+    return float(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Staging: parse and check every row, then load the survivors into a TEMP table.
 
 
 @dataclass
 class Staged:
-    """Rows that passed every check, with their spreadsheet row numbers."""
+    """Rows that passed every check (line, month YYYY-MM, code, value, note), with what was skipped."""
 
-    rows: pd.DataFrame  # row, month (YYYY-MM), metric_code, value, note
+    layout: Layout
+    rows: pd.DataFrame
     warnings: list[Problem] = field(default_factory=list)
     skipped: int = 0
+    n_rows: int = 0
+
+
+def stage(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str = "") -> Staged:
+    """Parse and check a filled form or ledger; raise Refused listing every problem."""
+    header = find_header(read_sheets(data, file_name))
+    if header.layout is LEDGER:
+        from rectification import ledger  # ledger builds on this module
+
+        return ledger.stage_rows(con, header)
+    return _stage_figures(con, header)
+
+
+def _stage_figures(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
+    metrics = {
+        code: (name, unit, kind)
+        for code, name, unit, kind in con.execute("select metric_code, name, unit, kind from metrics").fetchall()
+    }
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    rows = []
+    skipped = n_rows = 0
+    for line, row, cell in data_rows(header):
+        if is_total_row(row):
+            warnings.append(Problem(line, None, None, "合计/小计行，已忽略"))
+            continue
+        n_rows += 1
+        raw_code, raw_value = cell("metric_code"), cell("value")
+        formula_problems = uncached_problems(header, line, ("month", "metric_code", "value"))
+        if formula_problems:
+            problems += formula_problems
+            continue
+        code = re.sub(r"\s", "", cell_text(raw_code)).upper()
+        if not code and is_not_reported(raw_value):
+            warnings.append(Problem(line, None, None, "没有指标编码和数值，不是数据行，已忽略"))
+            n_rows -= 1
+            continue
+        if code not in metrics:
+            reason = "指标编码为空" if not code else "指标编码不存在，请使用本月模板中的编码"
+            problems.append(Problem(line, "指标编码", shown(raw_code), reason))
+            continue
+        name, unit, kind = metrics[code]
+        if is_not_reported(raw_value):
+            skipped += 1
+            warnings.append(Problem(line, "数值", shown(raw_value), f"{code} 未填报，已跳过（不会记为 0）"))
+            continue
+        month, problem = month_problem(cell("month"), line)
+        if problem:
+            problems.append(problem)
+        try:
+            percent_cell = "value" in header.columns and (line, header.columns["value"] + 1) in header.sheet.percent
+            value = number_of(raw_value, percent_metric=unit == "%", percent_cell=percent_cell)
+        except ValueError as reason:
+            problems.append(Problem(line, "数值", shown(raw_value), str(reason)))
+            continue
+        if value < 0:
+            problems.append(Problem(line, "数值", shown(raw_value), "数值不能为负数"))
+        if unit == "%" and value > 100:
+            problems.append(Problem(line, "数值", shown(raw_value), "百分比不能超过 100"))
+        if unit == "%" and 0 < value <= 1:
+            warnings.append(
+                Problem(
+                    line,
+                    "数值",
+                    shown(raw_value),
+                    f"按 {value:g}% 记录；如应为 {value * 100:g}%，请填写 {value * 100:g}",
+                )
+            )
+        warnings += _catalogue_warnings(line, code, name, unit, cell("metric_name"), cell("unit"))
+        if month:
+            rows.append(
+                {"line": line, "month": month, "code": code, "value": value, "note": cell_text(cell("note")) or None}
+            )
+    return finish_staging(FIGURES, rows, problems, warnings, skipped, n_rows, "数值")
+
+
+def _catalogue_warnings(line, code, name, unit, sent_name, sent_unit) -> list[Problem]:
+    """指标名称 and 单位 are optional and only checked: the code decides what is stored."""
+    warnings = []
+    if cell_text(sent_name) and re.sub(r"\s", "", cell_text(sent_name)) != re.sub(r"\s", "", cell_text(name)):
+        warnings.append(
+            Problem(line, "指标名称", shown(sent_name), f"与 {code} 的目录名称「{name}」不一致，按指标编码导入")
+        )
+    if cell_text(sent_unit) and cell_text(sent_unit) != cell_text(unit):
+        warnings.append(
+            Problem(line, "单位", shown(sent_unit), f"与 {code} 的目录单位「{unit}」不一致，请按「{unit}」填写")
+        )
+    return warnings
+
+
+def finish_staging(layout: Layout, rows, problems, warnings, skipped, n_rows, value_label: str) -> Staged:
+    """Same month and code twice: identical rows merge, different values refuse the file."""
+    frame = pd.DataFrame(rows, columns=["line", "month", "code", "value", "note"])
+    for (month, code), group in frame[frame.duplicated(["month", "code"], keep=False)].groupby(["month", "code"]):
+        lines = "、".join(str(r) for r in group.line)
+        if group.value.nunique() > 1:
+            values = " / ".join(shown(v) for v in group.value)
+            problems.append(
+                Problem(
+                    int(group.line.iloc[-1]), value_label, values, f"{code} 在 {month} 有多个不同的值（第{lines}行）"
+                )
+            )
+        else:
+            warnings.append(
+                Problem(
+                    int(group.line.iloc[-1]),
+                    value_label,
+                    None,
+                    f"{code} 在 {month} 重复出现（第{lines}行），数值相同，按一条导入",
+                )
+            )
+    if problems:
+        raise Refused(sorted(problems, key=lambda p: p.row or 0))
+    if frame.empty:
+        raise refuse("文件中没有填报任何数值（数值为空或为“-”“无”的行都会跳过）")
+    return Staged(layout, frame.drop_duplicates(["month", "code"]).reset_index(drop=True), warnings, skipped, n_rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Plan and commit, shared by figures and ledger.
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one kind of upload goes: its staging table, plan query and insert."""
+
+    kind: str
+    source: str
+    label: str
+    value_type: str
+    staging_table: str
+    plan_query: str
+    insert_sql: str
+
+
+TARGETS = {
+    "observations": Target(
+        "observations",
+        uploads.SOURCE_MONTHLY,
+        "月报",
+        "double",
+        "staged_observations",
+        "staged_observations_plan",
+        """
+        insert into observations (metric_code, month, value, note, upload_id, revision)
+        select w.code, w.month, w.value, w.note, $upload_id,
+               coalesce((select max(o.revision) from observations as o
+                         where o.metric_code = w.code and o.month = w.month), 0) + 1
+        from planned_writes as w
+        """,
+    ),
+    "ledger": Target(
+        "ledger",
+        uploads.SOURCE_LEDGER,
+        "台账",
+        "varchar",
+        "staged_statuses",
+        "staged_statuses_plan",
+        """
+        insert into finding_status (finding_code, month, status, note, upload_id, revision)
+        select w.code, w.month, w.value, w.note, $upload_id,
+               coalesce((select max(s.revision) from finding_status as s
+                         where s.finding_code = w.code and s.month = w.month), 0) + 1
+        from planned_writes as w
+        """,
+    ),
+}
 
 
 @dataclass
 class Plan:
+    """What the import will do, row by row: action is new, unchanged or revised."""
+
     staged: Staged
-    new: pd.DataFrame
-    unchanged: pd.DataFrame
-    conflicts: pd.DataFrame  # metric_code, month, old, new
+    rows: pd.DataFrame  # line, month, code, name, value, note, old_value, old_note, action
+
+    @property
+    def new(self) -> pd.DataFrame:
+        return self.rows[self.rows.action == "new"]
+
+    @property
+    def unchanged(self) -> pd.DataFrame:
+        return self.rows[self.rows.action == "unchanged"]
+
+    @property
+    def conflicts(self) -> pd.DataFrame:
+        return self.rows[self.rows.action == "revised"]
+
+    @property
+    def months(self) -> list[str]:
+        return sorted(set(self.rows.month))
 
     def summary(self) -> str:
         return (
@@ -76,133 +725,40 @@ class Plan:
             f"修订 {len(self.conflicts)} 条，跳过 {self.staged.skipped} 条"
         )
 
+    def conflict_problems(self) -> list[Problem]:
+        column = "状态" if self.staged.layout is LEDGER else "数值"
+        problems = []
+        for r in self.conflicts.itertuples():
+            old, new = shown(r.old_value), shown(r.value)
+            if old == new:  # only the note differs
+                column_, old, new = ("进展说明" if column == "状态" else "备注"), r.old_note or "", r.note or ""
+            else:
+                column_ = column
+            problems.append(Problem(int(r.line), column_, f"{old} → {new}", f"{r.code} {r.month} 与已存的值不一致"))
+        return problems
 
-def decode(data: bytes) -> str:
-    """BOM, then UTF-8, then GB18030; anything else is refused."""
-    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
-        if data.startswith(bom):
-            return data.decode(encoding)
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise Refused([Problem(None, None, None, "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV 后重新上传")])
 
-
-def read_cells(data: bytes, file_name: str) -> list[list[str]]:
-    """The file's cells as text rows, exactly as a spreadsheet shows them (row 1 = first line)."""
-    text = decode(data)
+def _stage_table(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
+    """(Re)create this connection's TEMP staging table from the checked rows."""
+    target = TARGETS[staged.layout.kind]
+    frame = staged.rows.assign(month=staged.rows.month.map(to_date))
+    con.register("staged_frame", frame)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
-
-
-def find_header(cells: list[list[str]]) -> tuple[int, dict[str, int]]:
-    """The header row's index and the column index of each known field."""
-    for index, row in enumerate(cells[:30]):
-        columns = {}
-        for position, cell in enumerate(row):
-            name = COLUMN_ALIASES.get(unicodedata.normalize("NFKC", str(cell)).strip().lower())
-            if name and name not in columns:
-                columns[name] = position
-        if all(name in columns for name in REQUIRED):
-            return index, columns
-    missing = "、".join(FORM_HEADER[i] for i in (0, 1, 4))
-    raise Refused([Problem(None, None, None, f"找不到表头：文件须包含「{missing}」列")])
-
-
-def parse_month(text: str) -> str | None:
-    text = unicodedata.normalize("NFKC", str(text)).strip()
-    parts = text.replace("/", "-").replace(".", "-").split("-")
-    if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit() and len(parts[0]) == 4:
-        year, month = int(parts[0]), int(parts[1])
-        if 1 <= month <= 12:
-            return f"{year:04d}-{month:02d}"
-    return None
-
-
-def parse_value(text: str) -> float | None:
-    """A number, or None for a cell that is not a number."""
-    text = unicodedata.normalize("NFKC", str(text)).strip().replace(",", "")
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def stage(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str) -> Staged:
-    """Parse and check a filled form; raise Refused listing every problem."""
-    if not data.strip():
-        raise Refused([Problem(None, None, None, "文件为空")])
-    cells = read_cells(data, file_name)
-    header_index, columns = find_header(cells)
-    metrics = dict(con.execute("select metric_code, kind from metrics").fetchall())
-    units = dict(con.execute("select metric_code, unit from metrics").fetchall())
-    latest = current_month()
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
-    rows = []
-    skipped = 0
-
-    def cell(row: list[str], name: str) -> str:
-        position = columns.get(name)
-        return str(row[position]).strip() if position is not None and position < len(row) else ""
-
-    for index in range(header_index + 1, len(cells)):
-        row = cells[index]
-        line = index + 1
-        if not any(str(c).strip() for c in row):
-            continue
-        raw_month, code, raw_value = cell(row, "month"), cell(row, "metric_code"), cell(row, "value")
-        month = parse_month(raw_month)
-        if month is None:
-            problems.append(Problem(line, "月份", raw_month, "月份格式无法识别，请写成 2025-04"))
-        elif not TRACKING_START <= month <= latest:
-            problems.append(Problem(line, "月份", raw_month, f"月份须在 {TRACKING_START} 至 {latest} 之间"))
-        code = unicodedata.normalize("NFKC", code).strip().upper()
-        if code not in metrics:
-            problems.append(Problem(line, "指标编码", code, "指标编码不存在，请使用本月模板中的编码"))
-            continue
-        if unicodedata.normalize("NFKC", raw_value).strip() in NOT_REPORTED:
-            skipped += 1
-            warnings.append(Problem(line, "数值", raw_value, "未填报，已跳过（不会记为 0）"))
-            continue
-        value = parse_value(raw_value)
-        if value is None:
-            problems.append(Problem(line, "数值", raw_value, "数值不是数字"))
-            continue
-        if value < 0 and metrics[code] == "count":
-            problems.append(Problem(line, "数值", raw_value, "数量类指标不能为负数"))
-        if units[code] == "%" and not 0 <= value <= 100:
-            problems.append(Problem(line, "数值", raw_value, "百分比须在 0 到 100 之间"))
-        rows.append({"row": line, "month": month, "metric_code": code, "value": value, "note": cell(row, "note") or None})
-
-    frame = pd.DataFrame(rows, columns=["row", "month", "metric_code", "value", "note"])
-    duplicated = frame[frame.duplicated(["month", "metric_code"], keep=False)]
-    for (month, code), group in duplicated.groupby(["month", "metric_code"]):
-        if group.value.nunique() > 1:
-            lines = "、".join(str(r) for r in group.row)
-            problems.append(Problem(int(group.row.iloc[-1]), "数值", None, f"{code} 在 {month} 有多个不同的数值（第{lines}行）"))
-    if problems:
-        raise Refused(problems)
-    if frame.empty and not skipped:
-        raise Refused([Problem(None, None, None, "文件中没有数据行")])
-    return Staged(frame.drop_duplicates(["month", "metric_code"]), warnings, skipped)
+        # Identifiers come from TARGETS, never from the file.
+        con.execute(
+            f"create or replace temp table {target.staging_table} as "  # noqa: S608
+            f"select cast(line as integer) as line, cast(month as date) as month, cast(code as varchar) as code, "
+            f"cast(value as {target.value_type}) as value, cast(note as varchar) as note from staged_frame"
+        )
+    finally:
+        con.unregister("staged_frame")
 
 
 def plan(con: duckdb.DuckDBPyConnection, staged: Staged) -> Plan:
-    """Compare staged rows with the current values: new, unchanged, or conflicting."""
-    current = con.execute(
-        "select metric_code, strftime(month, '%Y-%m') as month, value as old from current_observations"
-    ).df()
-    merged = staged.rows.merge(current, on=["metric_code", "month"], how="left")
-    new = merged[merged.old.isna()]
-    same = merged[merged.old.notna() & (merged.old == merged.value)]
-    conflicts = merged[merged.old.notna() & (merged.old != merged.value)]
-    return Plan(staged, new, same, conflicts.rename(columns={"value": "new"}))
+    """Compare the staged rows with what counts now: new, unchanged, or revised (a conflict)."""
+    _stage_table(con, staged)
+    rows = query(con, TARGETS[staged.layout.kind].plan_query)
+    return Plan(staged, rows)
 
 
 @dataclass
@@ -210,6 +766,18 @@ class Result:
     upload_id: int | None
     plan: Plan
     message: str
+
+
+# A test-only hook: when set, commit writes this file and waits inside its open transaction, so
+# a test can SIGKILL the process mid-commit and prove the store holds all or nothing.
+HOLD_IN_TRANSACTION_ENV = "RECTIFICATION_TEST_HOLD_IN_TRANSACTION"
+
+
+def _test_hold() -> None:
+    marker = os.environ.get(HOLD_IN_TRANSACTION_ENV)
+    if marker:
+        Path(marker).write_text("holding", encoding="utf-8")
+        time.sleep(600)
 
 
 def commit(
@@ -221,39 +789,73 @@ def commit(
     user: str,
     replace: bool = False,
 ) -> Result:
-    """Write a checked plan as one upload, in one transaction."""
-    if len(plan_.conflicts) and not replace:
-        lines = [
-            Problem(int(r.row), "数值", None, f"{r.metric_code} {r.month} 已有数值 {r.old:g}，本次为 {r.new:g}")
-            for r in plan_.conflicts.itertuples()
-        ]
-        lines.append(Problem(None, None, None, "与已存数值不一致；如确认以本次为准，请勾选“替换已有数值”（命令行加 --replace）"))
-        raise Refused(lines)
-    writes = pd.concat([plan_.new, plan_.conflicts.rename(columns={"new": "value"})])
-    if writes.empty:
-        return Result(None, plan_, f"与已存数据完全相同，未作更改（{plan_.summary()}）。")
+    """Write a checked plan as one upload: rows, upload record and audit row in one transaction."""
+    staged = plan_.staged
+    target = TARGETS[staged.layout.kind]
     with transaction(con):
-        revisions = uploads.next_revisions(con, "observations", "metric_code")
+        # Planned again under the write lock: someone may have imported since the preview.
+        fresh = plan(con, staged)
+        if len(fresh.conflicts) and not replace:
+            raise Refused(
+                fresh.conflict_problems(),
+                headline=f"未导入：{len(fresh.conflicts)} 个值与已存的不一致。如确认以本次为准，"
+                "请勾选“替换已有数值”（命令行加 --replace）；原值会保留在历史中：",
+            )
+        writes = fresh.rows[fresh.rows.action != "unchanged"]
+        if writes.empty:
+            return Result(None, fresh, f"与已存数据完全相同，未作更改（{fresh.summary()}）。")
         upload_id = uploads.new_upload(
-            con, kind="observations", source=uploads.SOURCE_MONTHLY, user=user, file_name=file_name,
-            original=data, months=list(plan_.staged.rows.month), n_rows=len(plan_.staged.rows) + plan_.staged.skipped,
-            n_new=len(plan_.new), n_unchanged=len(plan_.unchanged), n_revised=len(plan_.conflicts),
-            n_skipped=plan_.staged.skipped,
+            con,
+            kind=target.kind,
+            source=target.source,
+            user=user,
+            file_name=file_name,
+            original=data,
+            months=fresh.months,
+            n_rows=staged.n_rows,
+            n_new=len(fresh.new),
+            n_unchanged=len(fresh.unchanged),
+            n_revised=len(fresh.conflicts),
+            n_skipped=staged.skipped,
         )
-        con.executemany(
-            "insert into observations (metric_code, month, value, note, upload_id, revision) values (?, ?, ?, ?, ?, ?)",
-            [
-                [r.metric_code, to_date(r.month), float(r.value), r.note, upload_id,
-                 revisions.get((r.metric_code, r.month), 1)]
-                for r in writes.itertuples()
-            ],
+        con.register(
+            "planned_writes", writes.assign(month=writes.month.map(to_date))[["code", "month", "value", "note"]]
         )
-    return Result(upload_id, plan_, f"已导入（上报批次 #{upload_id}）：{plan_.summary()}。")
+        try:
+            con.execute(target.insert_sql, {"upload_id": upload_id})
+        finally:
+            con.unregister("planned_writes")
+        audit.record(
+            con,
+            user=user,
+            action="upload",
+            target=str(upload_id),
+            detail=f"{target.label} {file_name}：{fresh.summary()}",
+        )
+        _test_hold()
+    return Result(upload_id, fresh, f"已导入{target.label}（上报批次 #{upload_id}）：{fresh.summary()}。")
 
 
-def import_figures(con, data: bytes, file_name: str, *, user: str, replace: bool = False, dry_run: bool = False) -> Result:
-    """stage -> plan -> commit, the whole import as the CLI and the page run it."""
-    plan_ = plan(con, stage(con, data, file_name))
+def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str) -> Plan:
+    """stage -> plan without writing: what the page shows before the user confirms."""
+    return plan(con, stage(con, data, file_name))
+
+
+def import_file(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes,
+    file_name: str,
+    *,
+    user: str,
+    replace: bool = False,
+    dry_run: bool = False,
+) -> Result:
+    """The whole import of a monthly form or a ledger (told apart by their columns)."""
+    plan_ = preview(con, data, file_name)
     if dry_run:
         return Result(None, plan_, f"试运行，未写入：{plan_.summary()}。")
     return commit(con, plan_, data=data, file_name=file_name, user=user, replace=replace)
+
+
+# The name the CLI and page have used since the first version.
+import_figures = import_file

@@ -1,0 +1,142 @@
+"""The rectification ledger (整改台账): findings' statuses for a month, imported like the figures."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pandas as pd
+
+from rectification.ingest import (
+    LEDGER,
+    Header,
+    Problem,
+    Staged,
+    cell_text,
+    data_rows,
+    finish_staging,
+    is_not_reported,
+    is_total_row,
+    month_problem,
+    shown,
+    uncached_problems,
+)
+from rectification.months import add_months, to_date
+from rectification.store import query
+
+STATUSES = ("未启动", "推进中", "已完成", "长期坚持")
+# What departments actually write in the 状态 column, mapped to the four statuses of the report.
+STATUS_SYNONYMS = {
+    "已完成": "已完成",
+    "完成": "已完成",
+    "已整改": "已完成",
+    "整改完成": "已完成",
+    "已整改完成": "已完成",
+    "已办结": "已完成",
+    "推进中": "推进中",
+    "正在推进": "推进中",
+    "整改中": "推进中",
+    "正在整改": "推进中",
+    "进行中": "推进中",
+    "长期坚持": "长期坚持",
+    "长期整改": "长期坚持",
+    "持续推进": "长期坚持",
+    "常态化": "长期坚持",
+    "常态化推进": "长期坚持",
+    "未启动": "未启动",
+    "未开始": "未启动",
+    "尚未启动": "未启动",
+}
+FORM_COLUMNS = ["月份", "问题编号", "问题（摘要）", "牵头部门", "状态", "进展说明", "上次状态（供参考）"]
+
+
+def status_of(value) -> str | None:
+    """'整改中' -> '推进中'; None for a word that is not a status."""
+    return STATUS_SYNONYMS.get(re.sub(r"[\s。.]", "", cell_text(value)))
+
+
+_BY_NUMBER = (
+    re.compile(r"^\(?(\d{1,3})\)?[.、]?$"),  # 1, (1), （1） (NFKC folds the full-width brackets), 1.
+    re.compile(r"^问题\(?(\d{1,3})\)?$"),  # 问题1, 问题（1）
+    re.compile(r"^第(\d{1,3})[项个条]?$"),  # 第1项
+)
+
+
+def finding_of(value, codes: set[str], by_number: dict[int, str]) -> str | None:
+    """The finding code a ledger's 问题编号 cell means: F01 / f1 / 1 / (1) / 问题1 -> F01, L1 -> L1."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = re.sub(r"\s", "", cell_text(value)).upper()
+    if match := re.fullmatch(r"F0*(\d{1,3})", text):
+        code = f"F{int(match.group(1)):02d}"
+        return code if code in codes else None
+    if match := re.fullmatch(r"L0*(\d{1,3})", text):
+        code = f"L{int(match.group(1))}"
+        return code if code in codes else None
+    for pattern in _BY_NUMBER:
+        if match := pattern.fullmatch(text):
+            return by_number.get(int(match.group(1)))
+    return None
+
+
+def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
+    """Check every ledger row: month, finding, status; raise Refused listing every problem."""
+    findings = con.execute("select finding_code, report_number from findings").fetchall()
+    codes = {code for code, _ in findings}
+    by_number = {int(number): code for code, number in findings if number is not None}
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    rows = []
+    skipped = n_rows = 0
+    for line, row, cell in data_rows(header):
+        if is_total_row(row):
+            warnings.append(Problem(line, None, None, "合计/小计行，已忽略"))
+            continue
+        n_rows += 1
+        formula_problems = uncached_problems(header, line, ("month", "finding", "status"))
+        if formula_problems:
+            problems += formula_problems
+            continue
+        raw_finding, raw_status = cell("finding"), cell("status")
+        if not cell_text(raw_finding) and is_not_reported(raw_status):
+            warnings.append(Problem(line, None, None, "没有问题编号和状态，不是数据行，已忽略"))
+            n_rows -= 1
+            continue
+        code = finding_of(raw_finding, codes, by_number)
+        if code is None:
+            reason = "问题编号为空" if not cell_text(raw_finding) else "问题编号不存在（应如 1、（1）、问题1、F01、L1）"
+            problems.append(Problem(line, "问题编号", shown(raw_finding), reason))
+            continue
+        if is_not_reported(raw_status):
+            skipped += 1
+            warnings.append(Problem(line, "状态", shown(raw_status), f"{code} 未填写状态，已跳过"))
+            continue
+        month, problem = month_problem(cell("month"), line)
+        if problem:
+            problems.append(problem)
+        status = status_of(raw_status)
+        if status is None:
+            problems.append(Problem(line, "状态", shown(raw_status), f"状态无法识别，应为：{'、'.join(STATUSES)}"))
+            continue
+        if month:
+            rows.append(
+                {"line": line, "month": month, "code": code, "value": status, "note": cell_text(cell("note")) or None}
+            )
+    return finish_staging(LEDGER, rows, problems, warnings, skipped, n_rows, "状态")
+
+
+def ledger_form(con: duckdb.DuckDBPyConnection, month: str) -> pd.DataFrame:
+    """The month's ledger to fill in: one row per finding, last month's status as a hint."""
+    findings = query(con, "findings_with_status", as_of=to_date(add_months(month, -1)))
+    return pd.DataFrame(
+        {
+            "月份": month,
+            "问题编号": findings.code,
+            "问题（摘要）": [t if len(t) <= 40 else t[:40] + "…" for t in findings.title],
+            "牵头部门": findings.lead_department.fillna(""),
+            "状态": "",
+            "进展说明": "",
+            "上次状态（供参考）": findings.status,
+        },
+        columns=FORM_COLUMNS,
+    )
