@@ -412,7 +412,7 @@ _MONTH_PATTERNS = (
     re.compile(r"^(\d{4})(\d{2})$"),
     re.compile(r"^(\d{4})年(\d{1,2})月份?$"),
     # A date cell that Excel or WPS wrote into a CSV: 2025/4/1, 2025-04-01 00:00:00, 2025年4月1日.
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.]\d{1,2}(?:T?\d{1,2}:\d{2}(?::\d{2})?)?$"),
     re.compile(r"^(\d{4})年(\d{1,2})月\d{1,2}日$"),
 )
 _AMBIGUOUS_MONTH = re.compile(r"^(\d{1,2}年)?\d{1,2}月份?$|^\d{2}[-/.]\d{1,2}$|^\d{4}$")
@@ -773,10 +773,16 @@ class Result:
 HOLD_IN_TRANSACTION_ENV = "RECTIFICATION_TEST_HOLD_IN_TRANSACTION"
 
 
-def _test_hold() -> None:
+def _test_hold(con: duckdb.DuckDBPyConnection, upload_id: int) -> None:
     marker = os.environ.get(HOLD_IN_TRANSACTION_ENV)
     if marker:
-        Path(marker).write_text("holding", encoding="utf-8")
+        # The marker says how many rows the open transaction holds, so the test knows it killed a real write.
+        written = con.execute(
+            "select (select count(*) from observations where upload_id = $id)"
+            " + (select count(*) from finding_status where upload_id = $id)",
+            {"id": upload_id},
+        ).fetchone()[0]
+        Path(marker).write_text(str(written), encoding="utf-8")
         time.sleep(600)
 
 
@@ -832,7 +838,7 @@ def commit(
             target=str(upload_id),
             detail=f"{target.label} {file_name}：{fresh.summary()}",
         )
-        _test_hold()
+        _test_hold(con, upload_id)
     return Result(upload_id, fresh, f"已导入{target.label}（上报批次 #{upload_id}）：{fresh.summary()}。")
 
 
