@@ -1,0 +1,84 @@
+"""Annotations: a dated note an editor attaches to a metric or a finding ("4月起开展夜查行动").
+Append-only: removing a note records a retraction; both are audited."""
+
+from __future__ import annotations
+
+import duckdb
+
+from rectification import audit
+from rectification.config import TRACKING_START
+from rectification.months import chinese, current_month, to_date
+from rectification.store import transaction
+
+MAX_LENGTH = 200
+
+
+class AnnotationError(ValueError):
+    """The note cannot be saved; the message says why, in Chinese."""
+
+
+def _check(con, *, text: str, month: str, metric_code: str | None, finding_code: str | None) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise AnnotationError("请填写注释内容。")
+    if len(text) > MAX_LENGTH:
+        raise AnnotationError(f"注释不超过 {MAX_LENGTH} 个字（当前 {len(text)} 个）。")
+    if (metric_code is None) == (finding_code is None):
+        raise AnnotationError("注释须对应一个指标或一个整改问题。")
+    if not TRACKING_START <= month <= current_month():
+        raise AnnotationError(f"月份须在 {chinese(TRACKING_START)} 至 {chinese(current_month())} 之间。")
+    if (
+        metric_code is not None
+        and not con.execute("select 1 from metrics where metric_code = ?", [metric_code]).fetchone()
+    ):
+        raise AnnotationError(f"指标不存在：{metric_code}")
+    if (
+        finding_code is not None
+        and not con.execute("select 1 from findings where finding_code = ?", [finding_code]).fetchone()
+    ):
+        raise AnnotationError(f"整改问题不存在：{finding_code}")
+    return text
+
+
+def add(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    user: str,
+    text: str,
+    month: str,
+    metric_code: str | None = None,
+    finding_code: str | None = None,
+) -> int:
+    """Save a note and return its id."""
+    text = _check(con, text=text, month=month, metric_code=metric_code, finding_code=finding_code)
+    with transaction(con):
+        annotation_id = con.execute(
+            "insert into annotations (metric_code, finding_code, month, text, author) values (?, ?, ?, ?, ?)"
+            " returning annotation_id",
+            [metric_code, finding_code, to_date(month), text, user],
+        ).fetchone()[0]
+        audit.record(
+            con,
+            user=user,
+            action="annotation",
+            target=metric_code or finding_code,
+            detail=f"添加注释 #{annotation_id}（{chinese(month)}）：{text}",
+        )
+    return annotation_id
+
+
+def retract(con: duckdb.DuckDBPyConnection, annotation_id: int, *, user: str) -> None:
+    """Withdraw a note: it stays in the store, marked as retracted."""
+    row = con.execute(
+        "select coalesce(metric_code, finding_code), text from current_annotations where annotation_id = ?",
+        [annotation_id],
+    ).fetchone()
+    if row is None:
+        raise AnnotationError(f"注释 #{annotation_id} 不存在或已删除。")
+    with transaction(con):
+        con.execute(
+            "insert into annotation_retractions (annotation_id, retracted_by) values (?, ?)", [annotation_id, user]
+        )
+        audit.record(
+            con, user=user, action="annotation_retract", target=row[0], detail=f"删除注释 #{annotation_id}：{row[1]}"
+        )

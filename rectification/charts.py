@@ -1,0 +1,802 @@
+"""Every chart of the dashboard and the briefing: DataFrame in, plotly Figure out, no I/O.
+
+One template (style()), one colour set, one empty() for "no data". Each figure carries its own
+context — title, unit, 数据截至 and the data source — so a screenshot or exported PNG stands alone.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from rectification.months import chinese
+from rectification.progress import (
+    DONE,
+    GREEN,
+    GREY,
+    LONG_TERM,
+    NOT_STARTED,
+    ONGOING,
+    OVERDUE,
+    RED,
+    STATUS_ORDER,
+    YELLOW,
+    Data,
+    Filters,
+    attention,
+    filter_findings,
+    filter_metrics,
+    finding_label,
+    headline_series,
+    headlines,
+    in_range,
+    status_grid,
+    trajectory_value,
+)
+from rectification.progress import completion_by_section as completion_by_section_table
+
+FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
+FONT_SIZE = 16  # legible when exported at 1600×900 and pasted into a slide
+TITLE_SIZE = 24
+SUBTITLE_SIZE = 15
+TICK_SIZE = 14
+EXPORT_WIDTH, EXPORT_HEIGHT, EXPORT_SCALE = 1600, 900, 2
+
+STATUS_COLOURS = {
+    DONE: "#2e7d32",
+    LONG_TERM: "#7b1fa2",
+    ONGOING: "#1e88e5",
+    NOT_STARTED: "#bdbdbd",
+    OVERDUE: "#d32f2f",
+}
+RAG_COLOURS = {GREEN: "#2e7d32", YELLOW: "#f9a825", RED: "#d32f2f", GREY: "#9e9e9e"}
+RAG_ICONS = {GREEN: "🟢", YELLOW: "🟡", RED: "🔴", GREY: "⚪"}
+# Qualitative, distinguishable in print: sections, outcome groups and several metrics at once.
+SERIES_COLOURS = [
+    "#1565c0",
+    "#ef6c00",
+    "#2e7d32",
+    "#6a1b9a",
+    "#00838f",
+    "#ad1457",
+    "#5d4037",
+    "#9e9d24",
+    "#283593",
+    "#c62828",
+    "#00695c",
+    "#4e342e",
+]
+MONTHLY_COLOUR = "#90caf9"
+CUMULATIVE_COLOUR = "#0d47a1"
+TARGET_COLOUR = "#d32f2f"
+TRAJECTORY_COLOUR = "#616161"
+NOTE_COLOUR = "#ef6c00"
+DEMO_COLOUR = "#b71c1c"
+
+SOURCE_LABELS = {
+    "月报": "各部门月报",
+    "台账": "工作台账",
+    "期初数据": "整改进展通报（截至2025年3月）",
+    "示例数据": "示例数据（系统生成，非真实数据）",
+}
+
+LABELS = {
+    "monthly": "本月",
+    "cumulative": "累计",
+    "level": "月末值",
+    "target": "目标",
+    "trajectory": "进度线",
+    "notes": "注释",
+    "scope": "应完成（不含长期坚持）",
+}
+
+# plotly.js ships English only and Streamlit registers no locale, so the zh-CN strings travel in the
+# config itself (config.locales) — modebar tooltips and date names then read in Chinese.
+ZH_CN_LOCALE = {
+    "dictionary": {
+        "Autoscale": "自动缩放",
+        "Box Select": "框选",
+        "Download plot as a png": "下载图片（PNG）",
+        "Download plot": "下载图片",
+        "Lasso Select": "套索选择",
+        "Pan": "平移",
+        "Reset axes": "重置坐标轴",
+        "Reset view": "重置视图",
+        "Reset": "重置",
+        "Show closest data on hover": "悬停显示最近数据",
+        "Compare data on hover": "悬停比较数据",
+        "Toggle Spike Lines": "显示/隐藏参考线",
+        "Zoom": "缩放",
+        "Zoom in": "放大",
+        "Zoom out": "缩小",
+        "Double-click to zoom back out": "双击恢复原始大小",
+        "Double-click on legend to isolate one trace": "双击图例只显示该项",
+        "Click to enter Plot title": "点击输入标题",
+        "Taking snapshot - this may take a few seconds": "正在生成图片，请稍候",
+        "Snapshot succeeded": "图片已生成",
+        "Sorry, there was a problem downloading your snapshot!": "抱歉，图片下载失败！",
+        "Produced with Plotly.js": "由 Plotly.js 生成",
+        "trace": "数据系列",
+    },
+    "format": {
+        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+        "months": [f"{i}月" for i in range(1, 13)],
+        "shortMonths": [f"{i}月" for i in range(1, 13)],
+        "date": "%Y-%m-%d",
+        "decimal": ".",
+        "thousands": ",",
+    },
+}
+
+TEMPLATE = go.layout.Template(
+    layout=go.Layout(
+        font=dict(family=FONT_FAMILY, size=FONT_SIZE, color="#212121"),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        separators=".,",
+        colorway=SERIES_COLOURS,
+        hoverlabel=dict(font=dict(family=FONT_FAMILY, size=FONT_SIZE)),
+        legend=dict(orientation="h", yanchor="top", y=-0.14, x=0, font=dict(size=FONT_SIZE)),
+        margin=dict(l=90, r=90, t=120, b=110),
+        xaxis=dict(showgrid=False, linecolor="#9e9e9e", ticks="outside", tickfont=dict(size=TICK_SIZE)),
+        yaxis=dict(gridcolor="#e0e0e0", zerolinecolor="#bdbdbd", tickfont=dict(size=TICK_SIZE), rangemode="tozero"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """What a metric chart needs to know about its metric besides the numbers."""
+
+    name: str
+    unit: str
+    kind: str  # count | level
+    label: str  # 问题05 / 长期L1 / 综合
+    target: float | None = None
+    target_month: str | None = None
+
+
+def plain(text) -> str:
+    """Text from the catalogue or from users, made inert: plotly reads <b>, <a> and <br> in labels."""
+    return html.escape(str(text), quote=False)
+
+
+def file_name(*parts: str) -> str:
+    """问题05_头盔劝导场次_2025年3月 — safe on Windows and in a URL."""
+    text = "_".join(str(p) for p in parts if p)
+    return re.sub(r'[\\/:*?"<>|\s“”]+', "", text)[:120]
+
+
+def source_label(sources: Iterable) -> str:
+    found = set()
+    for value in sources:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        found.update(part for part in str(value).split(",") if part)
+    order = ["月报", "台账", "期初数据", "示例数据"]
+    ordered = sorted(found, key=lambda s: order.index(s) if s in order else -1)
+    return "、".join(SOURCE_LABELS.get(s, s) for s in ordered) or "—"
+
+
+def subtitle(*, unit: str | None, as_of: str, sources: Iterable) -> str:
+    parts = []
+    if unit:
+        parts.append(f"单位：{plain(unit)}")
+    parts.append(f"数据截至 {chinese(as_of)}")
+    parts.append(f"数据来源：{plain(source_label(sources))}")
+    return "　|　".join(parts)
+
+
+def style(
+    fig: go.Figure,
+    *,
+    title: str,
+    as_of: str,
+    sources: Iterable = (),
+    unit: str | None = None,
+    filename: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """The one house style: template, title with its context line, and the export file name."""
+    sources = list(sources)
+    demo = "示例数据" in source_label(sources)
+    fig.update_layout(
+        template=TEMPLATE,
+        title=dict(
+            text=plain(title),
+            x=0.01,
+            xanchor="left",
+            y=0.97,
+            yanchor="top",
+            font=dict(size=TITLE_SIZE),
+            subtitle=dict(
+                text=subtitle(unit=unit, as_of=as_of, sources=sources),
+                font=dict(size=SUBTITLE_SIZE, color=DEMO_COLOUR if demo else "#616161"),
+            ),
+        ),
+        meta=dict(filename=file_name(filename or title, chinese(as_of))),
+    )
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+def plotly_config(fig: go.Figure) -> dict:
+    """st.plotly_chart's config: Chinese modebar, and a 1600×900 PNG at 2× with a Chinese file name."""
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    return {
+        "locale": "zh-CN",
+        "locales": {"zh-CN": ZH_CN_LOCALE},
+        "displaylogo": False,
+        "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+        "toImageButtonOptions": {
+            "format": "png",
+            "filename": meta.get("filename") or "图表",
+            "width": EXPORT_WIDTH,
+            "height": EXPORT_HEIGHT,
+            "scale": EXPORT_SCALE,
+        },
+    }
+
+
+def empty(title: str, message: str = "暂无数据", *, as_of: str | None = None) -> go.Figure:
+    """A figure that says there is nothing to show, in the same style as the others."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=plain(message),
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font=dict(size=20, color="#757575"),
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    if as_of:
+        return style(fig, title=title, as_of=as_of, height=360)
+    fig.update_layout(template=TEMPLATE, title=dict(text=plain(title), x=0.01, font=dict(size=TITLE_SIZE)), height=360)
+    return fig
+
+
+# --- Axis and number helpers --------------------------------------------------------------------
+
+
+def month_labels(months: Iterable[str]) -> list[str]:
+    return [chinese(m) for m in months]
+
+
+def tick_step(n: int, max_ticks: int = 12) -> int:
+    """Label every month up to a year, then every 2nd, 3rd, 6th or 12th… so labels never collide."""
+    for step in (1, 2, 3, 6, 12, 24, 60):
+        if math.ceil(n / step) <= max_ticks:
+            return step
+    return math.ceil(n / max_ticks)
+
+
+def month_axis(labels: list[str], max_ticks: int = 12) -> dict:
+    """A category axis over the months in order, ticks thinned for long ranges."""
+    shown = labels[:: tick_step(len(labels), max_ticks)]
+    return dict(
+        type="category",
+        categoryorder="array",
+        categoryarray=labels,
+        tickmode="array",
+        tickvals=shown,
+        ticktext=shown,
+        title=None,
+    )
+
+
+def number_format(values) -> str:
+    """d3 format: thousands separators; decimals only when the figures have them."""
+    series = pd.Series(values, dtype="float64").dropna()
+    whole = series.empty or bool((series.round() == series).all())
+    return ",d" if whole else ",.1f"
+
+
+def value_text(value: float | None, unit: str = "") -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return f"{text} {unit}".strip()
+
+
+# --- The figures --------------------------------------------------------------------------------
+
+
+def metric_progress(
+    series: pd.DataFrame,
+    *,
+    metric: MetricSpec,
+    as_of: str,
+    trajectory: pd.DataFrame | None = None,
+    annotations: pd.DataFrame | None = None,
+) -> go.Figure:
+    """One metric over the chosen months: monthly bars with the cumulative line (a level metric: its
+    month-end line), the target, the trajectory from the opening balance, and annotation markers.
+
+    series: month (YYYY-MM), value, cumulative, source. trajectory: month, expected.
+    annotations: month, text, author."""
+    title = f"{metric.label} {metric.name}"
+    if series.empty:
+        return empty(title, "所选月份内暂无数据", as_of=as_of)
+    series = series.sort_values("month")
+    labels = month_labels(series.month)
+    unit = plain(metric.unit)
+    count = metric.kind == "count"
+    fmt = number_format(pd.concat([series.value, series.cumulative]))
+    fig = make_subplots(specs=[[{"secondary_y": count}]])
+    line_axis = dict(secondary_y=True) if count else {}
+    if count:
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=series.value,
+                name=LABELS["monthly"],
+                marker_color=MONTHLY_COLOUR,
+                hovertemplate=f"本月 %{{y:{fmt}}} {unit}<extra></extra>",
+            ),
+            secondary_y=False,
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=series.cumulative,
+            name=LABELS["cumulative" if count else "level"],
+            mode="lines+markers",
+            line=dict(color=CUMULATIVE_COLOUR, width=3),
+            marker=dict(size=7),
+            hovertemplate=f"{LABELS['cumulative' if count else 'level']} %{{y:{fmt}}} {unit}<extra></extra>",
+        ),
+        **line_axis,
+    )
+    if trajectory is not None and not trajectory.empty:
+        shown = trajectory[trajectory.month.isin(series.month)].sort_values("month")
+        fig.add_trace(
+            go.Scatter(
+                x=month_labels(shown.month),
+                y=shown.expected,
+                name=LABELS["trajectory"],
+                mode="lines",
+                line=dict(color=TRAJECTORY_COLOUR, width=2, dash="dot"),
+                hovertemplate=f"进度线 %{{y:{fmt}}} {unit}<extra></extra>",
+            ),
+            **line_axis,
+        )
+    if metric.target is not None and not pd.isna(metric.target):
+        due = f"（{chinese(metric.target_month)}）" if metric.target_month else ""
+        fig.add_trace(
+            go.Scatter(
+                x=labels,
+                y=[metric.target] * len(labels),
+                name=f"{LABELS['target']} {value_text(metric.target, unit)}{due}",
+                mode="lines",
+                line=dict(color=TARGET_COLOUR, width=2, dash="dash"),
+                hovertemplate=f"目标 %{{y:{fmt}}} {unit}<extra></extra>",
+            ),
+            **line_axis,
+        )
+    _add_notes(fig, series, labels, annotations, line_axis)
+    fig.update_xaxes(**month_axis(labels))
+    if count:
+        fig.update_yaxes(title_text=f"本月（{unit}）", tickformat=fmt, secondary_y=False, rangemode="tozero")
+        # plotly.js aligns an overlaying axis to the primary grid by default, which gives odd ticks.
+        fig.update_yaxes(
+            title_text=f"累计（{unit}）",
+            tickformat=fmt,
+            secondary_y=True,
+            rangemode="tozero",
+            showgrid=False,
+            tickmode="auto",
+        )
+    else:
+        fig.update_yaxes(title_text=f"月末值（{unit}）", tickformat=fmt, rangemode="tozero")
+    fig.update_layout(hovermode="x unified", bargap=0.3)
+    return style(
+        fig,
+        title=title,
+        unit=metric.unit,
+        as_of=as_of,
+        sources=series.source,
+        filename=file_name(metric.label, metric.name),
+        height=520,
+    )
+
+
+def _add_notes(fig, series: pd.DataFrame, labels: list[str], annotations, line_axis: dict) -> None:
+    """Annotation markers on the cumulative line, the note's text on hover."""
+    if annotations is None or annotations.empty:
+        return
+    notes = annotations[annotations.month.isin(series.month)]
+    if notes.empty:
+        return
+    level = series.set_index("month").cumulative
+    by_month = notes.groupby("month", sort=True)
+    months = list(by_month.groups)
+    texts = [
+        "<br>".join(f"注释：{plain(r.text)}（{plain(r.author)}）" for r in group.itertuples()) for _, group in by_month
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=month_labels(months),
+            y=[level.get(m) for m in months],
+            name=LABELS["notes"],
+            mode="markers",
+            marker=dict(symbol="star", size=20, color=NOTE_COLOUR, line=dict(color="white", width=1)),
+            customdata=texts,
+            hovertemplate="%{customdata}<extra></extra>",
+        ),
+        **line_axis,
+    )
+
+
+def metrics_trend(frame: pd.DataFrame, *, measure: str, as_of: str, title: str) -> go.Figure:
+    """Several series over the months, one panel per unit so every axis carries one unit.
+
+    frame: month, series (its label), unit, y, source. measure: 'monthly' or 'cumulative'."""
+    if frame.empty:
+        return empty(title, "所选指标在所选月份内暂无数据", as_of=as_of)
+    months = sorted(frame.month.unique())
+    labels = month_labels(months)
+    units = list(dict.fromkeys(frame.unit))
+    fig = make_subplots(rows=len(units), cols=1, shared_xaxes=True, vertical_spacing=0.08 if len(units) > 1 else 0.0)
+    word = LABELS[measure]
+    for i, name in enumerate(dict.fromkeys(frame.series)):
+        rows = frame[frame.series == name].sort_values("month")
+        unit = rows.unit.iloc[0]
+        fmt = number_format(rows.y)
+        fig.add_trace(
+            go.Scatter(
+                x=month_labels(rows.month),
+                y=rows.y,
+                name=plain(name),
+                mode="lines+markers",
+                line=dict(width=3, color=SERIES_COLOURS[i % len(SERIES_COLOURS)]),
+                hovertemplate=f"{plain(name)}<br>{word} %{{y:{fmt}}} {plain(unit)}<extra></extra>",
+            ),
+            row=units.index(unit) + 1,
+            col=1,
+        )
+    for row, unit in enumerate(units, start=1):
+        fmt = number_format(frame[frame.unit == unit].y)
+        fig.update_yaxes(title_text=f"{word}（{plain(unit)}）", tickformat=fmt, rangemode="tozero", row=row, col=1)
+        fig.update_xaxes(**month_axis(labels), row=row, col=1)
+    fig.update_layout(hovermode="closest")
+    return style(
+        fig,
+        title=title,
+        unit="、".join(units),
+        as_of=as_of,
+        sources=frame.source,
+        filename=title,
+        height=260 + 300 * len(units),
+    )
+
+
+def completion_by_section(table: pd.DataFrame, *, scope: int, as_of: str) -> go.Figure:
+    """Findings 已完成 over time, stacked by report section, against the number that can be completed.
+
+    table: month, section, completed, source (one row per section and month)."""
+    title = "整改完成进度（按通报部分累计已完成问题数）"
+    if table.empty:
+        return empty(title, "所选范围内暂无整改问题", as_of=as_of)
+    months = sorted(table.month.unique())
+    labels = month_labels(months)
+    fig = go.Figure()
+    for i, section in enumerate(dict.fromkeys(table.section)):
+        rows = table[table.section == section].set_index("month").reindex(months)
+        fig.add_trace(
+            go.Scatter(
+                x=labels,
+                y=rows.completed.fillna(0),
+                name=plain(section),
+                mode="lines",
+                stackgroup="done",
+                line=dict(width=1, color=SERIES_COLOURS[i % len(SERIES_COLOURS)]),
+                hovertemplate=f"{plain(section)}：%{{y:,d}} 项<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=[scope] * len(labels),
+            name=f"{LABELS['scope']} {scope} 项",
+            mode="lines",
+            line=dict(color=TARGET_COLOUR, width=2, dash="dash"),
+            hovertemplate="应完成 %{y:,d} 项<extra></extra>",
+        )
+    )
+    fig.update_xaxes(**month_axis(labels))
+    fig.update_yaxes(title_text="已完成问题数（项）", tickformat=",d", rangemode="tozero")
+    fig.update_layout(hovermode="x unified", legend=dict(y=-0.16, traceorder="normal"))
+    return style(fig, title=title, unit="项", as_of=as_of, sources=table.source, filename="整改完成进度", height=560)
+
+
+def status_heatmap(grid: pd.DataFrame, *, as_of: str, title: str = "各问题逐月整改状态") -> go.Figure:
+    """finding × month, coloured by status (逾期 once the deadline has passed unfinished).
+
+    grid: label (问题05), title, month, shown (status to colour), source; findings in report order."""
+    if grid.empty:
+        return empty(title, "所选范围内暂无整改问题", as_of=as_of)
+    months = sorted(grid.month.unique())
+    labels = month_labels(months)
+    rows = list(dict.fromkeys(grid.label))
+    titles = grid.drop_duplicates("label").set_index("label").title
+    row_names = [f"{r} {short(titles[r], 14)}" for r in rows]
+    codes = {status: i for i, status in enumerate(STATUS_ORDER)}
+    wide = grid.pivot(index="label", columns="month", values="shown").reindex(index=rows, columns=months)
+    z = wide.apply(lambda col: col.map(codes)).to_numpy(dtype="float64")
+    hover = [
+        [
+            f"{plain(r)} {plain(short(titles[r], 30))}<br>{chinese(m)}：{wide.at[r, m] if isinstance(wide.at[r, m], str) else '无记录'}"
+            for m in months
+        ]
+        for r in rows
+    ]
+    n = len(STATUS_ORDER)
+    scale = []
+    for i, status in enumerate(STATUS_ORDER):
+        scale += [[i / n, STATUS_COLOURS[status]], [(i + 1) / n, STATUS_COLOURS[status]]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=labels,
+            y=[plain(r) for r in row_names],
+            zmin=-0.5,
+            zmax=n - 0.5,
+            colorscale=scale,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+        )
+    )
+    for status in STATUS_ORDER:  # the heatmap has no legend of its own: one swatch per status
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=status,
+                marker=dict(symbol="square", size=16, color=STATUS_COLOURS[status]),
+            )
+        )
+    fig.update_xaxes(**month_axis(labels), side="top")
+    fig.update_yaxes(autorange="reversed", tickfont=dict(size=TICK_SIZE), gridcolor="white", rangemode=None)
+    fig.update_layout(legend=dict(y=-0.02 if len(rows) > 12 else -0.12), margin=dict(l=320, t=150))
+    height = max(360, 230 + 26 * len(rows))
+    return style(fig, title=title, as_of=as_of, sources=grid.source, filename=title, height=height)
+
+
+def short(text: str, width: int) -> str:
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _headline_title(rows: pd.DataFrame, group: str, unit: str) -> str:
+    last = rows.sort_values("month").iloc[-1]
+    return (
+        f"<b>{plain(group)}</b>（{plain(unit)}）<br>累计 {value_text(last.cumulative)}　本月 {value_text(last.value)}"
+    )
+
+
+def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
+    """The headline outcome groups side by side: monthly bars, the cumulative line, the target.
+
+    series: group, unit, month, value, cumulative, target, source."""
+    title = "重点成效：头盔劝导、隐患整治、巡逻防控、案件办理、资产处置"
+    if series.empty:
+        return empty(title, "暂无重点成效数据", as_of=as_of)
+    groups = list(dict.fromkeys(series.group))
+    units = series.drop_duplicates("group").set_index("group").unit
+    fig = make_subplots(
+        rows=1,
+        cols=len(groups),
+        specs=[[{"secondary_y": True}] * len(groups)],
+        subplot_titles=[_headline_title(series[series.group == g], g, units[g]) for g in groups],
+        horizontal_spacing=0.07,
+    )
+    targets_shown = False
+    for col, group in enumerate(groups, start=1):
+        rows = series[series.group == group].sort_values("month")
+        labels = month_labels(rows.month)
+        unit = plain(units[group])
+        first = col == 1
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=rows.value,
+                name=LABELS["monthly"],
+                marker_color=MONTHLY_COLOUR,
+                showlegend=first,
+                legendgroup="monthly",
+                hovertemplate=f"本月 %{{y:,d}} {unit}<extra>{plain(group)}</extra>",
+            ),
+            row=1,
+            col=col,
+            secondary_y=False,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=labels,
+                y=rows.cumulative,
+                name=LABELS["cumulative"],
+                mode="lines",
+                showlegend=first,
+                legendgroup="cumulative",
+                line=dict(color=CUMULATIVE_COLOUR, width=3),
+                hovertemplate=f"累计 %{{y:,d}} {unit}<extra>{plain(group)}</extra>",
+            ),
+            row=1,
+            col=col,
+            secondary_y=True,
+        )
+        target = rows.target.dropna()
+        if len(target):
+            fig.add_trace(
+                go.Scatter(
+                    x=labels,
+                    y=[float(target.iloc[0])] * len(labels),
+                    name=LABELS["target"],
+                    mode="lines",
+                    showlegend=not targets_shown,
+                    legendgroup="target",
+                    line=dict(color=TARGET_COLOUR, dash="dash", width=2),
+                    hovertemplate=f"目标 %{{y:,d}} {unit}<extra>{plain(group)}</extra>",
+                ),
+                row=1,
+                col=col,
+                secondary_y=True,
+            )
+            targets_shown = True
+        fig.update_xaxes(**month_axis(labels, max_ticks=3), row=1, col=col)
+        fig.update_yaxes(tickformat=",d", rangemode="tozero", row=1, col=col, secondary_y=False)
+        fig.update_yaxes(
+            tickformat=",d", rangemode="tozero", showgrid=False, tickmode="auto", row=1, col=col, secondary_y=True
+        )
+    fig.update_yaxes(title_text="本月", row=1, col=1, secondary_y=False)
+    fig.update_yaxes(title_text="累计", row=1, col=len(groups), secondary_y=True)
+    fig.update_annotations(font=dict(size=FONT_SIZE + 1))
+    fig.update_layout(hovermode="x unified", bargap=0.25, margin=dict(l=70, r=70, t=175))
+    return style(fig, title=title, as_of=as_of, sources=series.source, filename="重点成效", height=520)
+
+
+# --- From the dashboard's data: the same assembly for the pages and the briefing ------------------
+
+
+def metric_spec(data: Data, metric_code: str) -> MetricSpec:
+    m = data.metrics.set_index("metric_code").loc[metric_code]
+    target = None if pd.isna(m.target_value) else float(m.target_value)
+    return MetricSpec(
+        name=m.metric_name,
+        unit=m.unit,
+        kind=m.kind,
+        label=finding_label(m.finding_code, m.report_number),
+        target=target,
+        target_month=m.target_month if isinstance(m.target_month, str) else None,
+    )
+
+
+def trajectory(data: Data, metric_code: str, months: list[str]) -> pd.DataFrame:
+    """month, expected: the straight line from the opening balance to the target, from the opening month."""
+    m = data.metrics.set_index("metric_code").loc[metric_code]
+    if pd.isna(m.target_value) or not isinstance(m.opening_month, str):
+        return pd.DataFrame(columns=["month", "expected"])
+    shown = [month for month in months if month >= m.opening_month]
+    expected = [
+        trajectory_value(
+            month,
+            opening_value=float(m.opening_value),
+            opening_month=m.opening_month,
+            target_value=float(m.target_value),
+            target_month=m.target_month if isinstance(m.target_month, str) else None,
+        )
+        for month in shown
+    ]
+    return pd.DataFrame({"month": shown, "expected": expected})
+
+
+def metric_figure(data: Data, metric_code: str, filters: Filters) -> go.Figure:
+    """A metric's progress over the filtered months, with its target, trajectory and notes."""
+    series = in_range(data.monthly[data.monthly.metric_code == metric_code], filters)
+    months = list(series.month)
+    notes = data.annotations[data.annotations.metric_code == metric_code]
+    return metric_progress(
+        series,
+        metric=metric_spec(data, metric_code),
+        as_of=filters.as_of,
+        trajectory=trajectory(data, metric_code, months),
+        annotations=notes,
+    )
+
+
+def completion_figure(data: Data, filters: Filters) -> go.Figure:
+    findings = filter_findings(data.findings, data.metrics, filters)
+    months = [m for m in data.months if filters.start <= m <= filters.end]
+    table = completion_by_section_table(data, findings, months)
+    scope = int((status_grid(data, findings, [filters.as_of]).status != LONG_TERM).sum())
+    return completion_by_section(table, scope=scope, as_of=filters.as_of)
+
+
+def heatmap_figure(
+    data: Data, filters: Filters, finding_codes: tuple[str, ...] | None = None, title: str | None = None
+) -> go.Figure:
+    """The status heatmap of the filtered findings, or of `finding_codes` (a briefing page, one finding)."""
+    if finding_codes is None:
+        findings = filter_findings(data.findings, data.metrics, filters)
+    else:
+        findings = data.findings[data.findings.finding_code.isin(finding_codes)]
+    months = [m for m in data.months if filters.start <= m <= filters.end]
+    grid = status_grid(data, findings, months)
+    return status_heatmap(grid, as_of=filters.as_of, **({"title": title} if title else {}))
+
+
+def headline_figure(data: Data, filters: Filters) -> go.Figure:
+    metrics = filter_metrics(data.metrics, filters)
+    months = [m for m in data.months if filters.start <= m <= filters.end]
+    found = headlines(data, metrics, filters.as_of)
+    return headline_outcomes(headline_series(data, found, months), as_of=filters.as_of)
+
+
+def attention_table(frame: pd.DataFrame, *, as_of: str, sources: Iterable = (), limit: int = 14) -> go.Figure:
+    """The 需要关注 list as a table figure for the briefing (the page shows it as a dataframe).
+
+    frame: 类别, 状态 (绿/黄/红), 问题, 事项, 说明."""
+    title = f"需要关注（{chinese(as_of)}）"
+    if frame.empty:
+        return empty(title, "本月没有需要关注的事项", as_of=as_of)
+    shown = frame.head(limit)
+    colours = [RAG_COLOURS.get(r, RAG_COLOURS[GREY]) for r in shown["状态"]]
+    columns = ["类别", "问题", "事项", "说明"]
+    fig = go.Figure(
+        go.Table(
+            columnwidth=[1.1, 1.0, 2.6, 5.6],
+            header=dict(
+                values=[f"<b>{c}</b>" for c in columns],
+                fill_color="#eceff1",
+                align="left",
+                font=dict(size=FONT_SIZE),
+                height=34,
+            ),
+            cells=dict(
+                values=[[plain(short(v, 60)) for v in shown[c]] for c in columns],
+                fill_color=[colours, ["white"] * len(shown), ["white"] * len(shown), ["white"] * len(shown)],
+                font=dict(size=TICK_SIZE, color=[["white"] * len(shown), ["#212121"] * len(shown)]),
+                align="left",
+                height=32,
+            ),
+        )
+    )
+    if len(frame) > limit:
+        fig.add_annotation(
+            text=f"另有 {len(frame) - limit} 项未列出，详见看板「总览」页。",
+            x=0,
+            y=-0.02,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+            font=dict(size=TICK_SIZE, color="#616161"),
+        )
+    fig.update_layout(margin=dict(l=40, r=40, t=120, b=60))
+    return style(fig, title=title, as_of=as_of, sources=sources, filename="需要关注", height=620)
+
+
+def attention_figure(data: Data, filters: Filters, today=None) -> go.Figure:
+    frame = attention(data, filters, today)
+    now = [filters.as_of]
+    sources = pd.concat(
+        [data.monthly[data.monthly.month.isin(now)].source, data.statuses[data.statuses.month.isin(now)].source]
+    )
+    return attention_table(frame, as_of=filters.as_of, sources=sources)

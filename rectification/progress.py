@@ -1,0 +1,646 @@
+"""Progress against targets: the trajectory, the 绿/黄/红 status rule, headline outcomes and 需要关注."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from rectification.config import TRACKING_START
+from rectification.months import add_months, chinese, to_date
+
+GREEN, YELLOW, RED, GREY = "绿", "黄", "红", "灰"
+RAG_ORDER = {RED: 0, YELLOW: 1, GREEN: 2, GREY: 3}
+TOLERANCE = 0.10  # 黄: at most this far below the trajectory
+DUE_SOON_DAYS = 30  # 黄: the deadline is at most this many days away and the work is not done
+
+# The one documented status rule: the overview shows it as its legend, README repeats it.
+RAG_RULE = {
+    GREEN: "达到或超过进度线（从期初值到目标值的直线进度），或已达目标、已完成",
+    YELLOW: f"低于进度线不超过{TOLERANCE:.0%}；或距截止不足{DUE_SOON_DAYS}天且尚未完成",
+    RED: f"低于进度线超过{TOLERANCE:.0%}；或已过截止日期仍未完成（逾期）",
+    GREY: "未设目标和截止日期，无从判断",
+}
+
+# A jump is implausible when it exceeds both what the spread of recent months allows and a multiple
+# of the largest of them; repeats are only suspicious for monthly counts (a level may well stay put).
+JUMP_FACTOR = 3.0
+MAD_K = 5.0
+JUMP_HISTORY_MONTHS = 24
+MIN_HISTORY = 3
+REPEAT_MONTHS = 3
+REPEAT_MIN_VALUE = 10  # one meeting a month, three months running, is normal; 2,629 sessions thrice is not
+
+DONE, ONGOING, LONG_TERM, NOT_STARTED, OVERDUE = "已完成", "推进中", "长期坚持", "未启动", "逾期"
+STATUS_ORDER = [DONE, LONG_TERM, ONGOING, NOT_STARTED, OVERDUE]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The sidebar's view: which findings and metrics, which months, and the month treated as 'now'."""
+
+    section: str | None = None
+    department: str | None = None
+    group: str | None = None
+    start: str | None = None
+    end: str | None = None
+    as_of: str | None = None
+
+
+@dataclass
+class Data:
+    """Everything the dashboard pages and the briefing draw from, as read from the store."""
+
+    metrics: pd.DataFrame  # metric_catalogue
+    monthly: pd.DataFrame  # metric_monthly
+    findings: pd.DataFrame  # finding_catalogue
+    statuses: pd.DataFrame  # finding_status_monthly
+    annotations: pd.DataFrame  # annotations_current
+
+    @property
+    def months(self) -> list[str]:
+        """Every month the store covers, from the start of tracking to its last month of data."""
+        last = max(
+            [TRACKING_START]
+            + ([self.monthly.month.max()] if len(self.monthly) else [])
+            + ([self.statuses.month.max()] if len(self.statuses) else [])
+        )
+        return _month_list(TRACKING_START, last)
+
+    @property
+    def latest(self) -> str:
+        """The last month with any figure or status: the default 'as of' month."""
+        return self.months[-1]
+
+
+def load(query: Callable[..., pd.DataFrame]) -> Data:
+    """Read the dashboard's data with `query(name, **params)` (app_state.query or a bound store.query)."""
+    return Data(
+        metrics=query("metric_catalogue"),
+        monthly=query("metric_monthly"),
+        findings=query("finding_catalogue"),
+        statuses=query("finding_status_monthly", first=to_date(TRACKING_START)),
+        annotations=query("annotations_current"),
+    )
+
+
+def _month_list(first: str, last: str) -> list[str]:
+    start, end = month_index(first), month_index(last)
+    return [add_months(first, i) for i in range(end - start + 1)]
+
+
+def month_index(month: str) -> int:
+    year, mon = month.split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+def month_end(month: str) -> dt.date:
+    year, mon = map(int, month.split("-"))
+    return dt.date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+def reference_date(as_of: str, today: dt.date | None = None) -> dt.date:
+    """The day deadlines are judged against: the end of the 'as of' month, but never after today."""
+    return min(month_end(as_of), today or dt.date.today())
+
+
+def finding_label(finding_code: str | None, report_number) -> str:
+    """问题05 for a numbered finding, 长期L1 for a long-term item, 综合 for metrics of no finding."""
+    if finding_code is None or pd.isna(finding_code):
+        return "综合"
+    if report_number is None or pd.isna(report_number):
+        return f"长期{finding_code}"
+    return f"问题{int(report_number):02d}"
+
+
+def resolve(filters: Filters, data: Data) -> Filters:
+    """Fill in defaults and drop what the store does not know (a hand-edited URL): as_of defaults to
+    the latest month, the range to all months, section/department/group to 全部."""
+    months = data.months
+    as_of = filters.as_of if filters.as_of in months else months[-1]
+    start = filters.start if filters.start in months else months[0]
+    end = filters.end if filters.end in months else months[-1]
+    if start > end:
+        start, end = end, start
+    section = filters.section if filters.section in set(data.findings.section_code) else None
+    department = filters.department if filters.department in set(data.findings.lead_department.dropna()) else None
+    group = filters.group if filters.group in set(data.metrics.group_code) else None
+    return Filters(section, department, group, start, end, as_of)
+
+
+# --- Filtering -------------------------------------------------------------------------------
+
+
+def filter_findings(findings: pd.DataFrame, metrics: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    keep = pd.Series(True, index=findings.index)
+    if filters.section:
+        keep &= findings.section_code == filters.section
+    if filters.department:
+        keep &= findings.lead_department == filters.department
+    if filters.group:
+        with_group = metrics.loc[metrics.group_code == filters.group, "finding_code"].dropna()
+        keep &= findings.finding_code.isin(with_group)
+    return findings[keep]
+
+
+def filter_metrics(metrics: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    keep = pd.Series(True, index=metrics.index)
+    if filters.section:
+        keep &= metrics.section_code == filters.section
+    if filters.department:
+        keep &= metrics.lead_department == filters.department
+    if filters.group:
+        keep &= metrics.group_code == filters.group
+    return metrics[keep]
+
+
+def in_range(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    return frame[(frame.month >= filters.start) & (frame.month <= filters.end)]
+
+
+# --- The status rule ---------------------------------------------------------------------------
+
+
+def trajectory_value(
+    month: str, *, opening_value: float, opening_month: str, target_value: float, target_month: str | None
+) -> float:
+    """Where a metric should stand in `month`: a straight line from the opening balance to the target.
+    A target without a month (or dated at or before the opening) applies at once."""
+    if not target_month or month_index(target_month) <= month_index(opening_month):
+        return float(target_value)
+    span = month_index(target_month) - month_index(opening_month)
+    share = min(max((month_index(month) - month_index(opening_month)) / span, 0.0), 1.0)
+    return float(opening_value + (target_value - opening_value) * share)
+
+
+def metric_rag(
+    actual: float | None, expected: float | None, *, target: float | None, due: dt.date | None, ref: dt.date
+) -> tuple[str, str]:
+    """The status of one metric and the reason in words. Higher is better for every metric."""
+    if target is None or pd.isna(target):
+        return GREY, "未设目标"
+    actual = 0.0 if actual is None or pd.isna(actual) else float(actual)
+    if actual >= target:
+        return GREEN, "已达目标"
+    if due is not None and ref > due:
+        return RED, f"已过目标期限（{due:%Y-%m-%d}）仍未达目标"
+    expected = float(target if expected is None or pd.isna(expected) else expected)
+    floor = expected * (1 - TOLERANCE)
+    epsilon = 1e-9 * max(1.0, abs(expected))  # 90 must count as "within 10% of 100" despite rounding
+    if actual < floor - epsilon:
+        return RED, f"低于进度线 {_shortfall(actual, expected)}"
+    if actual < expected - epsilon:
+        return YELLOW, f"略低于进度线 {_shortfall(actual, expected)}"
+    if due is not None and (due - ref).days <= DUE_SOON_DAYS:
+        return YELLOW, f"距目标期限不足{DUE_SOON_DAYS}天（{due:%Y-%m-%d}）"
+    return GREEN, "符合进度"
+
+
+def _shortfall(actual: float, expected: float) -> str:
+    return f"{(expected - actual) / expected:.0%}" if expected else ""
+
+
+def finding_rag(
+    status: str, *, is_long_term: bool, deadline: dt.date | None, ref: dt.date, metric_rags: list[str]
+) -> tuple[str, str]:
+    """The status of one finding: done, overdue, due soon, else the worst of its metrics."""
+    if status == DONE:
+        return GREEN, "已完成"
+    dated = deadline is not None and not pd.isna(deadline) and not is_long_term and status != LONG_TERM
+    if dated and ref > deadline:
+        return RED, f"已过整改期限（{deadline:%Y-%m-%d}）仍未完成"
+    known = [r for r in metric_rags if r != GREY]
+    worst = min(known, key=RAG_ORDER.get) if known else None
+    if worst == RED:
+        return RED, "有指标低于进度线超过10%"
+    if dated and (deadline - ref).days <= DUE_SOON_DAYS:
+        return YELLOW, f"距整改期限不足{DUE_SOON_DAYS}天（{deadline:%Y-%m-%d}）"
+    if worst == YELLOW:
+        return YELLOW, "有指标略低于进度线"
+    if worst == GREEN or dated:
+        return GREEN, "按期推进"
+    return GREY, "未设期限和目标"
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def metric_due(target_month: str | None, deadline) -> dt.date | None:
+    """A target is due at the end of its month; without one, by the finding's deadline."""
+    if target_month and not pd.isna(target_month):
+        return month_end(target_month)
+    return _as_date(deadline)
+
+
+def metric_positions(data: Data, metrics: pd.DataFrame, as_of: str) -> pd.DataFrame:
+    """One row per metric: this month's value, the cumulative position as of `as_of` and its source."""
+    upto = data.monthly[data.monthly.month <= as_of]
+    last = upto.groupby("metric_code", sort=False).tail(1).set_index("metric_code")
+    this = data.monthly[data.monthly.month == as_of].set_index("metric_code")
+    out = metrics[["metric_code"]].copy()
+    out["month_value"] = out.metric_code.map(this.value)
+    out["cumulative"] = out.metric_code.map(last.cumulative)
+    out["source"] = out.metric_code.map(last.source)
+    return out
+
+
+def metric_status(data: Data, metrics: pd.DataFrame, as_of: str, today: dt.date | None = None) -> pd.DataFrame:
+    """metric_positions plus the trajectory value, the due date and the status with its reason."""
+    ref = reference_date(as_of, today)
+    frame = metrics.merge(metric_positions(data, metrics, as_of), on="metric_code", how="left")
+    expected, due, rag, reason = [], [], [], []
+    for m in frame.itertuples():
+        target = None if pd.isna(m.target_value) else float(m.target_value)
+        exp = None
+        if target is not None:
+            exp = trajectory_value(
+                as_of,
+                opening_value=0.0 if pd.isna(m.opening_value) else float(m.opening_value),
+                opening_month=m.opening_month if isinstance(m.opening_month, str) else as_of,
+                target_value=target,
+                target_month=m.target_month if isinstance(m.target_month, str) else None,
+            )
+        d = metric_due(m.target_month if isinstance(m.target_month, str) else None, m.deadline)
+        r, why = metric_rag(m.cumulative, exp, target=target, due=d, ref=ref)
+        expected.append(exp)
+        due.append(d)
+        rag.append(r)
+        reason.append(why)
+    frame["expected"] = expected
+    frame["due"] = due
+    frame["rag"] = rag
+    frame["reason"] = reason
+    return frame
+
+
+# --- Findings over time ------------------------------------------------------------------------
+
+
+def status_grid(data: Data, findings: pd.DataFrame, months: list[str] | None = None) -> pd.DataFrame:
+    """finding × month: the reported status, shown as 逾期 from the month its deadline has passed."""
+    grid = data.statuses[data.statuses.finding_code.isin(findings.finding_code)]
+    if months is not None:
+        grid = grid[grid.month.isin(months)]
+    info = findings.set_index("finding_code")
+    deadline = pd.to_datetime(grid.finding_code.map(info.deadline))
+    long_term = grid.finding_code.map(info.is_long_term).fillna(False).astype(bool)
+    ends = pd.to_datetime(grid.month + "-01") + pd.offsets.MonthEnd(0)
+    today = pd.Timestamp(dt.date.today())
+    overdue = (
+        deadline.notna()
+        & (ends.where(ends < today, today) > deadline)
+        & ~grid.status.isin([DONE, LONG_TERM])
+        & ~long_term
+    )
+    grid = grid.assign(shown=grid.status.where(~overdue, OVERDUE))
+    grid["label"] = grid.finding_code.map(
+        {r.finding_code: finding_label(r.finding_code, r.report_number) for r in findings.itertuples()}
+    )
+    grid["title"] = grid.finding_code.map(info.title)
+    return grid
+
+
+def status_counts(data: Data, findings: pd.DataFrame, month: str) -> dict[str, float | None]:
+    """The overview's tiles for one month: counts by status, overdue, and the completion rate."""
+    grid = status_grid(data, findings, [month])
+    counts = grid.status.value_counts()
+    total = len(findings)
+    long_term = int(counts.get(LONG_TERM, 0))
+    done = int(counts.get(DONE, 0))
+    return {
+        DONE: done,
+        ONGOING: int(counts.get(ONGOING, 0)),
+        LONG_TERM: long_term,
+        NOT_STARTED: int(counts.get(NOT_STARTED, 0)),
+        OVERDUE: int((grid.shown == OVERDUE).sum()),
+        "完成率": done / (total - long_term) if total - long_term > 0 else None,
+    }
+
+
+def completion_by_section(data: Data, findings: pd.DataFrame, months: list[str]) -> pd.DataFrame:
+    """month × section: how many of the section's findings were 已完成 by then."""
+    grid = status_grid(data, findings, months)
+    sections = findings.set_index("finding_code")
+    grid = grid.assign(
+        section_code=grid.finding_code.map(sections.section_code),
+        done=(grid.status == DONE).astype(int),
+    )
+    table = grid.groupby(["section_code", "month"], as_index=False).done.sum()
+    titles = findings.drop_duplicates("section_code").set_index("section_code")
+    table["section"] = table.section_code.map(
+        {code: section_label(int(r.section_ordinal), r.section_title) for code, r in titles.iterrows()}
+    )
+    table["section_ordinal"] = table.section_code.map(titles.section_ordinal)
+    table["source"] = table.month.map(grid.groupby("month").source.agg(lambda s: ",".join(sorted(set(s.dropna())))))
+    return table.sort_values(["section_ordinal", "month"]).rename(columns={"done": "completed"})
+
+
+NUMERALS = "一二三四五六七八九十"
+
+
+def section_label(ordinal: int, title: str, width: int = 14) -> str:
+    """（一）贯彻落实习近平新时代… : the report's section, short enough for a legend."""
+    text = title.removeprefix("聚焦").removesuffix("方面").removesuffix("情况")
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    numeral = NUMERALS[ordinal - 1] if 1 <= ordinal <= len(NUMERALS) else str(ordinal)
+    return f"（{numeral}）{text}"
+
+
+# --- Headline outcomes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    group_code: str
+    group_name: str
+    unit: str
+    metric_codes: tuple[str, ...]
+    metric_names: tuple[str, ...]
+    month_value: float | None
+    cumulative: float
+    target: float | None
+
+    @property
+    def label(self) -> str:
+        if len(self.metric_names) == 1:
+            return self.metric_names[0]
+        return f"{len(self.metric_names)}项指标合计：" + "、".join(self.metric_names)
+
+
+def headline_metrics(metrics: pd.DataFrame, group_code: str, positions: pd.DataFrame) -> pd.DataFrame:
+    """The metrics a headline group adds up: its count metrics of one unit — the unit most of them
+    share, on a tie the one with the larger total — because sums across units mean nothing."""
+    counts = metrics[(metrics.group_code == group_code) & (metrics.kind == "count")]
+    if counts.empty:
+        return counts
+    totals = counts.merge(positions, on="metric_code", how="left")
+    by_unit = totals.groupby("unit").agg(n=("metric_code", "size"), total=("cumulative", "sum"))
+    unit = by_unit.sort_values(["n", "total"], ascending=False).index[0]
+    return counts[counts.unit == unit]
+
+
+def headlines(data: Data, metrics: pd.DataFrame, as_of: str) -> list[Headline]:
+    """The headline outcome groups (头盔劝导, 隐患整治, …) as this month + cumulative + target."""
+    positions = metric_positions(data, data.metrics, as_of)
+    groups = data.metrics[data.metrics.is_headline].drop_duplicates("group_code").sort_values("group_ordinal")
+    out = []
+    for g in groups.itertuples():
+        chosen = headline_metrics(metrics, g.group_code, positions)
+        if chosen.empty:
+            continue
+        pos = positions[positions.metric_code.isin(chosen.metric_code)]
+        month_value = pos.month_value.sum() if pos.month_value.notna().any() else None
+        targets = chosen.target_value
+        out.append(
+            Headline(
+                group_code=g.group_code,
+                group_name=g.group_name,
+                unit=chosen.unit.iloc[0],
+                metric_codes=tuple(chosen.metric_code),
+                metric_names=tuple(chosen.metric_name),
+                month_value=month_value,
+                cumulative=float(pos.cumulative.fillna(0).sum()),
+                # A group target only when every summed metric has one; a partial sum would mislead.
+                target=float(targets.sum()) if targets.notna().all() else None,
+            )
+        )
+    return out
+
+
+def headline_series(data: Data, headline_list: list[Headline], months: list[str]) -> pd.DataFrame:
+    """group × month: the monthly sum and the cumulative sum of each headline's metrics."""
+    frames = []
+    for h in headline_list:
+        rows = data.monthly[data.monthly.metric_code.isin(h.metric_codes) & data.monthly.month.isin(months)]
+        grouped = rows.groupby("month", as_index=False).agg(
+            value=("value", lambda s: s.sum() if s.notna().any() else None),
+            cumulative=("cumulative", "sum"),
+            source=("source", lambda s: ",".join(sorted(set(s.dropna())))),
+        )
+        grouped["group"] = h.group_name
+        grouped["unit"] = h.unit
+        grouped["target"] = h.target
+        frames.append(grouped)
+    if not frames:
+        return pd.DataFrame(columns=["month", "value", "cumulative", "source", "group", "unit", "target"])
+    return pd.concat(frames, ignore_index=True)
+
+
+# --- 需要关注 ---------------------------------------------------------------------------------
+
+
+def suspicious(data: Data, metrics: pd.DataFrame, as_of: str) -> pd.DataFrame:
+    """Monthly counts whose figure this month looks wrong: the same as in each of the previous months
+    (REPEAT_MONTHS in a row), or a jump beyond what recent history makes plausible."""
+    counts = metrics[metrics.kind == "count"].metric_code
+    first = add_months(as_of, -JUMP_HISTORY_MONTHS)
+    rows = data.monthly[
+        data.monthly.metric_code.isin(counts) & (data.monthly.month >= first) & (data.monthly.month <= as_of)
+    ]
+    found = []
+    for code, history in rows.groupby("metric_code", sort=False):
+        values = history.set_index("month").value
+        now = values.get(as_of)
+        if now is None or pd.isna(now):
+            continue
+        if _repeated(values, as_of):
+            found.append((code, f"连续{REPEAT_MONTHS}个月数值相同（均为 {now:,.0f}）"))
+            continue
+        why = _jump(values[values.index < as_of].dropna(), float(now))
+        if why:
+            found.append((code, why))
+    return pd.DataFrame(found, columns=["metric_code", "detail"])
+
+
+def _repeated(values: pd.Series, as_of: str) -> bool:
+    months = [add_months(as_of, -i) for i in range(REPEAT_MONTHS)]
+    recent = [values.get(m) for m in months]
+    if any(v is None or pd.isna(v) for v in recent):
+        return False
+    return recent[0] >= REPEAT_MIN_VALUE and all(v == recent[0] for v in recent)
+
+
+def _jump(previous: pd.Series, now: float) -> str | None:
+    if len(previous) < MIN_HISTORY:
+        return None
+    largest = previous.max()
+    median = previous.median()
+    spread = 1.4826 * (previous - median).abs().median()  # MAD scaled to a standard deviation
+    beyond_factor = largest > 0 and now > JUMP_FACTOR * largest
+    beyond_spread = spread > 0 and now > median + MAD_K * spread
+    if beyond_factor or beyond_spread:
+        return f"本月 {now:,.0f}，远高于以往（此前最高 {largest:,.0f}，中位数 {median:,.0f}）"
+    return None
+
+
+ATTENTION_COLUMNS = ["类别", "状态", "问题", "事项", "说明", "finding_code", "metric_code"]
+
+
+def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.DataFrame:
+    """The 需要关注 list: overdue findings and targets, metrics behind their trajectory, metrics with
+    no figure this month (unless their finding is done), and suspicious figures. Most urgent first."""
+    as_of = filters.as_of
+    ref = reference_date(as_of, today)
+    findings = filter_findings(data.findings, data.metrics, filters)
+    metrics = filter_metrics(data.metrics, filters)
+    labels = {r.finding_code: finding_label(r.finding_code, r.report_number) for r in data.findings.itertuples()}
+    grid = status_grid(data, findings, [as_of]).set_index("finding_code")
+    rows = []
+
+    for f in findings.itertuples():
+        status = grid.status.get(f.finding_code, NOT_STARTED)
+        if grid.shown.get(f.finding_code) == OVERDUE:
+            deadline = _as_date(f.deadline)
+            days = (ref - deadline).days
+            rows.append(
+                (
+                    "逾期",
+                    RED,
+                    labels[f.finding_code],
+                    f.title,
+                    f"整改期限 {deadline:%Y-%m-%d}，已逾期{days}天，当前状态：{status}",
+                    f.finding_code,
+                    None,
+                )
+            )
+
+    status_now = metric_status(data, metrics, as_of, today)
+    for m in status_now[status_now.rag.isin([RED, YELLOW])].itertuples():
+        kind = "逾期" if "已过目标期限" in m.reason else "落后进度"
+        detail = (
+            f"{m.reason}：累计 {_num(m.cumulative)} {m.unit}，进度线 {_num(m.expected)}，目标 {_num(m.target_value)}"
+        )
+        rows.append(
+            (
+                kind,
+                m.rag,
+                finding_label(m.finding_code, m.report_number),
+                m.metric_name,
+                detail,
+                m.finding_code,
+                m.metric_code,
+            )
+        )
+
+    for m in suspicious(data, metrics, as_of).merge(metrics, on="metric_code").itertuples():
+        rows.append(
+            (
+                "数据存疑",
+                YELLOW,
+                finding_label(m.finding_code, m.report_number),
+                m.metric_name,
+                m.detail,
+                m.finding_code,
+                m.metric_code,
+            )
+        )
+
+    finding_status = grid.status.to_dict()
+    for m in status_now[status_now.month_value.isna()].itertuples():
+        opening = m.opening_month if isinstance(m.opening_month, str) else None
+        if opening and as_of <= opening:
+            continue  # the report's opening balance stands for its own month
+        if finding_status.get(m.finding_code) == DONE:
+            continue  # a finished finding need not keep reporting
+        rows.append(
+            (
+                "本月无数据",
+                YELLOW,
+                finding_label(m.finding_code, m.report_number),
+                m.metric_name,
+                f"{chinese(as_of)}未上报",
+                m.finding_code,
+                m.metric_code,
+            )
+        )
+
+    frame = pd.DataFrame(rows, columns=ATTENTION_COLUMNS)
+    order = {"逾期": 0, "落后进度": 1, "数据存疑": 2, "本月无数据": 3}
+    frame["_kind"] = frame["类别"].map(order)
+    frame["_rag"] = frame["状态"].map(RAG_ORDER)
+    return (
+        frame.sort_values(["_kind", "_rag", "问题"], kind="stable")
+        .drop(columns=["_kind", "_rag"])
+        .reset_index(drop=True)
+    )
+
+
+def _num(value) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+# --- 指标趋势 -------------------------------------------------------------------------------------
+
+BY = {"metric": "按指标", "group": "按成效类别合计", "department": "按牵头部门合计"}
+MEASURES = {"monthly": "每月数值", "cumulative": "累计"}
+
+
+def explorer_series(data: Data, metric_codes: list[str], filters: Filters, *, measure: str, by: str) -> pd.DataFrame:
+    """month, series, unit, y, source for the chosen metrics over the filtered months. By group or
+    department the monthly counts are added up per unit (a sum across units means nothing; a level
+    such as a rate is not added at all)."""
+    column = "value" if measure == "monthly" else "cumulative"
+    info = data.metrics.set_index("metric_code")
+    rows = in_range(data.monthly[data.monthly.metric_code.isin(metric_codes)], filters)
+    rows = rows.assign(unit=rows.metric_code.map(info.unit), y=rows[column])
+    if by == "metric":
+        names = {
+            c: f"{finding_label(info.finding_code[c], info.report_number[c])} {info.metric_name[c]}"
+            for c in metric_codes
+        }
+        rows = rows.assign(series=rows.metric_code.map(names))
+        order = {c: i for i, c in enumerate(metric_codes)}
+        rows = rows.assign(_o=rows.metric_code.map(order)).sort_values(["_o", "month"]).drop(columns="_o")
+        return rows[["month", "series", "unit", "y", "source"]].reset_index(drop=True)
+    rows = rows[rows.metric_code.map(info.kind) == "count"]
+    key = info.group_name if by == "group" else info.lead_department.fillna("未定部门")
+    rows = rows.assign(key=rows.metric_code.map(key))
+    summed = rows.groupby(["key", "unit", "month"], as_index=False, sort=True).agg(
+        y=("y", lambda s: s.sum() if s.notna().any() else None),
+        n=("metric_code", "nunique"),
+        source=("source", lambda s: ",".join(sorted(set(s.dropna())))),
+    )
+    counts = summed.groupby(["key", "unit"]).n.transform("max")
+    summed["series"] = summed.key + "（" + summed.unit + "，" + counts.astype(str) + "项合计）"
+    return summed[["month", "series", "unit", "y", "source"]]
+
+
+# --- 总览 ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Overview:
+    """What the overview page shows besides its charts, computed once per data version and view."""
+
+    n_findings: int
+    n_metrics: int
+    now: dict
+    before: dict | None
+    attention: pd.DataFrame
+    headlines: list[Headline]
+    headline_series: pd.DataFrame
+
+
+def overview(data: Data, filters: Filters, today: dt.date | None = None) -> Overview:
+    findings = filter_findings(data.findings, data.metrics, filters)
+    metrics = filter_metrics(data.metrics, filters)
+    previous = add_months(filters.as_of, -1)
+    found = headlines(data, metrics, filters.as_of)
+    months = [m for m in data.months if filters.start <= m <= filters.end]
+    return Overview(
+        n_findings=len(findings),
+        n_metrics=len(metrics),
+        now=status_counts(data, findings, filters.as_of),
+        before=status_counts(data, findings, previous) if previous in data.months else None,
+        attention=attention(data, filters, today),
+        headlines=found,
+        headline_series=headline_series(data, found, months),
+    )

@@ -1,0 +1,49 @@
+-- metric_catalogue: one row per metric, in report order: what it measures, where it belongs
+-- (finding, section, lead department, outcome group), its opening balance and its current target.
+-- params: none.
+with
+metrics_ as (
+    select * from metrics
+),
+findings_ as (
+    select finding_code, ordinal as finding_ordinal, report_number, section_code, lead_department, deadline
+    from findings
+),
+opening as (
+    select metric_code, value as opening_value, strftime(month, '%Y-%m') as opening_month
+    from current_opening_balances
+),
+targets as (
+    select metric_code, target_value, strftime(target_month, '%Y-%m') as target_month, basis as target_basis
+    from current_targets
+    where target_value is not null
+),
+final as (
+    select
+        m.metric_code,
+        m.name as metric_name,
+        m.unit,
+        m.kind,
+        m.group_code,
+        g.name as group_name,
+        g.is_headline,
+        g.ordinal as group_ordinal,
+        m.finding_code,
+        f.report_number,
+        f.section_code,
+        f.lead_department,
+        f.deadline,
+        o.opening_value,
+        o.opening_month,
+        t.target_value,
+        t.target_month,
+        t.target_basis,
+        coalesce(f.finding_ordinal, 0) as finding_ordinal,
+        m.ordinal
+    from metrics_ as m
+    join outcome_groups as g using (group_code)
+    left join findings_ as f using (finding_code)
+    left join opening as o using (metric_code)
+    left join targets as t using (metric_code)
+)
+select * from final order by finding_ordinal, ordinal
