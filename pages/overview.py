@@ -1,23 +1,113 @@
-"""总览: status counts and one real metric over time."""
+"""总览: where the rectification stands, what moved this month, and what needs attention."""
 
-import plotly.express as px
+import datetime as dt
+
 import streamlit as st
 
 import app_state
-from rectification.months import current_month, to_date
+from rectification import briefing, charts, progress
+from rectification.months import add_months, chinese, current_month
 
-st.title("整改进展看板")
+st.title("整改进展总览")
 if not app_state.page_header():
     st.stop()
 
-findings = app_state.query("findings_with_status", as_of=to_date(current_month()))
-counts = findings.status.value_counts()
-columns = st.columns(4)
-for column, status in zip(columns, ["已完成", "推进中", "长期坚持", "未启动"]):
-    column.metric(status, int(counts.get(status, 0)))
+data = app_state.dashboard_data()
+filters = app_state.sidebar_filters(data)
+as_of = filters.as_of
+previous = add_months(as_of, -1)
+view = app_state.view(progress.overview, filters, dt.date.today())
 
-values = app_state.query("metric_values_export")
-if not values.empty:
-    first = values.metric_code.iloc[0]
-    series = values[values.metric_code == first]
-    st.plotly_chart(px.bar(series, x="month", y="value", title=series.metric_name.iloc[0]))
+st.caption(f"数据截至 {chinese(as_of)}　·　纳入 {view.n_findings} 项整改问题、{view.n_metrics} 个指标")
+if data.latest < add_months(current_month(), -1):
+    st.info(f"库中最近的数据为 {chinese(data.latest)}。各部门月报上传后，看板随即更新。")
+
+# --- Tiles: the findings by status, each with its change since last month ---
+now, before = view.now, view.before
+tiles = [
+    (progress.DONE, "已完成", "normal"),
+    (progress.ONGOING, "推进中", "off"),
+    (progress.LONG_TERM, "长期坚持", "off"),
+    (progress.OVERDUE, "逾期", "inverse"),
+]
+columns = st.columns(5)
+for column, (key, label, colour) in zip(columns, tiles, strict=False):
+    delta = now[key] - before[key] if before else None
+    column.metric(
+        f"{label}（项）", now[key], delta=delta, delta_color=colour, border=True, help=f"较{chinese(previous)}"
+    )
+rate, rate_before = now["完成率"], before["完成率"] if before else None
+columns[4].metric(
+    "完成率",
+    "—" if rate is None else f"{rate:.0%}",
+    delta=None if rate is None or rate_before is None else f"{(rate - rate_before) * 100:+.0f} 个百分点",
+    border=True,
+    help="已完成 ÷（全部问题 − 长期坚持问题）；长期坚持事项持续推进，不计入分母。",
+)
+if now[progress.NOT_STARTED]:
+    st.caption(f"另有未启动 {now[progress.NOT_STARTED]} 项。")
+
+legend = "　".join(f"{charts.RAG_ICONS[k]} {k}：{v}" for k, v in progress.RAG_RULE.items())
+st.caption(f"状态颜色　{legend}")
+
+# --- 需要关注 ---
+st.subheader("需要关注")
+attention = view.attention
+if attention.empty:
+    st.success(f"{chinese(as_of)}没有需要关注的事项。")
+else:
+    shown = attention.assign(
+        状态=[f"{charts.RAG_ICONS[r]} {r}" for r in attention["状态"]],
+        详情=[f"finding_detail?finding={code}" if code else None for code in attention.finding_code.fillna("")],
+    )
+    st.dataframe(
+        shown[["类别", "状态", "问题", "事项", "说明", "详情"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "说明": st.column_config.TextColumn(width="large"),
+            "详情": st.column_config.LinkColumn(display_text="查看"),
+        },
+        key="attention_table",
+    )
+
+# --- The headline outcomes ---
+st.subheader("重点成效")
+headlines, series = view.headlines, view.headline_series
+if headlines:
+    columns = st.columns(len(headlines))
+    for column, h in zip(columns, headlines, strict=True):
+        rows = series[series.group == h.group_name]
+        target = (
+            "未设目标"
+            if h.target is None
+            else f"目标 {charts.value_text(h.target, h.unit)}（完成 {h.cumulative / h.target:.0%}）"
+        )
+        column.metric(
+            h.group_name,
+            charts.value_text(h.cumulative, h.unit),
+            delta=f"本月 {charts.value_text(h.month_value, h.unit)}",
+            delta_color="off",
+            delta_arrow="off",
+            border=True,
+            help=h.label,
+            chart_data=list(rows.value.fillna(0)),
+            chart_type="bar",
+        )
+        column.caption(target)
+    app_state.chart(app_state.view(charts.headline_figure, filters), key="headline_chart")
+else:
+    st.info("所选范围内没有重点成效指标。")
+
+# --- Completion over time and the status of every finding, month by month ---
+app_state.chart(app_state.view(charts.completion_figure, filters), key="completion_chart")
+app_state.chart(app_state.view(charts.heatmap_figure, filters), key="status_heatmap")
+
+st.download_button(
+    "下载本页简报（PPTX，16:9，每页一图）",
+    data=lambda: briefing.build_pptx(data, filters),
+    file_name=f"整改进展简报_{chinese(as_of)}.pptx",
+    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    key="briefing_download",
+    help="生成需要十几秒：图表与看板相同，按当前筛选条件。",
+)

@@ -1,0 +1,207 @@
+"""问题详情: one finding — verbatim text and measures, who answers for it, its status over time,
+each metric against target and trajectory, the numbers, notes and annotations."""
+
+import pandas as pd
+import streamlit as st
+
+import app_state
+from rectification import annotations, charts, progress
+from rectification.months import chinese, current_month
+
+st.title("问题详情")
+if not app_state.page_header():
+    st.stop()
+
+data = app_state.dashboard_data()
+filters = app_state.sidebar_filters(data)
+findings = progress.filter_findings(data.findings, data.metrics, filters)
+labels = {r.finding_code: progress.finding_label(r.finding_code, r.report_number) for r in data.findings.itertuples()}
+
+search = st.text_input("搜索", key="finding_search", placeholder="输入问题编号（如 5）或文字（如 头盔）")
+if search.strip():
+    text = search.strip()
+    number = text.removeprefix("问题").lstrip("0")
+    hit = findings.title.str.contains(text, regex=False) | findings.finding_code.str.upper().eq(text.upper())
+    if number.isdigit():
+        hit |= findings.report_number.astype("Int64").eq(int(number)).fillna(False)
+    findings = findings[hit]
+if findings.empty:
+    st.warning("没有符合条件的整改问题：请修改搜索文字或左侧筛选。")
+    st.stop()
+
+codes = list(findings.finding_code)
+titles = findings.set_index("finding_code").title
+wanted = st.query_params.get("finding")
+if "finding" not in st.session_state and wanted in codes:
+    st.session_state["finding"] = wanted  # a shared link opens its finding
+if st.session_state.get("finding") not in codes:
+    st.session_state["finding"] = codes[0]
+code = st.selectbox(
+    "整改问题", codes, key="finding", format_func=lambda c: f"{labels[c]}　{charts.short(titles[c], 60)}"
+)
+st.query_params["finding"] = code
+
+finding = data.findings.set_index("finding_code").loc[code]
+as_of = filters.as_of
+ref = progress.reference_date(as_of)
+grid = progress.status_grid(data, data.findings[data.findings.finding_code == code], [as_of])
+status = grid.status.iloc[0] if len(grid) else progress.NOT_STARTED
+metrics = data.metrics[data.metrics.finding_code == code]
+metric_now = progress.metric_status(data, metrics, as_of)
+rag, reason = progress.finding_rag(
+    status,
+    is_long_term=bool(finding.is_long_term),
+    deadline=None if pd.isna(finding.deadline) else pd.Timestamp(finding.deadline).date(),
+    ref=ref,
+    metric_rags=list(metric_now.rag),
+)
+
+# --- The finding, verbatim, and who answers for it ---
+st.subheader(f"{labels[code]}　{charts.RAG_ICONS[rag]} {rag}：{reason}")
+with st.container(border=True):
+    st.caption("问题（通报原文）")
+    st.text(finding.title)
+    st.caption(
+        f"通报部分：{finding.section_title}"
+        + (f"　·　{finding.theme_title}" if isinstance(finding.theme_title, str) else "")
+    )
+facts = [
+    ("牵头部门", finding.lead_department),
+    ("责任领导", finding.responsible_leader),
+    ("整改期限", None if pd.isna(finding.deadline) else f"{pd.Timestamp(finding.deadline):%Y-%m-%d}"),
+    (f"状态（{chinese(as_of)}）", status + ("（长期整改事项）" if finding.is_long_term else "")),
+]
+for column, (label, value) in zip(st.columns(4), facts, strict=True):
+    with column.container(border=True):
+        st.caption(label)
+        st.text(value if isinstance(value, str) and value else "未设定")
+
+measures = app_state.query("finding_measures", finding=code)
+with st.expander(f"整改措施（{len(measures)} 条，通报原文）", expanded=True):
+    for m in measures.itertuples():
+        # The report writes 一是… straight on: label and text together read as the original.
+        st.text(f"{m.ordinal_label}{m.text}" if isinstance(m.ordinal_label, str) else f"{m.ordinal}. {m.text}")
+
+# --- Status over time ---
+st.subheader("状态变化")
+app_state.chart(
+    app_state.view(charts.heatmap_figure, filters, (code,), f"{labels[code]} 逐月整改状态"), key="status_timeline"
+)
+history = app_state.query("finding_status_history", finding=code)
+if not history.empty:
+    with st.expander("状态上报记录"):
+        st.dataframe(
+            history.rename(
+                columns={
+                    "month": "月份",
+                    "status": "状态",
+                    "note": "说明",
+                    "source": "来源",
+                    "user_name": "上报人",
+                    "created_at": "上报时间",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+# --- Each metric against its target ---
+st.subheader("量化指标")
+if metrics.empty:
+    st.info("此问题在通报中没有量化指标。")
+for m in metric_now.itertuples():
+    st.caption(f"{charts.RAG_ICONS[m.rag]} {m.metric_name}：{m.rag}，{m.reason}")
+    app_state.chart(app_state.view(charts.metric_figure, m.metric_code, filters), key=f"metric_{m.metric_code}")
+
+if not metrics.empty:
+    rows = progress.in_range(data.monthly[data.monthly.metric_code.isin(metrics.metric_code)], filters)
+    names = metrics.set_index("metric_code")
+    table = pd.DataFrame(
+        {
+            "月份": rows.month.map(chinese),
+            "指标": rows.metric_code.map(names.metric_name),
+            "单位": rows.metric_code.map(names.unit),
+            "本月": rows.value,
+            "累计": rows.cumulative,
+            "来源": rows.source,
+        }
+    )
+    with st.expander("数据表", expanded=False):
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "本月": st.column_config.NumberColumn(format="localized"),
+                "累计": st.column_config.NumberColumn(format="localized"),
+            },
+            key="metric_table",
+        )
+
+# --- Notes and annotations ---
+st.subheader("注释")
+notes = data.annotations[data.annotations.finding_code == code]
+if notes.empty:
+    st.caption("暂无注释。")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "编号": notes.annotation_id,
+                "月份": notes.month.map(chinese),
+                "对象": notes.metric_name.where(notes.metric_name.notna(), "本问题"),
+                "注释": notes.text,
+                "填写人": notes.author,
+                "填写时间": notes.created_at,
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="notes_table",
+    )
+
+editor = app_state.can_edit("editor")
+if editor is None:
+    st.caption("登录「填报」及以上权限的账号后可添加注释。")
+else:
+    with st.form("annotation_form", clear_on_submit=True):
+        st.caption("添加注释：说明某月数字背后的原因（如“4月起开展夜查行动”），图表上以★标注。")
+        targets = {"": "本问题"} | {r.metric_code: r.metric_name for r in metrics.itertuples()}
+        target = st.selectbox("对象", list(targets), format_func=targets.get, key="annotation_target")
+        month_options = [m for m in data.months if m <= current_month()] or [as_of]
+        month = st.selectbox("月份", list(reversed(month_options)), format_func=chinese, key="annotation_month")
+        text = st.text_area("内容", max_chars=annotations.MAX_LENGTH, key="annotation_text")
+        submitted = st.form_submit_button("保存注释", type="primary")
+    if submitted:
+        try:
+            annotations.add(
+                app_state.connection(),
+                user=editor.username,
+                text=text,
+                month=month,
+                metric_code=target or None,
+                finding_code=None if target else code,
+            )
+        except annotations.AnnotationError as error:
+            st.error(str(error))
+        else:
+            app_state.bump_data_version()
+            st.success("注释已保存。")
+            st.rerun()
+    if not notes.empty:
+        with st.form("retract_form"):
+            choice = st.selectbox(
+                "删除注释",
+                list(notes.annotation_id),
+                format_func=lambda i: f"#{i}　{charts.short(notes.set_index('annotation_id').text[i], 40)}",
+                key="retract_choice",
+            )
+            retract = st.form_submit_button("删除所选注释")
+        if retract:
+            try:
+                annotations.retract(app_state.connection(), int(choice), user=editor.username)
+            except annotations.AnnotationError as error:
+                st.error(str(error))
+            else:
+                app_state.bump_data_version()
+                st.rerun()

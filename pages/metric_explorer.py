@@ -1,0 +1,76 @@
+"""指标趋势: several metrics at once, monthly or cumulative, per metric or added up by outcome group
+or lead department, over the chosen months."""
+
+import streamlit as st
+
+import app_state
+from rectification import charts, exports, progress
+from rectification.months import chinese
+
+st.title("指标趋势")
+if not app_state.page_header():
+    st.stop()
+
+data = app_state.dashboard_data()
+filters = app_state.sidebar_filters(data)
+metrics = progress.filter_metrics(data.metrics, filters)
+if metrics.empty:
+    st.warning("左侧筛选条件下没有指标：请放宽筛选。")
+    st.stop()
+
+codes = list(metrics.metric_code)
+names = {
+    r.metric_code: f"{progress.finding_label(r.finding_code, r.report_number)} {r.metric_name}（{r.unit}）"
+    for r in metrics.itertuples()
+}
+if "explorer_metrics" not in st.session_state:
+    # A shared link names its metrics; otherwise start with the first headline metrics in view.
+    wanted = [c for c in (st.query_params.get("metrics") or "").split(",") if c in codes]
+    headline = [c for h in progress.headlines(data, metrics, filters.as_of) for c in h.metric_codes[:1]]
+    st.session_state["explorer_metrics"] = wanted or headline[:3] or codes[:3]
+    if st.query_params.get("measure") in progress.MEASURES:
+        st.session_state["explorer_measure"] = st.query_params["measure"]
+    if st.query_params.get("by") in progress.BY:
+        st.session_state["explorer_by"] = st.query_params["by"]
+st.session_state["explorer_metrics"] = [c for c in st.session_state["explorer_metrics"] if c in codes]
+
+chosen = st.multiselect("指标", codes, key="explorer_metrics", format_func=names.get, placeholder="选择一个或多个指标")
+left, right = st.columns(2)
+measure = left.radio(
+    "口径", list(progress.MEASURES), key="explorer_measure", format_func=progress.MEASURES.get, horizontal=True
+)
+by = right.radio("汇总方式", list(progress.BY), key="explorer_by", format_func=progress.BY.get, horizontal=True)
+st.query_params["metrics"] = ",".join(chosen)
+st.query_params["measure"] = measure
+st.query_params["by"] = by
+
+if not chosen:
+    st.info("请在上方选择指标。")
+    st.stop()
+
+frame = progress.explorer_series(data, chosen, filters, measure=measure, by=by)
+if by != "metric":
+    skipped = [names[c] for c in chosen if data.metrics.set_index("metric_code").kind[c] != "count"]
+    if skipped:
+        st.caption("状态类指标不参与合计：" + "、".join(skipped))
+title = f"指标趋势（{progress.MEASURES[measure]}，{progress.BY[by]}）"
+app_state.chart(charts.metrics_trend(frame, measure=measure, as_of=filters.as_of, title=title), key="explorer_chart")
+
+if not frame.empty:
+    table = frame.assign(月份=frame.month.map(chinese)).pivot_table(
+        index=["month", "月份"], columns="series", values="y", aggfunc="first", sort=True
+    )
+    table = table.reset_index(level="month", drop=True)
+    st.dataframe(
+        table,
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(format="localized") for c in table.columns},
+        key="explorer_table",
+    )
+    st.download_button(
+        "下载数据（CSV）",
+        data=exports.to_csv_bytes(table.reset_index()),
+        file_name=f"指标趋势_{chinese(filters.as_of)}.csv",
+        mime="text/csv",
+        key="explorer_csv",
+    )
