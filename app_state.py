@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+
 import duckdb
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitDuplicateElementKey
 
-from rectification import auth, config, store
+from rectification import auth, charts, config, progress, store
 from rectification.config import db_path
+from rectification.months import chinese
 
 
 @st.cache_resource(show_spinner=False)
@@ -197,3 +200,133 @@ def _change_password_form(where, user: auth.User, prefix: str) -> None:
     bump_data_version()
     st.session_state[_NOTICE_KEY] = "密码已修改。"
     st.rerun()
+
+
+# --- The dashboard's data, charts and shared sidebar filters (overview, detail, explorer pages).
+# The filters live in st.session_state while the browser session lasts and are mirrored into the
+# URL's query parameters, so a copied link opens the same view. ---
+FILTER_PARAMS = {
+    "section": "section",
+    "department": "dept",
+    "group": "group",
+    "start": "from",
+    "end": "to",
+    "as_of": "asof",
+}
+_FILTERS_KEY = "dashboard_filters"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _dashboard_data(path: str, version: int) -> progress.Data:
+    return progress.load(lambda name, **params: _cached_query(path, version, name, tuple(sorted(params.items()))))
+
+
+def dashboard_data() -> progress.Data:
+    """Everything the dashboard draws, read once per data version and shared by every session:
+    treat it as read-only (pandas operations that return new frames are fine)."""
+    return _dashboard_data(db(), data_version())
+
+
+# cache_resource, not cache_data: a cached plotly Figure handed back as is costs nothing, while
+# unpickling one re-validates every property (≈ as slow as building it).
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _view(path: str, version: int, name: str, key: str, _args: tuple):
+    module, function = name.split(":")
+    fn = getattr(importlib.import_module(module), function)
+    return fn(_dashboard_data(path, version), *_args)
+
+
+def view(fn, *args):
+    """fn(dashboard_data(), *args) for a pure function of rectification.charts or .progress, cached
+    until the next commit. Arguments are keyed by repr (Filters, strings, tuples, dates): never pass
+    DataFrames. The result is shared: read-only."""
+    return _view(db(), data_version(), f"{fn.__module__}:{fn.__qualname__}", repr(args), args)
+
+
+def chart(fig, *, key: str | None = None) -> None:
+    """A figure as built by rectification.charts, drawn as built (theme=None: the page shows what the
+    exported PNG and the briefing show), with the Chinese modebar and its 1600×900 PNG download."""
+    st.plotly_chart(fig, config=charts.plotly_config(fig), theme=None, key=key, width="stretch")
+
+
+def _filters_from_url() -> dict:
+    return {field: st.query_params.get(param) or None for field, param in FILTER_PARAMS.items()}
+
+
+def sidebar_filters(data: progress.Data) -> progress.Filters:
+    """The sidebar's 筛选 widgets (section, department, outcome group, month range, as-of month):
+    seeded from the URL on a session's first run, kept across pages, written back to the URL."""
+    if _FILTERS_KEY not in st.session_state:
+        st.session_state[_FILTERS_KEY] = _filters_from_url()
+    current = progress.resolve(progress.Filters(**st.session_state[_FILTERS_KEY]), data)
+    months = data.months
+    sections = data.findings.drop_duplicates("section_code").sort_values("section_ordinal")
+    section_names = {
+        r.section_code: progress.section_label(int(r.section_ordinal), r.section_title, 18)
+        for r in sections.itertuples()
+    }
+    departments = sorted(data.findings.lead_department.dropna().unique())
+    groups = data.metrics.drop_duplicates("group_code").sort_values("group_ordinal")
+    group_names = dict(zip(groups.group_code, groups.group_name, strict=True))
+    choices = {
+        "section": [None, *section_names],
+        "department": [None, *departments],
+        "group": [None, *group_names],
+    }
+    seeds = {
+        "flt_section": (current.section, choices["section"]),
+        "flt_department": (current.department, choices["department"]),
+        "flt_group": (current.group, choices["group"]),
+        "flt_range": ((current.start, current.end), None),
+        "flt_as_of": (current.as_of, months),
+    }
+    # Seed each widget from the saved view when it has no state yet (a new session, or Streamlit
+    # dropped it while another page was shown) or its state is no longer among the options.
+    for key, (value, options) in seeds.items():
+        state = st.session_state.get(key)
+        stale = state is None if options is None else state not in options
+        if key == "flt_range" and not stale:
+            stale = not all(m in months for m in state)
+        if key not in st.session_state or stale:
+            st.session_state[key] = value
+    bar = st.sidebar
+    bar.subheader("筛选")
+    section = bar.selectbox(
+        "通报部分",
+        choices["section"],
+        key="flt_section",
+        format_func=lambda c: "全部" if c is None else section_names[c],
+    )
+    department = bar.selectbox(
+        "牵头部门", choices["department"], key="flt_department", format_func=lambda d: "全部" if d is None else d
+    )
+    group = bar.selectbox(
+        "成效类别", choices["group"], key="flt_group", format_func=lambda g: "全部" if g is None else group_names[g]
+    )
+    if len(months) > 1:
+        start, end = bar.select_slider("月份范围", options=months, key="flt_range", format_func=chinese)
+    else:
+        start = end = months[0]
+    as_of = bar.selectbox(
+        "数据截至",
+        list(reversed(months)),
+        key="flt_as_of",
+        format_func=chinese,
+        help="“本月”指此月份：状态、需要关注均按此月计算",
+    )
+    chosen = progress.resolve(progress.Filters(section, department, group, start, end, as_of), data)
+    st.session_state[_FILTERS_KEY] = {field: getattr(chosen, field) for field in FILTER_PARAMS}
+    for field, param in FILTER_PARAMS.items():
+        value = getattr(chosen, field)
+        if value:
+            st.query_params[param] = value
+        elif param in st.query_params:
+            del st.query_params[param]
+    return chosen
+
+
+def can_edit(minimum: str = "editor") -> auth.User | None:
+    """The signed-in user when their role is at least `minimum` (for optional edit forms on a page
+    everyone may view); None otherwise. Pages that only editors may open use require_role()."""
+    user = current_user()
+    return user if auth.has_role(user, minimum) else None

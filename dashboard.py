@@ -6,6 +6,8 @@ st.set_page_config(page_title="整改进展看板", page_icon="📊", layout="wi
 
 pages = [
     st.Page("pages/overview.py", title="总览", icon="📊", default=True),
+    st.Page("pages/finding_detail.py", title="问题详情", icon="🔎", url_path="finding_detail"),
+    st.Page("pages/metric_explorer.py", title="指标趋势", icon="📈", url_path="metric_explorer"),
 ]
 # Administration, in its own section; each page checks the role itself.
 admin_pages = [
