@@ -155,6 +155,58 @@ def cmd_restore(args, con) -> str:
     )
 
 
+CHARTS = {
+    "headline": "重点成效",
+    "completion": "整改完成进度",
+    "heatmap": "各问题逐月整改状态",
+    "attention": "需要关注",
+}
+
+
+def _briefing_view(args, con):
+    # Imported here: plotly and kaleido cost a second, which the other commands need not pay.
+    from rectification import briefing
+
+    data = briefing.load(con)
+    if args.month and args.month not in data.months:
+        raise CliError(f"库中没有 {args.month} 的数据（数据范围 {data.months[0]} 至 {data.latest}）。")
+    return briefing, data, briefing.briefing_filters(data, args.month)
+
+
+def cmd_briefing(args, con) -> str:
+    briefing, data, filters = _briefing_view(args, con)
+    if not args.out.lower().endswith(".pptx"):
+        raise CliError("--out 须为 .pptx 文件；单张图片请用 chart 命令。")
+    try:
+        Path(args.out).write_bytes(briefing.build_pptx(data, filters))
+    except briefing.BriefingError as error:
+        raise CliError(str(error)) from error
+    return f"已生成简报 {args.out}（数据截至 {filters.as_of}）"
+
+
+def cmd_chart(args, con) -> str:
+    briefing, data, filters = _briefing_view(args, con)
+    from rectification import charts
+
+    if args.metric:
+        if args.metric not in set(data.metrics.metric_code):
+            raise CliError(f"指标编码不存在：{args.metric}")
+        fig = charts.metric_figure(data, args.metric, filters)
+    else:
+        build = {
+            "headline": charts.headline_figure,
+            "completion": charts.completion_figure,
+            "heatmap": charts.heatmap_figure,
+            "attention": charts.attention_figure,
+        }[args.name]
+        fig = build(data, filters)
+    try:
+        Path(args.out).write_bytes(briefing.to_png(fig))
+    except briefing.BriefingError as error:
+        raise CliError(str(error)) from error
+    return f"已导出 {args.out}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --db is accepted both before and after the subcommand's own arguments.
     common = argparse.ArgumentParser(add_help=False)
@@ -249,6 +301,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", parents=[common], help="用备份文件替换当前数据（先自动备份当前数据）")
     p.add_argument("file", help="由 backup 生成的 .duckdb 文件")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("briefing", parents=[common], help="生成整改进展简报（PPTX，16:9，每页一图，图表与看板相同）")
+    p.add_argument("--month", type=_month, help="数据截至月份（默认库中最新月份）")
+    p.add_argument("--out", required=True, help="输出文件（.pptx）")
+    p.set_defaults(func=cmd_briefing)
+
+    p = sub.add_parser("chart", parents=[common], help="导出一张图表为 PNG（1600×900，2 倍清晰度）")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--metric", help="指标编码：该指标的进度图")
+    which.add_argument(
+        "--name", choices=list(CHARTS), help="总览图表：" + "、".join(f"{k}={v}" for k, v in CHARTS.items())
+    )
+    p.add_argument("--month", type=_month, help="数据截至月份（默认库中最新月份）")
+    p.add_argument("--out", required=True, help="输出文件（.png）")
+    p.set_defaults(func=cmd_chart)
     return parser
 
 
