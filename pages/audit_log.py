@@ -5,8 +5,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 import app_state
-from rectification import exports
-from rectification.audit import ACTION_LABELS
+from rectification import audit, exports
 
 st.title("审计日志")
 app_state.require_role("admin")
@@ -18,7 +17,7 @@ actions = [ALL, *values[values.kind == "action"].value]
 
 left, middle, right = st.columns(3)
 user_name = left.selectbox("用户", users, key="audit_user")
-action = middle.selectbox("操作", actions, format_func=lambda a: ACTION_LABELS.get(a, a), key="audit_action")
+action = middle.selectbox("操作", actions, format_func=lambda a: audit.ACTION_LABELS.get(a, a), key="audit_action")
 today = date.today()
 period = right.date_input("日期范围", value=(today - timedelta(days=30), today), key="audit_dates")
 # While the second date is being picked the widget holds one date: treat it as a single day.
@@ -31,17 +30,7 @@ entries = app_state.query(
     date_from=date_from,
     date_to=date_to,
 )
-entries = entries.assign(action=entries.action.map(lambda a: ACTION_LABELS.get(a, a)))
-table = entries.rename(
-    columns={
-        "audit_id": "序号",
-        "logged_at": "时间",
-        "user_name": "用户",
-        "action": "操作",
-        "target": "对象",
-        "detail": "说明",
-    }
-)
+table = audit.readable(entries)
 
 st.caption(f"共 {len(table)} 条记录（{date_from:%Y-%m-%d} 至 {date_to:%Y-%m-%d}）")
 st.download_button(

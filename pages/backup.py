@@ -95,7 +95,8 @@ def offer_restore(candidate: Path) -> None:
 st.subheader("从备份恢复")
 st.caption("恢复会用备份替换当前全部数据；恢复前系统会先自动备份当前数据（文件名以 before-restore 开头）。")
 sources = (["服务器上的备份"] if chosen else []) + ["上传备份文件"]
-source = st.radio("备份来源", sources, horizontal=True, key="restore_source")
+# A key per set of options: once the first backup exists, the server's backups become the default.
+source = st.radio("备份来源", sources, horizontal=True, key=f"restore_source_{len(sources)}")
 if source == "服务器上的备份":
     offer_restore(chosen)
 elif (upload := st.file_uploader("备份文件（.duckdb）", type=["duckdb"], key="restore_upload")) is not None:

@@ -43,3 +43,19 @@ def entries(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         "select audit_id, logged_at, user_name, action, target, detail from audit_log order by audit_id desc"
     ).df()
+
+
+COLUMN_LABELS = {
+    "audit_id": "序号",
+    "logged_at": "时间",
+    "user_name": "用户",
+    "action": "操作",
+    "target": "对象",
+    "detail": "说明",
+}
+
+
+def readable(entries: pd.DataFrame) -> pd.DataFrame:
+    """Audit rows as the log page shows and exports them: Chinese headers and action names."""
+    named = entries.assign(action=entries.action.map(lambda a: ACTION_LABELS.get(a, a)))
+    return named[list(COLUMN_LABELS)].rename(columns=COLUMN_LABELS)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rectification import auth, store
+from rectification import audit, auth, exports, store
 
 PASSWORD = "correct-horse-42"
 T0 = datetime(2025, 4, 1, 9, 0, 0)
@@ -222,3 +222,17 @@ def test_no_password_appears_in_the_store_files(tmp_path):
             assert secret.encode("utf-8") not in data
             assert secret.encode("utf-16-le") not in data
             assert b"Password-7781" not in data and "第二个口令".encode() not in data
+
+
+def test_the_audit_export_has_chinese_headers_and_action_names(users_con):
+    auth.create_user(users_con, "zhang", "editor", PASSWORD, actor="admin")
+    token = auth.start_session(users_con, "zhang")
+    auth.end_session(users_con, token)
+    table = audit.readable(audit.entries(users_con))
+    data = exports.to_csv_bytes(table.drop(columns=["时间"]))
+    assert data.decode("utf-8-sig").splitlines() == [
+        "序号,用户,操作,对象,说明",
+        "3,zhang,退出登录,zhang,退出登录",
+        "2,zhang,登录,zhang,登录",
+        "1,admin,新建用户,zhang,新建用户，角色：填报",
+    ]

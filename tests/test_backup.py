@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
 from rectification import auth, backup, store
 
 PASSWORD = "correct-horse-42"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def table_rows(con, sql: str) -> list[tuple]:
@@ -101,3 +104,36 @@ def test_an_older_backup_is_migrated_before_it_is_restored(con, tmp_path):
     backup.restore_backup(con, out, actor="admin")
     assert auth.list_users(con).empty
     assert store.schema_version(con) == max(number for number, _, _ in store.migrations())
+
+
+def test_the_backup_page_backs_up_and_restores(store_path):
+    from streamlit.testing.v1 import AppTest
+
+    from support import login
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    login(at, store_path, "admin")
+    at.run()
+    at.switch_page("pages/backup.py").run()
+    assert [i.value for i in at.info] == ["服务器上还没有备份。"]
+    at.button(key="backup_now").click().run()
+    made = at.selectbox(key="backup_choice").value
+    assert [s.value for s in at.success] == [f"已备份：{made}"]
+    assert (store_path.parent / "backups" / made).is_file()
+
+    con = store.connect(store_path)
+    con.execute("delete from observations")
+    con.close()
+    at.run()
+    assert at.radio[0].value == "服务器上的备份"
+    assert at.main.text[-1].value.startswith("备份内容：整改问题 ")
+    assert at.button(key="restore_button").disabled  # not before the confirmation is ticked
+    at.checkbox(key="restore_confirm").check().run()
+    at.button(key="restore_button").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith(f"已从 {made} 恢复。恢复前的数据已备份为 before-restore-")
+    con = store.connect(store_path)
+    assert con.execute("select count(*) from observations").fetchone()[0] > 0
+    last = con.execute("select user_name, action from audit_log order by audit_id desc limit 1").fetchone()
+    con.close()
+    assert last == ("test_admin", "restore")

@@ -1,0 +1,306 @@
+"""Access control in the app (AppTest): what each role sees on every page, and the sign-in form."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rectification import auth, store
+from support import TEST_PASSWORD, login
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+# Every page registered in dashboard.py, read from the file so a new page is covered without editing this test.
+PAGES = re.findall(r'st\.Page\(\s*"([^"]+)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
+ADMIN_PAGES = ["pages/admin_users.py", "pages/audit_log.py", "pages/backup.py"]
+# Buttons of the account box and sign-in / password forms: not actions on the data.
+ACCOUNT_BUTTONS = {
+    "main_login_submit",
+    "sidebar_login_submit",
+    "logout_button",
+    "sidebar_password_submit",
+    "forced_password_submit",
+}
+
+
+def app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+
+
+def open_page(page: str, store_path, role: str | None = None) -> AppTest:
+    at = app()
+    if role:
+        login(at, store_path, role)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def write_actions(at: AppTest) -> list[str]:
+    """Everything on the page that could change data: uploaders, editable tables, text areas, buttons."""
+    found = [f"uploader:{w.label}" for w in at.get("file_uploader")]
+    found += [f"editor:{d.key}" for d in at.dataframe if d.proto.editing_mode]
+    found += [f"text_area:{w.label}" for w in at.text_area]
+    found += [f"button:{b.key or b.label}" for b in at.button if b.key not in ACCOUNT_BUTTONS]
+    return found
+
+
+def sign_in(at: AppTest, username: str, password: str, prefix: str = "main") -> AppTest:
+    at.text_input(key=f"{prefix}_login_username").input(username)
+    at.text_input(key=f"{prefix}_login_password").input(password)
+    return at.button(key=f"{prefix}_login_submit").click().run()
+
+
+def make_user(store_path, username: str, role: str, **kwargs) -> None:
+    con = store.connect(store_path)
+    try:
+        auth.create_user(con, username, role, TEST_PASSWORD, actor="test", **kwargs)
+    finally:
+        con.close()
+
+
+def user_state(store_path, username: str):
+    con = store.connect(store_path)
+    try:
+        return con.execute(
+            "select failed_logins, locked_until is not null, disabled from users where username = ?", [username]
+        ).fetchone()
+    finally:
+        con.close()
+
+
+def test_every_page_in_dashboard_is_covered():
+    assert "pages/overview.py" in PAGES
+    assert set(ADMIN_PAGES) <= set(PAGES)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_without_login_no_page_offers_a_write_action(store_path, page):
+    assert write_actions(open_page(page, store_path)) == []
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_admin_pages_show_the_sign_in_form_to_anonymous_visitors(store_path, page):
+    at = open_page(page, store_path)
+    assert at.text_input(key="main_login_username").label == "用户名"
+    assert at.text_input(key="main_login_password").label == "密码"
+    assert [i.value for i in at.info] == ["此页面需要「管理」及以上权限，请先登录。"]
+    assert len(at.dataframe) == 0
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_viewer_gets_no_write_action(store_path, page):
+    assert write_actions(open_page(page, store_path, "viewer")) == []
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_admin_pages_tell_other_roles_they_have_no_permission(store_path, page, role):
+    at = open_page(page, store_path, role)
+    assert [w.value for w in at.warning] == [
+        f"无权限：此页面需要「管理」及以上权限，当前账号为「{auth.ROLE_LABELS[role]}」。如需开通请联系管理员。"
+    ]
+    assert len(at.dataframe) == 0 and write_actions(at) == []
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_admin_pages_open_for_admins(store_path, page):
+    at = open_page(page, store_path, "admin")
+    assert not at.warning
+    # What the admin sees is what the tests above prove the others do not see.
+    expected = {
+        "pages/admin_users.py": {"button:add_submit", "button:reset_submit", "button:role_submit"},
+        "pages/backup.py": {"button:backup_now"},
+        "pages/audit_log.py": set(),
+    }[page]
+    assert expected <= set(write_actions(at))
+    assert len(at.dataframe) == (0 if page == "pages/backup.py" else 1)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_login_required_setting_asks_for_sign_in_on_every_page(store_path, page, monkeypatch):
+    monkeypatch.setenv("RECTIFICATION_LOGIN_REQUIRED", "1")
+    at = open_page(page, store_path)
+    assert at.text_input(key="main_login_username").label == "用户名"
+    assert len(at.dataframe) == 0 and not at.get("plotly_chart") and not at.metric
+    viewer = open_page(page, store_path, "viewer")
+    assert not [w for w in viewer.text_input if w.key == "main_login_username"]
+
+
+def test_sign_in_and_out_through_the_forms(store_path):
+    make_user(store_path, "zhang", "editor", display_name="张三")
+    at = app().run()
+    at.switch_page("pages/admin_users.py").run()
+    sign_in(at, "zhang", TEST_PASSWORD)
+    token = at.session_state["auth_token"]
+    assert "已登录：张三（填报）" in [t.value for t in at.sidebar.text]
+    assert at.warning[0].value.startswith("无权限")  # signed in, but an editor
+
+    at.button(key="logout_button").click().run()
+    assert "auth_token" not in at.session_state
+    con = store.connect(store_path)
+    assert auth.session_user(con, token) is None
+    con.close()
+
+    # The sidebar form signs in from a page that is open to everyone.
+    at.switch_page("pages/overview.py").run()
+    sign_in(at, "zhang", TEST_PASSWORD, prefix="sidebar")
+    assert "已登录：张三（填报）" in [t.value for t in at.sidebar.text]
+
+
+def test_five_wrong_passwords_through_the_form_lock_the_account(store_path):
+    make_user(store_path, "zhang", "admin")
+    at = app().run()
+    at.switch_page("pages/audit_log.py").run()
+    for _ in range(4):
+        sign_in(at, "zhang", "not-my-password")
+        assert [e.value for e in at.error] == ["用户名或密码错误。"]
+    sign_in(at, "zhang", "not-my-password")
+    assert at.error[0].value.startswith("登录失败次数过多，账号已锁定至")
+    assert user_state(store_path, "zhang")[1]
+
+    sign_in(at, "zhang", TEST_PASSWORD)  # the right password, too late
+    assert at.error[0].value.startswith("登录失败次数过多")
+    assert "auth_token" not in at.session_state
+    assert len(at.dataframe) == 0
+
+
+def test_a_disabled_user_cannot_sign_in(store_path):
+    make_user(store_path, "zhang", "editor")
+    con = store.connect(store_path)
+    auth.disable_user(con, "zhang", actor="test")
+    con.close()
+    at = app().run()
+    at.switch_page("pages/backup.py").run()
+    sign_in(at, "zhang", TEST_PASSWORD)
+    assert [e.value for e in at.error] == ["该账号已停用，请联系管理员。"]
+    assert "auth_token" not in at.session_state
+
+
+def test_disabling_a_signed_in_user_ends_their_session_at_the_next_rerun(store_path):
+    at = app()
+    login(at, store_path, "admin")
+    at.run()
+    at.switch_page("pages/backup.py").run()
+    assert at.button(key="backup_now")
+    con = store.connect(store_path)
+    auth.create_user(con, "other_admin", "admin", TEST_PASSWORD)
+    auth.disable_user(con, "test_admin", actor="other_admin")
+    con.close()
+    at.run()
+    assert "auth_token" not in at.session_state
+    assert at.text_input(key="main_login_username")
+    assert not [b for b in at.button if b.key == "backup_now"]
+
+
+def test_an_idle_session_is_signed_out(store_path):
+    at = app()
+    login(at, store_path, "admin")
+    at.run()
+    at.switch_page("pages/audit_log.py").run()
+    assert len(at.dataframe) == 1
+    con = store.connect(store_path)
+    con.execute("update sessions set last_seen = last_seen - interval 2 hour")
+    con.close()
+    at.run()
+    assert "auth_token" not in at.session_state
+    assert [i.value for i in at.info][-1] == "登录已过期或已结束，请重新登录。"
+    assert len(at.dataframe) == 0
+
+
+def test_a_reset_password_must_be_changed_before_the_page_opens(store_path):
+    make_user(store_path, "zhang", "admin", must_change_password=True)
+    make_user(store_path, "other", "admin")
+    at = app().run()
+    at.switch_page("pages/admin_users.py").run()
+    sign_in(at, "zhang", TEST_PASSWORD)
+    assert at.warning[0].value.startswith("管理员为您设置了临时密码")
+    assert len(at.dataframe) == 0
+
+    at.text_input(key="forced_password_current").input(TEST_PASSWORD)
+    at.text_input(key="forced_password_new").input("my-own-password-1")
+    at.text_input(key="forced_password_again").input("my-own-password-2")
+    at.button(key="forced_password_submit").click().run()
+    assert [e.value for e in at.error] == ["两次输入的新密码不一致。"]
+
+    at.text_input(key="forced_password_current").input(TEST_PASSWORD)
+    at.text_input(key="forced_password_new").input("my-own-password-1")
+    at.text_input(key="forced_password_again").input("my-own-password-1")
+    at.button(key="forced_password_submit").click().run()
+    assert not at.exception
+    assert at.title[0].value == "用户管理" and len(at.dataframe) == 1
+    con = store.connect(store_path)
+    assert not auth.authenticate(con, "zhang", "my-own-password-1").must_change_password
+    con.close()
+
+
+def test_admin_adds_resets_and_disables_a_user_on_the_page(store_path):
+    at = app()
+    login(at, store_path, "admin")
+    at.run()
+    at.switch_page("pages/admin_users.py").run()
+    at.text_input(key="add_username").input("li")
+    at.text_input(key="add_display_name").input("李四")
+    at.text_input(key="add_department").input("治安大队")
+    at.selectbox(key="add_role").set_value("editor")
+    at.text_input(key="add_password").input("first-password-1")
+    at.text_input(key="add_password_again").input("first-password-1")
+    at.button(key="add_submit").click().run()
+    assert [s.value for s in at.success] == ["已新建用户 li（填报）。"]
+    table = at.dataframe[0].value
+    assert table[table.username == "li"][
+        ["display_name", "department", "role", "must_change_password"]
+    ].values.tolist() == [["李四", "治安大队", "填报", "是"]]
+
+    at.selectbox(key="edit_username").set_value("li").run()
+    at.button(key="disable_button").click().run()
+    assert [s.value for s in at.success] == ["已停用 li，其登录会话已结束。"]
+    con = store.connect(store_path)
+    rows = con.execute(
+        "select user_name, action, target from audit_log where target = 'li' order by audit_id"
+    ).fetchall()
+    con.close()
+    assert rows == [("test_admin", "user_add", "li"), ("test_admin", "user_disable", "li")]
+    assert user_state(store_path, "li")[2] is True
+
+
+def test_admin_cannot_disable_themself(store_path):
+    at = app()
+    login(at, store_path, "admin")
+    at.run()
+    at.switch_page("pages/admin_users.py").run()
+    at.selectbox(key="edit_username").set_value("test_admin").run()
+    assert not [b for b in at.button if b.key == "disable_button"]
+    assert "不能停用自己的账号。" in [c.value for c in at.caption]
+
+
+def test_audit_log_filters_by_user_action_and_date(store_path):
+    make_user(store_path, "zhang", "editor")
+    con = store.connect(store_path)
+    with pytest.raises(auth.AuthError):
+        auth.authenticate(con, "zhang", "wrong-password")
+    con.close()
+    at = app()
+    login(at, store_path, "admin")
+    at.run()
+    at.switch_page("pages/audit_log.py").run()
+    shown = at.dataframe[0].value
+    assert shown["操作"].tolist() == ["登录", "新建用户", "登录失败", "新建用户"]
+    assert shown["用户"].tolist() == ["test_admin", "test", "zhang", "test"]
+    assert at.get("download_button")[0].proto.label == "下载 CSV"
+
+    at.selectbox(key="audit_user").set_value("zhang")
+    at.selectbox(key="audit_action").set_value("login_failed").run()
+    shown = at.dataframe[0].value
+    assert shown[["用户", "操作", "对象", "说明"]].values.tolist() == [
+        ["zhang", "登录失败", "zhang", "密码错误（第 1 次）"]
+    ]
+
+    at.selectbox(key="audit_user").set_value("（全部）")
+    at.selectbox(key="audit_action").set_value("（全部）")
+    at.date_input(key="audit_dates").set_value((date(2020, 1, 1), date(2020, 1, 31))).run()
+    assert len(at.dataframe[0].value) == 0
+    assert at.caption[0].value == "共 0 条记录（2020-01-01 至 2020-01-31）"
