@@ -9,10 +9,15 @@ pages = [
     st.Page("pages/finding_detail.py", title="问题详情", icon="🔎", url_path="finding_detail"),
     st.Page("pages/metric_explorer.py", title="指标趋势", icon="📈", url_path="metric_explorer"),
 ]
+# Reporting: editors upload the month's figures and ledger; the upload history and rollback.
+data_pages = [
+    st.Page("pages/upload.py", title="数据上报", icon="📤", url_path="upload"),
+    st.Page("pages/data_admin.py", title="数据管理", icon="🗂️", url_path="data_admin"),
+]
 # Administration, in its own section; each page checks the role itself.
 admin_pages = [
     st.Page("pages/admin_users.py", title="用户管理", icon="👥"),
     st.Page("pages/audit_log.py", title="审计日志", icon="📜"),
     st.Page("pages/backup.py", title="备份与恢复", icon="💾"),
 ]
-st.navigation({"": pages, "管理": admin_pages}).run()
+st.navigation({"": pages, "数据": data_pages, "管理": admin_pages}).run()

@@ -1,0 +1,174 @@
+"""数据上报: download the month's form, upload it filled in, check the preview, confirm the import."""
+
+import hashlib
+import math
+
+import streamlit as st
+
+import app_state
+from rectification import exports, ingest, ledger
+from rectification.config import TRACKING_START, max_upload_bytes
+from rectification.months import chinese, current_month, month_range
+
+st.title("数据上报")
+user = app_state.require_role("editor")
+if not app_state.page_header():
+    st.stop()
+
+# File SHA-256 -> the import's outcome: a rerun (any click) shows it instead of importing again.
+_DONE = "upload_done"
+ACTIONS = {"new": "新增", "unchanged": "未变", "revised": "修订（替换已有值）"}
+
+
+def preview_table(plan: ingest.Plan):
+    ledger_file = plan.staged.layout is ingest.LEDGER
+    table = plan.rows.assign(action=plan.rows.action.map(ACTIONS))[
+        ["line", "month", "code", "name", "value", "old_value", "note", "action"]
+    ]
+    labels = {
+        "line": "行",
+        "month": "月份",
+        "code": "问题编号" if ledger_file else "指标编码",
+        "name": "问题" if ledger_file else "指标名称",
+        "value": "本次状态" if ledger_file else "本次数值",
+        "old_value": "已存状态" if ledger_file else "已存数值",
+        "note": "进展说明" if ledger_file else "备注",
+        "action": "处理",
+    }
+    return table.rename(columns=labels)
+
+
+def show_problems(problems: list[ingest.Problem], headline: str, key: str) -> None:
+    st.error(headline)
+    frame = ingest.problems_frame(problems)
+    st.dataframe(frame, hide_index=True)
+    st.download_button(
+        "下载问题清单（CSV）", data=exports.to_csv_bytes(frame), file_name="问题清单.csv", mime="text/csv", key=key
+    )
+
+
+def show_outcome(outcome: dict) -> None:
+    if outcome["upload_id"] is None:
+        st.info(outcome["message"])
+    else:
+        st.success(outcome["message"])
+    st.caption("查看更新后的图表：")
+    st.page_link("pages/overview.py", label="总览", icon="📊")
+    if outcome["kind"] == "ledger":
+        st.page_link("pages/finding_detail.py", label="问题详情", icon="🔎")
+    else:
+        st.page_link("pages/metric_explorer.py", label="指标趋势", icon="📈")
+
+
+def handle(uploaded, tab: str) -> None:
+    """Preview -> confirm (-> replace) -> outcome, for one uploaded file."""
+    data = uploaded.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    done = st.session_state.setdefault(_DONE, {})
+    # Once anything has changed the store since (a rollback, another import), preview the file afresh.
+    if sha in done and done[sha]["version"] == app_state.data_version():
+        show_outcome(done[sha])
+        return
+    try:
+        plan = ingest.preview(app_state.cursor(), data, uploaded.name)
+    except ingest.Refused as refused:
+        show_problems(refused.problems, refused.headline + "（数据库未作任何更改）", f"{tab}_problems_{sha}")
+        return
+
+    kind = "整改台账" if plan.staged.layout is ingest.LEDGER else "月报"
+    st.subheader(f"预览：{kind}（尚未写入）")
+    st.text(f"{plan.summary()}。涉及月份：{'、'.join(chinese(m) for m in plan.months)}")
+    st.dataframe(preview_table(plan), hide_index=True)
+    if plan.staged.warnings:
+        with st.expander(f"提示（{len(plan.staged.warnings)} 条，不影响导入）"):
+            st.dataframe(ingest.problems_frame(plan.staged.warnings), hide_index=True)
+
+    conflicts = len(plan.conflicts)
+    if conflicts:
+        st.warning(
+            f"有 {conflicts} 个值与已存的不一致（上表「处理」为“修订”的行）。"
+            "如确认以本次为准，请勾选“替换已有数值”；原值会保留在历史中，可在「数据管理」页撤销。"
+        )
+    confirm = st.button("确认导入", type="primary", disabled=bool(conflicts), key=f"{tab}_confirm_{sha}")
+    replace = False
+    if conflicts:
+        replace = st.checkbox("替换已有数值", key=f"{tab}_replace_{sha}")
+        confirm = st.button("替换并导入", type="primary", disabled=not replace, key=f"{tab}_confirm_replace_{sha}")
+    if not confirm:
+        return
+    try:
+        result = ingest.commit(
+            app_state.connection(), plan, data=data, file_name=uploaded.name, user=user.username, replace=replace
+        )
+    except ingest.Refused as refused:  # the store changed since the preview
+        show_problems(refused.problems, refused.headline, f"{tab}_commit_problems_{sha}")
+        return
+    if result.upload_id is not None:
+        app_state.bump_data_version()
+    done[sha] = {
+        "message": result.message,
+        "upload_id": result.upload_id,
+        "kind": plan.staged.layout.kind,
+        "version": app_state.data_version(),
+    }
+    st.rerun()
+
+
+months = list(reversed(month_range(TRACKING_START, current_month())))
+# Staff report a month once it has ended: default to last month.
+month = st.selectbox("填报月份", months, index=min(1, len(months) - 1), format_func=chinese, key="upload_month")
+max_mb = max(1, math.ceil(max_upload_bytes() / 1048576))
+cursor = app_state.cursor()
+
+figures_tab, ledger_tab = st.tabs(["月报数值", "整改台账"])
+with figures_tab:
+    st.caption(
+        "下载模板，在「数值」列填写本月数值后上传（Excel 或 CSV 均可）。"
+        "数量类填本月新增数，状态类（如覆盖率）填月末数；留空、“-”或“无”表示未填报，不会记为 0。"
+        "「上次填报」列仅供参考，不会导入。"
+    )
+    left, right = st.columns(2)
+    left.download_button(
+        "下载模板（Excel）",
+        data=exports.form_bytes(cursor, month, f"{month}.xlsx", with_hint=True),
+        file_name=f"整改月报_{month}.xlsx",
+        key="form_xlsx",
+    )
+    right.download_button(
+        "下载模板（CSV）",
+        data=exports.form_bytes(cursor, month, f"{month}.csv", with_hint=True),
+        file_name=f"整改月报_{month}.csv",
+        mime="text/csv",
+        key="form_csv",
+    )
+    figures_file = st.file_uploader(
+        "上传填好的月报", type=["xlsx", "csv", "txt"], max_upload_size=max_mb, key="figures_file"
+    )
+    if figures_file is not None:
+        handle(figures_file, "figures")
+
+with ledger_tab:
+    st.caption(
+        "整改台账：每项问题一行，填写「状态」（未启动 / 推进中 / 已完成 / 长期坚持，"
+        "也可写“已整改”“整改中”“常态化”等）和「进展说明」。状态留空的行跳过。"
+    )
+    form = ledger.ledger_form(cursor, month)
+    left, right = st.columns(2)
+    left.download_button(
+        "下载台账模板（Excel）",
+        data=exports.to_xlsx_bytes(form, sheet="台账", widths={"问题（摘要）": 40, "进展说明": 40}),
+        file_name=f"整改台账_{month}.xlsx",
+        key="ledger_xlsx",
+    )
+    right.download_button(
+        "下载台账模板（CSV）",
+        data=exports.to_csv_bytes(form),
+        file_name=f"整改台账_{month}.csv",
+        mime="text/csv",
+        key="ledger_csv",
+    )
+    ledger_file = st.file_uploader(
+        "上传填好的整改台账", type=["xlsx", "csv", "txt"], max_upload_size=max_mb, key="ledger_file"
+    )
+    if ledger_file is not None:
+        handle(ledger_file, "ledger")

@@ -1,0 +1,250 @@
+"""数据上报 and 数据管理 through AppTest: preview before writing, confirm once, replace on conflict,
+problems as a table and a CSV, the upload list, the original file, and rollback with confirmation."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from ingest_files import COUNT, COUNT2, csv_bytes, current, fetch, snapshot
+from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+from streamlit.testing.v1 import AppTest
+
+from rectification import exports, ingest, store
+from support import login
+
+ROOT = Path(__file__).resolve().parents[1]
+FORM = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", COUNT, "12"], ["2025-04", COUNT2, "3"]], encoding="gbk")
+
+
+def open_page(store_path, page: str, role: str = "editor") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    login(at, store_path, role)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload(at: AppTest, data: bytes, name: str, key: str = "figures_file") -> AppTest:
+    at.file_uploader(key=key).set_value((name, data, "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def served(button, data: bytes, mime: str, file_name: str) -> bool:
+    """Whether a download button serves exactly `data` as `file_name`: Streamlit names its media
+    files by a hash of content, type and name."""
+    return Path(button.proto.url).stem == _calculate_file_id(data, mime, file_name)
+
+
+def button(at: AppTest, key: str):
+    return next(b for b in at.button if b.key == key)
+
+
+def n_uploads(store_path) -> int:
+    return fetch(store_path, "select count(*) from uploads")[0][0]
+
+
+def test_preview_writes_nothing_then_confirm_imports_once(store_path):
+    at = open_page(store_path, "pages/upload.py")
+    before = snapshot(store_path)
+    upload(at, FORM, "四月月报.csv")
+    sha = hashlib.sha256(FORM).hexdigest()
+    assert at.subheader[0].value == "预览：月报（尚未写入）"
+    preview = at.dataframe[0].value
+    assert list(preview["指标编码"]) == [COUNT, COUNT2]
+    assert list(preview["本次数值"]) == [12, 3]
+    assert list(preview["处理"]) == ["新增", "新增"]
+    assert snapshot(store_path) == before  # nothing written by the preview
+
+    button(at, f"figures_confirm_{sha}").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("已导入月报（上报批次 #3）：新增 2 条")
+    assert current(store_path, COUNT, "2025-04") == 12
+    assert fetch(store_path, "select user_name, file_name from uploads where upload_id = 3") == [
+        ("test_editor", "四月月报.csv")
+    ]
+    assert [(link.proto.page, link.proto.label) for link in at.get("page_link")] == [
+        ("overview", "总览"),
+        ("metric_explorer", "指标趋势"),
+    ]
+
+    at.run()  # a rerun with the same file still in the uploader
+    at.run()
+    assert n_uploads(store_path) == 3
+    assert at.success[0].value.startswith("已导入月报（上报批次 #3）")
+
+
+def test_refused_file_lists_problems_in_a_table_and_a_csv(store_path):
+    at = open_page(store_path, "pages/upload.py")
+    before = snapshot(store_path)
+    bad = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", "NOPE", "1"], ["4月", COUNT, "abc"]])
+    upload(at, bad, "bad.csv")
+    assert at.error[0].value == "未导入，文件有 3 处问题：（数据库未作任何更改）"
+    problems = at.dataframe[0].value
+    assert [(r["行"], r["列"], r["值"]) for r in problems.to_dict("records")] == [
+        (2, "指标编码", "NOPE"),
+        (3, "月份", "4月"),
+        (3, "数值", "abc"),
+    ]
+    sha = hashlib.sha256(bad).hexdigest()
+    download = next(b for b in at.get("download_button") if b.key == f"figures_problems_{sha}")
+    con = store.connect(store_path)
+    with pytest.raises(ingest.Refused) as refused:
+        ingest.preview(con, bad, "bad.csv")
+    con.close()
+    expected = exports.to_csv_bytes(ingest.problems_frame(refused.value.problems))
+    assert served(download, expected, "text/csv", "问题清单.csv")
+    rows = list(csv.reader(io.StringIO(expected.decode("utf-8-sig"))))
+    assert rows[0] == ["行", "列", "值", "问题"] and rows[1][:3] == ["2", "指标编码", "NOPE"] and len(rows) == 4
+    assert not [b for b in at.button if b.key and b.key.startswith("figures_confirm")]
+    assert snapshot(store_path) == before
+
+
+def test_conflict_needs_the_checkbox_and_the_second_button(store_path):
+    at = open_page(store_path, "pages/upload.py")
+    upload(at, FORM, "a.csv")
+    button(at, f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
+    changed = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", COUNT, "13"], ["2025-04", COUNT2, "3"]])
+    sha = hashlib.sha256(changed).hexdigest()
+    upload(at, changed, "b.csv")
+    assert list(at.dataframe[0].value["处理"]) == ["修订（替换已有值）", "未变"]
+    assert list(at.dataframe[0].value["已存数值"]) == [12, 3]
+    assert "有 1 个值与已存的不一致" in at.warning[-1].value
+    assert button(at, f"figures_confirm_{sha}").disabled
+    assert button(at, f"figures_confirm_replace_{sha}").disabled
+
+    at.checkbox(key=f"figures_replace_{sha}").check().run()
+    button(at, f"figures_confirm_replace_{sha}").click().run()
+    assert not at.exception
+    assert "修订 1 条" in at.success[0].value
+    assert current(store_path, COUNT, "2025-04") == 13
+    assert fetch(
+        store_path,
+        "select value from observations where metric_code = ? and month = '2025-04-01' order by revision",
+        [COUNT],
+    ) == [(12.0,), (13.0,)]
+
+
+def test_ledger_tab_imports_statuses(store_path):
+    at = open_page(store_path, "pages/upload.py")
+    data = csv_bytes([["月份", "问题编号", "状态", "进展说明"], ["2025-04", "（2）", "已整改", "完工"]], encoding="gbk")
+    upload(at, data, "台账.csv", key="ledger_file")
+    assert at.subheader[0].value == "预览：整改台账（尚未写入）"
+    assert list(at.dataframe[0].value["本次状态"]) == ["已完成"]
+    button(at, f"ledger_confirm_{hashlib.sha256(data).hexdigest()}").click().run()
+    assert at.success[0].value.startswith("已导入台账")
+    assert fetch(
+        store_path,
+        "select status, note from current_finding_status where finding_code = 'F02' and month = '2025-04-01'",
+    ) == [("已完成", "完工")]
+
+
+def test_form_downloads_for_the_chosen_month(store_path):
+    from rectification import ledger
+
+    at = open_page(store_path, "pages/upload.py")
+    at.selectbox(key="upload_month").select("2025-05").run()
+    con = store.connect(store_path)
+    csv_form = exports.form_bytes(con, "2025-05", "x.csv", with_hint=True)
+    ledger_form = exports.to_csv_bytes(ledger.ledger_form(con, "2025-05"))
+    con.close()
+    downloads = {b.key: b for b in at.get("download_button")}
+    assert served(downloads["form_csv"], csv_form, "text/csv", "整改月报_2025-05.csv")
+    assert served(downloads["ledger_csv"], ledger_form, "text/csv", "整改台账_2025-05.csv")
+    assert "上次填报（供参考）" in csv_form.decode("utf-8-sig").splitlines()[0]
+
+
+def test_user_text_is_never_rendered_as_markdown(store_path):
+    at = open_page(store_path, "pages/upload.py")
+    name = "**粗体**<img src=x onerror=alert(1)>.csv"
+    data = csv_bytes([["月份", "指标编码", "数值", "备注"], ["2025-04", COUNT, "1", "<b>备注</b> **x**"]])
+    upload(at, data, name)
+    button(at, f"figures_confirm_{hashlib.sha256(data).hexdigest()}").click().run()
+    admin = open_page(store_path, "pages/data_admin.py", role="admin")
+    for page in (at, admin):
+        shown = [m.value for m in page.markdown] + [m.value for m in page.caption] + [s.value for s in page.success]
+        assert not [text for text in shown if "粗体" in text or "<b>" in text]
+    assert name in list(admin.dataframe[0].value["file_name"])
+
+
+def test_viewer_cannot_open_the_upload_page(store_path):
+    at = open_page(store_path, "pages/upload.py", role="viewer")
+    assert at.warning[0].value.startswith("无权限：此页面需要「填报」")
+    assert not at.get("file_uploader")
+
+
+# --- 数据管理 ---------------------------------------------------------------------------------
+
+
+def test_data_admin_lists_uploads_details_and_original(store_path, tmp_path):
+    at = open_page(store_path, "pages/upload.py")
+    upload(at, FORM, "四月月报.csv")
+    button(at, f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
+
+    admin = open_page(store_path, "pages/data_admin.py", role="editor")
+    listing = admin.dataframe[0].value
+    assert list(listing.upload_id) == [3, 2, 1]
+    assert list(listing.state) == ["有效", "有效", "有效"]
+    assert admin.selectbox(key="admin_upload").value == 3
+    details = dict(zip(admin.dataframe[1].value["项目"], admin.dataframe[1].value["内容"]))
+    assert (details["上报人"], details["文件名"], details["SHA-256"], details["新增"]) == (
+        "test_editor", "四月月报.csv", hashlib.sha256(FORM).hexdigest(), "2",
+    )  # fmt: skip
+    values = admin.dataframe[2].value
+    assert list(values.metric_code) == [COUNT2, COUNT] or list(values.metric_code) == [COUNT, COUNT2]
+    assert values.counts_now.all()
+    original = next(b for b in admin.get("download_button") if b.key == "download_original")
+    assert served(original, FORM, "application/octet-stream", "四月月报.csv")
+    # Editors see the history; rollback needs an admin.
+    assert not [b for b in admin.button if b.key == "rollback_start"]
+    assert admin.info[-1].value == "撤销上报需要「管理」权限。"
+
+
+def test_rollback_asks_for_confirmation_then_records_it(store_path):
+    at = open_page(store_path, "pages/upload.py")
+    upload(at, FORM, "a.csv")
+    button(at, f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
+
+    admin = open_page(store_path, "pages/data_admin.py", role="admin")
+    before = snapshot(store_path)
+    button(admin, "rollback_start").click().run()
+    assert "确认撤销上报批次 #3" in admin.warning[-1].value
+    assert snapshot(store_path) == before  # asking is not doing
+    button(admin, "rollback_cancel").click().run()
+    assert not [b for b in admin.button if b.key == "rollback_confirm"]
+    assert snapshot(store_path) == before
+
+    button(admin, "rollback_start").click().run()
+    button(admin, "rollback_confirm").click().run()
+    assert not admin.exception
+    assert admin.success[0].value.startswith("已撤销上报批次 #3（月报）：2 个数值、0 条状态不再计入")
+    assert current(store_path, COUNT, "2025-04") is None
+    assert fetch(store_path, "select kind, rolls_back, user_name from uploads where upload_id = 4") == [
+        ("rollback", 3, "test_admin")
+    ]
+    assert fetch(store_path, "select action, target from audit_log where action = 'rollback'") == [("rollback", "3")]
+    assert list(admin.dataframe[0].value.state[:2]) == ["撤销记录", "已撤销"]
+
+
+@pytest.mark.parametrize("role", ["admin"])
+def test_demo_data_removed_from_the_page(store_path, role):
+    admin = open_page(store_path, "pages/data_admin.py", role=role)
+    assert any("示例数据" in w.value for w in admin.warning)
+    admin.selectbox(key="admin_upload").select(2).run()
+    button(admin, "rollback_start").click().run()
+    button(admin, "rollback_confirm").click().run()
+    assert admin.success[0].value.startswith("已撤销上报批次 #2（示例数据）")
+    assert not any("示例数据】" in w.value for w in admin.warning)  # the demo banner is gone
+    assert fetch(store_path, "select count(*) from live_uploads where source = '示例数据'") == [(0,)]
+
+
+def test_opening_balances_offer_no_rollback(store_path):
+    admin = open_page(store_path, "pages/data_admin.py", role="admin")
+    admin.selectbox(key="admin_upload").select(1).run()
+    assert not [b for b in admin.button if b.key == "rollback_start"]
