@@ -16,6 +16,7 @@ import re
 import time
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,7 +122,10 @@ def read_sheets(data: bytes, file_name: str = "") -> list[Sheet]:
     if data.startswith(ZIP_MAGIC):
         return read_xlsx(data)
     if data.startswith(OLE_MAGIC):
-        raise refuse("不支持旧版 .xls/.et 文件，请在 Excel/WPS 中“另存为” .xlsx 或 CSV 后重新上传")
+        # Also what a password-protected .xlsx looks like: an encrypted package inside an OLE file.
+        raise refuse(
+            "不支持旧版 .xls/.et 文件或设了密码的工作簿，请在 Excel/WPS 中“另存为”（不设密码）.xlsx 或 CSV 后重新上传"
+        )
     text = decode(data)
     # The delimiter is whichever one makes a known header appear: the header decides, not a guess.
     return [
@@ -155,7 +159,10 @@ def decode(data: bytes) -> str:
 
 
 def _csv_rows(text: str, delimiter: str) -> list[list]:
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:  # e.g. a quoted field that never ends
+        raise refuse(f"CSV 文件格式无法读取（{exc}），请用 Excel/WPS 重新另存为 CSV") from exc
     if len(rows) > MAX_ROWS:
         raise refuse(f"文件超过 {MAX_ROWS} 行，不是一份月报")
     return rows
@@ -181,9 +188,12 @@ def check_archive(data: bytes) -> zipfile.ZipFile:
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
         raise refuse("文件不是 Excel 工作簿（.xlsx），请另存为 .xlsx 或 CSV 后重新上传")
-    for info in infos:
-        if info.filename.endswith((".xml", ".rels")) and _has_dtd(archive, info):
-            raise refuse("文件含有不安全的 XML 内容（DTD/实体声明），已拒绝")
+    try:
+        unsafe = any(i.filename.endswith((".xml", ".rels")) and _has_dtd(archive, i) for i in infos)
+    except (RuntimeError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:  # encrypted or damaged members
+        raise refuse(f"文件已损坏或无法解压，{RESAVE}") from exc
+    if unsafe:
+        raise refuse("文件含有不安全的 XML 内容（DTD/实体声明），已拒绝")
     return archive
 
 

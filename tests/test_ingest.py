@@ -248,8 +248,9 @@ def test_missing_required_column(store_path, tmp_path, capsys):
         (b"just,some\r\nwords,here\r\n", "找不到表头"),
         (csv_bytes([["月份", "指标编码", "数值"]]), "没有填报任何数值"),
         (csv_bytes([["月份", "指标编码", "数值"], ["2025-04", COUNT, ""]]), "没有填报任何数值"),
+        ('月份,指标编码,数值\r\n2025-04,"'.encode() + b"x" * 200_000, "CSV 文件格式无法读取"),
     ],
-    ids=["empty", "blank-lines", "utf16-no-bom", "old-xls", "no-header", "header-only", "all-blank"],
+    ids=["empty", "blank-lines", "utf16-no-bom", "old-xls", "no-header", "header-only", "all-blank", "open-quote"],
 )
 def test_empty_or_unreadable_files(store_path, tmp_path, capsys, data, expected):
     assert expected in assert_refused(store_path, tmp_path, data, "x.csv", capsys=capsys)
