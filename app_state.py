@@ -138,7 +138,7 @@ def sidebar_account() -> None:
         return
     user = current_user()
     if user is None:
-        with box.expander("登录", icon="🔑", expanded=False):
+        with box.expander("登录", icon=":material/login:", expanded=False):
             _sign_in_form(st.container(), "sidebar")
         return
     box.text(f"已登录：{user.name}（{user.role_label}）")

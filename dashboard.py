@@ -16,8 +16,8 @@ data_pages = [
 ]
 # Administration, in its own section; each page checks the role itself.
 admin_pages = [
-    st.Page("pages/admin_users.py", title="用户管理", icon="👥"),
-    st.Page("pages/audit_log.py", title="审计日志", icon="📜"),
-    st.Page("pages/backup.py", title="备份与恢复", icon="💾"),
+    st.Page("pages/admin_users.py", title="用户管理", icon=":material/group:"),
+    st.Page("pages/audit_log.py", title="审计日志", icon=":material/history:"),
+    st.Page("pages/backup.py", title="备份与恢复", icon=":material/backup:"),
 ]
 st.navigation({"": pages, "数据": data_pages, "管理": admin_pages}).run()

@@ -36,6 +36,8 @@ table = users.assign(
     role=users.role.map(auth.ROLE_LABELS),
     status=[status_text(row) for row in users.itertuples()],
     must_change_password=users.must_change_password.map({True: "是", False: ""}),
+    display_name=users.display_name.fillna(""),
+    department=users.department.fillna(""),
 )[["username", "display_name", "department", "role", "status", "must_change_password", "last_login", "created_at"]]
 st.dataframe(
     table,
