@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 
 import duckdb
 import pandas as pd
@@ -253,6 +254,13 @@ def _filters_from_url() -> dict:
     return {field: st.query_params.get(param) or None for field, param in FILTER_PARAMS.items()}
 
 
+def _as_of_changed() -> None:
+    """Moving the 数据截至 month moves the end of the month range with it."""
+    as_of = st.session_state["flt_as_of"]
+    start, _ = st.session_state.get("flt_range", (as_of, as_of))
+    st.session_state["flt_range"] = (min(start, as_of), as_of)
+
+
 def sidebar_filters(data: progress.Data) -> progress.Filters:
     """The sidebar's 筛选 widgets (section, department, outcome group, month range, as-of month):
     seeded from the URL on a session's first run, kept across pages, written back to the URL."""
@@ -268,15 +276,16 @@ def sidebar_filters(data: progress.Data) -> progress.Filters:
     departments = sorted(data.findings.lead_department.dropna().unique())
     groups = data.metrics.drop_duplicates("group_code").sort_values("group_ordinal")
     group_names = dict(zip(groups.group_code, groups.group_name, strict=True))
+    # "" stands for 全部: a selectbox showing None would read "Choose an option".
     choices = {
-        "section": [None, *section_names],
-        "department": [None, *departments],
-        "group": [None, *group_names],
+        "section": ["", *section_names],
+        "department": ["", *departments],
+        "group": ["", *group_names],
     }
     seeds = {
-        "flt_section": (current.section, choices["section"]),
-        "flt_department": (current.department, choices["department"]),
-        "flt_group": (current.group, choices["group"]),
+        "flt_section": (current.section or "", choices["section"]),
+        "flt_department": (current.department or "", choices["department"]),
+        "flt_group": (current.group or "", choices["group"]),
         "flt_range": ((current.start, current.end), None),
         "flt_as_of": (current.as_of, months),
     }
@@ -295,13 +304,13 @@ def sidebar_filters(data: progress.Data) -> progress.Filters:
         "通报部分",
         choices["section"],
         key="flt_section",
-        format_func=lambda c: "全部" if c is None else section_names[c],
+        format_func=lambda c: section_names.get(c, "全部"),
     )
     department = bar.selectbox(
-        "牵头部门", choices["department"], key="flt_department", format_func=lambda d: "全部" if d is None else d
+        "牵头部门", choices["department"], key="flt_department", format_func=lambda d: d or "全部"
     )
     group = bar.selectbox(
-        "成效类别", choices["group"], key="flt_group", format_func=lambda g: "全部" if g is None else group_names[g]
+        "成效类别", choices["group"], key="flt_group", format_func=lambda g: group_names.get(g, "全部")
     )
     if len(months) > 1:
         start, end = bar.select_slider("月份范围", options=months, key="flt_range", format_func=chinese)
@@ -312,9 +321,12 @@ def sidebar_filters(data: progress.Data) -> progress.Filters:
         list(reversed(months)),
         key="flt_as_of",
         format_func=chinese,
-        help="“本月”指此月份：状态、需要关注均按此月计算",
+        help="“本月”指此月份：状态、需要关注均按此月计算，图表只显示到此月",
+        on_change=_as_of_changed,
     )
-    chosen = progress.resolve(progress.Filters(section, department, group, start, end, as_of), data)
+    chosen = progress.resolve(
+        progress.Filters(section or None, department or None, group or None, start, end, as_of), data
+    )
     st.session_state[_FILTERS_KEY] = {field: getattr(chosen, field) for field in FILTER_PARAMS}
     for field, param in FILTER_PARAMS.items():
         value = getattr(chosen, field)
@@ -330,3 +342,21 @@ def can_edit(minimum: str = "editor") -> auth.User | None:
     everyone may view); None otherwise. Pages that only editors may open use require_role()."""
     user = current_user()
     return user if auth.has_role(user, minimum) else None
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
+
+
+def _escape_markdown(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def rag_line(rag: str, text: str, *, where=None) -> None:
+    """A status as a coloured badge followed by its reason (the text is escaped, never markdown)."""
+    (where or st).markdown(f":{charts.RAG_BADGES[rag]}-badge[{rag}] {_escape_markdown(text)}")
+
+
+def rag_legend(where=None) -> None:
+    """The one status legend: the rule from rectification.progress, each colour as its badge."""
+    parts = [f":{charts.RAG_BADGES[k]}-badge[{k}] {_escape_markdown(v)}" for k, v in progress.RAG_RULE.items()]
+    (where or st).caption("状态颜色　" + "　".join(parts))

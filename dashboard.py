@@ -5,9 +5,9 @@ import streamlit as st
 st.set_page_config(page_title="整改进展看板", page_icon="📊", layout="wide")
 
 pages = [
-    st.Page("pages/overview.py", title="总览", icon="📊", default=True),
-    st.Page("pages/finding_detail.py", title="问题详情", icon="🔎", url_path="finding_detail"),
-    st.Page("pages/metric_explorer.py", title="指标趋势", icon="📈", url_path="metric_explorer"),
+    st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
+    st.Page("pages/finding_detail.py", title="问题详情", icon=":material/search:", url_path="finding_detail"),
+    st.Page("pages/metric_explorer.py", title="指标趋势", icon=":material/monitoring:", url_path="metric_explorer"),
 ]
 # Reporting: editors upload the month's figures and ledger; the upload history and rollback.
 data_pages = [
@@ -16,6 +16,7 @@ data_pages = [
 ]
 # Administration, in its own section; each page checks the role itself.
 admin_pages = [
+    st.Page("pages/targets.py", title="目标设置", icon=":material/flag:", url_path="targets"),
     st.Page("pages/admin_users.py", title="用户管理", icon=":material/group:"),
     st.Page("pages/audit_log.py", title="审计日志", icon=":material/history:"),
     st.Page("pages/backup.py", title="备份与恢复", icon=":material/backup:"),

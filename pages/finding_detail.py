@@ -57,7 +57,8 @@ rag, reason = progress.finding_rag(
 )
 
 # --- The finding, verbatim, and who answers for it ---
-st.subheader(f"{labels[code]}　{charts.RAG_ICONS[rag]} {rag}：{reason}")
+st.subheader(labels[code])
+app_state.rag_line(rag, reason)
 with st.container(border=True):
     st.caption("问题（通报原文）")
     st.text(finding.title)
@@ -110,7 +111,7 @@ st.subheader("量化指标")
 if metrics.empty:
     st.info("此问题在通报中没有量化指标。")
 for m in metric_now.itertuples():
-    st.caption(f"{charts.RAG_ICONS[m.rag]} {m.metric_name}：{m.rag}，{m.reason}")
+    app_state.rag_line(m.rag, f"{m.metric_name}：{m.reason}")
     app_state.chart(app_state.view(charts.metric_figure, m.metric_code, filters), key=f"metric_{m.metric_code}")
 
 if not metrics.empty:

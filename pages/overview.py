@@ -47,8 +47,7 @@ columns[4].metric(
 if now[progress.NOT_STARTED]:
     st.caption(f"另有未启动 {now[progress.NOT_STARTED]} 项。")
 
-legend = "　".join(f"{charts.RAG_ICONS[k]} {k}：{v}" for k, v in progress.RAG_RULE.items())
-st.caption(f"状态颜色　{legend}")
+app_state.rag_legend()
 
 # --- 需要关注 ---
 st.subheader("需要关注")
@@ -57,11 +56,11 @@ if attention.empty:
     st.success(f"{chinese(as_of)}没有需要关注的事项。")
 else:
     shown = attention.assign(
-        状态=[f"{charts.RAG_ICONS[r]} {r}" for r in attention["状态"]],
         详情=[f"finding_detail?finding={code}" if code else None for code in attention.finding_code.fillna("")],
-    )
+    )[["类别", "状态", "问题", "事项", "说明", "详情"]]
+    badge = {rag: f"background-color: {colour}; color: white" for rag, colour in charts.RAG_COLOURS.items()}
     st.dataframe(
-        shown[["类别", "状态", "问题", "事项", "说明", "详情"]],
+        shown.style.map(badge.get, subset=["状态"]),
         hide_index=True,
         width="stretch",
         column_config={

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rectification.months import chinese
+from rectification.months import add_months, chinese, month_range
 from rectification.progress import (
     DONE,
     GREEN,
@@ -48,6 +48,7 @@ TITLE_SIZE = 24
 SUBTITLE_SIZE = 15
 TICK_SIZE = 14
 EXPORT_WIDTH, EXPORT_HEIGHT, EXPORT_SCALE = 1600, 900, 2
+MAX_MONTHS_AHEAD = 36  # a metric chart runs on to its target month, but no further than this
 
 STATUS_COLOURS = {
     DONE: "#2e7d32",
@@ -57,7 +58,8 @@ STATUS_COLOURS = {
     OVERDUE: "#d32f2f",
 }
 RAG_COLOURS = {GREEN: "#2e7d32", YELLOW: "#f9a825", RED: "#d32f2f", GREY: "#9e9e9e"}
-RAG_ICONS = {GREEN: "🟢", YELLOW: "🟡", RED: "🔴", GREY: "⚪"}
+# Streamlit's badge colours for the same statuses (emoji need a font many intranet PCs lack).
+RAG_BADGES = {GREEN: "green", YELLOW: "yellow", RED: "red", GREY: "gray"}
 # Qualitative, distinguishable in print: sections, outcome groups and several metrics at once.
 SERIES_COLOURS = [
     "#1565c0",
@@ -284,7 +286,8 @@ def tick_step(n: int, max_ticks: int = 12) -> int:
 
 def month_axis(labels: list[str], max_ticks: int = 12) -> dict:
     """A category axis over the months in order, ticks thinned for long ranges."""
-    shown = labels[:: tick_step(len(labels), max_ticks)]
+    # Counted back from the last month, so the latest month (the one that matters) always has a label.
+    shown = labels[::-1][:: tick_step(len(labels), max_ticks)][::-1]
     return dict(
         type="category",
         categoryorder="array",
@@ -331,6 +334,9 @@ def metric_progress(
         return empty(title, "所选月份内暂无数据", as_of=as_of)
     series = series.sort_values("month")
     labels = month_labels(series.month)
+    # The axis runs on to the target month, so the trajectory shows where the metric is heading.
+    ahead = [] if trajectory is None else list(trajectory.month)
+    axis_labels = month_labels(sorted(set(series.month) | set(ahead)))
     unit = plain(metric.unit)
     count = metric.kind == "count"
     fmt = number_format(pd.concat([series.value, series.cumulative]))
@@ -360,7 +366,7 @@ def metric_progress(
         **line_axis,
     )
     if trajectory is not None and not trajectory.empty:
-        shown = trajectory[trajectory.month.isin(series.month)].sort_values("month")
+        shown = trajectory.sort_values("month")
         fig.add_trace(
             go.Scatter(
                 x=month_labels(shown.month),
@@ -376,8 +382,8 @@ def metric_progress(
         due = f"（{chinese(metric.target_month)}）" if metric.target_month else ""
         fig.add_trace(
             go.Scatter(
-                x=labels,
-                y=[metric.target] * len(labels),
+                x=axis_labels,
+                y=[metric.target] * len(axis_labels),
                 name=f"{LABELS['target']} {value_text(metric.target, unit)}{due}",
                 mode="lines",
                 line=dict(color=TARGET_COLOUR, width=2, dash="dash"),
@@ -386,7 +392,28 @@ def metric_progress(
             **line_axis,
         )
     _add_notes(fig, series, labels, annotations, line_axis)
-    fig.update_xaxes(**month_axis(labels))
+    fig.update_xaxes(**month_axis(axis_labels))
+    if axis_labels[-1] != chinese(as_of) and chinese(as_of) in axis_labels:
+        fig.add_shape(
+            type="line",
+            xref="x",
+            yref="paper",
+            x0=chinese(as_of),
+            x1=chinese(as_of),
+            y0=0,
+            y1=1,
+            line=dict(color="#9e9e9e", width=1, dash="dot"),
+        )
+        fig.add_annotation(
+            x=chinese(as_of),
+            y=1,
+            xref="x",
+            yref="paper",
+            text=f"数据截至 {chinese(as_of)}",
+            showarrow=False,
+            yanchor="bottom",
+            font=dict(size=TICK_SIZE, color="#757575"),
+        )
     if count:
         fig.update_yaxes(title_text=f"本月（{unit}）", tickformat=fmt, secondary_y=False, rangemode="tozero")
         # plotly.js aligns an overlaying axis to the primary grid by default, which gives odd ticks.
@@ -659,7 +686,7 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
                 secondary_y=True,
             )
             targets_shown = True
-        fig.update_xaxes(**month_axis(labels, max_ticks=3), row=1, col=col)
+        fig.update_xaxes(**month_axis(labels, max_ticks=2), tickangle=0, row=1, col=col)
         fig.update_yaxes(tickformat=",d", rangemode="tozero", row=1, col=col, secondary_y=False)
         fig.update_yaxes(
             tickformat=",d", rangemode="tozero", showgrid=False, tickmode="auto", row=1, col=col, secondary_y=True
@@ -667,7 +694,7 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
     fig.update_yaxes(title_text="本月", row=1, col=1, secondary_y=False)
     fig.update_yaxes(title_text="累计", row=1, col=len(groups), secondary_y=True)
     fig.update_annotations(font=dict(size=FONT_SIZE + 1))
-    fig.update_layout(hovermode="x unified", bargap=0.25, margin=dict(l=70, r=70, t=175))
+    fig.update_layout(hovermode="x unified", bargap=0.25, margin=dict(l=70, r=70, t=175), legend=dict(y=-0.12))
     return style(fig, title=title, as_of=as_of, sources=series.source, filename="重点成效", height=520)
 
 
@@ -709,14 +736,14 @@ def trajectory(data: Data, metric_code: str, months: list[str]) -> pd.DataFrame:
 def metric_figure(data: Data, metric_code: str, filters: Filters) -> go.Figure:
     """A metric's progress over the filtered months, with its target, trajectory and notes."""
     series = in_range(data.monthly[data.monthly.metric_code == metric_code], filters)
-    months = list(series.month)
+    series = series[series.month <= filters.as_of]  # nothing after the month the view is "as of"
+    spec = metric_spec(data, metric_code)
+    last = max(filters.end, spec.target_month or filters.end)
+    last = min(last, add_months(filters.end, MAX_MONTHS_AHEAD))
+    months = month_range(filters.start, last)
     notes = data.annotations[data.annotations.metric_code == metric_code]
     return metric_progress(
-        series,
-        metric=metric_spec(data, metric_code),
-        as_of=filters.as_of,
-        trajectory=trajectory(data, metric_code, months),
-        annotations=notes,
+        series, metric=spec, as_of=filters.as_of, trajectory=trajectory(data, metric_code, months), annotations=notes
     )
 
 

@@ -118,13 +118,16 @@ def finding_label(finding_code: str | None, report_number) -> str:
 
 def resolve(filters: Filters, data: Data) -> Filters:
     """Fill in defaults and drop what the store does not know (a hand-edited URL): as_of defaults to
-    the latest month, the range to all months, section/department/group to 全部."""
+    the latest month, the range to all months up to as_of, section/department/group to 全部."""
     months = data.months
     as_of = filters.as_of if filters.as_of in months else months[-1]
     start = filters.start if filters.start in months else months[0]
     end = filters.end if filters.end in months else months[-1]
     if start > end:
         start, end = end, start
+    # Nothing after the month the view is "as of": the dashboard as it would have looked then.
+    end = min(end, as_of)
+    start = min(start, end)
     section = filters.section if filters.section in set(data.findings.section_code) else None
     department = filters.department if filters.department in set(data.findings.lead_department.dropna()) else None
     group = filters.group if filters.group in set(data.metrics.group_code) else None
