@@ -37,6 +37,7 @@ from rectification.progress import (
     headline_series,
     headlines,
     in_range,
+    number_with_unit,
     status_grid,
     trajectory_value,
 )
@@ -212,6 +213,7 @@ def style(
     demo = "示例数据" in source_label(sources)
     fig.update_layout(
         template=TEMPLATE,
+        separators=".,",  # decimal point, thousands comma, whatever the viewer's locale
         title=dict(
             text=plain(title),
             x=0.01,
@@ -307,10 +309,8 @@ def number_format(values) -> str:
 
 
 def value_text(value: float | None, unit: str = "") -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    return f"{text} {unit}".strip()
+    """2,629 场次 / 90% / — : how every figure reads in titles, tiles and legends."""
+    return number_with_unit(value, unit)
 
 
 # --- The figures --------------------------------------------------------------------------------

@@ -285,7 +285,9 @@ def metric_status(data: Data, metrics: pd.DataFrame, as_of: str, today: dt.date 
 # --- Findings over time ------------------------------------------------------------------------
 
 
-def status_grid(data: Data, findings: pd.DataFrame, months: list[str] | None = None) -> pd.DataFrame:
+def status_grid(
+    data: Data, findings: pd.DataFrame, months: list[str] | None = None, today: dt.date | None = None
+) -> pd.DataFrame:
     """finding × month: the reported status, shown as 逾期 from the month its deadline has passed."""
     grid = data.statuses[data.statuses.finding_code.isin(findings.finding_code)]
     if months is not None:
@@ -294,7 +296,7 @@ def status_grid(data: Data, findings: pd.DataFrame, months: list[str] | None = N
     deadline = pd.to_datetime(grid.finding_code.map(info.deadline))
     long_term = grid.finding_code.map(info.is_long_term).fillna(False).astype(bool)
     ends = pd.to_datetime(grid.month + "-01") + pd.offsets.MonthEnd(0)
-    today = pd.Timestamp(dt.date.today())
+    today = pd.Timestamp(today or dt.date.today())
     overdue = (
         deadline.notna()
         & (ends.where(ends < today, today) > deadline)
@@ -309,9 +311,11 @@ def status_grid(data: Data, findings: pd.DataFrame, months: list[str] | None = N
     return grid
 
 
-def status_counts(data: Data, findings: pd.DataFrame, month: str) -> dict[str, float | None]:
+def status_counts(
+    data: Data, findings: pd.DataFrame, month: str, today: dt.date | None = None
+) -> dict[str, float | None]:
     """The overview's tiles for one month: counts by status, overdue, and the completion rate."""
-    grid = status_grid(data, findings, [month])
+    grid = status_grid(data, findings, [month], today)
     counts = grid.status.value_counts()
     total = len(findings)
     long_term = int(counts.get(LONG_TERM, 0))
@@ -493,7 +497,7 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
     findings = filter_findings(data.findings, data.metrics, filters)
     metrics = filter_metrics(data.metrics, filters)
     labels = {r.finding_code: finding_label(r.finding_code, r.report_number) for r in data.findings.itertuples()}
-    grid = status_grid(data, findings, [as_of]).set_index("finding_code")
+    grid = status_grid(data, findings, [as_of], today).set_index("finding_code")
     rows = []
 
     for f in findings.itertuples():
@@ -517,7 +521,8 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
     for m in status_now[status_now.rag.isin([RED, YELLOW])].itertuples():
         kind = "逾期" if "已过目标期限" in m.reason else "落后进度"
         detail = (
-            f"{m.reason}：累计 {_num(m.cumulative)} {m.unit}，进度线 {_num(m.expected)}，目标 {_num(m.target_value)}"
+            f"{m.reason}：累计 {number_with_unit(m.cumulative, m.unit)}，进度线 {number_with_unit(m.expected, m.unit)}，"
+            f"目标 {number_with_unit(m.target_value, m.unit)}"
         )
         rows.append(
             (
@@ -574,10 +579,12 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
     )
 
 
-def _num(value) -> str:
+def number_with_unit(value, unit: str = "") -> str:
+    """2,629 场次 / 90% / — : thousands separators, the unit after a space (none before %)."""
     if value is None or pd.isna(value):
         return "—"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return f"{text}{unit}" if unit == "%" or not unit else f"{text} {unit}"
 
 
 # --- 指标趋势 -------------------------------------------------------------------------------------
@@ -641,8 +648,8 @@ def overview(data: Data, filters: Filters, today: dt.date | None = None) -> Over
     return Overview(
         n_findings=len(findings),
         n_metrics=len(metrics),
-        now=status_counts(data, findings, filters.as_of),
-        before=status_counts(data, findings, previous) if previous in data.months else None,
+        now=status_counts(data, findings, filters.as_of, today),
+        before=status_counts(data, findings, previous, today) if previous in data.months else None,
         attention=attention(data, filters, today),
         headlines=found,
         headline_series=headline_series(data, found, months),

@@ -1,0 +1,208 @@
+"""Each figure function: its traces, title and context line, Chinese month ticks, units on the axes,
+thousands separators, and the PNG download's Chinese file name."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from rectification import annotations, briefing, charts, progress, targets
+from rectification.progress import Filters
+
+
+@pytest.fixture
+def data(con):
+    targets.set_target(con, metric_code="F05_DISSUADE_SESSIONS", value=6000, month="2025-12", user="admin")
+    annotations.add(
+        con, user="张科长", text="1月起开展<b>夜查</b>行动", month="2025-01", metric_code="F05_DISSUADE_SESSIONS"
+    )
+    return briefing.load(con)
+
+
+@pytest.fixture
+def filters(data) -> Filters:
+    return progress.resolve(Filters(), data)
+
+
+def _names(fig) -> list[str]:
+    return [t.name for t in fig.data]
+
+
+def _subtitle(fig) -> str:
+    return fig.layout.title.subtitle.text
+
+
+def test_metric_progress_count_metric(data, filters):
+    fig = charts.metric_figure(data, "F05_DISSUADE_SESSIONS", filters)
+    assert fig.layout.title.text == "问题05 头盔劝导场次"
+    assert _names(fig) == ["本月", "累计", "进度线", "目标 6,000 场次（2025年12月）", "注释"]
+    bars, cumulative, trajectory, target, notes = fig.data
+    assert bars.type == "bar" and list(bars.x[:2]) == ["2024年8月", "2024年9月"]
+    assert cumulative.yaxis == "y2" and cumulative.y[-1] == 2629  # the report's figure, reached by the demo months
+    assert set(target.y) == {6000} and target.yaxis == "y2"
+    # the trajectory runs from the opening balance in 2025-03 to the target in 2025-12
+    assert (trajectory.x[0], trajectory.y[0]) == ("2025年3月", 2629)
+    assert (trajectory.x[-1], trajectory.y[-1]) == ("2025年12月", 6000)
+    # the note is a marker on the cumulative line, its text escaped for plotly's pseudo-HTML
+    assert list(notes.x) == ["2025年1月"]
+    assert notes.customdata[0] == "注释：1月起开展&lt;b&gt;夜查&lt;/b&gt;行动（张科长）"
+    # units on both axes, thousands separators everywhere
+    assert fig.layout.yaxis.title.text == "本月（场次）"
+    assert fig.layout.yaxis2.title.text == "累计（场次）"
+    assert fig.layout.yaxis.tickformat == ",d" and fig.layout.yaxis2.tickformat == ",d"
+    assert fig.layout.separators == ".,"
+    assert ",d" in bars.hovertemplate and "场次" in bars.hovertemplate
+    # Chinese month ticks, running on to the target month; the latest month always labelled
+    assert fig.layout.xaxis.categoryarray[0] == "2024年8月" and fig.layout.xaxis.categoryarray[-1] == "2025年12月"
+    assert "2025年12月" in fig.layout.xaxis.ticktext
+    # context on the figure itself
+    assert "单位：场次" in _subtitle(fig)
+    assert "数据截至 2025年3月" in _subtitle(fig)
+    assert "示例数据（系统生成，非真实数据）" in _subtitle(fig)
+
+
+def test_metric_progress_level_metric_has_no_bars(data, filters):
+    fig = charts.metric_figure(data, "L1_CHECKPOINTS_REPAIRED_PCT", filters)
+    assert fig.layout.title.text == "长期L1 一类视频卡口修复率"
+    assert _names(fig)[0] == "月末值" and "bar" not in {t.type for t in fig.data}
+    assert fig.layout.yaxis.title.text == "月末值（%）"
+    assert any(name.startswith("目标 100%") for name in _names(fig))
+
+
+def test_png_download_config_has_chinese_file_name(data, filters):
+    fig = charts.metric_figure(data, "F05_DISSUADE_SESSIONS", filters)
+    config = charts.plotly_config(fig)
+    assert config["toImageButtonOptions"] == {
+        "format": "png",
+        "filename": "问题05_头盔劝导场次_2025年3月",
+        "width": 1600,
+        "height": 900,
+        "scale": 2,
+    }
+    assert config["locale"] == "zh-CN"
+    assert config["locales"]["zh-CN"]["dictionary"]["Download plot as a png"] == "下载图片（PNG）"
+    assert config["displaylogo"] is False
+
+
+def test_file_name_is_safe_on_windows():
+    assert charts.file_name("问题01", "“九个一”单位督导检查", "2025年3月") == "问题01_九个一单位督导检查_2025年3月"
+    assert charts.file_name("a/b:c*?", "x y") == "abc_xy"
+
+
+def test_source_label_names_demo_data_only_when_present():
+    assert charts.source_label(["月报", "月报"]) == "各部门月报"
+    assert charts.source_label(["示例数据", "月报", None]) == "各部门月报、示例数据（系统生成，非真实数据）"
+    assert (
+        charts.source_label(["期初数据,示例数据"]) == "整改进展通报（截至2025年3月）、示例数据（系统生成，非真实数据）"
+    )
+
+
+def test_figure_from_reported_data_does_not_say_demo():
+    series = pd.DataFrame(
+        {
+            "month": ["2025-04", "2025-05"],
+            "value": [1200.0, 1300.0],
+            "cumulative": [3829.0, 5129.0],
+            "source": ["月报", "月报"],
+        }
+    )
+    spec = charts.MetricSpec(name="头盔劝导场次", unit="场次", kind="count", label="问题05")
+    fig = charts.metric_progress(series, metric=spec, as_of="2025-05")
+    assert "示例数据" not in _subtitle(fig) and "数据来源：各部门月报" in _subtitle(fig)
+    assert _names(fig) == ["本月", "累计"]  # no target, no trajectory, no notes
+    assert fig.layout.title.subtitle.font.color != charts.DEMO_COLOUR
+
+
+def test_month_ticks_thin_out_over_ten_years_and_keep_the_last_month():
+    labels = [f"{2025 + i // 12}年{i % 12 + 1}月" for i in range(120)]
+    axis = charts.month_axis(labels)
+    assert len(axis["tickvals"]) <= 12
+    assert axis["tickvals"][-1] == "2034年12月"
+    assert axis["categoryarray"] == labels
+    assert charts.month_axis(labels[:12])["tickvals"] == labels[:12]
+
+
+def test_metrics_trend_one_panel_per_unit(data, filters):
+    codes = ["F05_DISSUADE_SESSIONS", "F05_PERSONS_EDUCATED", "F07_LEAFLETS"]
+    frame = progress.explorer_series(data, codes, filters, measure="cumulative", by="metric")
+    fig = charts.metrics_trend(frame, measure="cumulative", as_of=filters.as_of, title="指标趋势")
+    assert _names(fig) == ["问题05 头盔劝导场次", "问题05 教育不戴头盔驾乘人员", "问题07 发放宣传单"]
+    titles = [fig.layout[a].title.text for a in ("yaxis", "yaxis2", "yaxis3")]
+    assert titles == ["累计（场次）", "累计（人次）", "累计（张）"]
+    assert fig.data[1].yaxis == "y2"
+    assert "2025年3月" in fig.layout.xaxis.ticktext
+
+
+def test_completion_by_section_stacks_sections_under_the_scope(data, filters):
+    fig = charts.completion_figure(data, filters)
+    assert fig.layout.title.text == "整改完成进度（按通报部分累计已完成问题数）"
+    stacked = [t for t in fig.data if t.stackgroup == "done"]
+    assert [t.name for t in stacked][:2] == ["（一）贯彻落实习近平新时代中国特…", "（二）全面从严管党治警"]
+    assert sum(t.y[-1] for t in stacked) == 20  # 已完成 at 2025-03
+    assert fig.data[-1].name == "应完成（不含长期坚持） 27 项"
+    assert fig.layout.yaxis.title.text == "已完成问题数（项）" and fig.layout.yaxis.tickformat == ",d"
+
+
+def test_status_heatmap_rows_in_report_order_with_a_legend_per_status(data, filters):
+    fig = charts.heatmap_figure(data, filters)
+    heat = fig.data[0]
+    assert heat.type == "heatmap" and len(heat.y) == 56
+    assert heat.y[0].startswith("问题01 ") and heat.y[-1].startswith("长期L2 ")
+    assert list(heat.x) == [f"2024年{m}月" for m in range(8, 13)] + [f"2025年{m}月" for m in range(1, 4)]
+    assert [t.name for t in fig.data[1:]] == ["已完成", "长期坚持", "推进中", "未启动", "逾期"]
+    done = charts.STATUS_ORDER.index("已完成")
+    assert sum(row[-1] == done for row in heat.z) == 20
+
+
+def test_overdue_shows_in_the_heatmap(con):
+    targets.set_finding_plan(
+        con, "F03", deadline=pd.Timestamp("2025-01-31").date(), leader=None, department=None, user="admin"
+    )
+    data = briefing.load(con)
+    fig = charts.heatmap_figure(data, progress.resolve(Filters(), data), ("F03",))
+    overdue = charts.STATUS_ORDER.index("逾期")
+    assert list(fig.data[0].z[0][-3:]) == [charts.STATUS_ORDER.index("推进中"), overdue, overdue]
+
+
+def test_headline_outcomes_five_panels_with_their_numbers(data, filters):
+    fig = charts.headline_figure(data, filters)
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[0] == "<b>头盔劝导</b>（人次）<br>累计 30,342　本月 1,798"
+    assert [t.split("</b>")[0].removeprefix("<b>") for t in titles] == [
+        "头盔劝导",
+        "隐患整治",
+        "巡逻防控",
+        "案件办理",
+        "资产处置",
+    ]
+    assert _names(fig)[:2] == ["本月", "累计"]
+
+
+def test_attention_table_lists_the_rows(data):
+    filters = progress.resolve(Filters(), data)
+    fig = charts.attention_figure(data, filters)
+    assert fig.data[0].type == "table"
+    assert list(fig.data[0].cells.values[1]) == ["长期L1"]
+    assert fig.layout.title.text == "需要关注（2025年3月）"
+
+
+def test_empty_figure_says_so():
+    fig = charts.empty("问题05 头盔劝导场次", as_of="2025-03")
+    assert fig.layout.annotations[0].text == "暂无数据"
+    assert "数据截至 2025年3月" in _subtitle(fig)
+    assert fig.layout.meta["filename"] == "问题05头盔劝导场次_2025年3月"
+
+
+def test_every_font_is_legible_at_1600_by_900(data, filters):
+    for fig in (charts.metric_figure(data, "F05_DISSUADE_SESSIONS", filters), charts.heatmap_figure(data, filters)):
+        layout = fig.layout
+        sizes = [
+            layout.template.layout.font.size,
+            layout.title.font.size,
+            layout.title.subtitle.font.size,
+            layout.template.layout.xaxis.tickfont.size,
+            layout.template.layout.yaxis.tickfont.size,
+            layout.template.layout.legend.font.size,
+        ]
+        assert min(sizes) >= 14
+        assert "Noto Sans CJK SC" in layout.template.layout.font.family

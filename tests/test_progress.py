@@ -1,0 +1,228 @@
+"""The status rule at its boundaries, the trajectory, the headline outcomes and the 需要关注 list."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from rectification import briefing, ingest, progress, targets
+from rectification.progress import GREEN, GREY, RED, YELLOW, Data, Filters
+
+REF = dt.date(2025, 6, 30)
+
+
+# --- The status rule -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("actual", "expected", "rag"),
+    [
+        (100, 100, GREEN),  # on the trajectory
+        (120, 100, GREEN),  # above it
+        (99.99, 100, YELLOW),  # just below
+        (90, 100, YELLOW),  # exactly 10% below: still 黄
+        (89.99, 100, RED),  # beyond 10% below
+        (0, 100, RED),
+    ],
+)
+def test_metric_rag_against_trajectory(actual, expected, rag):
+    due = REF + dt.timedelta(days=90)
+    assert progress.metric_rag(actual, expected, target=200, due=due, ref=REF)[0] == rag
+
+
+def test_metric_rag_deadline_boundaries():
+    on_track = dict(target=200, ref=REF)
+    assert progress.metric_rag(150, 150, due=REF + dt.timedelta(days=31), **on_track)[0] == GREEN
+    assert progress.metric_rag(150, 150, due=REF + dt.timedelta(days=30), **on_track)[0] == YELLOW
+    assert progress.metric_rag(150, 150, due=REF, **on_track)[0] == YELLOW  # due today, not yet late
+    rag, reason = progress.metric_rag(199, 150, due=REF - dt.timedelta(days=1), **on_track)
+    assert (rag, reason) == (RED, "已过目标期限（2025-06-29）仍未达目标")
+    # reaching the target ends the question, however late
+    assert progress.metric_rag(200, 150, due=REF - dt.timedelta(days=100), **on_track) == (GREEN, "已达目标")
+
+
+def test_metric_rag_without_target_is_grey():
+    assert progress.metric_rag(5, None, target=None, due=None, ref=REF) == (GREY, "未设目标")
+
+
+def test_trajectory_runs_straight_from_opening_to_target():
+    line = dict(opening_value=100, opening_month="2025-03", target_value=1000, target_month="2025-12")
+    assert progress.trajectory_value("2025-03", **line) == 100
+    assert progress.trajectory_value("2025-06", **line) == 400
+    assert progress.trajectory_value("2025-12", **line) == 1000
+    assert progress.trajectory_value("2026-06", **line) == 1000  # after the target month: the target
+    assert progress.trajectory_value("2024-10", **line) == 100  # before the opening: the opening
+    # a target without a month applies at once
+    assert progress.trajectory_value("2025-04", **{**line, "target_month": None}) == 1000
+
+
+def test_finding_rag_boundaries():
+    deadline = dt.date(2025, 6, 30)
+    common = dict(is_long_term=False, metric_rags=[])
+    assert progress.finding_rag("已完成", deadline=deadline, ref=dt.date(2025, 9, 1), **common)[0] == GREEN
+    assert progress.finding_rag("推进中", deadline=deadline, ref=dt.date(2025, 7, 1), **common)[0] == RED
+    assert progress.finding_rag("推进中", deadline=deadline, ref=deadline, **common)[0] == YELLOW
+    assert progress.finding_rag("推进中", deadline=deadline, ref=dt.date(2025, 5, 31), **common)[0] == YELLOW
+    assert progress.finding_rag("推进中", deadline=deadline, ref=dt.date(2025, 5, 30), **common)[0] == GREEN
+    assert progress.finding_rag("推进中", deadline=None, ref=REF, **common) == (GREY, "未设期限和目标")
+    # a long-term item is never overdue; its metrics decide
+    long_term = dict(is_long_term=True, deadline=deadline, ref=dt.date(2026, 1, 1))
+    assert progress.finding_rag("长期坚持", metric_rags=[GREEN], **long_term)[0] == GREEN
+    assert progress.finding_rag("长期坚持", metric_rags=[GREEN, RED, GREY], **long_term)[0] == RED
+    assert progress.finding_rag("推进中", deadline=None, ref=REF, is_long_term=False, metric_rags=[YELLOW])[0] == YELLOW
+
+
+def test_reference_date_is_month_end_but_never_after_today():
+    assert progress.reference_date("2025-03", today=dt.date(2026, 1, 1)) == dt.date(2025, 3, 31)
+    assert progress.reference_date("2025-03", today=dt.date(2025, 3, 12)) == dt.date(2025, 3, 12)
+
+
+# --- Suspicious figures, on a hand-made history ----------------------------------------------------
+
+
+def _data(history: dict[str, list[float | None]], kind: str = "count", first: str = "2025-01") -> Data:
+    rows = []
+    for code, values in history.items():
+        months = [progress.add_months(first, i) for i in range(len(values))]
+        rows += [
+            {"month": m, "metric_code": code, "value": v, "cumulative": 0.0, "source": "月报"}
+            for m, v in zip(months, values)
+        ]
+    metrics = pd.DataFrame({"metric_code": list(history), "kind": kind})
+    empty = pd.DataFrame()
+    return Data(metrics=metrics, monthly=pd.DataFrame(rows), findings=empty, statuses=empty, annotations=empty)
+
+
+def _flagged(history, kind="count") -> list[str]:
+    data = _data(history, kind)
+    as_of = progress.add_months("2025-01", max(len(v) for v in history.values()) - 1)
+    return list(progress.suspicious(data, data.metrics, as_of).metric_code)
+
+
+def test_suspicious_jump_beyond_spread_or_three_times_the_largest():
+    assert _flagged({"A": [10, 11, 9, 10, 12, 35]}) == ["A"]  # far outside the spread of its history
+    assert _flagged({"A": [10, 11, 9, 10, 12, 16]}) == []
+    assert _flagged({"A": [2, 2, 2, 7]}) == ["A"]  # no spread: more than 3× the largest month
+    assert _flagged({"A": [2, 2, 2, 6]}) == []  # exactly 3×: plausible
+    assert _flagged({"A": [0, 0, 0, 1]}) == []  # first activity after quiet months is not a jump
+    assert _flagged({"A": [10, 10, 500]}) == []  # too little history to judge
+
+
+def test_suspicious_repeats_only_for_counts_worth_noticing():
+    assert _flagged({"A": [40, 50, 50, 50]}) == ["A"]  # the same figure three months running
+    assert _flagged({"A": [50, 50, 49, 50]}) == []
+    assert _flagged({"A": [1, 1, 1, 1]}) == []  # one a month is normal
+    assert _flagged({"A": [50, 50, 50]}, kind="level") == []  # a state may stay put
+
+
+def test_suspicious_detail_names_the_repeated_value():
+    data = _data({"A": [40, 2629, 2629, 2629]})
+    frame = progress.suspicious(data, data.metrics, "2025-04")
+    assert frame.to_dict("records") == [{"metric_code": "A", "detail": "连续3个月数值相同（均为 2,629）"}]
+
+
+# --- On the demo store ---------------------------------------------------------------------------
+
+
+def _demo(con) -> Data:
+    return briefing.load(con)
+
+
+def test_status_counts_on_demo_store(con):
+    data = _demo(con)
+    counts = progress.status_counts(data, data.findings, "2025-03")
+    assert counts == {"已完成": 20, "推进中": 7, "长期坚持": 29, "未启动": 0, "逾期": 0, "完成率": 20 / 27}
+    section = data.findings[data.findings.section_code == "S2"]
+    assert progress.status_counts(data, section, "2025-03")["已完成"] == 8
+
+
+def test_headlines_add_up_one_unit_per_group(con):
+    data = _demo(con)
+    found = {
+        h.group_name: (h.unit, h.cumulative, len(h.metric_codes))
+        for h in progress.headlines(data, data.metrics, "2025-03")
+    }
+    assert found == {
+        "头盔劝导": ("人次", 30342, 1),
+        "隐患整治": ("处", 332, 7),  # 10 + 8 + 35 + 129 + 6 + 65 + 79
+        "巡逻防控": ("人次", 2000, 1),
+        "案件办理": ("宗", 277, 2),  # 128 transferred + 149 withdrawn
+        "资产处置": ("件", 573, 5),
+    }
+
+
+def test_resolve_drops_unknown_values_and_caps_the_range_at_as_of(con):
+    data = _demo(con)
+    resolved = progress.resolve(
+        Filters(section="S9", department="交警大队", group="NOPE", start="2019-01", end="2025-03", as_of="2024-12"),
+        data,
+    )
+    assert resolved == Filters(None, "交警大队", None, "2024-08", "2024-12", "2024-12")
+    assert progress.resolve(Filters(), data) == Filters(None, None, None, "2024-08", "2025-03", "2025-03")
+
+
+def _import(con, rows: list[tuple[str, str, float]]) -> None:
+    """Figures arrive the way staff send them: the month's form as a CSV, through the real importer."""
+    lines = ["月份,指标编码,指标名称,单位,数值,备注"] + [f"{m},{code},,,{value:g}," for m, code, value in rows]
+    ingest.import_figures(con, ("\n".join(lines) + "\n").encode("utf-8"), "月报.csv", user="test")
+
+
+def test_attention_lists_overdue_behind_suspicious_and_missing(con):
+    targets.set_finding_plan(
+        con, "F03", deadline=dt.date(2025, 5, 31), leader="李副局长", department="交警大队", user="admin"
+    )
+    targets.set_target(con, metric_code="F05_DISSUADE_SESSIONS", value=10000, month="2025-09", user="admin")
+    months = ["2025-04", "2025-05", "2025-06"]
+    rows = [(m, "F05_DISSUADE_SESSIONS", 100) for m in months]  # far below a line heading to 10,000
+    rows += [(m, "F07_LEAFLETS", 300) for m in months]  # the same figure three months running
+    rows += [("2025-04", "F05_PERSONS_EDUCATED", 3000), ("2025-05", "F05_PERSONS_EDUCATED", 3200)]
+    rows += [("2025-06", "F05_PERSONS_EDUCATED", 90000)]  # an implausible jump
+    _import(con, rows)
+    data = _demo(con)
+    filters = progress.resolve(Filters(as_of="2025-06"), data)
+    frame = progress.attention(data, filters, today=dt.date(2026, 1, 1))
+    kinds = {
+        (r["类别"], r["finding_code"], None if pd.isna(r["metric_code"]) else r["metric_code"])
+        for r in frame.to_dict("records")
+    }
+
+    assert ("逾期", "F03", None) in kinds
+    assert ("落后进度", "F05", "F05_DISSUADE_SESSIONS") in kinds
+    assert ("数据存疑", "F07", "F07_LEAFLETS") in kinds
+    assert ("数据存疑", "F05", "F05_PERSONS_EDUCATED") in kinds
+    # F05 is 长期坚持 and must keep reporting; F02 is 已完成 and need not.
+    assert ("本月无数据", "F05", "F05_VILLAGE_CAMPAIGNS") in kinds
+    assert not any(code == "F02" and kind == "本月无数据" for kind, code, _ in kinds)
+    # most urgent first
+    assert list(frame["类别"].drop_duplicates()) == ["逾期", "落后进度", "数据存疑", "本月无数据"]
+    overdue = frame[frame["类别"] == "逾期"].iloc[0]
+    assert overdue["状态"] == RED and overdue["说明"].startswith("整改期限 2025-05-31，已逾期30天")
+
+
+def test_attention_respects_filters(con):
+    targets.set_finding_plan(
+        con, "F03", deadline=dt.date(2025, 1, 31), leader=None, department="交警大队", user="admin"
+    )
+    data = _demo(con)
+    everyone = progress.resolve(Filters(), data)
+    other_department = progress.resolve(Filters(department="纪委"), data)
+    assert "F03" in set(progress.attention(data, everyone).finding_code)
+    assert "F03" not in set(progress.attention(data, other_department).finding_code)
+
+
+def test_explorer_series_adds_counts_per_unit_by_group(con):
+    data = _demo(con)
+    filters = progress.resolve(Filters(), data)
+    codes = ["F02_DIM_LIGHTING_POINTS_FIXED", "F02_TRUCK_STOP_JUNCTIONS_FIXED", "F05_VILLAGES_COVERED"]
+    by_metric = progress.explorer_series(data, codes, filters, measure="cumulative", by="metric")
+    assert sorted(by_metric.series.unique()) == [
+        "问题02 照明不足点整改",
+        "问题02 货车右转必停路口整改",
+        "问题05 劝导覆盖村（社区）",
+    ]
+    by_group = progress.explorer_series(data, codes, filters, measure="cumulative", by="group")
+    # the level metric (villages covered) is not added up
+    assert list(by_group.series.unique()) == ["隐患整治（处，2项合计）"]
+    assert by_group[by_group.month == "2025-03"].y.tolist() == [18]  # 10 + 8
