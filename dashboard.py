@@ -11,8 +11,8 @@ pages = [
 ]
 # Reporting: editors upload the month's figures and ledger; the upload history and rollback.
 data_pages = [
-    st.Page("pages/upload.py", title="数据上报", icon="📤", url_path="upload"),
-    st.Page("pages/data_admin.py", title="数据管理", icon="🗂️", url_path="data_admin"),
+    st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:", url_path="upload"),
+    st.Page("pages/data_admin.py", title="数据管理", icon=":material/manage_history:", url_path="data_admin"),
 ]
 # Administration, in its own section; each page checks the role itself.
 admin_pages = [

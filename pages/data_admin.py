@@ -47,12 +47,13 @@ st.dataframe(
 if listing.empty:
     st.stop()
 
-# Options show only the id, time and fixed vocabulary: no user-typed text in widget labels.
+# Options show only the id, time and source: no user-typed text in widget labels, and nothing that
+# changes after a rollback (the browser keeps showing a selected option's old label).
 by_id = {int(r.upload_id): r for r in listing.itertuples()}
 selected = st.selectbox(
     "查看上报批次",
     list(by_id),
-    format_func=lambda i: f"#{i} · {by_id[i].created_at} · {by_id[i].source} · {by_id[i].state}",
+    format_func=lambda i: f"#{i} · {by_id[i].created_at} · {by_id[i].source}",
     key="admin_upload",
 )
 record = by_id[selected]

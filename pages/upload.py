@@ -3,6 +3,7 @@
 import hashlib
 import math
 
+import pandas as pd
 import streamlit as st
 
 import app_state
@@ -21,10 +22,15 @@ ACTIONS = {"new": "新增", "unchanged": "未变", "revised": "修订（替换�
 
 
 def preview_table(plan: ingest.Plan):
+    """The plan as the user checks it: numbers as they would type them, blanks for nothing stored."""
     ledger_file = plan.staged.layout is ingest.LEDGER
-    table = plan.rows.assign(action=plan.rows.action.map(ACTIONS))[
-        ["line", "month", "code", "name", "value", "old_value", "note", "action"]
-    ]
+    as_text = (lambda v: "" if pd.isna(v) else str(v)) if ledger_file else exports.number_text
+    table = plan.rows.assign(
+        action=plan.rows.action.map(ACTIONS),
+        value=plan.rows.value.map(as_text),
+        old_value=plan.rows.old_value.map(as_text),
+        note=plan.rows.note.fillna(""),
+    )[["line", "action", "month", "code", "name", "value", "old_value", "note"]]
     labels = {
         "line": "行",
         "month": "月份",
@@ -53,11 +59,11 @@ def show_outcome(outcome: dict) -> None:
     else:
         st.success(outcome["message"])
     st.caption("查看更新后的图表：")
-    st.page_link("pages/overview.py", label="总览", icon="📊")
+    st.page_link("pages/overview.py", label="总览", icon=":material/dashboard:")
     if outcome["kind"] == "ledger":
-        st.page_link("pages/finding_detail.py", label="问题详情", icon="🔎")
+        st.page_link("pages/finding_detail.py", label="问题详情", icon=":material/search:")
     else:
-        st.page_link("pages/metric_explorer.py", label="指标趋势", icon="📈")
+        st.page_link("pages/metric_explorer.py", label="指标趋势", icon=":material/trending_up:")
 
 
 def handle(uploaded, tab: str) -> None:

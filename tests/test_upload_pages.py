@@ -58,7 +58,7 @@ def test_preview_writes_nothing_then_confirm_imports_once(store_path):
     assert at.subheader[0].value == "预览：月报（尚未写入）"
     preview = at.dataframe[0].value
     assert list(preview["指标编码"]) == [COUNT, COUNT2]
-    assert list(preview["本次数值"]) == [12, 3]
+    assert list(preview["本次数值"]) == ["12", "3"]
     assert list(preview["处理"]) == ["新增", "新增"]
     assert snapshot(store_path) == before  # nothing written by the preview
 
@@ -114,7 +114,7 @@ def test_conflict_needs_the_checkbox_and_the_second_button(store_path):
     sha = hashlib.sha256(changed).hexdigest()
     upload(at, changed, "b.csv")
     assert list(at.dataframe[0].value["处理"]) == ["修订（替换已有值）", "未变"]
-    assert list(at.dataframe[0].value["已存数值"]) == [12, 3]
+    assert list(at.dataframe[0].value["已存数值"]) == ["12", "3"]
     assert "有 1 个值与已存的不一致" in at.warning[-1].value
     assert button(at, f"figures_confirm_{sha}").disabled
     assert button(at, f"figures_confirm_replace_{sha}").disabled
