@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -11,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from rectification import auth, store
 from support import TEST_PASSWORD, login
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]
 # Every page registered in dashboard.py, read from the file so a new page is covered without editing this test.
 PAGES = re.findall(r'st\.Page\(\s*"([^"]+)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
 ADMIN_PAGES = ["pages/admin_users.py", "pages/audit_log.py", "pages/backup.py"]
