@@ -254,15 +254,8 @@ def _filters_from_url() -> dict:
     return {field: st.query_params.get(param) or None for field, param in FILTER_PARAMS.items()}
 
 
-def _as_of_changed() -> None:
-    """Moving the 数据截至 month moves the end of the month range with it."""
-    as_of = st.session_state["flt_as_of"]
-    start, _ = st.session_state.get("flt_range", (as_of, as_of))
-    st.session_state["flt_range"] = (min(start, as_of), as_of)
-
-
 def sidebar_filters(data: progress.Data) -> progress.Filters:
-    """The sidebar's 筛选 widgets (section, department, outcome group, month range, as-of month):
+    """The sidebar's 筛选 widgets (section, department, outcome group, as-of month, month range):
     seeded from the URL on a session's first run, kept across pages, written back to the URL."""
     if _FILTERS_KEY not in st.session_state:
         st.session_state[_FILTERS_KEY] = _filters_from_url()
@@ -278,52 +271,59 @@ def sidebar_filters(data: progress.Data) -> progress.Filters:
     group_names = dict(zip(groups.group_code, groups.group_name, strict=True))
     # "" stands for 全部: a selectbox showing None would read "Choose an option".
     choices = {
-        "section": ["", *section_names],
-        "department": ["", *departments],
-        "group": ["", *group_names],
+        "flt_section": ["", *section_names],
+        "flt_department": ["", *departments],
+        "flt_group": ["", *group_names],
+        "flt_as_of": list(reversed(months)),
     }
     seeds = {
-        "flt_section": (current.section or "", choices["section"]),
-        "flt_department": (current.department or "", choices["department"]),
-        "flt_group": (current.group or "", choices["group"]),
-        "flt_range": ((current.start, current.end), None),
-        "flt_as_of": (current.as_of, months),
+        "flt_section": current.section or "",
+        "flt_department": current.department or "",
+        "flt_group": current.group or "",
+        "flt_as_of": current.as_of,
     }
-    # Seed each widget from the saved view when it has no state yet (a new session, or Streamlit
-    # dropped it while another page was shown) or its state is no longer among the options.
-    for key, (value, options) in seeds.items():
+    # Seed each selectbox from the saved view when it has no state yet (a new session) or its state
+    # is no longer among the options; otherwise re-assign its own value, which carries it over to the
+    # same-keyed widget of another page (Streamlit ties widget state to the page that drew it).
+    for key, value in seeds.items():
         state = st.session_state.get(key)
-        stale = state is None if options is None else state not in options
-        if key == "flt_range" and not stale:
-            stale = not all(m in months for m in state)
-        if key not in st.session_state or stale:
-            st.session_state[key] = value
+        st.session_state[key] = state if key in st.session_state and state in choices[key] else value
     bar = st.sidebar
     bar.subheader("筛选")
     section = bar.selectbox(
         "通报部分",
-        choices["section"],
+        choices["flt_section"],
         key="flt_section",
         format_func=lambda c: section_names.get(c, "全部"),
     )
     department = bar.selectbox(
-        "牵头部门", choices["department"], key="flt_department", format_func=lambda d: d or "全部"
+        "牵头部门", choices["flt_department"], key="flt_department", format_func=lambda d: d or "全部"
     )
     group = bar.selectbox(
-        "成效类别", choices["group"], key="flt_group", format_func=lambda g: group_names.get(g, "全部")
+        "成效类别", choices["flt_group"], key="flt_group", format_func=lambda g: group_names.get(g, "全部")
     )
-    if len(months) > 1:
-        start, end = bar.select_slider("月份范围", options=months, key="flt_range", format_func=chinese)
-    else:
-        start = end = months[0]
     as_of = bar.selectbox(
         "数据截至",
-        list(reversed(months)),
+        choices["flt_as_of"],
         key="flt_as_of",
         format_func=chinese,
         help="“本月”指此月份：状态、需要关注均按此月计算，图表只显示到此月",
-        on_change=_as_of_changed,
     )
+    # The range ends at the as-of month at the latest. Its value comes as an argument, never through
+    # st.session_state: a select_slider is a range slider only when its value is a pair.
+    shown = [m for m in months if m <= as_of]
+    # A range that ended at the as-of month keeps ending there when the as-of month moves.
+    end = as_of if current.end == current.as_of else min(current.end, as_of)
+    if len(shown) > 1:
+        start, end = bar.select_slider(
+            "月份范围",
+            options=shown,
+            value=(min(current.start, end), end),
+            key="flt_range",
+            format_func=chinese,
+        )
+    else:
+        start = end = shown[0]
     chosen = progress.resolve(
         progress.Filters(section or None, department or None, group or None, start, end, as_of), data
     )

@@ -21,10 +21,12 @@ search = st.text_input("搜索", key="finding_search", placeholder="输入问题
 if search.strip():
     text = search.strip()
     number = text.removeprefix("问题").lstrip("0")
-    hit = findings.title.str.contains(text, regex=False) | findings.finding_code.str.upper().eq(text.upper())
+    exact = findings.finding_code.str.upper().eq(text.upper())
     if number.isdigit():
-        hit |= findings.report_number.astype("Int64").eq(int(number)).fillna(False)
-    findings = findings[hit]
+        exact |= findings.report_number.astype("Int64").eq(int(number)).fillna(False)
+    hit = exact | findings.title.str.contains(text, regex=False)
+    # The finding whose number was typed comes first, then those whose text contains it.
+    findings = findings[hit].assign(_exact=exact[hit]).sort_values("_exact", ascending=False, kind="stable")
 if findings.empty:
     st.warning("没有符合条件的整改问题：请修改搜索文字或左侧筛选。")
     st.stop()
@@ -172,7 +174,7 @@ else:
         month_options = [m for m in data.months if m <= current_month()] or [as_of]
         month = st.selectbox("月份", list(reversed(month_options)), format_func=chinese, key="annotation_month")
         text = st.text_area("内容", max_chars=annotations.MAX_LENGTH, key="annotation_text")
-        submitted = st.form_submit_button("保存注释", type="primary")
+        submitted = st.form_submit_button("保存注释", type="primary", key="annotation_submit")
     if submitted:
         try:
             annotations.add(
@@ -197,7 +199,7 @@ else:
                 format_func=lambda i: f"#{i}　{charts.short(notes.set_index('annotation_id').text[i], 40)}",
                 key="retract_choice",
             )
-            retract = st.form_submit_button("删除所选注释")
+            retract = st.form_submit_button("删除所选注释", key="retract_submit")
         if retract:
             try:
                 annotations.retract(app_state.connection(), int(choice), user=editor.username)

@@ -63,7 +63,7 @@ with metric_tab:
         basis = st.text_input(
             "依据（可选）", max_chars=200, key=f"target_basis_{code}", placeholder="如：分局党委会2025年4月部署"
         )
-        save = st.form_submit_button("保存目标", type="primary")
+        save = st.form_submit_button("保存目标", type="primary", key="target_submit")
     clear = st.button("清除此指标的目标", key="target_clear", disabled=pd.isna(m.target_value))
     if save or clear:
         try:
@@ -142,7 +142,7 @@ with plan_tab:
             max_chars=targets.MAX_NAME,
             key=f"plan_department_{finding_code}",
         )
-        save_plan = st.form_submit_button("保存", type="primary")
+        save_plan = st.form_submit_button("保存", type="primary", key="plan_submit")
     if save_plan:
         try:
             changed = targets.set_finding_plan(

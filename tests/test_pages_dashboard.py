@@ -1,0 +1,287 @@
+"""The dashboard pages as Streamlit runs them (AppTest): no exception, the expected charts, filters
+that change what is shown, query parameters that restore a view, and the editors' forms."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rectification import store
+from support import login
+
+ROOT = Path(__file__).resolve().parents[1]
+OVERVIEW, DETAIL, EXPLORER, TARGETS = (
+    "pages/overview.py",
+    "pages/finding_detail.py",
+    "pages/metric_explorer.py",
+    "pages/targets.py",
+)
+
+
+def open_page(
+    page: str, query: dict | None = None, *, store_path: Path | None = None, role: str | None = None
+) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    if role:
+        login(at, store_path, role=role)
+    at.query_params.update(query or {})  # as a shared link would: before the session's first run
+    at.run()
+    if page != OVERVIEW:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def values(array) -> list:
+    """A trace's x or y as a list: plotly's JSON carries numeric arrays as base64 typed arrays."""
+    if isinstance(array, dict) and "bdata" in array:
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"])).tolist()
+    return list(array)
+
+
+def figures(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def configs(at) -> list[dict]:
+    return [json.loads(chart.proto.config) for chart in at.get("plotly_chart")]
+
+
+def titles(at) -> list[str]:
+    return [f["layout"]["title"]["text"] for f in figures(at)]
+
+
+def table(at, column: str):
+    """The first st.dataframe on the page with this column (a dataframe's key is not exposed)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def tiles(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def rows(store_path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = store.connect(store_path)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+# --- Overview --------------------------------------------------------------------------------------
+
+
+def test_overview_tiles_charts_and_attention(store_path):
+    at = open_page(OVERVIEW)
+    assert tiles(at)["已完成（项）"] == "20"
+    assert tiles(at)["长期坚持（项）"] == "29"
+    assert tiles(at)["完成率"] == "74%"
+    assert tiles(at)["头盔劝导"] == "30,342 人次"
+    assert titles(at) == [
+        "重点成效：头盔劝导、隐患整治、巡逻防控、案件办理、资产处置",
+        "整改完成进度（按通报部分累计已完成问题数）",
+        "各问题逐月整改状态",
+    ]
+    # every chart carries its context and downloads as a Chinese-named 1600×900 PNG at 2×
+    for fig, config in zip(figures(at), configs(at), strict=True):
+        assert "数据截至 2025年3月" in fig["layout"]["title"]["subtitle"]["text"]
+        assert "示例数据" in fig["layout"]["title"]["subtitle"]["text"]
+        assert config["locale"] == "zh-CN"
+        assert config["toImageButtonOptions"]["filename"].endswith("_2025年3月")
+        assert (config["toImageButtonOptions"]["width"], config["toImageButtonOptions"]["scale"]) == (1600, 2)
+    attention = table(at, "类别")
+    assert list(attention["问题"]) == ["长期L1"]
+    assert any("状态颜色" in c.value and "低于进度线超过10%" in c.value for c in at.caption)
+    assert any("示例数据" in w.value for w in at.warning)
+
+
+def test_overview_section_filter_changes_counts_and_url(store_path):
+    at = open_page(OVERVIEW)
+    at.selectbox(key="flt_section").select("S2").run()
+    assert not at.exception
+    assert tiles(at)["已完成（项）"] == "8"
+    assert at.query_params["section"] == "S2"
+    heatmap = figures(at)[2]["data"][0]
+    assert len(heatmap["y"]) == 16  # the section's findings only
+
+
+def test_overview_query_parameters_restore_a_view(store_path):
+    at = open_page(OVERVIEW, {"section": "S2", "asof": "2025-01", "from": "2024-10"})
+    assert at.selectbox(key="flt_section").value == "S2"
+    assert at.selectbox(key="flt_as_of").value == "2025-01"
+    assert at.select_slider(key="flt_range").value == ("2024-10", "2025-01")
+    assert any("数据截至 2025年1月" in c.value for c in at.caption)
+    heatmap = figures(at)[2]["data"][0]
+    assert heatmap["x"] == ["2024年10月", "2024年11月", "2024年12月", "2025年1月"]
+    assert all("数据截至 2025年1月" in f["layout"]["title"]["subtitle"]["text"] for f in figures(at))
+
+
+def test_overview_ignores_a_hand_edited_url(store_path):
+    at = open_page(OVERVIEW, {"section": "<script>", "asof": "1999-01", "group": "NOPE"})
+    assert at.selectbox(key="flt_section").value == ""  # 全部
+    assert at.selectbox(key="flt_as_of").value == "2025-03"
+    assert "section" not in at.query_params
+
+
+def test_filters_persist_across_pages(store_path):
+    at = open_page(OVERVIEW)
+    at.selectbox(key="flt_department").select("交警大队").run()
+    at.switch_page(EXPLORER).run()
+    assert not at.exception
+    assert at.selectbox(key="flt_department").value == "交警大队"
+    assert at.query_params["dept"] == "交警大队"
+    options = at.multiselect(key="explorer_metrics").options
+    assert {name.split(" ")[0] for name in options} == {"问题02", "问题03", "问题04", "问题05", "问题06", "问题24"}
+
+
+# --- Finding detail ----------------------------------------------------------------------------------
+
+
+def test_finding_detail_from_a_link(store_path):
+    at = open_page(DETAIL, {"finding": "F05"})
+    assert at.selectbox(key="finding").value == "F05"
+    texts = [t.value for t in at.text]
+    assert any(t.startswith("建立“三维联动”机制提升“一盔一带”安全守护行动成效") for t in texts)
+    assert any(t.startswith("一是组织人员每天在人口密集区域设点") for t in texts)
+    assert "交警大队" in texts
+    # the status timeline, then one chart per metric of the finding (F05 has eight)
+    assert titles(at)[0] == "问题05 逐月整改状态"
+    assert len(titles(at)) == 1 + 8
+    assert "问题05 头盔劝导场次" in titles(at)
+    assert at.query_params["finding"] == "F05"
+
+
+@pytest.mark.parametrize(("search", "expected"), [("头盔", ["F05"]), ("12", ["F12", "F16"]), ("问题07", ["F07"])])
+def test_finding_detail_search(store_path, search, expected):
+    at = open_page(DETAIL)
+    at.text_input(key="finding_search").input(search).run()
+    assert not at.exception
+    assert at.selectbox(key="finding").options == [o for o in at.selectbox(key="finding").options if o]
+    assert [o.split("　")[0] for o in at.selectbox(key="finding").options] == [f"问题{c[1:]}" for c in expected]
+
+
+def test_finding_detail_search_without_hits_says_so(store_path):
+    at = open_page(DETAIL)
+    at.text_input(key="finding_search").input("没有这样的问题").run()
+    assert not at.exception
+    assert any("没有符合条件的整改问题" in w.value for w in at.warning)
+
+
+def test_viewer_sees_no_annotation_form(store_path):
+    at = open_page(DETAIL, {"finding": "F05"})
+    assert not any(f.key == "annotation_text" for f in at.text_area)
+    assert any("登录「填报」" in c.value for c in at.caption)
+
+
+def test_editor_adds_an_annotation_shown_on_the_chart_and_listed(store_path):
+    at = open_page(DETAIL, {"finding": "F05"}, store_path=store_path, role="editor")
+    at.selectbox(key="annotation_target").select("F05_DISSUADE_SESSIONS")
+    at.selectbox(key="annotation_month").select("2025-01")
+    at.text_area(key="annotation_text").input("1月起开展夜查行动 **重点** <b>x</b>")
+    at.button(key="annotation_submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    saved = rows(store_path, "select metric_code, strftime(month, '%Y-%m'), text, author from current_annotations")
+    assert saved == [("F05_DISSUADE_SESSIONS", "2025-01", "1月起开展夜查行动 **重点** <b>x</b>", "test_editor")]
+    assert rows(store_path, "select action, target from audit_log where action = 'annotation'") == [
+        ("annotation", "F05_DISSUADE_SESSIONS")
+    ]
+    chart = next(f for f in figures(at) if f["layout"]["title"]["text"] == "问题05 头盔劝导场次")
+    notes = next(t for t in chart["data"] if t.get("name") == "注释")
+    assert notes["x"] == ["2025年1月"] and "&lt;b&gt;" in notes["customdata"][0]
+    listed = table(at, "注释")
+    assert list(listed["注释"]) == ["1月起开展夜查行动 **重点** <b>x</b>"]
+    # user text never went through markdown
+    assert not any("重点" in m.value for m in at.markdown)
+
+
+def test_editor_gets_a_message_for_an_empty_annotation(store_path):
+    at = open_page(DETAIL, {"finding": "F05"}, store_path=store_path, role="editor")
+    at.text_area(key="annotation_text").input("   ")
+    at.button(key="annotation_submit").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["请填写注释内容。"]
+    assert rows(store_path, "select count(*) from annotations") == [(0,)]
+
+
+# --- Metric explorer -----------------------------------------------------------------------------------
+
+
+def test_explorer_restores_metrics_from_the_url(store_path):
+    at = open_page(EXPLORER, {"metrics": "F05_DISSUADE_SESSIONS,F07_LEAFLETS,NOPE", "measure": "cumulative"})
+    assert at.multiselect(key="explorer_metrics").value == ["F05_DISSUADE_SESSIONS", "F07_LEAFLETS"]
+    fig = figures(at)[0]
+    assert [t["name"] for t in fig["data"]] == ["问题05 头盔劝导场次", "问题07 发放宣传单"]
+    assert values(fig["data"][0]["y"])[-1] == 2629  # cumulative
+    assert fig["layout"]["yaxis"]["title"]["text"] == "累计（场次）"
+
+
+def test_explorer_by_group_adds_up_per_unit(store_path):
+    at = open_page(EXPLORER, {"metrics": "F02_DIM_LIGHTING_POINTS_FIXED,F02_TRUCK_STOP_JUNCTIONS_FIXED"})
+    at.radio(key="explorer_by").set_value("group").run()
+    assert not at.exception
+    assert [t["name"] for t in figures(at)[0]["data"]] == ["隐患整治（处，2项合计）"]
+    assert at.query_params["by"] == "group"
+
+
+def test_explorer_month_range_limits_the_chart(store_path):
+    at = open_page(EXPLORER, {"metrics": "F05_DISSUADE_SESSIONS"})
+    at.select_slider(key="flt_range").set_value(("2024-12", "2025-02")).run()
+    assert not at.exception
+    assert figures(at)[0]["data"][0]["x"] == ["2024年12月", "2025年1月", "2025年2月"]
+    assert (at.query_params["from"], at.query_params["to"]) == ("2024-12", "2025-02")
+
+
+# --- Targets (admins) ---------------------------------------------------------------------------------
+
+
+def test_targets_page_asks_for_an_admin(store_path):
+    at = open_page(TARGETS)
+    assert not any(n.key and n.key.startswith("target_value_") for n in at.number_input)
+    assert any("管理" in i.value for i in at.info)
+    editor = open_page(TARGETS, store_path=store_path, role="editor")
+    assert any("无权限" in w.value for w in editor.warning)
+    assert not editor.get("plotly_chart")
+
+
+def test_admin_sets_a_target_and_the_trajectory_follows(store_path):
+    at = open_page(TARGETS, store_path=store_path, role="admin")
+    at.selectbox(key="target_metric").select("F05_DISSUADE_SESSIONS").run()
+    at.number_input(key="target_value_F05_DISSUADE_SESSIONS").set_value(6000.0)
+    at.selectbox(key="target_month_F05_DISSUADE_SESSIONS").select("2025-12")
+    at.button(key="target_submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert rows(
+        store_path,
+        "select target_value, strftime(target_month, '%Y-%m'), set_by from current_targets where metric_code = ?",
+        ["F05_DISSUADE_SESSIONS"],
+    ) == [(6000.0, "2025-12", "test_admin")]
+    assert rows(store_path, "select detail from audit_log where action = 'target'") == [
+        ("头盔劝导场次 目标：无 → 6,000场次（2025年12月）",)
+    ]
+    preview = figures(at)[0]
+    trajectory = next(t for t in preview["data"] if t["name"] == "进度线")
+    assert (trajectory["x"][-1], values(trajectory["y"])[-1]) == ("2025年12月", 6000)
+
+
+def test_admin_sets_a_deadline_and_the_finding_turns_overdue(store_path):
+    at = open_page(TARGETS, store_path=store_path, role="admin")
+    at.selectbox(key="plan_finding").select("F03").run()
+    at.date_input(key="plan_deadline_F03").set_value(dt.date(2025, 1, 31))
+    at.text_input(key="plan_leader_F03").input("李副局长")
+    at.button(key="plan_submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert rows(store_path, "select deadline, responsible_leader from findings where finding_code = 'F03'") == [
+        (dt.date(2025, 1, 31), "李副局长")
+    ]
+    assert rows(store_path, "select user_name, detail from audit_log where action = 'finding_plan'") == [
+        ("test_admin", "整改期限：无 → 2025-01-31；责任领导：无 → 李副局长")
+    ]
+    at.switch_page(OVERVIEW).run()
+    assert tiles(at)["逾期（项）"] == "1"
+    assert list(table(at, "类别")["问题"])[0] == "问题03"
