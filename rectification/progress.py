@@ -426,14 +426,14 @@ def headline_series(data: Data, headline_list: list[Headline], months: list[str]
     for h in headline_list:
         rows = data.monthly[data.monthly.metric_code.isin(h.metric_codes) & data.monthly.month.isin(months)]
         grouped = rows.groupby("month", as_index=False).agg(
-            value=("value", lambda s: s.sum() if s.notna().any() else None),
-            cumulative=("cumulative", "sum"),
-            source=("source", lambda s: ",".join(sorted(set(s.dropna())))),
+            value=("value", "sum"), reported=("value", "count"), cumulative=("cumulative", "sum")
         )
+        grouped["value"] = grouped.value.where(grouped.reported > 0)  # a month nobody reported stays empty
+        grouped["source"] = ",".join(sorted(set(rows.source.dropna())))
         grouped["group"] = h.group_name
         grouped["unit"] = h.unit
         grouped["target"] = h.target
-        frames.append(grouped)
+        frames.append(grouped.drop(columns="reported"))
     if not frames:
         return pd.DataFrame(columns=["month", "value", "cumulative", "source", "group", "unit", "target"])
     return pd.concat(frames, ignore_index=True)
@@ -450,40 +450,29 @@ def suspicious(data: Data, metrics: pd.DataFrame, as_of: str) -> pd.DataFrame:
     rows = data.monthly[
         data.monthly.metric_code.isin(counts) & (data.monthly.month >= first) & (data.monthly.month <= as_of)
     ]
-    found = []
-    for code, history in rows.groupby("metric_code", sort=False):
-        values = history.set_index("month").value
-        now = values.get(as_of)
-        if now is None or pd.isna(now):
-            continue
-        if _repeated(values, as_of):
-            found.append((code, f"连续{REPEAT_MONTHS}个月数值相同（均为 {now:,.0f}）"))
-            continue
-        why = _jump(values[values.index < as_of].dropna(), float(now))
-        if why:
-            found.append((code, why))
-    return pd.DataFrame(found, columns=["metric_code", "detail"])
-
-
-def _repeated(values: pd.Series, as_of: str) -> bool:
-    months = [add_months(as_of, -i) for i in range(REPEAT_MONTHS)]
-    recent = [values.get(m) for m in months]
-    if any(v is None or pd.isna(v) for v in recent):
-        return False
-    return recent[0] >= REPEAT_MIN_VALUE and all(v == recent[0] for v in recent)
-
-
-def _jump(previous: pd.Series, now: float) -> str | None:
-    if len(previous) < MIN_HISTORY:
-        return None
+    # month × metric, so every rule is one column-wise operation (ten years of data stay fast)
+    wide = rows.pivot(index="month", columns="metric_code", values="value").reindex(_month_list(first, as_of))
+    now = wide.loc[as_of]
+    recent = wide.tail(REPEAT_MONTHS)
+    repeated = recent.notna().all() & (recent.nunique() == 1) & (now >= REPEAT_MIN_VALUE)
+    previous = wide.iloc[:-1]
     largest = previous.max()
     median = previous.median()
-    spread = 1.4826 * (previous - median).abs().median()  # MAD scaled to a standard deviation
-    beyond_factor = largest > 0 and now > JUMP_FACTOR * largest
-    beyond_spread = spread > 0 and now > median + MAD_K * spread
-    if beyond_factor or beyond_spread:
-        return f"本月 {now:,.0f}，远高于以往（此前最高 {largest:,.0f}，中位数 {median:,.0f}）"
-    return None
+    spread = 1.4826 * previous.sub(median, axis=1).abs().median()  # MAD scaled to a standard deviation
+    enough = previous.notna().sum() >= MIN_HISTORY
+    jump = enough & (((largest > 0) & (now > JUMP_FACTOR * largest)) | ((spread > 0) & (now > median + MAD_K * spread)))
+    found = []
+    for code in wide.columns[(repeated | jump) & now.notna()]:
+        if repeated[code]:
+            found.append((code, f"连续{REPEAT_MONTHS}个月数值相同（均为 {now[code]:,.0f}）"))
+        else:
+            found.append(
+                (
+                    code,
+                    f"本月 {now[code]:,.0f}，远高于以往（此前最高 {largest[code]:,.0f}，中位数 {median[code]:,.0f}）",
+                )
+            )
+    return pd.DataFrame(found, columns=["metric_code", "detail"])
 
 
 ATTENTION_COLUMNS = ["类别", "状态", "问题", "事项", "说明", "finding_code", "metric_code"]
