@@ -107,6 +107,9 @@ ZH_CN_LOCALE = {
         "Autoscale": "自动缩放",
         "Box Select": "框选",
         "Download plot as a png": "下载图片（PNG）",
+        "Download plot as a PNG": "下载图片（PNG）",  # the spelling of newer plotly.js
+        "Fullscreen": "全屏",
+        "Exit fullscreen": "退出全屏",
         "Download plot": "下载图片",
         "Lasso Select": "套索选择",
         "Pan": "平移",
@@ -308,6 +311,17 @@ def number_format(values) -> str:
     return ",d" if whole else ",.1f"
 
 
+def value_axis(*values) -> dict:
+    """A y-axis for these figures: thousands separators, from zero, and whole-number ticks for small
+    counts (left alone plotly puts ticks at 0.5 and ",d" prints them as 0, 0, 1, 1)."""
+    series = pd.concat([pd.Series(v, dtype="float64") for v in values]).dropna()
+    fmt = number_format(series)
+    axis = dict(tickformat=fmt, rangemode="tozero", tickmode="auto")
+    if fmt == ",d" and (series.empty or series.abs().max() < 10):
+        axis.update(tickmode="linear", tick0=0, dtick=1)
+    return axis
+
+
 def value_text(value: float | None, unit: str = "") -> str:
     """2,629 场次 / 90% / — : how every figure reads in titles, tiles and legends."""
     return number_with_unit(value, unit)
@@ -414,19 +428,13 @@ def metric_progress(
             yanchor="bottom",
             font=dict(size=TICK_SIZE, color="#757575"),
         )
+    line_values = [series.cumulative, [metric.target]]  # the trajectory lies between them
     if count:
-        fig.update_yaxes(title_text=f"本月（{unit}）", tickformat=fmt, secondary_y=False, rangemode="tozero")
-        # plotly.js aligns an overlaying axis to the primary grid by default, which gives odd ticks.
-        fig.update_yaxes(
-            title_text=f"累计（{unit}）",
-            tickformat=fmt,
-            secondary_y=True,
-            rangemode="tozero",
-            showgrid=False,
-            tickmode="auto",
-        )
+        fig.update_yaxes(title_text=f"本月（{unit}）", secondary_y=False, **value_axis(series.value))
+        # plotly.js aligns an overlaying axis to the primary grid unless told otherwise (tickmode).
+        fig.update_yaxes(title_text=f"累计（{unit}）", secondary_y=True, showgrid=False, **value_axis(*line_values))
     else:
-        fig.update_yaxes(title_text=f"月末值（{unit}）", tickformat=fmt, rangemode="tozero")
+        fig.update_yaxes(title_text=f"月末值（{unit}）", **value_axis(*line_values))
     fig.update_layout(hovermode="x unified", bargap=0.3)
     return style(
         fig,
@@ -494,8 +502,9 @@ def metrics_trend(frame: pd.DataFrame, *, measure: str, as_of: str, title: str) 
             col=1,
         )
     for row, unit in enumerate(units, start=1):
-        fmt = number_format(frame[frame.unit == unit].y)
-        fig.update_yaxes(title_text=f"{word}（{plain(unit)}）", tickformat=fmt, rangemode="tozero", row=row, col=1)
+        fig.update_yaxes(
+            title_text=f"{word}（{plain(unit)}）", **value_axis(frame[frame.unit == unit].y), row=row, col=1
+        )
         fig.update_xaxes(**month_axis(labels), row=row, col=1)
     fig.update_layout(hovermode="closest")
     return style(
@@ -690,10 +699,8 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
             )
             targets_shown = True
         fig.update_xaxes(**month_axis(labels, max_ticks=2), tickangle=0, row=1, col=col)
-        fig.update_yaxes(tickformat=",d", rangemode="tozero", row=1, col=col, secondary_y=False)
-        fig.update_yaxes(
-            tickformat=",d", rangemode="tozero", showgrid=False, tickmode="auto", row=1, col=col, secondary_y=True
-        )
+        fig.update_yaxes(**value_axis(rows.value), row=1, col=col, secondary_y=False)
+        fig.update_yaxes(**value_axis(rows.cumulative, target), showgrid=False, row=1, col=col, secondary_y=True)
     fig.update_yaxes(title_text="本月", row=1, col=1, secondary_y=False)
     fig.update_yaxes(title_text="累计", row=1, col=len(groups), secondary_y=True)
     fig.update_annotations(font=dict(size=FONT_SIZE + 1))
@@ -720,7 +727,8 @@ def metric_spec(data: Data, metric_code: str) -> MetricSpec:
 def trajectory(data: Data, metric_code: str, months: list[str]) -> pd.DataFrame:
     """month, expected: the straight line from the opening balance to the target, from the opening month."""
     m = data.metrics.set_index("metric_code").loc[metric_code]
-    if pd.isna(m.target_value) or not isinstance(m.opening_month, str):
+    # Without a target month the target applies at once: the target line says it all.
+    if pd.isna(m.target_value) or not isinstance(m.opening_month, str) or not isinstance(m.target_month, str):
         return pd.DataFrame(columns=["month", "expected"])
     shown = [month for month in months if month >= m.opening_month]
     expected = [

@@ -25,8 +25,9 @@ RAG_RULE = {
     GREY: "未设目标和截止日期，无从判断",
 }
 
-# A jump is implausible when it exceeds both what the spread of recent months allows and a multiple
-# of the largest of them; repeats are only suspicious for monthly counts (a level may well stay put).
+# A jump is implausible when it exceeds a multiple of the largest recent month, or what the spread of
+# recent months allows (median + k·MAD); repeats are only suspicious for monthly counts (a level may
+# well stay put) and only for figures large enough that a copy-paste is likelier than coincidence.
 JUMP_FACTOR = 3.0
 MAD_K = 5.0
 JUMP_HISTORY_MONTHS = 24

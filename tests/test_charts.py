@@ -206,3 +206,13 @@ def test_every_font_is_legible_at_1600_by_900(data, filters):
         ]
         assert min(sizes) >= 14
         assert "Noto Sans CJK SC" in layout.template.layout.font.family
+
+
+def test_small_counts_tick_in_whole_numbers(data, filters):
+    fig = charts.metric_figure(data, "F03_SIMILAR_HAZARDS_FIXED", filters)  # 6 hazards over 8 months
+    assert (fig.layout.yaxis.dtick, fig.layout.yaxis.tickformat) == (1, ",d")
+    assert fig.layout.yaxis2.dtick == 1
+    # a target without a month applies at once: a target line, no trajectory
+    assert _names(fig) == ["本月", "累计", "目标 6 处"]
+    big = charts.metric_figure(data, "F05_DISSUADE_SESSIONS", filters)
+    assert big.layout.yaxis.dtick is None and big.layout.yaxis.tickmode == "auto"
