@@ -557,10 +557,14 @@ def completion_by_section(table: pd.DataFrame, *, scope: int, as_of: str) -> go.
     return style(fig, title=title, unit="项", as_of=as_of, sources=table.source, filename="整改完成进度", height=560)
 
 
-def status_heatmap(grid: pd.DataFrame, *, as_of: str, title: str = "各问题逐月整改状态") -> go.Figure:
-    """finding × month, coloured by status (逾期 once the deadline has passed unfinished).
+def status_heatmap(
+    grid: pd.DataFrame, *, as_of: str, title: str = "各问题逐月整改状态", annotations: pd.DataFrame | None = None
+) -> go.Figure:
+    """finding × month, coloured by status (逾期 once the deadline has passed unfinished), with the
+    findings' own notes as markers.
 
-    grid: label (问题05), title, month, shown (status to colour), source; findings in report order."""
+    grid: finding_code, label (问题05), title, month, shown (status to colour), source; in report order.
+    annotations: finding_code, month, text, author."""
     if grid.empty:
         return empty(title, "所选范围内暂无整改问题", as_of=as_of)
     months = sorted(grid.month.unique())
@@ -610,6 +614,23 @@ def status_heatmap(grid: pd.DataFrame, *, as_of: str, title: str = "各问题逐
                 marker=dict(symbol="square", size=16, color=STATUS_COLOURS[status]),
             )
         )
+    if annotations is not None and not annotations.empty:
+        names = dict(zip(grid.drop_duplicates("label").finding_code, (plain(r) for r in row_names), strict=True))
+        notes = annotations[annotations.finding_code.isin(names) & annotations.month.isin(months)]
+        if not notes.empty:
+            fig.add_trace(
+                go.Scatter(
+                    x=month_labels(notes.month),
+                    y=[names[c] for c in notes.finding_code],
+                    name=LABELS["notes"],
+                    mode="markers",
+                    marker=dict(symbol="star", size=20, color=NOTE_COLOUR, line=dict(color="white", width=1)),
+                    customdata=[
+                        f"{chinese(r.month)} 注释：{plain(r.text)}（{plain(r.author)}）" for r in notes.itertuples()
+                    ],
+                    hovertemplate="%{customdata}<extra></extra>",
+                )
+            )
     fig.update_xaxes(**month_axis(labels), side="top")
     fig.update_yaxes(autorange="reversed", tickfont=dict(size=TICK_SIZE), gridcolor="white", rangemode=None)
     fig.update_layout(legend=dict(y=-0.02 if len(rows) > 12 else -0.12), margin=dict(l=320, t=150))
@@ -776,7 +797,8 @@ def heatmap_figure(
         findings = data.findings[data.findings.finding_code.isin(finding_codes)]
     months = [m for m in data.months if filters.start <= m <= filters.end]
     grid = status_grid(data, findings, months)
-    return status_heatmap(grid, as_of=filters.as_of, **({"title": title} if title else {}))
+    notes = data.annotations[data.annotations.is_finding_note]
+    return status_heatmap(grid, as_of=filters.as_of, annotations=notes, **({"title": title} if title else {}))
 
 
 def headline_figure(data: Data, filters: Filters) -> go.Figure:

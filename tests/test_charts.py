@@ -216,3 +216,13 @@ def test_small_counts_tick_in_whole_numbers(data, filters):
     assert _names(fig) == ["本月", "累计", "目标 6 处"]
     big = charts.metric_figure(data, "F05_DISSUADE_SESSIONS", filters)
     assert big.layout.yaxis.dtick is None and big.layout.yaxis.tickmode == "auto"
+
+
+def test_finding_notes_are_markers_on_the_status_timeline(con):
+    annotations.add(con, user="张科长", text="春节期间劝导岗减半", month="2025-02", finding_code="F05")
+    data = briefing.load(con)
+    fig = charts.heatmap_figure(data, progress.resolve(Filters(), data), ("F05",), "问题05 逐月整改状态")
+    notes = fig.data[-1]
+    assert notes.name == "注释" and list(notes.x) == ["2025年2月"]
+    assert notes.y[0] == fig.data[0].y[0]  # on the finding's row
+    assert notes.customdata[0] == "2025年2月 注释：春节期间劝导岗减半（张科长）"

@@ -285,3 +285,12 @@ def test_admin_sets_a_deadline_and_the_finding_turns_overdue(store_path):
     at.switch_page(OVERVIEW).run()
     assert tiles(at)["逾期（项）"] == "1"
     assert list(table(at, "类别")["问题"])[0] == "问题03"
+
+
+@pytest.mark.parametrize("page", [OVERVIEW, DETAIL, EXPLORER])
+def test_pages_run_on_a_store_without_demo_data(empty_store_path, page):
+    at = open_page(page)
+    assert not any("示例数据" in w.value for w in at.warning)
+    assert at.get("plotly_chart")
+    for fig in figures(at):
+        assert "示例数据" not in fig["layout"]["title"]["subtitle"]["text"]
