@@ -70,54 +70,74 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class StreamlitServer:
+    """`streamlit run dashboard.py` on a free loopback port against the store at `db`."""
+
+    def __init__(self, db: Path, log_path: Path):
+        import os
+        import subprocess
+        import sys
+
+        self.db = db
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "RECTIFICATION_DB": str(db), "PYTHONPATH": str(ROOT)}
+        command = [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+            "--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true",
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        ]  # fmt: skip
+        self.log = open(log_path, "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait_until_healthy()
+
+    def _wait_until_healthy(self, seconds: float = 60) -> None:
+        import time
+        import urllib.request
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start within {seconds:.0f} s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+        self.log.close()
+
+
 @pytest.fixture(scope="session")
 def live_server(demo_store_template, tmp_path_factory):
-    """`streamlit run dashboard.py` on a free loopback port, against its own copy of the demo store."""
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    db = tmp_path_factory.mktemp("server") / "server.duckdb"
+    """One server for the whole run, against its own copy of the demo store."""
+    folder = tmp_path_factory.mktemp("server")
+    db = folder / "server.duckdb"
     db.write_bytes(demo_store_template.read_bytes())
-    port = _free_port()
-    env = {**os.environ, "RECTIFICATION_DB": str(db), "PYTHONPATH": str(ROOT)}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "dashboard.py"),
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    log = open(tmp_path_factory.mktemp("server-log") / "streamlit.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        raise RuntimeError("streamlit did not start within 60 s")
-    yield {"url": url, "db": db}
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    server = StreamlitServer(db, folder / "streamlit.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_server(store_path, tmp_path):
+    """A server started for one test (its first browser session is the test's), with an editor
+    account `browser_editor` already in its store."""
+    from rectification import auth
+
+    con = store.connect(store_path)
+    auth.create_user(con, "browser_editor", "editor", BROWSER_PASSWORD, display_name="浏览器测试", actor="test")
+    con.close()
+    server = StreamlitServer(store_path, tmp_path / "streamlit.log")
+    yield server
+    server.stop()
+
+
+BROWSER_PASSWORD = "browser-pass-2025"
 
 
 @pytest.fixture(scope="session")

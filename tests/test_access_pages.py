@@ -15,7 +15,7 @@ from support import TEST_PASSWORD, login
 ROOT = Path(__file__).resolve().parents[1]
 # Every page registered in dashboard.py, read from the file so a new page is covered without editing this test.
 PAGES = re.findall(r'st\.Page\(\s*"([^"]+)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
-ADMIN_PAGES = ["pages/admin_users.py", "pages/audit_log.py", "pages/backup.py"]
+ADMIN_PAGES = ["views/admin_users.py", "views/audit_log.py", "views/backup.py"]
 # Buttons of the account box and sign-in / password forms: not actions on the data.
 ACCOUNT_BUTTONS = {
     "main_login_submit",
@@ -74,7 +74,7 @@ def user_state(store_path, username: str):
 
 
 def test_every_page_in_dashboard_is_covered():
-    assert "pages/overview.py" in PAGES
+    assert "views/overview.py" in PAGES
     assert set(ADMIN_PAGES) <= set(PAGES)
 
 
@@ -113,12 +113,12 @@ def test_admin_pages_open_for_admins(store_path, page):
     assert not at.warning
     # What the admin sees is what the tests above prove the others do not see.
     expected = {
-        "pages/admin_users.py": {"button:add_submit", "button:reset_submit", "button:role_submit"},
-        "pages/backup.py": {"button:backup_now"},
-        "pages/audit_log.py": set(),
+        "views/admin_users.py": {"button:add_submit", "button:reset_submit", "button:role_submit"},
+        "views/backup.py": {"button:backup_now"},
+        "views/audit_log.py": set(),
     }[page]
     assert expected <= set(write_actions(at))
-    assert len(at.dataframe) == (0 if page == "pages/backup.py" else 1)
+    assert len(at.dataframe) == (0 if page == "views/backup.py" else 1)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -134,7 +134,7 @@ def test_login_required_setting_asks_for_sign_in_on_every_page(store_path, page,
 def test_sign_in_and_out_through_the_forms(store_path):
     make_user(store_path, "zhang", "editor", display_name="张三")
     at = app().run()
-    at.switch_page("pages/admin_users.py").run()
+    at.switch_page("views/admin_users.py").run()
     sign_in(at, "zhang", TEST_PASSWORD)
     token = at.session_state["auth_token"]
     assert "已登录：张三（填报）" in [t.value for t in at.sidebar.text]
@@ -147,7 +147,7 @@ def test_sign_in_and_out_through_the_forms(store_path):
     con.close()
 
     # The sidebar form signs in from a page that is open to everyone.
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     sign_in(at, "zhang", TEST_PASSWORD, prefix="sidebar")
     assert "已登录：张三（填报）" in [t.value for t in at.sidebar.text]
 
@@ -155,7 +155,7 @@ def test_sign_in_and_out_through_the_forms(store_path):
 def test_five_wrong_passwords_through_the_form_lock_the_account(store_path):
     make_user(store_path, "zhang", "admin")
     at = app().run()
-    at.switch_page("pages/audit_log.py").run()
+    at.switch_page("views/audit_log.py").run()
     for _ in range(4):
         sign_in(at, "zhang", "not-my-password")
         assert [e.value for e in at.error] == ["用户名或密码错误。"]
@@ -175,7 +175,7 @@ def test_a_disabled_user_cannot_sign_in(store_path):
     auth.disable_user(con, "zhang", actor="test")
     con.close()
     at = app().run()
-    at.switch_page("pages/backup.py").run()
+    at.switch_page("views/backup.py").run()
     sign_in(at, "zhang", TEST_PASSWORD)
     assert [e.value for e in at.error] == ["该账号已停用，请联系管理员。"]
     assert "auth_token" not in at.session_state
@@ -185,7 +185,7 @@ def test_disabling_a_signed_in_user_ends_their_session_at_the_next_rerun(store_p
     at = app()
     login(at, store_path, "admin")
     at.run()
-    at.switch_page("pages/backup.py").run()
+    at.switch_page("views/backup.py").run()
     assert at.button(key="backup_now")
     con = store.connect(store_path)
     auth.create_user(con, "other_admin", "admin", TEST_PASSWORD)
@@ -201,7 +201,7 @@ def test_an_idle_session_is_signed_out(store_path):
     at = app()
     login(at, store_path, "admin")
     at.run()
-    at.switch_page("pages/audit_log.py").run()
+    at.switch_page("views/audit_log.py").run()
     assert len(at.dataframe) == 1
     con = store.connect(store_path)
     con.execute("update sessions set last_seen = last_seen - interval 2 hour")
@@ -216,7 +216,7 @@ def test_a_reset_password_must_be_changed_before_the_page_opens(store_path):
     make_user(store_path, "zhang", "admin", must_change_password=True)
     make_user(store_path, "other", "admin")
     at = app().run()
-    at.switch_page("pages/admin_users.py").run()
+    at.switch_page("views/admin_users.py").run()
     sign_in(at, "zhang", TEST_PASSWORD)
     assert at.warning[0].value.startswith("管理员为您设置了临时密码")
     assert len(at.dataframe) == 0
@@ -242,7 +242,7 @@ def test_admin_adds_resets_and_disables_a_user_on_the_page(store_path):
     at = app()
     login(at, store_path, "admin")
     at.run()
-    at.switch_page("pages/admin_users.py").run()
+    at.switch_page("views/admin_users.py").run()
     at.text_input(key="add_username").input("li")
     at.text_input(key="add_display_name").input("李四")
     at.text_input(key="add_department").input("治安大队")
@@ -272,7 +272,7 @@ def test_admin_cannot_disable_themself(store_path):
     at = app()
     login(at, store_path, "admin")
     at.run()
-    at.switch_page("pages/admin_users.py").run()
+    at.switch_page("views/admin_users.py").run()
     at.selectbox(key="edit_username").set_value("test_admin").run()
     assert not [b for b in at.button if b.key == "disable_button"]
     assert "不能停用自己的账号。" in [c.value for c in at.caption]
@@ -287,7 +287,7 @@ def test_audit_log_filters_by_user_action_and_date(store_path):
     at = app()
     login(at, store_path, "admin")
     at.run()
-    at.switch_page("pages/audit_log.py").run()
+    at.switch_page("views/audit_log.py").run()
     shown = at.dataframe[0].value
     assert shown["操作"].tolist() == ["登录", "新建用户", "登录失败", "新建用户"]
     assert shown["用户"].tolist() == ["test_admin", "test", "zhang", "test"]

@@ -114,7 +114,7 @@ def test_the_backup_page_backs_up_and_restores(store_path):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     login(at, store_path, "admin")
     at.run()
-    at.switch_page("pages/backup.py").run()
+    at.switch_page("views/backup.py").run()
     assert [i.value for i in at.info] == ["服务器上还没有备份。"]
     at.button(key="backup_now").click().run()
     made = at.selectbox(key="backup_choice").value

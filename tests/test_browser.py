@@ -1,28 +1,86 @@
-"""Pages in a real browser: each opens without an error and draws its charts with Chinese text."""
+"""Pages in a real browser (headless Chromium on a real server): each opens without an error, shows
+our Chinese navigation, draws its charts; a deep link works in a fresh server's first session; an
+editor signs in and uploads a GBK file exported from Excel."""
 
 from __future__ import annotations
 
 import pytest
 
+from conftest import BROWSER_PASSWORD
+
+# (url path and query, a text the page must show, whether it draws at least one plotly chart)
 PAGES = [
-    # (url path, a heading the page must show, whether it draws at least one plotly chart)
-    ("", "整改进展看板", True),
+    ("", "整改进展总览", True),
+    ("finding_detail?finding=F05", "问题详情", True),
+    ("metric_explorer", "指标趋势", True),
+    ("upload", "请先登录", False),
+    ("data_admin", "请先登录", False),
+    ("targets", "请先登录", False),
+    ("admin_users", "请先登录", False),
+    ("audit_log", "请先登录", False),
+    ("backup", "请先登录", False),
 ]
+NAVIGATION = ["总览", "问题详情", "指标趋势", "数据上报", "数据管理", "目标设置", "用户管理", "审计日志", "备份与恢复"]
 
 
 def open_page(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
-    # Streamlit renders after the websocket's first script run; wait for it to finish.
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)
 
 
-@pytest.mark.parametrize(("path", "heading", "has_chart"), PAGES)
-def test_page_renders_in_browser(live_server, page, tmp_path, path, heading, has_chart):
-    open_page(page, f"{live_server['url']}/{path}")
-    page.get_by_text(heading).first.wait_for(timeout=30_000)
-    if has_chart:
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+def assert_healthy(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "Traceback" not in page.content()
-    page.screenshot(path=str(tmp_path / f"{path or 'home'}.png"), full_page=True)
+
+
+def navigation_labels(page) -> list[str]:
+    # Each link's text is the Material icon's ligature name, then the title.
+    return [label.split("\n")[-1].strip() for label in page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()]
+
+
+@pytest.mark.parametrize(("path", "text", "has_chart"), PAGES)
+def test_page_renders_in_browser(live_server, page, tmp_path, path, text, has_chart):
+    open_page(page, f"{live_server.url}/{path}")
+    page.get_by_text(text).first.wait_for(timeout=30_000)
+    if has_chart:
+        page.wait_for_selector(".js-plotly-plot g[class*='tick'] text", state="attached", timeout=30_000)
+        ticks = page.locator(".js-plotly-plot g[class*='tick'] text").all_text_contents()
+        assert any("年" in tick and "月" in tick for tick in ticks), ticks  # Chinese month ticks
+    assert_healthy(page)
+    assert navigation_labels(page) == NAVIGATION
+    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+
+
+def test_deep_link_in_first_session_uses_the_apps_navigation(fresh_server, page):
+    """The first session after start-up opened on a shared link still runs dashboard.py's navigation."""
+    open_page(page, f"{fresh_server.url}/metric_explorer?group=HELMET")
+    page.get_by_text("指标趋势").first.wait_for(timeout=30_000)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+    assert navigation_labels(page) == NAVIGATION
+    assert page.get_by_text("Page not found").count() == 0
+    assert_healthy(page)
+
+
+def test_editor_signs_in_and_uploads_a_gbk_file(fresh_server, page, tmp_path):
+    gbk = tmp_path / "四月月报.csv"
+    gbk.write_bytes(
+        "横栏分局 2025年4月 整改成效月报\n月份,指标编码,指标名称,单位,数值,备注\n"
+        "2025年4月,F05_DISSUADE_SESSIONS,头盔劝导场次,场次,３１２,夜查\n"
+        '2025/4,F05_PERSONS_EDUCATED,教育不戴头盔驾乘人员,人次,"4,105",\n'.encode("gbk")
+    )
+    open_page(page, f"{fresh_server.url}/upload")
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_label("用户名").fill("browser_editor")
+    main.get_by_label("密码").fill(BROWSER_PASSWORD)
+    main.get_by_role("button", name="登录").click()
+    page.get_by_text("上传填好的月报").first.wait_for(timeout=30_000)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(gbk))
+    page.get_by_role("button", name="确认导入").first.wait_for(timeout=30_000)
+    # The preview says what will be written before anything is.
+    page.get_by_text("预览：月报（尚未写入）").wait_for(timeout=30_000)
+    assert page.get_by_text("新增 2 条").count() == 1
+    page.get_by_role("button", name="确认导入").first.click()
+    page.get_by_text("已导入").first.wait_for(timeout=30_000)
+    assert_healthy(page)
+    page.screenshot(path=str(tmp_path / "uploaded.png"), full_page=True)

@@ -17,10 +17,10 @@ from support import login
 
 ROOT = Path(__file__).resolve().parents[1]
 OVERVIEW, DETAIL, EXPLORER, TARGETS = (
-    "pages/overview.py",
-    "pages/finding_detail.py",
-    "pages/metric_explorer.py",
-    "pages/targets.py",
+    "views/overview.py",
+    "views/finding_detail.py",
+    "views/metric_explorer.py",
+    "views/targets.py",
 )
 
 

@@ -51,7 +51,7 @@ def n_uploads(store_path) -> int:
 
 
 def test_preview_writes_nothing_then_confirm_imports_once(store_path):
-    at = open_page(store_path, "pages/upload.py")
+    at = open_page(store_path, "views/upload.py")
     before = snapshot(store_path)
     upload(at, FORM, "四月月报.csv")
     sha = hashlib.sha256(FORM).hexdigest()
@@ -70,7 +70,7 @@ def test_preview_writes_nothing_then_confirm_imports_once(store_path):
         ("test_editor", "四月月报.csv")
     ]
     assert [(link.proto.page, link.proto.label) for link in at.get("page_link")] == [
-        ("overview", "总览"),
+        ("", "总览"),  # the default page's URL is the root
         ("metric_explorer", "指标趋势"),
     ]
 
@@ -81,7 +81,7 @@ def test_preview_writes_nothing_then_confirm_imports_once(store_path):
 
 
 def test_refused_file_lists_problems_in_a_table_and_a_csv(store_path):
-    at = open_page(store_path, "pages/upload.py")
+    at = open_page(store_path, "views/upload.py")
     before = snapshot(store_path)
     bad = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", "NOPE", "1"], ["4月", COUNT, "abc"]])
     upload(at, bad, "bad.csv")
@@ -107,7 +107,7 @@ def test_refused_file_lists_problems_in_a_table_and_a_csv(store_path):
 
 
 def test_conflict_needs_the_checkbox_and_the_second_button(store_path):
-    at = open_page(store_path, "pages/upload.py")
+    at = open_page(store_path, "views/upload.py")
     upload(at, FORM, "a.csv")
     button(at, f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
     changed = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", COUNT, "13"], ["2025-04", COUNT2, "3"]])
@@ -132,7 +132,7 @@ def test_conflict_needs_the_checkbox_and_the_second_button(store_path):
 
 
 def test_ledger_tab_imports_statuses(store_path):
-    at = open_page(store_path, "pages/upload.py")
+    at = open_page(store_path, "views/upload.py")
     data = csv_bytes([["月份", "问题编号", "状态", "进展说明"], ["2025-04", "（2）", "已整改", "完工"]], encoding="gbk")
     upload(at, data, "台账.csv", key="ledger_file")
     assert at.subheader[0].value == "预览：整改台账（尚未写入）"
@@ -148,7 +148,7 @@ def test_ledger_tab_imports_statuses(store_path):
 def test_form_downloads_for_the_chosen_month(store_path):
     from rectification import ledger
 
-    at = open_page(store_path, "pages/upload.py")
+    at = open_page(store_path, "views/upload.py")
     at.selectbox(key="upload_month").select("2025-05").run()
     con = store.connect(store_path)
     csv_form = exports.form_bytes(con, "2025-05", "x.csv", with_hint=True)
@@ -161,12 +161,12 @@ def test_form_downloads_for_the_chosen_month(store_path):
 
 
 def test_user_text_is_never_rendered_as_markdown(store_path):
-    at = open_page(store_path, "pages/upload.py")
+    at = open_page(store_path, "views/upload.py")
     name = "**粗体**<img src=x onerror=alert(1)>.csv"
     data = csv_bytes([["月份", "指标编码", "数值", "备注"], ["2025-04", COUNT, "1", "<b>备注</b> **x**"]])
     upload(at, data, name)
     button(at, f"figures_confirm_{hashlib.sha256(data).hexdigest()}").click().run()
-    admin = open_page(store_path, "pages/data_admin.py", role="admin")
+    admin = open_page(store_path, "views/data_admin.py", role="admin")
     for page in (at, admin):
         shown = [m.value for m in page.markdown] + [m.value for m in page.caption] + [s.value for s in page.success]
         assert not [text for text in shown if "粗体" in text or "<b>" in text]
@@ -174,7 +174,7 @@ def test_user_text_is_never_rendered_as_markdown(store_path):
 
 
 def test_viewer_cannot_open_the_upload_page(store_path):
-    at = open_page(store_path, "pages/upload.py", role="viewer")
+    at = open_page(store_path, "views/upload.py", role="viewer")
     assert at.warning[0].value.startswith("无权限：此页面需要「填报」")
     assert not at.get("file_uploader")
 
@@ -183,11 +183,11 @@ def test_viewer_cannot_open_the_upload_page(store_path):
 
 
 def test_data_admin_lists_uploads_details_and_original(store_path, tmp_path):
-    at = open_page(store_path, "pages/upload.py")
+    at = open_page(store_path, "views/upload.py")
     upload(at, FORM, "四月月报.csv")
     button(at, f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
 
-    admin = open_page(store_path, "pages/data_admin.py", role="editor")
+    admin = open_page(store_path, "views/data_admin.py", role="editor")
     listing = admin.dataframe[0].value
     assert list(listing.upload_id) == [3, 2, 1]
     assert list(listing.state) == ["有效", "有效", "有效"]
@@ -207,11 +207,11 @@ def test_data_admin_lists_uploads_details_and_original(store_path, tmp_path):
 
 
 def test_rollback_asks_for_confirmation_then_records_it(store_path):
-    at = open_page(store_path, "pages/upload.py")
+    at = open_page(store_path, "views/upload.py")
     upload(at, FORM, "a.csv")
     button(at, f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
 
-    admin = open_page(store_path, "pages/data_admin.py", role="admin")
+    admin = open_page(store_path, "views/data_admin.py", role="admin")
     before = snapshot(store_path)
     button(admin, "rollback_start").click().run()
     assert "确认撤销上报批次 #3" in admin.warning[-1].value
@@ -234,7 +234,7 @@ def test_rollback_asks_for_confirmation_then_records_it(store_path):
 
 @pytest.mark.parametrize("role", ["admin"])
 def test_demo_data_removed_from_the_page(store_path, role):
-    admin = open_page(store_path, "pages/data_admin.py", role=role)
+    admin = open_page(store_path, "views/data_admin.py", role=role)
     assert any("示例数据" in w.value for w in admin.warning)
     admin.selectbox(key="admin_upload").select(2).run()
     button(admin, "rollback_start").click().run()
@@ -245,6 +245,6 @@ def test_demo_data_removed_from_the_page(store_path, role):
 
 
 def test_opening_balances_offer_no_rollback(store_path):
-    admin = open_page(store_path, "pages/data_admin.py", role="admin")
+    admin = open_page(store_path, "views/data_admin.py", role="admin")
     admin.selectbox(key="admin_upload").select(1).run()
     assert not [b for b in admin.button if b.key == "rollback_start"]

@@ -59,11 +59,11 @@ def show_outcome(outcome: dict) -> None:
     else:
         st.success(outcome["message"])
     st.caption("查看更新后的图表：")
-    st.page_link("pages/overview.py", label="总览", icon=":material/dashboard:")
+    st.page_link("views/overview.py", label="总览", icon=":material/dashboard:")
     if outcome["kind"] == "ledger":
-        st.page_link("pages/finding_detail.py", label="问题详情", icon=":material/search:")
+        st.page_link("views/finding_detail.py", label="问题详情", icon=":material/search:")
     else:
-        st.page_link("pages/metric_explorer.py", label="指标趋势", icon=":material/trending_up:")
+        st.page_link("views/metric_explorer.py", label="指标趋势", icon=":material/trending_up:")
 
 
 def handle(uploaded, tab: str) -> None:
