@@ -31,7 +31,7 @@ system-deps:
 
 run: setup
 	@test -f "$(DB)" || $(PY) -m rectification init
-	@$(PY) -m rectification users status
+	@-$(PY) -m rectification users status
 	$(VENV)/bin/streamlit run dashboard.py
 
 test: setup-dev
