@@ -381,12 +381,17 @@ class Headline:
         return f"{len(self.metric_names)}项指标合计：" + "、".join(self.metric_names)
 
 
-def headline_metrics(metrics: pd.DataFrame, group_code: str, positions: pd.DataFrame) -> pd.DataFrame:
-    """The metrics a headline group adds up: its count metrics of one unit — the unit most of them
-    share, on a tie the one with the larger total — because sums across units mean nothing."""
+def headline_metrics(
+    metrics: pd.DataFrame, group_code: str, positions: pd.DataFrame, unit: str | None = None
+) -> pd.DataFrame:
+    """The metrics a headline group adds up: its count metrics of one unit, because sums across
+    units mean nothing — the catalogue's headline unit for the group, else the unit most of them
+    share, on a tie the one with the larger total."""
     counts = metrics[(metrics.group_code == group_code) & (metrics.kind == "count")]
     if counts.empty:
         return counts
+    if unit and (counts.unit == unit).any():
+        return counts[counts.unit == unit]
     totals = counts.merge(positions, on="metric_code", how="left")
     by_unit = totals.groupby("unit").agg(n=("metric_code", "size"), total=("cumulative", "sum"))
     unit = by_unit.sort_values(["n", "total"], ascending=False).index[0]
@@ -399,7 +404,8 @@ def headlines(data: Data, metrics: pd.DataFrame, as_of: str) -> list[Headline]:
     groups = data.metrics[data.metrics.is_headline].drop_duplicates("group_code").sort_values("group_ordinal")
     out = []
     for g in groups.itertuples():
-        chosen = headline_metrics(metrics, g.group_code, positions)
+        unit = g.headline_unit if isinstance(g.headline_unit, str) else None
+        chosen = headline_metrics(metrics, g.group_code, positions, unit)
         if chosen.empty:
             continue
         pos = positions[positions.metric_code.isin(chosen.metric_code)]

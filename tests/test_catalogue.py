@@ -35,7 +35,7 @@ HEADERS = {
         "status_basis",
     ],
     "measures.csv": ["finding_code", "ordinal", "ordinal_label", "text"],
-    "outcome_groups.csv": ["group_code", "ordinal", "name", "is_headline"],
+    "outcome_groups.csv": ["group_code", "ordinal", "name", "is_headline", "headline_unit"],
     "metrics.csv": [
         "metric_code",
         "finding_code",
@@ -306,6 +306,15 @@ def test_outcome_groups(groups):
         assert g["is_headline"] == ("true" if g["group_code"] in HEADLINE_GROUPS else "false")
         assert re.fullmatch(r"[A-Z]+", g["group_code"])
         assert g["name"]
+
+
+def test_headline_groups_name_a_unit_their_count_metrics_use(groups, metrics):
+    for g in groups:
+        units = {m["unit"] for m in metrics if m["group_code"] == g["group_code"] and m["kind"] == "count"}
+        if g["is_headline"] == "true":
+            assert g["headline_unit"] in units, g["group_code"]
+        else:
+            assert g["headline_unit"] == ""
 
 
 # ---------------------------------------------------------------- metrics

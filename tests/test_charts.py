@@ -167,7 +167,7 @@ def test_overdue_shows_in_the_heatmap(con):
 def test_headline_outcomes_five_panels_with_their_numbers(data, filters):
     fig = charts.headline_figure(data, filters)
     titles = [a.text for a in fig.layout.annotations]
-    assert titles[0] == "<b>头盔劝导</b>（人次）<br>累计 30,342　本月 1,798"
+    assert titles[0] == "<b>头盔劝导</b>（场次）<br>累计 2,629　本月 309"
     assert [t.split("</b>")[0].removeprefix("<b>") for t in titles] == [
         "头盔劝导",
         "隐患整治",

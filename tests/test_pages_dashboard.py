@@ -82,7 +82,7 @@ def test_overview_tiles_charts_and_attention(store_path):
     assert tiles(at)["已完成（项）"] == "20"
     assert tiles(at)["长期坚持（项）"] == "29"
     assert tiles(at)["完成率"] == "74%"
-    assert tiles(at)["头盔劝导"] == "30,342 人次"
+    assert tiles(at)["头盔劝导"] == "2,629 场次"
     assert titles(at) == [
         "重点成效：头盔劝导、隐患整治、巡逻防控、案件办理、资产处置",
         "整改完成进度（按通报部分累计已完成问题数）",

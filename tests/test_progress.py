@@ -145,12 +145,26 @@ def test_headlines_add_up_one_unit_per_group(con):
         for h in progress.headlines(data, data.metrics, "2025-03")
     }
     assert found == {
-        "头盔劝导": ("人次", 30342, 1),
+        "头盔劝导": ("场次", 2629, 1),  # the catalogue's headline unit, not the larger 人次 total
         "隐患整治": ("处", 332, 7),  # 10 + 8 + 35 + 129 + 6 + 65 + 79
         "巡逻防控": ("人次", 2000, 1),
         "案件办理": ("宗", 277, 2),  # 128 transferred + 149 withdrawn
         "资产处置": ("件", 573, 5),
     }
+
+
+def test_headline_without_a_catalogue_unit_takes_the_most_shared_unit():
+    metrics = pd.DataFrame(
+        {
+            "metric_code": ["A", "B", "C", "D"],
+            "group_code": ["G"] * 4,
+            "kind": ["count", "count", "count", "level"],
+            "unit": ["处", "处", "人次", "%"],
+        }
+    )
+    positions = pd.DataFrame({"metric_code": ["A", "B", "C"], "cumulative": [1.0, 2.0, 900.0]})
+    assert list(progress.headline_metrics(metrics, "G", positions).metric_code) == ["A", "B"]
+    assert list(progress.headline_metrics(metrics, "G", positions, "人次").metric_code) == ["C"]
 
 
 def test_resolve_drops_unknown_values_and_caps_the_range_at_as_of(con):

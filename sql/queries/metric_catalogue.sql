@@ -27,6 +27,7 @@ final as (
         m.group_code,
         g.name as group_name,
         g.is_headline,
+        g.headline_unit,
         g.ordinal as group_ordinal,
         m.finding_code,
         f.report_number,
