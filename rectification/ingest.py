@@ -871,7 +871,3 @@ def import_file(
     if dry_run:
         return Result(None, plan_, f"试运行，未写入：{plan_.summary()}。")
     return commit(con, plan_, data=data, file_name=file_name, user=user, replace=replace)
-
-
-# The name the CLI and page have used since the first version.
-import_figures = import_file

@@ -61,13 +61,6 @@ def new_upload(
     return row[0]
 
 
-def next_revisions(con: duckdb.DuckDBPyConnection, table: str, key: str) -> dict[tuple[str, str], int]:
-    """The next free revision number per (key, month) of `observations` or `finding_status`."""
-    assert table in {"observations", "finding_status"} and key in {"metric_code", "finding_code"}
-    rows = con.execute(f"select {key}, strftime(month, '%Y-%m'), max(revision) from {table} group by all").fetchall()  # noqa: S608 (names checked above)
-    return {(code, month): rev + 1 for code, month, rev in rows}
-
-
 class RollbackRefused(Exception):
     """A rollback that cannot be done; str() is a Chinese message fit to show the user."""
 

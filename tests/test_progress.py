@@ -180,7 +180,7 @@ def test_resolve_drops_unknown_values_and_caps_the_range_at_as_of(con):
 def _import(con, rows: list[tuple[str, str, float]]) -> None:
     """Figures arrive the way staff send them: the month's form as a CSV, through the real importer."""
     lines = ["月份,指标编码,指标名称,单位,数值,备注"] + [f"{m},{code},,,{value:g}," for m, code, value in rows]
-    ingest.import_figures(con, ("\n".join(lines) + "\n").encode("utf-8"), "月报.csv", user="test")
+    ingest.import_file(con, ("\n".join(lines) + "\n").encode("utf-8"), "月报.csv", user="test")
 
 
 def test_attention_lists_overdue_behind_suspicious_and_missing(con):
