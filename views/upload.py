@@ -120,6 +120,9 @@ def handle(uploaded, tab: str) -> None:
     st.rerun()
 
 
+# Streamlit draws the drop zone's own words ("Upload", "per file") in English; say it in Chinese too.
+UPLOAD_HELP = "把文件拖到框内，或点「Upload」选择文件。支持 Excel（.xlsx）和 CSV，单个文件不超过 {max_mb} MB。"
+
 months = list(reversed(month_range(TRACKING_START, current_month())))
 # Staff report a month once it has ended: default to last month.
 month = st.selectbox("填报月份", months, index=min(1, len(months) - 1), format_func=chinese, key="upload_month")
@@ -148,7 +151,11 @@ with figures_tab:
         key="form_csv",
     )
     figures_file = st.file_uploader(
-        "上传填好的月报", type=["xlsx", "csv", "txt"], max_upload_size=max_mb, key="figures_file"
+        "上传填好的月报",
+        type=["xlsx", "csv", "txt"],
+        max_upload_size=max_mb,
+        key="figures_file",
+        help=UPLOAD_HELP.format(max_mb=max_mb),
     )
     if figures_file is not None:
         handle(figures_file, "figures")
@@ -174,7 +181,11 @@ with ledger_tab:
         key="ledger_csv",
     )
     ledger_file = st.file_uploader(
-        "上传填好的整改台账", type=["xlsx", "csv", "txt"], max_upload_size=max_mb, key="ledger_file"
+        "上传填好的整改台账",
+        type=["xlsx", "csv", "txt"],
+        max_upload_size=max_mb,
+        key="ledger_file",
+        help=UPLOAD_HELP.format(max_mb=max_mb),
     )
     if ledger_file is not None:
         handle(ledger_file, "ledger")
