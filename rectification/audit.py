@@ -26,6 +26,10 @@ ACTION_LABELS = {
     "password_reset": "重置密码",
     "backup": "备份数据库",
     "restore": "恢复数据库",
+    "catalogue_add": "新增指标",
+    "catalogue_edit": "修改指标",
+    "catalogue_retire": "停用指标",
+    "catalogue_reinstate": "恢复指标",
 }
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from rectification import audit, uploads
 from rectification.config import TRACKING_START, max_upload_bytes
-from rectification.months import current_month, to_date
+from rectification.months import chinese, current_month, to_date
 from rectification.store import query, transaction
 
 # ---------------------------------------------------------------------------------------------
@@ -555,6 +555,13 @@ def _stage_figures(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
         code: (name, unit, kind)
         for code, name, unit, kind in con.execute("select metric_code, name, unit, kind from metrics").fetchall()
     }
+    # A retired metric (目录管理) takes no figures from its retirement month on; earlier months may
+    # still be filled in or corrected.
+    retired = dict(
+        con.execute(
+            "select metric_code, strftime(retired_from, '%Y-%m') from metrics where retired_from is not null"
+        ).fetchall()
+    )
     problems: list[Problem] = []
     warnings: list[Problem] = []
     rows = []
@@ -606,6 +613,16 @@ def _stage_figures(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
                 )
             )
         warnings += _catalogue_warnings(line, code, name, unit, cell("metric_name"), cell("unit"))
+        if month and code in retired and month >= retired[code]:
+            problems.append(
+                Problem(
+                    line,
+                    "指标编码",
+                    shown(raw_code),
+                    f"{code}（{name}）已自{chinese(retired[code])}起停用，不再接收{chinese(month)}的数值",
+                )
+            )
+            continue
         if month:
             rows.append(
                 {"line": line, "month": month, "code": code, "value": value, "note": cell_text(cell("note")) or None}

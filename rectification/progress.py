@@ -487,7 +487,8 @@ ATTENTION_COLUMNS = ["类别", "状态", "问题", "事项", "说明", "finding_
 
 def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.DataFrame:
     """The 需要关注 list: overdue findings and targets, metrics behind their trajectory, metrics with
-    no figure this month (unless their finding is done), and suspicious figures. Most urgent first."""
+    no figure this month (unless their finding is done or they are retired), and suspicious figures.
+    Most urgent first."""
     as_of = filters.as_of
     ref = reference_date(as_of, today)
     findings = filter_findings(data.findings, data.metrics, filters)
@@ -552,6 +553,8 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
             continue  # the report's opening balance stands for its own month
         if finding_status.get(m.finding_code) == DONE:
             continue  # a finished finding need not keep reporting
+        if isinstance(m.retired_from, str) and m.retired_from <= as_of:
+            continue  # retired in 目录管理: no longer asked for
         rows.append(
             (
                 "本月无数据",

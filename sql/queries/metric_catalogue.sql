@@ -1,5 +1,6 @@
 -- metric_catalogue: one row per metric, in report order: what it measures, where it belongs
--- (finding, section, lead department, outcome group), its opening balance and its current target.
+-- (finding, section, lead department, outcome group), its opening balance and its current target,
+-- where it came from (通报 / 管理员新增) and the month it was retired from (null while asked for).
 -- params: none.
 with
 metrics_ as (
@@ -39,6 +40,8 @@ final as (
         t.target_value,
         t.target_month,
         t.target_basis,
+        m.origin,
+        strftime(m.retired_from, '%Y-%m') as retired_from,
         coalesce(f.finding_ordinal, 0) as finding_ordinal,
         m.ordinal
     from metrics_ as m

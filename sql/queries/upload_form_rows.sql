@@ -1,5 +1,5 @@
--- upload_form_rows: one row per metric for a month's upload form, with the last value
--- reported before that month as a hint for whoever fills it in.
+-- upload_form_rows: one row per metric asked for in a month's upload form (not retired by then),
+-- with the last value reported before that month as a hint for whoever fills it in.
 -- params: $month (date, first of month).
 with
 previous as (
@@ -25,6 +25,7 @@ final as (
     left join findings as f using (finding_code)
     join outcome_groups as g using (group_code)
     left join previous as p using (metric_code)
+    where m.retired_from is null or m.retired_from > $month
 )
 select * exclude (ordinal, finding_ordinal)
 from final
