@@ -22,6 +22,7 @@ data_pages = [
 # Administration, in its own section; each page checks the role itself.
 admin_pages = [
     st.Page("views/targets.py", title="目标设置", icon=":material/flag:", url_path="targets"),
+    st.Page("views/catalogue.py", title="目录管理", icon=":material/list_alt:", url_path="catalogue"),
     st.Page("views/admin_users.py", title="用户管理", icon=":material/group:"),
     st.Page("views/audit_log.py", title="审计日志", icon=":material/history:"),
     st.Page("views/backup.py", title="备份与恢复", icon=":material/backup:"),
