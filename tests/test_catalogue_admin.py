@@ -1,0 +1,553 @@
+"""Catalogue management: adding, editing, retiring and reinstating metrics against a real store;
+what retirement changes (form, import, 需要关注) and what it keeps (history, exports); the catalogue
+export; the `catalogue` commands; the 目录管理 page; the migration."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rectification import audit, bootstrap, catalogue_admin, cli, exports, ingest, progress, store
+from rectification.catalogue_admin import CatalogueError
+from snapshot import store_snapshot
+from support import login
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE = ROOT / "data" / "catalogue"
+PAGE = "views/catalogue.py"
+
+
+def add(con, name="夜查行动次数", finding="F05", unit="次", kind="count", group="PATROL") -> str:
+    return catalogue_admin.add_metric(
+        con, finding_code=finding, name=name, unit=unit, kind=kind, group_code=group, actor="admin"
+    )
+
+
+def metric(con, code: str) -> tuple:
+    return con.execute(
+        "select finding_code, ordinal, name, unit, kind, group_code, origin, strftime(retired_from, '%Y-%m')"
+        " from metrics where metric_code = ?",
+        [code],
+    ).fetchone()
+
+
+def audit_rows(con, action: str) -> list[tuple]:
+    return con.execute(
+        "select user_name, target, detail from audit_log where action = ? order by audit_id", [action]
+    ).fetchall()
+
+
+def import_csv(con, rows: list[tuple[str, str, float]]):
+    """Figures as staff send them: the month's form as a CSV, through the real importer."""
+    lines = ["月份,指标编码,指标名称,单位,数值,备注"] + [f"{m},{code},,,{v:g}," for m, code, v in rows]
+    return ingest.import_file(con, ("\n".join(lines) + "\n").encode("utf-8"), "月报.csv", user="editor")
+
+
+# --- Adding ------------------------------------------------------------------------------------
+
+
+def test_add_metric_gives_stable_codes_in_order_and_audits(con):
+    assert add(con) == "F05_X01"
+    assert add(con, name="夜查查处酒驾", unit="宗", group="CASE") == "F05_X02"
+    assert add(con, name="整改督办会", finding="ORG", group="ORG") == "ORG_X01"
+    assert add(con, name="整改推进例会", finding=None, group="ORG") == "ORG_X02"
+
+    # After the report's eight F05 metrics; the report's three organisation-level ones.
+    assert metric(con, "F05_X01") == ("F05", 9, "夜查行动次数", "次", "count", "PATROL", "管理员新增", None)
+    assert metric(con, "F05_X02")[1] == 10
+    assert metric(con, "ORG_X01") == (None, 4, "整改督办会", "次", "count", "ORG", "管理员新增", None)
+    assert audit_rows(con, "catalogue_add")[0] == (
+        "admin",
+        "F05_X01",
+        "新增指标「夜查行动次数」（次，数量类，巡逻防控），所属：问题 F05",
+    )
+    assert audit.ACTION_LABELS["catalogue_add"] == "新增指标"
+
+
+def test_codes_are_never_reused(con):
+    first = add(con)
+    second = add(con, name="夜查查处酒驾")
+    catalogue_admin.retire_metric(con, second, "2025-06", actor="admin")
+    catalogue_admin.update_metric(con, first, name="夜间巡查行动", actor="admin")
+    assert add(con, name="夜查行动次数") == "F05_X03"  # the freed name is fine, the codes stay taken
+    assert con.execute("select count(*) from metrics where metric_code like 'F05_X%'").fetchone()[0] == 3
+
+
+def test_names_are_trimmed_and_spaces_collapsed(con):
+    code = add(con, name="  夜查   行动次数 ", unit=" 次 ")
+    assert metric(con, code)[2:4] == ("夜查 行动次数", "次")
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"name": "  "}, "指标名称不能为空。"),
+        ({"name": "夜" * 31}, "指标名称不超过 30 个字（现为 31 个）。"),
+        ({"name": "头盔 劝导场次"}, "已有同名指标：F05_DISSUADE_SESSIONS「头盔劝导场次」"),
+        ({"name": "=HYPERLINK(1)"}, "不能以 = + - @ 开头"),
+        ({"name": "夜查\x07行动"}, "控制字符"),
+        ({"finding": "F99"}, "整改问题不存在：F99"),
+        ({"group": "NOPE"}, "成效类别不存在：NOPE。可选：HELMET、"),
+        ({"unit": ""}, "单位不能为空。"),
+        ({"unit": "平方米每公顷每年"}, "单位不超过 6 个字"),
+        ({"kind": "sum"}, "指标类型须为 count（数量类）或 level（状态类）。"),
+        ({"unit": "%", "kind": "count"}, "百分比指标须为状态类（level）"),
+    ],
+    ids=["empty-name", "long-name", "duplicate-name", "formula", "control-char", "unknown-finding",
+         "unknown-group", "empty-unit", "long-unit", "bad-kind", "percent-count"],
+)  # fmt: skip
+def test_add_refusals_say_why_and_change_nothing(con, changes, message):
+    before = store_snapshot(con)
+    with pytest.raises(CatalogueError) as refused:
+        add(con, **changes)
+    assert message in str(refused.value)
+    assert store_snapshot(con) == before
+
+
+# --- Editing -----------------------------------------------------------------------------------
+
+
+def test_update_metric_changes_name_unit_group_with_an_audited_before_and_after(con):
+    assert catalogue_admin.update_metric(
+        con, "F05_DISSUADE_SESSIONS", name="头盔劝导活动", unit="场", group_code="PUBLICITY", actor="admin"
+    )
+    assert metric(con, "F05_DISSUADE_SESSIONS")[2:6] == ("头盔劝导活动", "场", "count", "PUBLICITY")
+    assert audit_rows(con, "catalogue_edit") == [
+        (
+            "admin",
+            "F05_DISSUADE_SESSIONS",
+            "头盔劝导场次 名称：头盔劝导场次 → 头盔劝导活动；单位：场次 → 场；成效类别：HELMET → PUBLICITY",
+        )
+    ]
+    # The same values again: nothing to do, nothing audited.
+    assert not catalogue_admin.update_metric(con, "F05_DISSUADE_SESSIONS", name="头盔劝导活动", actor="admin")
+    assert len(audit_rows(con, "catalogue_edit")) == 1
+
+
+def test_kind_changes_only_while_a_metric_has_no_figures(con):
+    code = add(con)
+    assert catalogue_admin.update_metric(con, code, kind="level", unit="%", actor="admin")
+    assert metric(con, code)[3:5] == ("%", "level")
+
+    before = store_snapshot(con)
+    with pytest.raises(CatalogueError, match="已有 .* 个数值，不能改变指标类型"):
+        catalogue_admin.update_metric(con, "F05_DISSUADE_SESSIONS", kind="level", actor="admin")
+    with pytest.raises(CatalogueError, match="不能改为或改自百分比单位"):
+        catalogue_admin.update_metric(con, "F05_VILLAGES_COVERED", unit="%", actor="admin")
+    assert store_snapshot(con) == before
+
+
+@pytest.mark.parametrize(
+    "code, changes, message",
+    [
+        ("F05_DISSUADE_SESSIONS", {"name": "村居交通劝导员"}, "已有同名指标：F05_PERSUADERS"),
+        ("F05_DISSUADE_SESSIONS", {"group_code": "NOPE"}, "成效类别不存在"),
+        ("F05_DISSUADE_SESSIONS", {"unit": " "}, "单位不能为空。"),
+        ("F05_NO_SUCH", {"name": "x"}, "指标不存在：F05_NO_SUCH"),
+    ],
+    ids=["duplicate-name", "unknown-group", "empty-unit", "unknown-metric"],
+)
+def test_update_refusals_change_nothing(con, code, changes, message):
+    before = store_snapshot(con)
+    with pytest.raises(CatalogueError, match=message):
+        catalogue_admin.update_metric(con, code, actor="admin", **changes)
+    assert store_snapshot(con) == before
+
+
+# --- Retiring and reinstating ------------------------------------------------------------------
+
+
+def test_retire_and_reinstate_are_recorded(con):
+    catalogue_admin.retire_metric(con, "F05_PERSUADERS", "2025-05", actor="admin")
+    assert metric(con, "F05_PERSUADERS")[6:] == ("通报", "2025-05")
+    catalogue_admin.reinstate_metric(con, "F05_PERSUADERS", actor="admin")
+    assert metric(con, "F05_PERSUADERS")[7] is None
+    assert audit_rows(con, "catalogue_retire") == [
+        ("admin", "F05_PERSUADERS", "村居交通劝导员：自2025年5月起停用（不再列入上报模板，历史数值保留）")
+    ]
+    assert audit_rows(con, "catalogue_reinstate") == [
+        ("admin", "F05_PERSUADERS", "村居交通劝导员：恢复上报（原自2025年5月起停用）")
+    ]
+
+
+@pytest.mark.parametrize(
+    "month, message",
+    [
+        ("2025-03", "该指标已有2025年3月的数值，停用月份须晚于此（最早 2025-04）"),
+        ("2024-05", "停用月份不能早于整改跟踪开始的 2024年8月"),
+        ("2025/07", "月份格式应为 YYYY-MM"),
+        ("2025-13", "月份格式应为 YYYY-MM"),
+    ],
+)
+def test_retire_refusals_change_nothing(con, month, message):
+    before = store_snapshot(con)
+    with pytest.raises(CatalogueError) as refused:
+        catalogue_admin.retire_metric(con, "F05_PERSUADERS", month, actor="admin")
+    assert message in str(refused.value)
+    assert store_snapshot(con) == before
+
+
+def test_retiring_twice_or_reinstating_an_active_metric_is_refused(con):
+    with pytest.raises(CatalogueError, match="该指标未停用"):
+        catalogue_admin.reinstate_metric(con, "F05_PERSUADERS", actor="admin")
+    catalogue_admin.retire_metric(con, "F05_PERSUADERS", "2025-05", actor="admin")
+    before = store_snapshot(con)
+    with pytest.raises(CatalogueError, match="该指标已自2025年5月起停用"):
+        catalogue_admin.retire_metric(con, "F05_PERSUADERS", "2025-06", actor="admin")
+    assert store_snapshot(con) == before
+
+
+def test_a_figure_uploaded_later_moves_the_earliest_retirement_month(con):
+    import_csv(con, [("2025-06", "F05_PERSUADERS", 35)])
+    with pytest.raises(CatalogueError, match="已有2025年6月的数值"):
+        catalogue_admin.retire_metric(con, "F05_PERSUADERS", "2025-05", actor="admin")
+    catalogue_admin.retire_metric(con, "F05_PERSUADERS", "2025-07", actor="admin")
+
+
+# --- What retirement changes, and what it keeps ------------------------------------------------
+
+
+def test_upload_form_leaves_out_a_metric_from_its_retirement_month(con):
+    catalogue_admin.retire_metric(con, "F05_PERSUADERS", "2025-05", actor="admin")
+    assert "F05_PERSUADERS" in set(exports.upload_form(con, "2025-04")["指标编码"])
+    may = exports.upload_form(con, "2025-05")["指标编码"]
+    assert "F05_PERSUADERS" not in set(may)
+    assert len(may) == 87
+    # An added metric is asked for at once.
+    code = add(con)
+    assert code in set(exports.upload_form(con, "2025-05")["指标编码"])
+
+
+def test_history_and_exports_keep_a_retired_metric(con):
+    before = store.query(con, "metric_monthly")
+    catalogue_admin.retire_metric(con, "F05_PERSUADERS", "2025-04", actor="admin")
+    after = store.query(con, "metric_monthly")
+    assert after.equals(before)
+    values = exports.metric_values(con)
+    persuaders = values[values.metric_code == "F05_PERSUADERS"]
+    assert persuaders.month.tolist()[-1] == "2025-03" and persuaders.cumulative.tolist()[-1] == 33
+    data = progress.load(lambda name, **params: store.query(con, name, **params))
+    assert data.metrics.set_index("metric_code").loc["F05_PERSUADERS", "retired_from"] == "2025-04"
+    from rectification import charts
+
+    fig = charts.metric_figure(data, "F05_PERSUADERS", progress.resolve(progress.Filters(), data))
+    assert any(len(trace.x or []) for trace in fig.data)
+
+
+def test_import_refuses_a_retired_code_from_its_retirement_month(con):
+    catalogue_admin.retire_metric(con, "F05_PERSUADERS", "2025-05", actor="admin")
+    result = import_csv(con, [("2025-04", "F05_PERSUADERS", 34)])  # a late April figure still counts
+    assert "新增 1 条" in result.message
+
+    before = store_snapshot(con)
+    with pytest.raises(ingest.Refused) as refused:
+        import_csv(con, [("2025-05", "F05_DISSUADE_SESSIONS", 80), ("2025-05", "F05_PERSUADERS", 35)])
+    assert [str(p) for p in refused.value.problems] == [
+        "第3行「指标编码」列（值：F05_PERSUADERS）：F05_PERSUADERS（村居交通劝导员）已自2025年5月起停用，"
+        "不再接收2025年5月的数值"
+    ]
+    assert store_snapshot(con) == before
+
+
+def _attention_missing(con, as_of: str) -> set[str]:
+    data = progress.load(lambda name, **params: store.query(con, name, **params))
+    frame = progress.attention(data, progress.resolve(progress.Filters(as_of=as_of), data), today=dt.date(2026, 1, 1))
+    return set(frame.loc[frame["类别"] == "本月无数据", "metric_code"])
+
+
+def test_attention_leaves_out_retired_metrics_but_asks_for_added_ones(con):
+    import_csv(con, [("2025-04", "F05_DISSUADE_SESSIONS", 80)])  # so the store reaches April
+    missing = _attention_missing(con, "2025-04")
+    assert {"F05_PERSUADERS", "F05_VILLAGE_CAMPAIGNS"} <= missing  # F05 is 长期坚持: it keeps reporting
+
+    catalogue_admin.retire_metric(con, "F05_PERSUADERS", "2025-04", actor="admin")
+    catalogue_admin.retire_metric(con, "F05_VILLAGE_CAMPAIGNS", "2025-05", actor="admin")
+    code = add(con)
+    missing = _attention_missing(con, "2025-04")
+    assert "F05_PERSUADERS" not in missing
+    assert "F05_VILLAGE_CAMPAIGNS" in missing  # retired only from May
+    assert code in missing
+
+
+# --- The export --------------------------------------------------------------------------------
+
+
+def test_export_of_an_unchanged_catalogue_is_what_git_holds(con, tmp_path):
+    written = catalogue_admin.write_export(con, tmp_path / "out")
+    for path in written:
+        if path.name == "metric_lifecycle.csv":
+            assert path.read_text(encoding="utf-8") == "metric_code,origin,retired_from\n"
+        else:
+            assert path.read_bytes() == (CATALOGUE / path.name).read_bytes(), path.name
+    assert sorted(p.name for p in written) == sorted(
+        [p.name for p in CATALOGUE.glob("*.csv")] + ["metric_lifecycle.csv"]
+    )
+
+
+def changed_lines(path: Path) -> tuple[set[str], set[str]]:
+    """Lines only in git's copy, and lines only in the export."""
+    old = set((CATALOGUE / path.name).read_text(encoding="utf-8").splitlines())
+    new = set(path.read_text(encoding="utf-8").splitlines())
+    return old - new, new - old
+
+
+def test_export_shows_exactly_what_changed(con, tmp_path):
+    from rectification import targets
+
+    code = add(con)
+    catalogue_admin.update_metric(con, "F05_SCHOOL_SESSIONS", name="进校园交通安全宣传", actor="admin")
+    catalogue_admin.retire_metric(con, "F05_PERSUADERS", "2025-05", actor="admin")
+    targets.set_finding_plan(
+        con, "F03", deadline=dt.date(2025, 12, 31), leader="李副局长", department="交警大队", user="admin"
+    )
+    out = tmp_path / "out"
+    catalogue_admin.write_export(con, out)
+
+    assert changed_lines(out / "metrics.csv") == (
+        {"F05_SCHOOL_SESSIONS,F05,8,进学校交通安全宣传,次,count,PUBLICITY,12,,,到学校开展宣传12次"},
+        {
+            "F05_SCHOOL_SESSIONS,F05,8,进校园交通安全宣传,次,count,PUBLICITY,12,,,到学校开展宣传12次",
+            f"{code},F05,9,夜查行动次数,次,count,PATROL,,,,",
+        },
+    )
+    old, new = changed_lines(out / "findings.csv")
+    assert len(old) == len(new) == 1
+    assert new.pop().endswith(",交警大队,李副局长,2025-12-31,false,推进中,未来庆丰路将得到更全面、系统化的升级改进")
+    assert (out / "metric_lifecycle.csv").read_text(encoding="utf-8").splitlines() == [
+        "metric_code,origin,retired_from",
+        "F05_PERSUADERS,通报,2025-05",
+        f"{code},管理员新增,",
+    ]
+    for name in ("sections.csv", "themes.csv", "measures.csv", "outcome_groups.csv"):
+        assert (out / name).read_bytes() == (CATALOGUE / name).read_bytes()
+
+
+# --- The command line ----------------------------------------------------------------------------
+
+
+def run(store_path: Path, *args: str, capsys) -> tuple[int, str, str]:
+    code = cli.main([*args, "--db", str(store_path)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_cli_add_edit_retire_reinstate_export(store_path, tmp_path, capsys):
+    add_args = ["--finding", "F05", "--name", "夜查行动次数", "--unit", "次", "--kind", "count", "--group", "PATROL"]
+    assert run(store_path, "catalogue", "add-metric", *add_args, "--user", "王管理", capsys=capsys) == (
+        0,
+        "已新增指标 F05_X01\n",
+        "",
+    )
+    assert run(store_path, "catalogue", "edit", "F05_X01", "--unit", "场", capsys=capsys)[:2] == (
+        0,
+        "已修改指标 F05_X01\n",
+    )
+    assert run(store_path, "catalogue", "retire", "F05_X01", "--from", "2025-06", capsys=capsys)[:2] == (
+        0,
+        "指标 F05_X01 自 2025-06 起停用（历史数值保留）\n",
+    )
+    out = tmp_path / "export"
+    code, stdout, _ = run(store_path, "catalogue", "export", "--out-dir", str(out), capsys=capsys)
+    assert code == 0 and "已导出目录 7 个文件" in stdout
+    assert (out / "metric_lifecycle.csv").read_text(encoding="utf-8").splitlines()[1:] == ["F05_X01,管理员新增,2025-06"]
+    assert run(store_path, "catalogue", "reinstate", "F05_X01", capsys=capsys)[0] == 0
+
+    con = store.connect(store_path)
+    try:
+        assert metric(con, "F05_X01")[2:] == ("夜查行动次数", "场", "count", "PATROL", "管理员新增", None)
+        assert [row[0] for row in audit_rows(con, "catalogue_add")] == ["王管理"]
+    finally:
+        con.close()
+
+
+def test_cli_refusal_is_a_message_and_changes_nothing(store_path, capsys):
+    con = store.connect(store_path)
+    before = store_snapshot(con)
+    con.close()
+    code, out, err = run(
+        store_path,
+        "catalogue",
+        "add-metric",
+        *["--finding", "F05", "--name", "头盔劝导场次", "--unit", "次", "--kind", "count", "--group", "HELMET"],
+        capsys=capsys,
+    )
+    assert (code, out) == (1, "")
+    assert err.startswith("已有同名指标：F05_DISSUADE_SESSIONS「头盔劝导场次」")
+    code, _, err = run(store_path, "catalogue", "retire", "F05_PERSUADERS", "--from", "2025-03", capsys=capsys)
+    assert code == 1 and "停用月份须晚于此" in err and "Traceback" not in err
+    con = store.connect(store_path)
+    try:
+        assert store_snapshot(con) == before
+    finally:
+        con.close()
+
+
+# --- The migration -------------------------------------------------------------------------------
+
+
+def test_init_on_a_fresh_store_applies_every_migration(tmp_path, capsys):
+    path = tmp_path / "fresh.duckdb"
+    assert cli.main(["init", "--no-sample", "--db", str(path)]) == 0
+    con = store.connect(path)
+    try:
+        assert store.schema_version(con) == max(v for v, _, _ in store.migrations())
+        assert con.execute("select origin, count(*), count(retired_from) from metrics group by origin").fetchall() == [
+            ("通报", 88, 0)
+        ]
+    finally:
+        con.close()
+
+
+def test_a_store_made_before_the_migration_keeps_its_rows(tmp_path, monkeypatch):
+    older = tmp_path / "migrations"
+    older.mkdir()
+    for version, _, path in store.migrations():
+        if version < 6:
+            shutil.copy(path, older / path.name)
+    monkeypatch.setattr(store, "MIGRATIONS_DIR", older)
+    path = tmp_path / "v5.duckdb"
+    con = store.connect(path)
+    bootstrap.initialise(con, sample=True)
+    observations = con.execute("select count(*) from observations").fetchone()[0]
+    con.close()
+    monkeypatch.undo()
+
+    con = store.connect(path)
+    try:
+        assert store.schema_version(con) >= 6
+        assert con.execute("select count(*) from observations").fetchone()[0] == observations
+        assert con.execute("select distinct origin from metrics").fetchall() == [("通报",)]
+        assert add(con) == "F05_X01"
+    finally:
+        con.close()
+
+
+# --- The page ------------------------------------------------------------------------------------
+
+
+def open_page(store_path: Path, role: str | None = "admin") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    if role:
+        login(at, store_path, role)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def stored(store_path: Path, code: str) -> tuple | None:
+    con = store.connect(store_path)
+    try:
+        return metric(con, code)
+    finally:
+        con.close()
+
+
+def test_page_is_registered_in_the_admin_section():
+    text = (ROOT / "dashboard.py").read_text(encoding="utf-8")
+    admin_section = text[text.index("admin_pages = [") :]
+    assert admin_section.index('"views/targets.py"') < admin_section.index(f'"{PAGE}"')
+
+
+@pytest.mark.parametrize("role", [None, "viewer", "editor"])
+def test_page_offers_no_form_to_others(store_path, role):
+    at = open_page(store_path, role)
+    keys = {w.key for w in [*at.text_input, *at.selectbox, *at.checkbox, *at.button]}
+    assert not any(k and (k.startswith(("add_metric", "edit_", "retire_", "reinstate_"))) for k in keys)
+    assert len(at.dataframe) == 0
+    if role:
+        assert [w.value for w in at.warning][-1].startswith("无权限：此页面需要「管理」及以上权限")
+    else:
+        assert at.text_input(key="main_login_username").label == "用户名"
+
+
+def test_admin_adds_a_metric_through_the_form(store_path):
+    at = open_page(store_path)
+    at.selectbox(key="add_metric_finding").select("F05")
+    at.text_input(key="add_metric_name").input("夜查行动次数")
+    at.text_input(key="add_metric_unit").input("次")
+    at.selectbox(key="add_metric_group").select("PATROL")
+    at.button(key="add_metric_submit").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["已新增指标 `F05_X01`。"]
+    assert stored(store_path, "F05_X01") == ("F05", 9, "夜查行动次数", "次", "count", "PATROL", "管理员新增", None)
+    table = at.dataframe[0].value
+    assert table.set_index("metric_code").loc["F05_X01", ["origin", "state"]].tolist() == ["管理员新增", "在用"]
+    assert at.text_input(key="add_metric_name").value == ""  # the form is fresh for the next one
+
+
+def test_admin_add_refusal_is_shown_and_nothing_is_written(store_path):
+    at = open_page(store_path)
+    at.text_input(key="add_metric_name").input("头盔劝导场次")
+    at.text_input(key="add_metric_unit").input("次")
+    at.button(key="add_metric_submit").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "已有同名指标：F05\\_DISSUADE\\_SESSIONS「头盔劝导场次」。指标名称须唯一，请换一个名称。"
+    ]
+    assert not at.success
+    assert stored(store_path, "F01_X01") is None
+
+
+def test_admin_edits_a_metric(store_path):
+    at = open_page(store_path)
+    at.selectbox(key="edit_metric_code").select("F05_DISSUADE_SESSIONS").run()
+    assert at.selectbox(key="edit_kind_F05_DISSUADE_SESSIONS").disabled  # it has figures
+    at.text_input(key="edit_name_F05_DISSUADE_SESSIONS").input("头盔劝导活动")
+    at.text_input(key="edit_unit_F05_DISSUADE_SESSIONS").input("场")
+    at.button(key="edit_metric_submit").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["已保存 `F05_DISSUADE_SESSIONS` 的修改。"]
+    assert stored(store_path, "F05_DISSUADE_SESSIONS")[2:4] == ("头盔劝导活动", "场")
+
+
+def test_admin_retires_only_after_confirming_and_can_reinstate(store_path):
+    at = open_page(store_path)
+    at.selectbox(key="retire_metric_code").select("F05_PERSUADERS").run()
+    months = at.selectbox(key="retire_month_F05_PERSUADERS").options
+    assert months[0] == "2025年4月"  # the month after the last figure
+    assert at.button(key="retire_submit").disabled
+    at.selectbox(key="retire_month_F05_PERSUADERS").select("2025-06")
+    at.checkbox(key="retire_confirm_F05_PERSUADERS").check().run()
+    at.button(key="retire_submit").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["已停用 `F05_PERSUADERS`（自2025年6月起）。"]
+    assert stored(store_path, "F05_PERSUADERS")[7] == "2025-06"
+    state = at.dataframe[0].value.set_index("metric_code").loc["F05_PERSUADERS", "state"]
+    assert state == "自2025年6月起停用"
+
+    at.checkbox(key="reinstate_confirm_F05_PERSUADERS").check().run()
+    at.button(key="reinstate_submit").click().run()
+    assert [s.value for s in at.success] == ["已恢复 `F05_PERSUADERS`。"]
+    assert stored(store_path, "F05_PERSUADERS")[7] is None
+
+
+def test_page_filters_and_export_download(store_path):
+    at = open_page(store_path)
+    at.selectbox(key="cat_filter_finding").select("F05").run()
+    assert at.dataframe[0].value.metric_code.str.startswith("F05_").all()
+    assert len(at.dataframe[0].value) == 8
+    at.selectbox(key="cat_filter_state").select("已停用").run()
+    assert len(at.dataframe[0].value) == 0
+
+
+@pytest.mark.parametrize(
+    "page", ["views/overview.py", "views/finding_detail.py", "views/metric_explorer.py", "views/targets.py"]
+)
+def test_dashboard_pages_run_with_an_added_and_a_retired_metric(store_path, page):
+    con = store.connect(store_path)
+    code = add(con)
+    catalogue_admin.retire_metric(con, "F05_PERSUADERS", "2025-04", actor="admin")
+    con.close()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    login(at, store_path, "admin")
+    at.query_params.update({"finding": "F05"} if page == "views/finding_detail.py" else {})
+    at.run()
+    at.switch_page(page).run()
+    if page == "views/targets.py":
+        at.selectbox(key="target_metric").select(code).run()
+    assert not at.exception, [e.value for e in at.exception]
