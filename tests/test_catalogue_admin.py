@@ -551,3 +551,52 @@ def test_dashboard_pages_run_with_an_added_and_a_retired_metric(store_path, page
     if page == "views/targets.py":
         at.selectbox(key="target_metric").select(code).run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+# --- In a real browser: what AppTest cannot see ----------------------------------------------------
+
+
+@pytest.fixture
+def admin_server(store_path, tmp_path):
+    from conftest import BROWSER_PASSWORD, StreamlitServer
+    from rectification import auth
+
+    con = store.connect(store_path)
+    auth.create_user(con, "browser_admin", "admin", BROWSER_PASSWORD, actor="test")
+    con.close()
+    server = StreamlitServer(store_path, tmp_path / "streamlit.log")
+    yield server
+    server.stop()
+
+
+def test_browser_picker_and_tab_stay_put_after_a_rename(admin_server, page, tmp_path):
+    """The browser keeps a picker's choice as its label: after a rename the label changes, and
+    without the page re-seeding it the next click elsewhere would jump to the first metric."""
+    from conftest import BROWSER_PASSWORD
+
+    page.goto(f"{admin_server.url}/catalogue", wait_until="domcontentloaded")
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_label("用户名").fill("browser_admin")
+    main.get_by_label("密码").fill(BROWSER_PASSWORD)
+    main.get_by_role("button", name="登录").click()
+    main.get_by_role("tab", name="修改指标").click()
+    # Streamlit gives each keyed widget the class st-key-<key>.
+    picker = main.locator(".st-key-edit_metric_code input")
+    picker.click()
+    page.keyboard.type("F07_LEAFLETS")
+    page.keyboard.press("Enter")
+    name = main.locator(".st-key-edit_name_F07_LEAFLETS input")
+    name.wait_for(timeout=30_000)
+    name.fill("发放交通安全宣传单")
+    main.get_by_role("button", name="保存修改").click()
+    page.get_by_text("的修改。").wait_for(timeout=30_000)
+    # Another interaction: a filter above the table.
+    main.locator(".st-key-cat_filter_state input").click()
+    page.keyboard.type("在用")
+    page.keyboard.press("Enter")
+    page.get_by_text("当前列出 88 个").wait_for(timeout=30_000)
+    assert main.get_by_role("tab", selected=True).inner_text() == "修改指标"
+    assert picker.input_value().startswith("F07_LEAFLETS")
+    assert "发放交通安全宣传单" in picker.input_value()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(tmp_path / "catalogue.png"), full_page=True)

@@ -23,8 +23,18 @@ st.caption(
 )
 
 _FLASH = "catalogue_flash"
+_RESET = "catalogue_reset"
+_KEEP = "catalogue_keep"
+PICKERS = ("edit_metric_code", "retire_metric_code")
 if flash := st.session_state.pop(_FLASH, None):
     st.success(flash)
+# Set before the widgets are drawn, so the browser is told too: the add form's text boxes empty, and
+# the metric pickers on the metric they showed. A picker's browser state is the option's label,
+# which a rename or a retirement changes; left alone, it falls back to the first metric.
+for key in st.session_state.pop(_RESET, ()):
+    st.session_state[key] = ""
+for key, value in st.session_state.pop(_KEEP, {}).items():
+    st.session_state[key] = value
 
 
 def plain(text: str) -> str:
@@ -35,8 +45,8 @@ def plain(text: str) -> str:
 def done(message: str, *, reset: tuple[str, ...] = ()) -> None:
     """After a write: new data version, fresh form fields, the message on the re-run page."""
     app_state.bump_data_version()
-    for key in reset:
-        st.session_state.pop(key, None)
+    st.session_state[_RESET] = reset
+    st.session_state[_KEEP] = {key: st.session_state[key] for key in PICKERS if key in st.session_state}
     st.session_state[_FLASH] = message
     st.rerun()
 
@@ -118,7 +128,11 @@ st.dataframe(
     },
 )
 
-add_tab, edit_tab, retire_tab, export_tab = st.tabs(["新增指标", "修改指标", "停用与恢复", "导出目录"])
+# Keyed and stateful: the open tab survives the re-run after a change (a plain st.tabs falls back
+# to its first tab once the success message above it comes or goes).
+add_tab, edit_tab, retire_tab, export_tab = st.tabs(
+    ["新增指标", "修改指标", "停用与恢复", "导出目录"], key="catalogue_tab", on_change="rerun"
+)
 
 # --- Add -------------------------------------------------------------------------------------
 ADD_KEYS = ("add_metric_name", "add_metric_unit")
