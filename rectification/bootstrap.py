@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from rectification import catalogue, uploads
+from rectification import audit, catalogue, uploads
 from rectification.config import CATALOGUE_DIR, OPENING_MONTH, TRACKING_START
 from rectification.months import month_range, to_date
 from rectification.store import transaction
@@ -31,6 +31,8 @@ def initialise(con: duckdb.DuckDBPyConnection, *, sample: bool = True, directory
         _load_opening(con, findings, metrics)
         if sample:
             _load_sample(con, findings, metrics)
+        detail = f"载入通报目录与期初数据{'（含示例数据）' if sample else ''}"
+        audit.record(con, user=SYSTEM_USER, action="init", detail=detail)
     counts = con.execute("select (select count(*) from findings), (select count(*) from metrics)").fetchone()
     label = "含示例数据" if sample else "不含示例数据"
     return f"已初始化：{counts[0]} 项整改问题，{counts[1]} 个指标，{label}。"

@@ -289,8 +289,8 @@ def test_audit_log_filters_by_user_action_and_date(store_path):
     at.run()
     at.switch_page("views/audit_log.py").run()
     shown = at.dataframe[0].value
-    assert shown["操作"].tolist() == ["登录", "新建用户", "登录失败", "新建用户"]
-    assert shown["用户"].tolist() == ["test_admin", "test", "zhang", "test"]
+    assert shown["操作"].tolist() == ["登录", "新建用户", "登录失败", "新建用户", "初始化数据库"]
+    assert shown["用户"].tolist() == ["test_admin", "test", "zhang", "test", "system"]
     assert at.get("download_button")[0].proto.label == "下载 CSV"
 
     at.selectbox(key="audit_user").set_value("zhang")

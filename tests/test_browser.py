@@ -16,11 +16,23 @@ PAGES = [
     ("upload", "请先登录", False),
     ("data_admin", "请先登录", False),
     ("targets", "请先登录", False),
+    ("catalogue", "请先登录", False),
     ("admin_users", "请先登录", False),
     ("audit_log", "请先登录", False),
     ("backup", "请先登录", False),
 ]
-NAVIGATION = ["总览", "问题详情", "指标趋势", "数据上报", "数据管理", "目标设置", "用户管理", "审计日志", "备份与恢复"]
+NAVIGATION = [
+    "总览",
+    "问题详情",
+    "指标趋势",
+    "数据上报",
+    "数据管理",
+    "目标设置",
+    "目录管理",
+    "用户管理",
+    "审计日志",
+    "备份与恢复",
+]
 
 
 def open_page(page, url: str) -> None:

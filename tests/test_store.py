@@ -109,3 +109,9 @@ def test_transaction_rolls_back_everything_on_error(con):
             con.execute("insert into audit_log (user_name, action) values ('x', 'test')")
             raise RuntimeError("boom")
     assert store_snapshot(con) == before
+
+
+def test_init_is_audited(con):
+    assert con.execute("select user_name, action, detail from audit_log").fetchall() == [
+        ("system", "init", "载入通报目录与期初数据（含示例数据）")
+    ]
