@@ -485,9 +485,15 @@ def suspicious(data: Data, metrics: pd.DataFrame, as_of: str) -> pd.DataFrame:
 ATTENTION_COLUMNS = ["类别", "状态", "问题", "事项", "说明", "finding_code", "metric_code"]
 
 
+def metrics_in_use(metrics: pd.DataFrame, as_of: str) -> pd.DataFrame:
+    """The metrics not retired by `as_of` (retired_from is 'YYYY-MM' or empty)."""
+    retired = metrics.retired_from.map(lambda month: isinstance(month, str) and month <= as_of)
+    return metrics[~retired.astype(bool)]
+
+
 def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.DataFrame:
     """The 需要关注 list: overdue findings and targets, metrics behind their trajectory, metrics with
-    no figure this month (unless their finding is done or they are retired), and suspicious figures.
+    no figure this month (unless their finding is done), and suspicious figures — retired metrics left out.
     Most urgent first."""
     as_of = filters.as_of
     ref = reference_date(as_of, today)
@@ -514,7 +520,8 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
                 )
             )
 
-    status_now = metric_status(data, metrics, as_of, today)
+    # A metric retired in 目录管理 is no longer asked for: neither behind its trajectory nor missing.
+    status_now = metric_status(data, metrics_in_use(metrics, as_of), as_of, today)
     for m in status_now[status_now.rag.isin([RED, YELLOW])].itertuples():
         kind = "逾期" if "已过目标期限" in m.reason else "落后进度"
         detail = (
@@ -553,8 +560,6 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
             continue  # the report's opening balance stands for its own month
         if finding_status.get(m.finding_code) == DONE:
             continue  # a finished finding need not keep reporting
-        if isinstance(m.retired_from, str) and m.retired_from <= as_of:
-            continue  # retired in 目录管理: no longer asked for
         rows.append(
             (
                 "本月无数据",

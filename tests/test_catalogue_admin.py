@@ -253,10 +253,21 @@ def test_import_refuses_a_retired_code_from_its_retirement_month(con):
     assert store_snapshot(con) == before
 
 
-def _attention_missing(con, as_of: str) -> set[str]:
+def _attention(con, as_of: str, kind: str) -> set[str]:
     data = progress.load(lambda name, **params: store.query(con, name, **params))
     frame = progress.attention(data, progress.resolve(progress.Filters(as_of=as_of), data), today=dt.date(2026, 1, 1))
-    return set(frame.loc[frame["类别"] == "本月无数据", "metric_code"])
+    return set(frame.loc[frame["类别"] == kind, "metric_code"])
+
+
+def _attention_missing(con, as_of: str) -> set[str]:
+    return _attention(con, as_of, "本月无数据")
+
+
+def test_a_retired_metric_is_not_behind_its_trajectory(con):
+    import_csv(con, [("2025-04", "F05_DISSUADE_SESSIONS", 80)])  # so the store reaches April
+    assert "L1_CHECKPOINTS_REPAIRED_PCT" in _attention(con, "2025-04", "落后进度")  # 90% against 100%
+    catalogue_admin.retire_metric(con, "L1_CHECKPOINTS_REPAIRED_PCT", "2025-04", actor="admin")
+    assert "L1_CHECKPOINTS_REPAIRED_PCT" not in _attention(con, "2025-04", "落后进度")
 
 
 def test_attention_leaves_out_retired_metrics_but_asks_for_added_ones(con):
