@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,8 @@ def empty_store_path(tmp_path, monkeypatch) -> Path:
 
 # --- A real server and a real browser, for the tests that look at pages as a user does. ---
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium (installed by `make test`); BROWSER_PATH names another Chrome/Chromium, as for kaleido.
+CHROMIUM = os.environ.get("BROWSER_PATH") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
