@@ -630,6 +630,34 @@ def explorer_series(data: Data, metric_codes: list[str], filters: Filters, *, me
 # --- 总览 ----------------------------------------------------------------------------------------
 
 
+CHANGE_COLUMNS = ["类别", "问题", "事项", "变化", "finding_code"]
+
+
+def month_changes(data: Data, filters: Filters, today: dt.date | None = None) -> pd.DataFrame:
+    """What moved in the 'as of' month: findings whose status differs from the month before (in
+    report order), then the notes editors dated in that month — the "why" beside the "what"."""
+    as_of, previous = filters.as_of, add_months(filters.as_of, -1)
+    findings = filter_findings(data.findings, data.metrics, filters)
+    rows = []
+    if previous in data.months:
+        grid = status_grid(data, findings, [previous, as_of], today)
+        shown = grid.pivot(index="finding_code", columns="month", values="shown")
+        for f in findings.itertuples():
+            before, now = shown.at[f.finding_code, previous], shown.at[f.finding_code, as_of]
+            if before != now:
+                label = finding_label(f.finding_code, f.report_number)
+                rows.append(("状态变化", label, f.title, f"{before} → {now}", f.finding_code))
+    metric_codes = set(filter_metrics(data.metrics, filters).metric_code)
+    notes = data.annotations[data.annotations.month == as_of]
+    in_view = notes.finding_code.isin(findings.finding_code) | notes.metric_code.isin(metric_codes)
+    numbers = data.findings.set_index("finding_code").report_number
+    for n in notes[in_view].itertuples():
+        subject = n.metric_name if isinstance(n.metric_name, str) else "（整改问题）"
+        label = finding_label(n.finding_code, numbers.get(n.finding_code))
+        rows.append(("注释", label, subject, f"{n.text}（{n.author}）", n.finding_code))
+    return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+
+
 @dataclass
 class Overview:
     """What the overview page shows besides its charts, computed once per data version and view."""
@@ -639,6 +667,7 @@ class Overview:
     now: dict
     before: dict | None
     attention: pd.DataFrame
+    changes: pd.DataFrame
     headlines: list[Headline]
     headline_series: pd.DataFrame
 
@@ -655,6 +684,7 @@ def overview(data: Data, filters: Filters, today: dt.date | None = None) -> Over
         now=status_counts(data, findings, filters.as_of, today),
         before=status_counts(data, findings, previous, today) if previous in data.months else None,
         attention=attention(data, filters, today),
+        changes=month_changes(data, filters, today),
         headlines=found,
         headline_series=headline_series(data, found, months),
     )

@@ -97,6 +97,9 @@ def test_overview_tiles_charts_and_attention(store_path):
         assert (config["toImageButtonOptions"]["width"], config["toImageButtonOptions"]["scale"]) == (1600, 2)
     attention = table(at, "类别")
     assert list(attention["问题"]) == ["长期L1"]
+    changes = table(at, "变化")  # the demo statuses move towards the report's in its last month
+    assert len(changes) > 0 and set(changes["类别"]) == {"状态变化"}
+    assert all(" → " in change for change in changes["变化"])
     assert any("状态颜色" in c.value and "低于进度线超过10%" in c.value for c in at.caption)
     assert any("示例数据" in w.value for w in at.warning)
 

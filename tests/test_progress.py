@@ -240,3 +240,23 @@ def test_explorer_series_adds_counts_per_unit_by_group(con):
     # the level metric (villages covered) is not added up
     assert list(by_group.series.unique()) == ["隐患整治（处，2项合计）"]
     assert by_group[by_group.month == "2025-03"].y.tolist() == [18]  # 10 + 8
+
+
+def test_month_changes_lists_status_moves_then_notes(con):
+    from rectification import annotations
+
+    ledger = "月份,问题编号,状态,进展说明\n2025-04,（3）,已完成,庆丰路改造完成\n2025-04,F04,推进中,\n"
+    ingest.import_file(con, ledger.encode("utf-8"), "台账.csv", user="test")
+    _import(con, [("2025-04", "F05_DISSUADE_SESSIONS", 120)])
+    annotations.add(con, user="张科长", text="4月起开展夜查行动", month="2025-04", metric_code="F05_DISSUADE_SESSIONS")
+    data = _demo(con)
+
+    changes = progress.month_changes(data, progress.resolve(Filters(as_of="2025-04"), data), today=dt.date(2026, 1, 1))
+    assert changes[["类别", "问题", "变化"]].values.tolist() == [
+        ["状态变化", "问题03", "推进中 → 已完成"],
+        ["注释", "问题05", "4月起开展夜查行动（张科长）"],
+    ]
+    assert changes["事项"].iloc[1] == "头盔劝导场次"
+
+    traffic_only = progress.resolve(Filters(as_of="2025-04", group="ASSET"), data)
+    assert progress.month_changes(data, traffic_only, today=dt.date(2026, 1, 1)).empty

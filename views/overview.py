@@ -70,6 +70,19 @@ else:
         key="attention_table",
     )
 
+# --- 本月变化: what moved this month, and the editors' notes on why ---
+st.subheader("本月变化")
+if view.changes.empty:
+    st.caption(f"{chinese(as_of)}没有问题状态变化，也没有注释。")
+else:
+    st.dataframe(
+        view.changes.drop(columns="finding_code"),
+        hide_index=True,
+        width="stretch",
+        column_config={"事项": st.column_config.TextColumn(width="large")},
+        key="changes_table",
+    )
+
 # --- The headline outcomes ---
 st.subheader("重点成效")
 headlines, series = view.headlines, view.headline_series
