@@ -43,7 +43,10 @@ def cmd_init(args, con) -> str:
 
 def cmd_template(args, con) -> str | None:
     name = args.out or f"{args.month}.csv"
-    _write(args.out, exports.form_bytes(con, args.month, name))
+    departments = exports.lead_departments(con)
+    if args.department and args.department not in departments:
+        raise CliError(f"没有牵头部门「{args.department}」。可选：{'、'.join(departments)}")
+    _write(args.out, exports.form_bytes(con, args.month, name, department=args.department))
     return f"已生成 {args.out}" if args.out else None
 
 
@@ -259,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("template", parents=[common], help="生成某月的上报模板（CSV，文件名以 .xlsx 结尾时为 Excel）")
     p.add_argument("--month", required=True, type=_month, help="月份 YYYY-MM")
+    p.add_argument("--department", help="只列该牵头部门负责的问题下的指标（如 交警大队）")
     p.add_argument("--out", help="输出文件；省略时写到标准输出")
     p.set_defaults(func=cmd_template)
 

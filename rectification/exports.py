@@ -64,9 +64,22 @@ def to_xlsx_bytes(frame: pd.DataFrame, *, sheet: str = "月报", widths: dict[st
     return out.getvalue()
 
 
-def upload_form(con: duckdb.DuckDBPyConnection, month: str, *, with_hint: bool = False) -> pd.DataFrame:
-    """The month's form: header 月份,指标编码,指标名称,单位,数值,备注 (plus 上月数值 as a hint)."""
+def lead_departments(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The departments that lead at least one finding, for per-department forms."""
+    rows = con.execute(
+        "select distinct lead_department from findings where lead_department is not null order by 1"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def upload_form(
+    con: duckdb.DuckDBPyConnection, month: str, *, with_hint: bool = False, department: str | None = None
+) -> pd.DataFrame:
+    """The month's form: header 月份,指标编码,指标名称,单位,数值,备注 (plus 上月数值 as a hint);
+    with `department`, only the metrics of the findings that department leads."""
     rows = query(con, "upload_form_rows", month=to_date(month))
+    if department:
+        rows = rows[rows.lead_department == department]
     form = pd.DataFrame(
         {
             "月份": month,
@@ -84,8 +97,8 @@ def upload_form(con: duckdb.DuckDBPyConnection, month: str, *, with_hint: bool =
     return form
 
 
-def form_bytes(con, month: str, file_name: str, *, with_hint: bool = False) -> bytes:
-    form = upload_form(con, month, with_hint=with_hint)
+def form_bytes(con, month: str, file_name: str, *, with_hint: bool = False, department: str | None = None) -> bytes:
+    form = upload_form(con, month, with_hint=with_hint, department=department)
     if file_name.lower().endswith(".xlsx"):
         return to_xlsx_bytes(form, widths={"指标编码": 30, "指标名称": 24, "备注": 30, "上次填报（供参考）": 22})
     return to_csv_bytes(form)

@@ -125,9 +125,12 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
     return finish_staging(LEDGER, rows, problems, warnings, skipped, n_rows, "状态")
 
 
-def ledger_form(con: duckdb.DuckDBPyConnection, month: str) -> pd.DataFrame:
-    """The month's ledger to fill in: one row per finding, last month's status as a hint."""
+def ledger_form(con: duckdb.DuckDBPyConnection, month: str, department: str | None = None) -> pd.DataFrame:
+    """The month's ledger to fill in: one row per finding (those `department` leads, if given),
+    last month's status as a hint."""
     findings = query(con, "findings_with_status", as_of=to_date(add_months(month, -1)))
+    if department:
+        findings = findings[findings.lead_department == department]
     return pd.DataFrame(
         {
             "月份": month,

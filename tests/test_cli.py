@@ -200,3 +200,27 @@ def test_every_subcommand_has_help():
     for command in ["init", "template", "import", "export", "findings"]:
         result = run_cli(command, "--help")
         assert result.returncode == 0 and "--db" in result.stdout.decode()
+
+
+def test_template_for_one_department(store_path, tmp_path):
+    out = tmp_path / "traffic.csv"
+    assert (
+        cli.main(
+            ["template", "--month", "2025-04", "--department", "交警大队", "--out", str(out), "--db", str(store_path)]
+        )
+        == 0
+    )
+    rows = read_csv(out.read_bytes())
+    findings = read_table("findings")
+    led = set(findings.loc[findings.lead_department == "交警大队", "finding_code"])
+    metrics = read_table("metrics")
+    assert [r["指标编码"] for r in rows] == [
+        c for c in catalogue_order() if metrics.set_index("metric_code").finding_code.get(c) in led
+    ]
+    assert "F05_DISSUADE_SESSIONS" in {r["指标编码"] for r in rows}
+
+
+def test_template_for_an_unknown_department_lists_the_known_ones(store_path):
+    result = run_cli("template", "--month", "2025-04", "--department", "不存在大队", db=store_path)
+    assert result.returncode == 1
+    assert "没有牵头部门「不存在大队」" in result.stderr.decode() and "交警大队" in result.stderr.decode()

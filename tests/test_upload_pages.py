@@ -160,6 +160,37 @@ def test_form_downloads_for_the_chosen_month(store_path):
     assert "上次填报（供参考）" in csv_form.decode("utf-8-sig").splitlines()[0]
 
 
+def test_forms_default_to_the_editors_department(store_path):
+    from rectification import auth, ledger
+
+    con = store.connect(store_path)
+    auth.create_user(con, "traffic", "editor", "traffic-pass-1", department="交警大队", actor="test")
+    csv_form = exports.form_bytes(con, "2025-05", "x.csv", with_hint=True, department="交警大队")
+    ledger_form = exports.to_csv_bytes(ledger.ledger_form(con, "2025-05", "交警大队"))
+    full_form = exports.form_bytes(con, "2025-05", "x.csv", with_hint=True)
+    led = {
+        code
+        for (code,) in con.execute("select finding_code from findings where lead_department = '交警大队'").fetchall()
+    }
+    con.close()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    login(at, store_path, "editor", username="traffic")
+    at.run()
+    at.switch_page("views/upload.py").run()
+    at.selectbox(key="upload_month").select("2025-05").run()
+    assert at.selectbox(key="upload_scope").value == "交警大队"
+    downloads = {b.key: b for b in at.get("download_button")}
+    assert served(downloads["form_csv"], csv_form, "text/csv", "整改月报_2025-05_交警大队.csv")
+    assert served(downloads["ledger_csv"], ledger_form, "text/csv", "整改台账_2025-05_交警大队.csv")
+    codes = [row.split(",")[1] for row in csv_form.decode("utf-8-sig").splitlines()[1:]]
+    assert codes and all(code.split("_")[0] in led for code in codes)
+    assert [row.split(",")[1] for row in ledger_form.decode("utf-8-sig").splitlines()[1:]] == sorted(led)
+
+    at.selectbox(key="upload_scope").select("全部指标").run()
+    downloads = {b.key: b for b in at.get("download_button")}
+    assert served(downloads["form_csv"], full_form, "text/csv", "整改月报_2025-05.csv")
+
+
 def test_user_text_is_never_rendered_as_markdown(store_path):
     at = open_page(store_path, "views/upload.py")
     name = "**粗体**<img src=x onerror=alert(1)>.csv"

@@ -123,11 +123,27 @@ def handle(uploaded, tab: str) -> None:
 # Streamlit draws the drop zone's own words ("Upload", "per file") in English; say it in Chinese too.
 UPLOAD_HELP = "把文件拖到框内，或点「Upload」选择文件。支持 Excel（.xlsx）和 CSV，单个文件不超过 {max_mb} MB。"
 
+ALL_DEPARTMENTS = "全部指标"
+
 months = list(reversed(month_range(TRACKING_START, current_month())))
 # Staff report a month once it has ended: default to last month.
-month = st.selectbox("填报月份", months, index=min(1, len(months) - 1), format_func=chinese, key="upload_month")
-max_mb = max(1, math.ceil(max_upload_bytes() / 1048576))
 cursor = app_state.cursor()
+month_column, scope_column = st.columns(2)
+month = month_column.selectbox(
+    "填报月份", months, index=min(1, len(months) - 1), format_func=chinese, key="upload_month"
+)
+# Each department fills in what it leads; the whole form stays one choice away.
+scopes = [ALL_DEPARTMENTS, *exports.lead_departments(cursor)]
+department = scope_column.selectbox(
+    "模板范围",
+    scopes,
+    index=scopes.index(user.department) if user.department in scopes else 0,
+    key="upload_scope",
+    help="只列该部门牵头的问题下的指标（台账同理）；上传时不限部门。",
+)
+department = None if department == ALL_DEPARTMENTS else department
+suffix = f"_{department}" if department else ""
+max_mb = max(1, math.ceil(max_upload_bytes() / 1048576))
 
 figures_tab, ledger_tab = st.tabs(["月报数值", "整改台账"])
 with figures_tab:
@@ -139,14 +155,14 @@ with figures_tab:
     left, right = st.columns(2)
     left.download_button(
         "下载模板（Excel）",
-        data=exports.form_bytes(cursor, month, f"{month}.xlsx", with_hint=True),
-        file_name=f"整改月报_{month}.xlsx",
+        data=exports.form_bytes(cursor, month, f"{month}.xlsx", with_hint=True, department=department),
+        file_name=f"整改月报_{month}{suffix}.xlsx",
         key="form_xlsx",
     )
     right.download_button(
         "下载模板（CSV）",
-        data=exports.form_bytes(cursor, month, f"{month}.csv", with_hint=True),
-        file_name=f"整改月报_{month}.csv",
+        data=exports.form_bytes(cursor, month, f"{month}.csv", with_hint=True, department=department),
+        file_name=f"整改月报_{month}{suffix}.csv",
         mime="text/csv",
         key="form_csv",
     )
@@ -165,18 +181,18 @@ with ledger_tab:
         "整改台账：每项问题一行，填写「状态」（未启动 / 推进中 / 已完成 / 长期坚持，"
         "也可写“已整改”“整改中”“常态化”等）和「进展说明」。状态留空的行跳过。"
     )
-    form = ledger.ledger_form(cursor, month)
+    form = ledger.ledger_form(cursor, month, department)
     left, right = st.columns(2)
     left.download_button(
         "下载台账模板（Excel）",
         data=exports.to_xlsx_bytes(form, sheet="台账", widths={"问题（摘要）": 40, "进展说明": 40}),
-        file_name=f"整改台账_{month}.xlsx",
+        file_name=f"整改台账_{month}{suffix}.xlsx",
         key="ledger_xlsx",
     )
     right.download_button(
         "下载台账模板（CSV）",
         data=exports.to_csv_bytes(form),
-        file_name=f"整改台账_{month}.csv",
+        file_name=f"整改台账_{month}{suffix}.csv",
         mime="text/csv",
         key="ledger_csv",
     )
