@@ -26,3 +26,19 @@ def test_dashboard_on_missing_store_says_how_to_initialise(tmp_path, monkeypatch
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert not at.exception
     assert any("python -m rectification init" in e.value for e in at.error)
+
+
+def test_every_page_shows_the_demo_banner(store_path):
+    """The banner is on every page while demo data is present, the admin pages included."""
+    import re
+
+    from support import login
+
+    pages = re.findall(r'st\.Page\(\s*"([^"]+)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    login(at, store_path, "admin")
+    at.run()
+    for page in pages:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert any("示例数据" in w.value for w in at.warning), page

@@ -9,6 +9,8 @@ import app_state
 from rectification import auth
 
 st.title("用户管理")
+if not app_state.page_header():
+    st.stop()
 admin = app_state.require_role("admin")
 
 _FLASH = "admin_users_flash"

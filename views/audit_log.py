@@ -8,6 +8,8 @@ import app_state
 from rectification import audit, exports
 
 st.title("审计日志")
+if not app_state.page_header():
+    st.stop()
 app_state.require_role("admin")
 
 ALL = "（全部）"

@@ -11,6 +11,7 @@ import app_state
 from rectification import backup
 
 st.title("备份与恢复")
+app_state.page_header()  # an empty store can still be restored from a backup
 admin = app_state.require_role("admin")
 
 _FLASH = "backup_flash"
