@@ -9,6 +9,7 @@ import pandas as pd
 
 from rectification.config import CATALOGUE_DIR
 
+# The four statuses of a finding, as the report and the finding_status table know them.
 STATUSES = ("未启动", "推进中", "已完成", "长期坚持")
 
 

@@ -389,8 +389,7 @@ def is_total_row(row: list) -> bool:
 
 
 def data_rows(header: Header):
-    """(Excel row number, cell getter) for each row below the header that holds anything;
-    合计/小计 rows are dropped with a warning."""
+    """(Excel row number, row, cell getter) for each row below the header that holds anything."""
     sheet, columns = header.sheet, header.columns
     for index in range(header.index + 1, len(sheet.rows)):
         row = sheet.rows[index]
@@ -403,6 +402,20 @@ def data_rows(header: Header):
             return row[position] if position is not None and position < len(row) else None
 
         yield line, row, cell
+
+
+def checked_rows(header: Header, required: tuple[str, ...], problems: list[Problem], warnings: list[Problem]):
+    """(Excel row number, cell getter) for each data row worth checking: 合计/小计 rows are dropped
+    with a warning, rows whose `required` cells are uncalculated formulas are refused into `problems`."""
+    for line, row, cell in data_rows(header):
+        if is_total_row(row):
+            warnings.append(Problem(line, None, None, "合计/小计行，已忽略"))
+            continue
+        formula_problems = uncached_problems(header, line, required)
+        if formula_problems:
+            problems.extend(formula_problems)
+            continue
+        yield line, cell
 
 
 def uncached_problems(header: Header, line: int, names) -> list[Problem]:
@@ -566,16 +579,10 @@ def _stage_figures(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
     warnings: list[Problem] = []
     rows = []
     skipped = n_rows = 0
-    for line, row, cell in data_rows(header):
-        if is_total_row(row):
-            warnings.append(Problem(line, None, None, "合计/小计行，已忽略"))
-            continue
+    # A refused row need not be counted: any problem refuses the whole file.
+    for line, cell in checked_rows(header, ("month", "metric_code", "value"), problems, warnings):
         n_rows += 1
         raw_code, raw_value = cell("metric_code"), cell("value")
-        formula_problems = uncached_problems(header, line, ("month", "metric_code", "value"))
-        if formula_problems:
-            problems += formula_problems
-            continue
         code = re.sub(r"\s", "", cell_text(raw_code)).upper()
         if not code and is_not_reported(raw_value):
             warnings.append(Problem(line, None, None, "没有指标编码和数值，不是数据行，已忽略"))

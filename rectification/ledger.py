@@ -7,24 +7,22 @@ import re
 import duckdb
 import pandas as pd
 
+from rectification.catalogue import STATUSES
 from rectification.ingest import (
     LEDGER,
     Header,
     Problem,
     Staged,
     cell_text,
-    data_rows,
+    checked_rows,
     finish_staging,
     is_not_reported,
-    is_total_row,
     month_problem,
     shown,
-    uncached_problems,
 )
 from rectification.months import add_months, to_date
 from rectification.store import query
 
-STATUSES = ("未启动", "推进中", "已完成", "长期坚持")
 # What departments actually write in the 状态 column, mapped to the four statuses of the report.
 STATUS_SYNONYMS = {
     "已完成": "已完成",
@@ -88,15 +86,8 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
     warnings: list[Problem] = []
     rows = []
     skipped = n_rows = 0
-    for line, row, cell in data_rows(header):
-        if is_total_row(row):
-            warnings.append(Problem(line, None, None, "合计/小计行，已忽略"))
-            continue
+    for line, cell in checked_rows(header, ("month", "finding", "status"), problems, warnings):
         n_rows += 1
-        formula_problems = uncached_problems(header, line, ("month", "finding", "status"))
-        if formula_problems:
-            problems += formula_problems
-            continue
         raw_finding, raw_status = cell("finding"), cell("status")
         if not cell_text(raw_finding) and is_not_reported(raw_status):
             warnings.append(Problem(line, None, None, "没有问题编号和状态，不是数据行，已忽略"))
