@@ -8,10 +8,12 @@ import re
 import duckdb
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 from streamlit.errors import StreamlitDuplicateElementKey
 
 from rectification import auth, charts, config, progress, store
 from rectification.config import db_path
+from rectification.exports import safe_cell
 from rectification.months import chinese
 
 
@@ -244,6 +246,28 @@ def view(fn, *args):
     return _view(db(), data_version(), f"{fn.__module__}:{fn.__qualname__}", repr(args), args)
 
 
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell that a spreadsheet would run as a formula (=, +, -, @) given a
+    leading apostrophe, as the project's own exports do: st.dataframe's built-in "Download as CSV"
+    writes cells as they are shown."""
+    text_columns = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    if not text_columns:
+        return frame
+    safe = frame.copy()
+    for column in text_columns:
+        safe[column] = safe[column].map(safe_cell).astype(object)
+    return safe
+
+
+def show_table(data: pd.DataFrame | Styler | dict, **kwargs):
+    """st.dataframe for every table a page shows: formula-like text neutralised first (a Styler keeps
+    its styling: its data is replaced in place before it is drawn)."""
+    if isinstance(data, Styler):
+        data.data = formula_safe(data.data)
+        return st.dataframe(data, **kwargs)
+    return st.dataframe(formula_safe(pd.DataFrame(data)), **kwargs)
+
+
 def chart(fig, *, key: str | None = None) -> None:
     """A figure as built by rectification.charts, drawn as built (theme=None: the page shows what the
     exported PNG and the briefing show), with the Chinese modebar and its 1600×900 PNG download."""
@@ -347,16 +371,17 @@ def can_edit(minimum: str = "editor") -> auth.User | None:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
 
 
-def _escape_markdown(text: str) -> str:
+def escape_markdown(text: str) -> str:
+    """Text shown through a markdown-rendering element (st.success, st.caption…) exactly as typed."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def rag_line(rag: str, text: str, *, where=None) -> None:
     """A status as a coloured badge followed by its reason (the text is escaped, never markdown)."""
-    (where or st).markdown(f":{charts.RAG_BADGES[rag]}-badge[{rag}] {_escape_markdown(text)}")
+    (where or st).markdown(f":{charts.RAG_BADGES[rag]}-badge[{rag}] {escape_markdown(text)}")
 
 
 def rag_legend(where=None) -> None:
     """The one status legend: the rule from rectification.progress, each colour as its badge."""
-    parts = [f":{charts.RAG_BADGES[k]}-badge[{k}] {_escape_markdown(v)}" for k, v in progress.RAG_RULE.items()]
+    parts = [f":{charts.RAG_BADGES[k]}-badge[{k}] {escape_markdown(v)}" for k, v in progress.RAG_RULE.items()]
     (where or st).caption("状态颜色　" + "　".join(parts))

@@ -122,7 +122,9 @@ def test_admin_pages_open_for_admins(store_path, page):
         "views/backup.py": {"button:backup_now"},
         "views/audit_log.py": set(),
     }[page]
-    assert expected <= set(write_actions(at))
+    # Per-user widgets carry the chosen user in their key (reset_submit_<hex of the name>).
+    actions = {action.rsplit("_", 1)[0] if "_submit_" in action else action for action in write_actions(at)}
+    assert expected <= actions
     assert len(at.dataframe) == (0 if page == "views/backup.py" else 1)
 
 
@@ -262,7 +264,7 @@ def test_admin_adds_resets_and_disables_a_user_on_the_page(store_path):
     ].values.tolist() == [["李四", "治安大队", "填报", "是"]]
 
     at.selectbox(key="edit_username").set_value("li").run()
-    at.button(key="disable_button").click().run()
+    at.button(key=f"disable_button_{user_key('li')}").click().run()
     assert [s.value for s in at.success] == ["已停用 li，其登录会话已结束。"]
     con = store.connect(store_path)
     rows = con.execute(
@@ -273,13 +275,89 @@ def test_admin_adds_resets_and_disables_a_user_on_the_page(store_path):
     assert user_state(store_path, "li")[2] is True
 
 
+def user_role(store_path, username: str) -> str:
+    con = store.connect(store_path)
+    try:
+        return con.execute("select role from users where username = ?", [username]).fetchone()[0]
+    finally:
+        con.close()
+
+
+def confirmations(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning if w.value.startswith("确认将")]
+
+
+def user_key(username: str) -> str:
+    return username.encode("utf-8").hex()
+
+
+def open_users_page_as_admin(store_path) -> AppTest:
+    at = app()
+    login(at, store_path, "admin")
+    at.run()
+    return at.switch_page("views/admin_users.py").run()
+
+
+def test_the_role_box_follows_the_chosen_user(store_path):
+    make_user(store_path, "viewer1", "viewer")
+    make_user(store_path, "editor1", "editor")
+    at = open_users_page_as_admin(store_path)
+    for name, role in [("test_admin", "admin"), ("viewer1", "viewer"), ("editor1", "editor"), ("viewer1", "viewer")]:
+        at.selectbox(key="edit_username").set_value(name).run()
+        assert at.selectbox(key=f"edit_role_{user_key(name)}").value == role
+        assert not [
+            s for s in at.selectbox if s.key.startswith("edit_role_") and s.key != f"edit_role_{user_key(name)}"
+        ]
+
+
+def test_saving_an_untouched_role_changes_nothing(store_path):
+    make_user(store_path, "viewer1", "viewer")
+    at = open_users_page_as_admin(store_path)
+    at.selectbox(key="edit_username").set_value("viewer1").run()
+    at.button(key=f"role_submit_{user_key('viewer1')}").click().run()
+    assert [i.value for i in at.info] == ["角色未改变。"]
+    assert not at.success and not confirmations(at)
+    assert user_role(store_path, "viewer1") == "viewer"
+
+
+def test_a_role_change_asks_for_confirmation_naming_both_roles(store_path):
+    make_user(store_path, "viewer1", "viewer")
+    make_user(store_path, "editor1", "editor")
+    at = open_users_page_as_admin(store_path)
+    at.selectbox(key="edit_username").set_value("viewer1").run()
+    key = user_key("viewer1")
+    at.selectbox(key=f"edit_role_{key}").set_value("admin")
+    at.button(key=f"role_submit_{key}").click().run()
+    assert confirmations(at) == ["确认将 viewer1 的角色由「查看」改为「管理」？"]
+    assert user_role(store_path, "viewer1") == "viewer"  # nothing changed before the confirmation
+
+    # Switching to another user drops the pending change rather than applying it to them.
+    at.selectbox(key="edit_username").set_value("editor1").run()
+    assert not confirmations(at)
+    assert not [b for b in at.button if b.key.startswith("role_confirm_")]
+    at.selectbox(key="edit_username").set_value("viewer1").run()
+    assert not confirmations(at)
+
+    at.selectbox(key=f"edit_role_{key}").set_value("editor")
+    at.button(key=f"role_submit_{key}").click().run()
+    at.button(key=f"role_cancel_{key}").click().run()
+    assert not confirmations(at) and user_role(store_path, "viewer1") == "viewer"
+
+    at.selectbox(key=f"edit_role_{key}").set_value("editor")
+    at.button(key=f"role_submit_{key}").click().run()
+    at.button(key=f"role_confirm_{key}").click().run()
+    assert [s.value for s in at.success] == ["已将 viewer1 的角色由「查看」改为「填报」。"]
+    assert user_role(store_path, "viewer1") == "editor"
+    assert user_role(store_path, "editor1") == "editor"
+
+
 def test_admin_cannot_disable_themself(store_path):
     at = app()
     login(at, store_path, "admin")
     at.run()
     at.switch_page("views/admin_users.py").run()
     at.selectbox(key="edit_username").set_value("test_admin").run()
-    assert not [b for b in at.button if b.key == "disable_button"]
+    assert not [b for b in at.button if b.key.startswith("disable_button")]
     assert "不能停用自己的账号。" in [c.value for c in at.caption]
 
 

@@ -15,7 +15,7 @@ admin = app_state.require_role("admin")
 
 _FLASH = "admin_users_flash"
 if flash := st.session_state.pop(_FLASH, None):
-    st.success(flash)
+    st.success(app_state.escape_markdown(flash))
 
 
 def done(message: str) -> None:
@@ -41,7 +41,7 @@ table = users.assign(
     display_name=users.display_name.fillna(""),
     department=users.department.fillna(""),
 )[["username", "display_name", "department", "role", "status", "must_change_password", "last_login", "created_at"]]
-st.dataframe(
+app_state.show_table(
     table,
     hide_index=True,
     column_config={
@@ -101,14 +101,18 @@ row = users[users.username == chosen].iloc[0]
 st.text(
     f"{chosen}：{row.display_name or ''} {row.department or ''}（{auth.ROLE_LABELS[row.role]}，{status_text(row)}）"
 )
+# Every per-user widget's key names the user: a widget keyed only by its purpose would keep the
+# previous user's value (a role box still showing 管理 after switching to a viewer).
+user_key = chosen.encode("utf-8").hex()
+_PENDING_ROLE = "admin_users_pending_role"
 
 reset_col, role_col, state_col = st.columns(3)
-with reset_col.form("reset_password_form", clear_on_submit=True):
+with reset_col.form(f"reset_password_form_{user_key}", clear_on_submit=True):
     st.markdown("**重置密码**（同时解除锁定，结束其登录会话）")
-    new_password = st.text_input("新密码", type="password", key="reset_password")
-    new_again = st.text_input("再次输入新密码", type="password", key="reset_password_again")
-    reset_must_change = st.checkbox("下次登录须修改密码", value=True, key="reset_must_change")
-    reset = st.form_submit_button("重置密码", key="reset_submit")
+    new_password = st.text_input("新密码", type="password", key=f"reset_password_{user_key}")
+    new_again = st.text_input("再次输入新密码", type="password", key=f"reset_password_again_{user_key}")
+    reset_must_change = st.checkbox("下次登录须修改密码", value=True, key=f"reset_must_change_{user_key}")
+    reset = st.form_submit_button("重置密码", key=f"reset_submit_{user_key}")
 if reset:
     if new_password != new_again:
         reset_col.error("两次输入的密码不一致。")
@@ -122,23 +126,48 @@ if reset:
         else:
             done(f"已重置 {chosen} 的密码。")
 
-with role_col.form("role_form"):
+with role_col.form(f"role_form_{user_key}"):
     st.markdown("**修改角色**")
     new_role = st.selectbox(
-        "角色", role_options, index=role_options.index(row.role), format_func=auth.ROLE_LABELS.get, key="edit_role"
+        "角色",
+        role_options,
+        index=role_options.index(row.role),
+        format_func=auth.ROLE_LABELS.get,
+        key=f"edit_role_{user_key}",
     )
-    change_role = st.form_submit_button("保存角色", key="role_submit")
-if change_role and new_role != row.role:
-    try:
-        auth.set_role(app_state.cursor(), chosen, new_role, actor=admin.username)
-    except auth.AuthError as error:
-        role_col.error(str(error))
+    change_role = st.form_submit_button("保存角色", key=f"role_submit_{user_key}")
+if change_role:
+    if new_role == row.role:
+        role_col.info("角色未改变。")
+        st.session_state.pop(_PENDING_ROLE, None)
     else:
-        done(f"已将 {chosen} 的角色改为「{auth.ROLE_LABELS[new_role]}」。")
+        # A role change is confirmed on the next run, naming the user and both roles.
+        st.session_state[_PENDING_ROLE] = (chosen, row.role, new_role)
+
+pending = st.session_state.get(_PENDING_ROLE)
+if pending and pending[0] == chosen and pending[1] == row.role:
+    _, old_role, target_role = pending
+    role_col.warning(
+        f"确认将 {chosen} 的角色由「{auth.ROLE_LABELS[old_role]}」改为「{auth.ROLE_LABELS[target_role]}」？"
+    )
+    confirm, cancel = role_col.columns(2)
+    if confirm.button("确认修改", type="primary", key=f"role_confirm_{user_key}"):
+        st.session_state.pop(_PENDING_ROLE, None)
+        try:
+            auth.set_role(app_state.cursor(), chosen, target_role, actor=admin.username)
+        except auth.AuthError as error:
+            role_col.error(str(error))
+        else:
+            done(f"已将 {chosen} 的角色由「{auth.ROLE_LABELS[old_role]}」改为「{auth.ROLE_LABELS[target_role]}」。")
+    if cancel.button("取消", key=f"role_cancel_{user_key}"):
+        st.session_state.pop(_PENDING_ROLE, None)
+        st.rerun()
+elif pending:
+    st.session_state.pop(_PENDING_ROLE, None)  # chosen another user, or the role changed meanwhile
 
 state_col.markdown("**停用 / 启用**")
 if row.disabled:
-    if state_col.button("启用账号", key="enable_button"):
+    if state_col.button("启用账号", key=f"enable_button_{user_key}"):
         try:
             auth.enable_user(app_state.cursor(), chosen, actor=admin.username)
         except auth.AuthError as error:
@@ -147,7 +176,7 @@ if row.disabled:
             done(f"已启用 {chosen}。")
 elif chosen == admin.username:
     state_col.caption("不能停用自己的账号。")
-elif state_col.button("停用账号", key="disable_button"):
+elif state_col.button("停用账号", key=f"disable_button_{user_key}"):
     try:
         auth.disable_user(app_state.cursor(), chosen, actor=admin.username)
     except auth.AuthError as error:

@@ -42,7 +42,7 @@ st.download_button(
     mime="text/csv",
     key="audit_download",
 )
-st.dataframe(
+app_state.show_table(
     table,
     hide_index=True,
     column_config={"时间": st.column_config.DatetimeColumn("时间", format="YYYY-MM-DD HH:mm:ss")},

@@ -46,7 +46,7 @@ def server_backups() -> Path | None:
             "大小（MB）": [round(f.stat().st_size / 1024 / 1024, 2) for f in files],
         }
     )
-    st.dataframe(
+    app_state.show_table(
         listing,
         hide_index=True,
         column_config={"时间": st.column_config.DatetimeColumn("时间", format="YYYY-MM-DD HH:mm:ss")},

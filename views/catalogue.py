@@ -92,7 +92,7 @@ elif state_filter == "已停用":
 elif state_filter == "管理员新增":
     shown = shown[shown.origin == catalogue_admin.ORIGIN_ADDED]
 st.caption(f"共 {len(metrics)} 个指标，其中停用 {metrics.retired_from.notna().sum()} 个；当前列出 {len(shown)} 个。")
-st.dataframe(
+app_state.show_table(
     shown.assign(
         finding=[progress.finding_label(r.finding_code, r.report_number) for r in shown.itertuples()],
         kind=shown.kind.map(lambda k: KIND_LABELS[k][:3]),

@@ -19,7 +19,7 @@ if flash := st.session_state.pop(_FLASH, None):
     st.success(flash)
 
 listing = app_state.query("upload_list")
-st.dataframe(
+app_state.show_table(
     listing.assign(kind=listing.kind.map(KINDS)),
     hide_index=True,
     column_order=[
@@ -59,7 +59,7 @@ selected = st.selectbox(
 record = by_id[selected]
 
 st.subheader(f"上报批次 #{selected}")
-st.dataframe(
+app_state.show_table(
     {
         "项目": ["状态", "类型", "来源", "上报人", "上报时间", "文件名", "SHA-256", "月份", "行数", "新增", "未变", "修订", "跳过"],
         "内容": [
@@ -76,7 +76,7 @@ values = app_state.query("upload_observations", upload_id=selected)
 statuses = app_state.query("upload_statuses", upload_id=selected)
 if not values.empty:
     st.caption(f"本批次写入的数值（{len(values)} 条；“计入”表示目前生效）")
-    st.dataframe(
+    app_state.show_table(
         values,
         hide_index=True,
         column_config={
@@ -92,7 +92,7 @@ if not values.empty:
     )
 if not statuses.empty:
     st.caption(f"本批次写入的整改状态（{len(statuses)} 条）")
-    st.dataframe(
+    app_state.show_table(
         statuses,
         hide_index=True,
         column_config={

@@ -61,7 +61,7 @@ if not frame.empty:
         index=["month", "月份"], columns="series", values="y", aggfunc="first", sort=True
     )
     table = table.reset_index(level="month", drop=True)
-    st.dataframe(
+    app_state.show_table(
         table,
         width="stretch",
         column_config={c: st.column_config.NumberColumn(format="localized") for c in table.columns},

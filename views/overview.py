@@ -59,7 +59,7 @@ else:
         详情=[f"finding_detail?finding={code}" if code else None for code in attention.finding_code.fillna("")],
     )[["类别", "状态", "问题", "事项", "说明", "详情"]]
     badge = {rag: f"background-color: {colour}; color: white" for rag, colour in charts.RAG_COLOURS.items()}
-    st.dataframe(
+    app_state.show_table(
         shown.style.map(badge.get, subset=["状态"]),
         hide_index=True,
         width="stretch",
@@ -75,7 +75,7 @@ st.subheader("本月变化")
 if view.changes.empty:
     st.caption(f"{chinese(as_of)}没有问题状态变化，也没有注释。")
 else:
-    st.dataframe(
+    app_state.show_table(
         view.changes.drop(columns="finding_code"),
         hide_index=True,
         width="stretch",

@@ -93,7 +93,7 @@ with metric_tab:
     app_state.chart(app_state.view(charts.metric_figure, code, filters), key="target_preview")
     history = app_state.query("metric_target_history", metric=code)
     with st.expander(f"目标记录（{len(history)} 条）"):
-        st.dataframe(
+        app_state.show_table(
             history.rename(
                 columns={
                     "target_value": "目标值",
@@ -165,7 +165,7 @@ with plan_tab:
         st.success(notice)
     changes = app_state.query("audit_for_target", target=finding_code)
     with st.expander(f"修改记录（{len(changes)} 条）"):
-        st.dataframe(
+        app_state.show_table(
             changes.rename(columns={"logged_at": "时间", "user_name": "操作人", "action": "操作", "detail": "内容"}),
             hide_index=True,
             width="stretch",

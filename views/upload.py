@@ -47,7 +47,7 @@ def preview_table(plan: ingest.Plan):
 def show_problems(problems: list[ingest.Problem], headline: str, key: str) -> None:
     st.error(headline)
     frame = ingest.problems_frame(problems)
-    st.dataframe(frame, hide_index=True)
+    app_state.show_table(frame, hide_index=True)
     st.download_button(
         "下载问题清单（CSV）", data=exports.to_csv_bytes(frame), file_name="问题清单.csv", mime="text/csv", key=key
     )
@@ -84,10 +84,10 @@ def handle(uploaded, tab: str) -> None:
     kind = "整改台账" if plan.staged.layout is ingest.LEDGER else "月报"
     st.subheader(f"预览：{kind}（尚未写入）")
     st.text(f"{plan.summary()}。涉及月份：{'、'.join(chinese(m) for m in plan.months)}")
-    st.dataframe(preview_table(plan), hide_index=True)
+    app_state.show_table(preview_table(plan), hide_index=True)
     if plan.staged.warnings:
         with st.expander(f"提示（{len(plan.staged.warnings)} 条，不影响导入）"):
-            st.dataframe(ingest.problems_frame(plan.staged.warnings), hide_index=True)
+            app_state.show_table(ingest.problems_frame(plan.staged.warnings), hide_index=True)
 
     conflicts = len(plan.conflicts)
     if conflicts:
