@@ -245,6 +245,19 @@ def cmd_chart(args, con) -> str:
     return f"已导出 {args.out}"
 
 
+def cmd_report(args, con) -> str:
+    from rectification import report_draft
+
+    if not args.out.lower().endswith(".docx"):
+        raise CliError("--out 须为 .docx 文件。")
+    try:
+        result = report_draft.draft(con, args.month)
+        Path(args.out).write_bytes(report_draft.to_docx(result))
+    except report_draft.DraftError as error:
+        raise CliError(str(error)) from error
+    return f"已生成通报草稿 {args.out}（数据截至 {args.month}；黄色底纹为沿用上期通报的文字，请审核）"
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --db is accepted both before and after the subcommand's own arguments.
     common = argparse.ArgumentParser(add_help=False)
@@ -345,6 +358,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month", type=_month, help="数据截至月份（默认库中最新月份）")
     p.add_argument("--out", required=True, help="输出文件（.pptx）")
     p.set_defaults(func=cmd_briefing)
+
+    p = sub.add_parser(
+        "report", parents=[common], help="起草整改进展情况的通报（Word .docx，结构同上一期通报，数字更新至所选月份）"
+    )
+    p.add_argument("--month", type=_month, required=True, help="数据截至月份 YYYY-MM")
+    p.add_argument("--out", required=True, help="输出文件（.docx）")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("chart", parents=[common], help="导出一张图表为 PNG（1600×900，2 倍清晰度）")
     which = p.add_mutually_exclusive_group(required=True)
