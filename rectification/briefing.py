@@ -832,7 +832,7 @@ class Deck:
 
     def finding_slide(self, card: FindingCard, image: bytes) -> None:
         slide = self._blank()
-        self.band(slide, f"{card.label}　{charts.short(card.title, 26)}")
+        self.band(slide, f"{card.label}　{charts.short(card.title, 22)}")
         self.text(
             slide, charts.short(card.title, 160), left=Inches(0.4), top=Inches(0.95), width=Inches(12.5),
             height=Inches(0.7), size=12, colour=GREY,
@@ -882,8 +882,8 @@ class Deck:
         rows = len(card.figures) + 1
         shape = slide.shapes.add_table(rows, 3, left, top, width, Inches(0.32) * rows)
         table = shape.table
-        table.columns[0].width = Emu(int(width * 0.56))
-        table.columns[1].width = Emu(int(width * 0.23))
+        table.columns[0].width = Emu(int(width * 0.5))
+        table.columns[1].width = Emu(int(width * 0.25))
         table.columns[2].width = width - table.columns[0].width - table.columns[1].width
         for j, head in enumerate(["关键数字", "截至本月", "本月变化"]):
             self._cell(table.cell(0, j), head, 11, True, WHITE, BAND)
