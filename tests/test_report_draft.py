@@ -180,3 +180,23 @@ def test_cli_report_refusals(store_path, tmp_path, capsys):
 )
 def test_chinese_numerals(text, value):
     assert report_draft.cn_number(text) == value
+
+
+def test_a_metric_added_after_the_report_is_listed_under_its_finding_for_the_editor(store_path, tmp_path, capsys):
+    assert main(["catalogue", "add-metric", "--finding", "F05", "--name", "夜查劝导", "--unit", "次", "--kind", "count",
+                 "--group", "HELMET"]) == 0  # fmt: skip
+    assert main(["import", str(csv_file(tmp_path, [["2025-04", "F05_X01", "夜查劝导", "次", "5", ""]]))]) == 0
+    capsys.readouterr()
+    con = store.connect(store_path)
+    result = report_draft.draft(con, "2025-04")
+    con.close()
+    texts_ = [p.text for p in result.paragraphs]
+    listed = next(p for p in result.paragraphs if p.text == "另据统计：夜查劝导累计5次。")
+    # after 问题05's measures, before 问题06; the words are for the editor to check, the figure is the store's
+    assert (
+        texts_.index("（5）" + catalogue.read_table("findings").set_index("finding_code").at["F05", "title"])
+        < (texts_.index(listed.text))
+        < next(i for i, t in enumerate(texts_) if t.startswith("（6）"))
+    )
+    assert [r.kind for r in listed.runs if r.text == "5次"] == [report_draft.FIGURE]
+    assert result.unplaced == ["F05_X01"]
