@@ -78,8 +78,10 @@ def main() -> int:
     print(f"kaleido 原始批量：{raw:.1f} s，每图 {raw / n:.2f} s")
     print(f"简报（空缓存）  ：{cold:.1f} s，每图 {cold / n:.2f} s，为原始批量的 {ratio:.2f} 倍（目标 ≤ {GOAL_RATIO}）")
     print(f"简报（缓存命中）：{warm:.1f} s")
-    ok = ratio <= GOAL_RATIO and cold < GOAL_SECONDS
-    print("达标" if ok else f"未达标（目标：≤ {GOAL_RATIO} 倍，全套 < {GOAL_SECONDS} s）")
+    print(
+        f"倍数：{'达标' if ratio <= GOAL_RATIO else '未达标'}（≤ {GOAL_RATIO}）；"
+        f"全套：{'达标' if cold < GOAL_SECONDS else '未达标'}（< {GOAL_SECONDS} s；机器负载高时原始批量本身即超时）"
+    )
     return 0
 
 
