@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 DB     := $(or $(RECTIFICATION_DB),data/rectification.duckdb)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup setup-dev system-deps lint format bench clean
+.PHONY: run test setup setup-dev system-deps lint format bench bench-briefing clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ format: setup-dev
 
 bench: setup-dev
 	$(PY) bench/run.py
+
+bench-briefing: setup-dev
+	$(PY) bench/briefing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -18,6 +18,8 @@ pages = [
 data_pages = [
     st.Page("views/upload.py", title="数据上报", icon=":material/upload_file:", url_path="upload"),
     st.Page("views/data_admin.py", title="数据管理", icon=":material/manage_history:", url_path="data_admin"),
+    # Export (the 督办会 pack, the 通报 draft): open to everyone who may view the dashboard.
+    st.Page("views/briefing.py", title="简报导出", icon=":material/slideshow:", url_path="briefing"),
 ]
 # Administration, in its own section; each page checks the role itself.
 admin_pages = [

@@ -1,18 +1,33 @@
-"""The briefing: the dashboard's own figures as PNG (kaleido) and as a 16:9 PPTX, one chart per slide."""
+"""The briefing: the dashboard's own figures as PNG (kaleido) and the 督办会 meeting pack as a 16:9 PPTX —
+a title slide, the overview charts, one slide per finding, and an appendix of every metric.
+
+Every figure of a deck is rendered in ONE kaleido batch through one browser (a browser start costs
+seconds), and rendered PNGs are cached by the figure's content, so the same month builds again in seconds.
+"""
 
 from __future__ import annotations
 
+import concurrent.futures
+import datetime as dt
+import hashlib
 import io
+import json
 import os
 import shutil
-from dataclasses import dataclass
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
@@ -25,6 +40,29 @@ SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 SLIDE_FONT = "Microsoft YaHei"  # what the bureau's PowerPoint has; LibreOffice falls back to Noto CJK
 HEATMAP_ROWS_PER_SLIDE = 20  # beyond this the finding labels of a 900 px image overlap
 BRIEFING_MONTHS = 12
+APPENDIX_ROWS = 10  # metric rows per appendix slide (the 口径 column wraps)
+KEY_FIGURES = 5  # metric rows on a finding slide; the rest are in the appendix
+
+BUREAU = "中山市公安局横栏分局"  # as the report signs: 中共中山市公安局横栏分局委员会
+BUREAU_SHORT = "横栏分局"
+PACK_TITLE = "巡察整改进展情况"
+# The bureau's colours: police blue for the title band, the party red for the rule beneath it.
+BAND = RGBColor(0x12, 0x3C, 0x7C)
+RULE = RGBColor(0xC8, 0x10, 0x2E)
+DEMO_RED = RGBColor(0xB7, 0x1C, 0x1C)
+GREY = RGBColor(0x61, 0x61, 0x61)
+INK = RGBColor(0x21, 0x21, 0x21)
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+PALE = RGBColor(0xEC, 0xEF, 0xF1)
+
+NO_BROWSER = (
+    "导出图片需要 Chromium 浏览器，但没有找到：请安装 chromium（Debian/Ubuntu：apt-get install chromium），"
+    "或把环境变量 BROWSER_PATH 设为 Chrome/Chromium 的路径。通报（Word）不需要浏览器，仍可生成。"
+)
+CACHE_FOLDER = "briefing_cache"  # beside the store; generated, git-ignored
+CACHE_KEEP = 3000  # PNGs kept in the cache (the oldest go first)
+
+Progress = Callable[[float, str], None]
 
 
 class BriefingError(RuntimeError):
@@ -48,92 +86,634 @@ def ensure_browser() -> None:
             return
 
 
+def browser_missing() -> bool:
+    """True when kaleido would find no browser: BROWSER_PATH names nothing, or none is installed."""
+    ensure_browser()
+    path = os.environ.get("BROWSER_PATH")
+    if path:
+        return not Path(path).exists()
+    return not any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome", "chrome"))
+
+
+# --- Rendering: one batch, one browser, a content-addressed cache ------------------------------
+
+
+def _spec(fig: go.Figure) -> tuple[dict, str]:
+    """The figure as plain JSON data (what kaleido sends to the browser) and its cache key."""
+    text = fig.to_json()
+    return json.loads(text), text
+
+
+def _opts(scale: float) -> dict:
+    return {"format": "png", "width": WIDTH, "height": HEIGHT, "scale": scale}
+
+
+def _run_kaleido(jobs, *, n: int = 1) -> None:
+    """kaleido's batch call: every job through one browser (`n` tabs)."""
+    import kaleido
+    from kaleido.errors import ChromeNotFoundError
+
+    ensure_browser()
+    if browser_missing():
+        raise BriefingError(NO_BROWSER)
+    try:
+        # No MathJax: the charts use none, and fetching it from a CDN stalls an offline intranet.
+        kaleido.write_fig_from_object_sync(jobs, kopts={"mathjax": False, "n": n}, cancel_on_error=True)
+    except ChromeNotFoundError as error:
+        raise BriefingError(NO_BROWSER) from error
+    except (RuntimeError, OSError) as error:
+        if "chrome" in str(error).lower() or "browser" in str(error).lower():
+            raise BriefingError(NO_BROWSER) from error
+        raise
+
+
+def kaleido_batch(specs: list, paths: list[Path], *, scale: float = SCALE) -> None:
+    """kaleido's own batch for figures already built (what bench/ compares the pack with)."""
+    _run_kaleido(
+        [{"fig": spec, "path": str(path), "opts": _opts(scale)} for spec, path in zip(specs, paths, strict=True)]
+    )
+
+
 def to_png(fig: go.Figure, *, scale: float = SCALE) -> bytes:
     """The figure as a 1600×900 PNG (times `scale`), fonts as on screen."""
     return to_pngs([fig], scale=scale)[0]
 
 
-def to_pngs(figures: list[go.Figure], *, scale: float = SCALE) -> list[bytes]:
+def to_pngs(
+    figures: list[go.Figure],
+    *,
+    scale: float = SCALE,
+    cache_dir: Path | None = None,
+    progress_cb: Progress | None = None,
+) -> list[bytes]:
     """Several figures with one browser start (each start costs seconds)."""
-    ensure_browser()
+    return render([lambda fig=fig: fig for fig in figures], scale=scale, cache_dir=cache_dir, progress_cb=progress_cb)
+
+
+def render(
+    recipes: list[Callable[[], go.Figure]],
+    *,
+    scale: float = SCALE,
+    cache_dir: Path | None = None,
+    progress_cb: Progress | None = None,
+    manifest: str | None = None,
+) -> list[bytes]:
+    """The PNG of each recipe's figure, all through ONE kaleido batch. A figure is built only when its
+    turn comes, so Python builds the next figures while the browser renders the previous ones; a figure
+    whose content is in `cache_dir` (keyed by its JSON, size and renderer versions) is not rendered again.
+    `progress_cb(fraction, text)` hears how far the batch is."""
+    n = len(recipes)
+    step = progress_cb or (lambda fraction, text: None)
+    if manifest and cache_dir is not None:
+        images = _from_manifest(cache_dir, manifest, n)
+        if images is not None:  # the same deck from the same data and code: nothing to build
+            step(1.0, f"图表 {n}/{n} 已就绪（缓存）")
+            return images
+    keys: list[str | None] = [None] * n
+    found: dict[str, bytes] = {}
+    queued: dict[str, Path] = {}
+    built = [0]
+
+    with tempfile.TemporaryDirectory(prefix="briefing-") as tmp:
+        folder = Path(tmp)
+
+        def jobs():
+            """Build each figure in turn; yield a kaleido job for each one not cached nor queued."""
+            for i, make in enumerate(recipes):
+                spec, text = _spec(make())
+                key = hashlib.sha256((_salt(scale) + text).encode("utf-8")).hexdigest()
+                keys[i] = key
+                built[0] += 1
+                if key in found or key in queued:
+                    continue
+                cached = cache_dir / f"{key}.png" if cache_dir is not None else None
+                if cached is not None and cached.exists():
+                    found[key] = cached.read_bytes()
+                    continue
+                queued[key] = folder / f"{key}.png"
+                yield {"fig": spec, "path": str(queued[key]), "opts": _opts(scale)}
+
+        stream = jobs()
+        first = next(stream, None)  # until the first figure not in the cache: none means no browser at all
+        if first is not None:
+            _render_watching(first, stream, queued, built, n, step)
+            for key, path in queued.items():
+                found[key] = path.read_bytes()
+            if cache_dir is not None:
+                _store_in_cache(cache_dir, {k: found[k] for k in queued})
+    if manifest and cache_dir is not None:
+        _write_manifest(cache_dir, manifest, keys)
+    step(1.0, f"图表 {n}/{n} 已就绪")
+    return [found[k] for k in keys]
+
+
+def _from_manifest(cache_dir: Path, manifest: str, n: int) -> list[bytes] | None:
     try:
-        with _TempDir() as folder:
-            paths = [folder / f"{i}.png" for i in range(len(figures))]
-            pio.write_images(figures, paths, format="png", width=WIDTH, height=HEIGHT, scale=scale)
-            return [p.read_bytes() for p in paths]
-    except (RuntimeError, OSError, ValueError) as error:
-        if "chrome" in str(error).lower() or "browser" in str(error).lower():
-            raise BriefingError(
-                "导出图片需要 Chromium 浏览器：请安装 chromium，或设置环境变量 BROWSER_PATH。"
-            ) from error
-        raise
+        keys = json.loads((cache_dir / "manifests" / f"{manifest}.json").read_text(encoding="utf-8"))
+        if len(keys) != n:
+            return None
+        return [(cache_dir / f"{key}.png").read_bytes() for key in keys]
+    except (OSError, ValueError):
+        return None
 
 
-class _TempDir:
-    def __enter__(self) -> Path:
-        import tempfile
+def _write_manifest(cache_dir: Path, manifest: str, keys: list) -> None:
+    try:
+        folder = cache_dir / "manifests"
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{manifest}.tmp"
+        tmp.write_text(json.dumps(keys), encoding="utf-8")
+        tmp.replace(folder / f"{manifest}.json")
+        files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        for old in files[: max(0, len(files) - CACHE_KEEP)]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
 
-        self._dir = tempfile.TemporaryDirectory(prefix="briefing-")
-        return Path(self._dir.name)
 
-    def __exit__(self, *exc) -> None:
-        self._dir.cleanup()
+def deck_digest(data: progress.Data, *parts) -> str:
+    """What a deck's figures depend on: the data, the code that draws them, the renderer and `parts`
+    (the view, the findings, the day). Equal digests mean the same figures, so a repeat build skips
+    building them (their own content keys still guard each PNG)."""
+    digest = hashlib.sha256(_salt(SCALE).encode("utf-8"))
+    for frame in (data.metrics, data.monthly, data.findings, data.statuses, data.annotations):
+        digest.update(",".join(map(str, frame.columns)).encode("utf-8"))
+        digest.update(frame.to_csv(index=False).encode("utf-8"))
+    for module in (charts, progress):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    digest.update(repr(parts).encode("utf-8"))
+    return digest.hexdigest()
 
 
-def briefing_filters(data: progress.Data, month: str | None) -> progress.Filters:
-    """The whole bureau, the twelve months up to `month` (default: the latest month with data)."""
+def _salt(scale: float) -> str:
+    from importlib.metadata import version
+
+    return f"{WIDTH}x{HEIGHT}@{scale}|plotly {version('plotly')}|kaleido {version('kaleido')}\n"
+
+
+def _render_watching(first: dict, stream, queued: dict, built: list, n: int, step: Progress) -> None:
+    """Run the batch in a worker thread; the figures are built on yet another thread as kaleido asks for
+    them (so its event loop stays free to talk to the browser), and this thread reports progress."""
+    import asyncio
+
+    async def jobs():
+        yield first
+        while (job := await asyncio.to_thread(next, stream, None)) is not None:
+            yield job
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        job = pool.submit(_run_kaleido, jobs())
+        while True:
+            try:
+                job.result(timeout=0.3)
+                return
+            except concurrent.futures.TimeoutError:
+                done = sum(p.exists() for p in list(queued.values()))
+                step((built[0] + done) / (2 * n), f"正在生成图表：已整理 {built[0]}/{n}，已绘制 {done}/{len(queued)}")
+
+
+def _store_in_cache(cache_dir: Path, images: dict[str, bytes]) -> None:
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for key, data in images.items():
+            tmp = cache_dir / f".{key}.tmp"
+            tmp.write_bytes(data)
+            tmp.replace(cache_dir / f"{key}.png")
+        files = sorted(cache_dir.glob("*.png"), key=lambda p: p.stat().st_mtime)
+        for old in files[: max(0, len(files) - CACHE_KEEP)]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only folder only costs the next build its speed
+
+
+def cache_dir_for(db: str | Path) -> Path:
+    """Where a store's rendered charts are cached: a folder beside the store file."""
+    return Path(db).resolve().parent / CACHE_FOLDER
+
+
+# --- What goes in the deck -----------------------------------------------------------------------
+
+
+def briefing_filters(data: progress.Data, month: str | None, department: str | None = None) -> progress.Filters:
+    """The whole bureau (or one lead department), the twelve months up to `month` (default: the latest
+    month with data)."""
     as_of = month or data.latest
     start = max(TRACKING_START, add_months(as_of, -(BRIEFING_MONTHS - 1)))
-    return progress.resolve(progress.Filters(start=start, end=as_of, as_of=as_of), data)
+    return progress.resolve(progress.Filters(department=department, start=start, end=as_of, as_of=as_of), data)
 
 
-def slides(data: progress.Data, filters: progress.Filters, *, today=None) -> list[Slide]:
-    """The briefing's charts, in order: headlines, completion, status by finding, attention, and each
-    headline metric's progress."""
+@dataclass
+class Recipe:
+    """A slide's title and how to build its figure (built only when the renderer asks for it)."""
+
+    title: str
+    make: Callable[[], go.Figure]
+
+
+def overview_recipes(data: progress.Data, filters: progress.Filters, *, today=None) -> list[Recipe]:
+    """The briefing's overview charts, in order: headlines, completion, status by finding, attention,
+    and each headline metric's progress."""
     out = [
-        Slide("重点成效", charts.headline_figure(data, filters)),
-        Slide("整改完成进度", charts.completion_figure(data, filters)),
+        Recipe("重点成效", lambda: charts.headline_figure(data, filters)),
+        Recipe("整改完成进度", lambda: charts.completion_figure(data, filters)),
     ]
     findings = progress.filter_findings(data.findings, data.metrics, filters)
     parts = max(1, -(-len(findings) // HEATMAP_ROWS_PER_SLIDE))
     for i in range(parts):
-        chunk = findings.iloc[i * HEATMAP_ROWS_PER_SLIDE : (i + 1) * HEATMAP_ROWS_PER_SLIDE]
+        chunk = tuple(findings.iloc[i * HEATMAP_ROWS_PER_SLIDE : (i + 1) * HEATMAP_ROWS_PER_SLIDE].finding_code)
         suffix = f"（{i + 1}/{parts}）" if parts > 1 else ""
         title = f"各问题逐月整改状态{suffix}"
-        out.append(Slide(title, charts.heatmap_figure(data, filters, tuple(chunk.finding_code), title=title)))
-    out.append(Slide("需要关注", charts.attention_figure(data, filters, today)))
+        out.append(
+            Recipe(title, lambda chunk=chunk, title=title: charts.heatmap_figure(data, filters, chunk, title=title))
+        )
+    out.append(Recipe("需要关注", lambda: charts.attention_figure(data, filters, today)))
     metrics = progress.filter_metrics(data.metrics, filters)
     for headline in progress.headlines(data, metrics, filters.as_of):
         positions = progress.metric_positions(
             data, metrics[metrics.metric_code.isin(headline.metric_codes)], filters.as_of
         )
         lead = positions.sort_values("cumulative", ascending=False).metric_code.iloc[0]
-        out.append(Slide(f"{headline.group_name}", charts.metric_figure(data, lead, filters)))
+        out.append(Recipe(f"{headline.group_name}", lambda lead=lead: charts.metric_figure(data, lead, filters)))
     return out
+
+
+def slides(data: progress.Data, filters: progress.Filters, *, today=None) -> list[Slide]:
+    """The overview charts, built."""
+    return [Slide(r.title, r.make()) for r in overview_recipes(data, filters, today=today)]
 
 
 def load(con: duckdb.DuckDBPyConnection) -> progress.Data:
     return progress.load(lambda name, **params: store.query(con, name, **params))
 
 
-def build_pptx(data: progress.Data, filters: progress.Filters, *, today=None) -> bytes:
-    """A 16:9 deck: a title slide with the month's numbers, then one chart per slide."""
-    deck = slides(data, filters, today=today)
-    images = to_pngs([s.figure for s in deck])
+def latest_notes(con: duckdb.DuckDBPyConnection, as_of: str) -> pd.DataFrame:
+    """finding_code, month, note: each finding's latest ledger note (进展说明) up to `as_of`."""
+    from rectification.months import to_date
+
+    return store.query(con, "finding_notes_latest", last=to_date(as_of))
+
+
+def select_findings(
+    data: progress.Data,
+    filters: progress.Filters,
+    *,
+    numbers: Iterable[str] | None = None,
+    department: str | None = None,
+    attention_only: bool = False,
+    today=None,
+) -> list[str]:
+    """The finding codes the pack gives a slide, in report order: all (the 54 and both long-term
+    items), the numbers asked for (1, 05, F05, L1), a lead department's, or those needing attention."""
+    findings = data.findings
+    if numbers is not None:
+        wanted = set()
+        by_number = {int(r.report_number): r.finding_code for r in findings.itertuples() if pd.notna(r.report_number)}
+        codes = set(findings.finding_code)
+        for raw in numbers:
+            text = str(raw).strip().upper().removeprefix("问题")
+            if not text:
+                continue
+            if text in codes:
+                wanted.add(text)
+            elif text.isdigit() and int(text) in by_number:
+                wanted.add(by_number[int(text)])
+            else:
+                raise BriefingError(f"没有这个整改问题：{raw}（应如 5、F05、L1）")
+        findings = findings[findings.finding_code.isin(wanted)]
+    if department:
+        if department not in set(data.findings.lead_department.dropna()):
+            raise BriefingError(f"没有以「{department}」为牵头部门的整改问题。")
+        findings = findings[findings.lead_department == department]
+    if attention_only:
+        flagged = set(progress.attention(data, filters, today).finding_code.dropna())
+        findings = findings[findings.finding_code.isin(flagged)]
+    return list(findings.finding_code)
+
+
+@dataclass
+class FindingCard:
+    """What one finding's slide says besides its chart."""
+
+    code: str
+    label: str  # 问题05 / 长期L1
+    title: str
+    status: str  # the status at the month (逾期 once the deadline has passed unfinished)
+    closure: str | None  # the closure state (销号) once the closure workflow records one
+    department: str
+    leader: str
+    deadline: str
+    figures: list[tuple[str, str, str]]  # (指标, 累计/月末值, 本月变化)
+    more_figures: int
+    note: str
+    make_figure: Callable[[], go.Figure] = field(repr=False)
+
+
+def _text_or(value, fallback: str = "未设定") -> str:
+    return value if isinstance(value, str) and value.strip() else fallback
+
+
+def deadline_text(deadline, *, long_term: bool, status: str, ref: dt.date) -> str:
+    """2025-06-30（剩余 91 天） / （已逾期 12 天） / 长期坚持 / 未设定."""
+    if long_term:
+        return "长期整改事项"
+    if deadline is None or pd.isna(deadline):
+        return "未设定"
+    day = pd.Timestamp(deadline).date()
+    if status in (progress.DONE, progress.LONG_TERM):
+        return f"{day:%Y-%m-%d}"
+    days = (day - ref).days
+    return f"{day:%Y-%m-%d}（剩余 {days} 天）" if days >= 0 else f"{day:%Y-%m-%d}（已逾期 {-days} 天）"
+
+
+def change_text(value: float | None, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return "本月未报"
+    if value == 0:
+        return "持平" if unit else "0"
+    return f"{'+' if value > 0 else ''}{charts.value_text(value, unit)}"
+
+
+def main_metric(data: progress.Data, code: str, as_of: str) -> str | None:
+    """The metric a finding's slide charts: the first with a target, else the first count in its headline
+    group's own unit (头盔劝导 → 场次), else its first count, else its first metric still asked for."""
+    metrics = progress.metrics_in_use(data.metrics[data.metrics.finding_code == code], as_of)
+    if metrics.empty:
+        return None
+    count = metrics.kind == "count"
+    headline = metrics.is_headline.fillna(False).astype(bool) & (metrics.unit == metrics.headline_unit)
+    for rows in (metrics[metrics.target_value.notna()], metrics[count & headline], metrics[count]):
+        if len(rows):
+            return rows.metric_code.iloc[0]
+    return metrics.metric_code.iloc[0]
+
+
+def finding_cards(
+    data: progress.Data,
+    filters: progress.Filters,
+    codes: list[str],
+    notes: pd.DataFrame,
+    *,
+    today=None,
+    closures: dict[str, str] | None = None,
+) -> list[FindingCard]:
+    """One card per finding: facts, key figures with this month's change, latest note, main chart.
+    `closures` (finding_code → 销号 state) comes from the closure workflow where it exists."""
+    if not codes:
+        return []
+    as_of = filters.as_of
+    ref = progress.reference_date(as_of, today)
+    info = data.findings.set_index("finding_code")
+    grid = progress.status_grid(data, data.findings[data.findings.finding_code.isin(codes)], [as_of], today)
+    grid = grid.set_index("finding_code")
+    now = progress.metric_positions(data, data.metrics, as_of).set_index("metric_code")
+    before = progress.metric_positions(data, data.metrics, add_months(as_of, -1)).set_index("metric_code")
+    ledger_notes = notes.set_index("finding_code") if len(notes) else None
+    finding_notes = data.annotations[data.annotations.month <= as_of]
+    cards = []
+    for code in codes:
+        f = info.loc[code]
+        label = progress.finding_label(code, f.report_number)
+        status = grid.shown.get(code, progress.NOT_STARTED)
+        metrics = progress.metrics_in_use(data.metrics[data.metrics.finding_code == code], as_of)
+        figures = []
+        for m in metrics.itertuples():
+            total = now.cumulative.get(m.metric_code)
+            if m.kind == "count":
+                delta = now.month_value.get(m.metric_code)
+            else:
+                prior = before.cumulative.get(m.metric_code)
+                delta = None if pd.isna(total) or prior is None or pd.isna(prior) else total - prior
+            figures.append(
+                (
+                    f"{m.metric_name}（{'累计' if m.kind == 'count' else '月末'}）",
+                    charts.value_text(total, m.unit),
+                    change_text(delta, m.unit),
+                )
+            )
+        note = _latest_note(code, ledger_notes, finding_notes)
+        lead = main_metric(data, code, as_of)
+        if lead is not None:
+            make = partial(charts.metric_figure, data, lead, filters)
+        else:
+            make = partial(charts.heatmap_figure, data, filters, (code,), title=f"{label} 逐月整改状态")
+        cards.append(
+            FindingCard(
+                code=code,
+                label=label,
+                title=f.title,
+                status=status,
+                closure=(closures or {}).get(code),
+                department=_text_or(f.lead_department),
+                leader=_text_or(f.responsible_leader),
+                deadline=deadline_text(f.deadline, long_term=bool(f.is_long_term), status=status, ref=ref),
+                figures=figures[:KEY_FIGURES],
+                more_figures=max(0, len(figures) - KEY_FIGURES),
+                note=note,
+                make_figure=make,
+            )
+        )
+    return cards
+
+
+def _latest_note(code: str, ledger_notes, annotations: pd.DataFrame) -> str:
+    """The newest of the ledger's 进展说明 and the notes on the finding or its metrics."""
+    found = []
+    if ledger_notes is not None and code in ledger_notes.index:
+        row = ledger_notes.loc[code]
+        found.append((row.month, f"{chinese(row.month)}台账：{row.note}"))
+    mine = annotations[annotations.finding_code == code]
+    if len(mine):
+        row = mine.sort_values(["month", "created_at"]).iloc[-1]
+        about = f"（{row.metric_name}）" if isinstance(row.metric_name, str) else ""
+        found.append((row.month, f"{chinese(row.month)}注释{about}：{row.text}（{row.author}）"))
+    if not found:
+        return "暂无进展说明。"
+    return max(found, key=lambda item: item[0])[1]
+
+
+def appendix_rows(data: progress.Data, as_of: str, codes: list[str] | None) -> pd.DataFrame:
+    """Every metric (or those of the chosen findings) as of the month, with its 口径 where the catalogue
+    defines one (a `definition` column; blank while there is none)."""
+    metrics = data.metrics if codes is None else data.metrics[data.metrics.finding_code.isin(codes)]
+    now = progress.metric_positions(data, metrics, as_of).set_index("metric_code")
+    definitions = metrics.definition if "definition" in metrics.columns else pd.Series(None, index=metrics.index)
+    rows = []
+    for m, definition in zip(metrics.itertuples(), definitions, strict=True):
+        month_value = now.month_value.get(m.metric_code)
+        target = "" if pd.isna(m.target_value) else charts.value_text(m.target_value, m.unit)
+        rows.append(
+            {
+                "问题": progress.finding_label(m.finding_code, m.report_number),
+                "指标": m.metric_name
+                + ("（已停用）" if isinstance(m.retired_from, str) and m.retired_from <= as_of else ""),
+                "类型": "累计" if m.kind == "count" else "月末值",
+                f"截至{chinese(as_of)}": charts.value_text(now.cumulative.get(m.metric_code), m.unit),
+                "本月": "—" if pd.isna(month_value) else charts.value_text(month_value, m.unit),
+                "目标": target,
+                "口径": definition if isinstance(definition, str) else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --- The deck ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Pack:
+    """Everything a deck shows, built before any image is rendered."""
+
+    as_of: str
+    scope: str
+    sources: str
+    demo: bool
+    counts: dict
+    overview: list[Recipe]
+    cards: list[FindingCard]
+    appendix: pd.DataFrame | None
+
+    @property
+    def recipes(self) -> list[Callable[[], go.Figure]]:
+        return [r.make for r in self.overview] + [c.make_figure for c in self.cards]
+
+    @property
+    def n_slides(self) -> int:
+        extra = 0 if self.appendix is None else max(1, -(-len(self.appendix) // APPENDIX_ROWS))
+        return 1 + len(self.overview) + len(self.cards) + extra
+
+
+def prepare(
+    data: progress.Data,
+    filters: progress.Filters,
+    *,
+    finding_codes: list[str] | None = None,
+    notes: pd.DataFrame | None = None,
+    appendix: bool = True,
+    scope: str = "",
+    today=None,
+    closures: dict[str, str] | None = None,
+) -> Pack:
+    as_of = filters.as_of
+    monthly = data.monthly[data.monthly.month <= as_of].source
+    statuses = data.statuses[data.statuses.month <= as_of].source
+    sources = charts.source_label(pd.concat([monthly, statuses]))
+    findings = progress.filter_findings(data.findings, data.metrics, filters)
+    codes = finding_codes or []
+    notes = notes if notes is not None else pd.DataFrame(columns=["finding_code", "month", "note"])
+    return Pack(
+        as_of=as_of,
+        scope=scope,
+        sources=sources,
+        demo="示例数据" in sources,
+        counts=progress.status_counts(data, findings, as_of, today),
+        overview=overview_recipes(data, filters, today=today),
+        cards=finding_cards(data, filters, codes, notes, today=today, closures=closures),
+        appendix=appendix_rows(data, as_of, None if finding_codes is None else codes) if appendix else None,
+    )
+
+
+def build_pptx(data: progress.Data, filters: progress.Filters, *, today=None, cache_dir: Path | None = None) -> bytes:
+    """The overview deck (the 总览 page's download): title slide and the overview charts."""
+    return render_pack(prepare(data, filters, appendix=False, today=today), cache_dir=cache_dir)
+
+
+def build_pack(
+    con: duckdb.DuckDBPyConnection,
+    month: str | None = None,
+    *,
+    numbers: Iterable[str] | None = None,
+    department: str | None = None,
+    attention_only: bool = False,
+    cache_dir: Path | None = None,
+    progress_cb: Progress | None = None,
+    today=None,
+    data: progress.Data | None = None,
+) -> bytes:
+    """The 督办会 pack: title, overview, a slide per finding (all 54 and both long-term items unless
+    narrowed), the appendix of metrics."""
+    step = progress_cb or (lambda fraction, text: None)
+    step(0.0, "正在读取数据")
+    data = data or load(con)
+    if month is not None and month not in data.months:
+        raise BriefingError(f"库中没有 {month} 的数据（数据范围 {data.months[0]} 至 {data.latest}）。")
+    filters = briefing_filters(data, month, department)
+    codes = select_findings(
+        data, filters, numbers=numbers, department=department, attention_only=attention_only, today=today
+    )
+    if not codes:
+        raise BriefingError("所选范围内没有整改问题，简报未生成。")
+    scope = scope_text(numbers=numbers, department=department, attention_only=attention_only, n=len(codes))
+    step(0.05, "正在整理图表")
+    pack = prepare(
+        data,
+        filters,
+        finding_codes=codes,
+        notes=latest_notes(con, filters.as_of),
+        scope=scope,
+        today=today,
+    )
+    manifest = deck_digest(data, filters, codes, (today or dt.date.today()).isoformat()) if cache_dir else None
+    return render_pack(
+        pack,
+        cache_dir=cache_dir,
+        progress_cb=lambda f, t: step(0.1 + 0.8 * f, t),
+        final_cb=step,
+        manifest=manifest,
+    )
+
+
+def scope_text(*, numbers=None, department=None, attention_only=False, n: int = 0) -> str:
+    parts = []
+    if department:
+        parts.append(f"{department}牵头")
+    if numbers is not None:
+        parts.append("所选")
+    if attention_only:
+        parts.append("需要关注")
+    return f"范围：{'、'.join(parts)}的问题 {n} 项" if parts else f"范围：全部整改问题 {n} 项（含长期整改事项）"
+
+
+def pack_file_name(month: str) -> str:
+    """横栏分局巡察整改进展_2025年3月.pptx"""
+    return f"{BUREAU_SHORT}巡察整改进展_{chinese(month)}.pptx"
+
+
+def render_pack(
+    pack: Pack,
+    *,
+    cache_dir: Path | None = None,
+    progress_cb: Progress | None = None,
+    final_cb: Progress | None = None,
+    manifest: str | None = None,
+) -> bytes:
+    images = render(pack.recipes, cache_dir=cache_dir, progress_cb=progress_cb, manifest=manifest)
+    if final_cb:
+        final_cb(0.92, "正在排版幻灯片")
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
-    _title_slide(prs, data, filters, today)
-    for slide, image in zip(deck, images, strict=True):
-        _chart_slide(prs, slide.title, image)
+    deck = Deck(prs, pack)
+    deck.title_slide()
+    overview_images, card_images = images[: len(pack.overview)], images[len(pack.overview) :]
+    for slide, image in zip(pack.overview, overview_images, strict=True):
+        deck.chart_slide(slide.title, image)
+    for card, image in zip(pack.cards, card_images, strict=True):
+        deck.finding_slide(card, image)
+    if pack.appendix is not None:
+        deck.appendix(pack.appendix)
     buffer = io.BytesIO()
     prs.save(buffer)
+    if final_cb:
+        final_cb(1.0, "简报已生成")
     return buffer.getvalue()
 
 
-def _set_font(run, size: int, bold: bool = False) -> None:
+def _set_font(run, size: float, bold: bool = False, colour: RGBColor | None = None) -> None:
     run.font.size = Pt(size)
     run.font.bold = bold
     run.font.name = SLIDE_FONT
+    if colour is not None:
+        run.font.color.rgb = colour
     # python-pptx sets the Latin typeface only; Chinese text takes the East Asian one.
     rpr = run._r.get_or_add_rPr()
     ea = rpr.find(qn("a:ea"))
@@ -143,53 +723,227 @@ def _set_font(run, size: int, bold: bool = False) -> None:
     ea.set("typeface", SLIDE_FONT)
 
 
-def _text(slide, text: str, *, left, top, width, height, size: int, bold: bool = False) -> None:
-    box = slide.shapes.add_textbox(left, top, width, height)
-    frame = box.text_frame
-    frame.word_wrap = True
-    for i, line in enumerate(text.split("\n")):
-        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+class Deck:
+    """The government look: a blue title band with a red rule, the cut-off and source (示例数据 in red)
+    and the slide number on every slide."""
+
+    def __init__(self, prs, pack: Pack):
+        self.prs, self.pack, self.number = prs, pack, 0
+
+    # layout helpers
+    def _blank(self):
+        self.number += 1
+        return self.prs.slides.add_slide(self.prs.slide_layouts[6])  # the default template's blank layout
+
+    def text(self, slide, lines, *, left, top, width, height, size=14, bold=False, colour=INK, align=None, anchor=None):
+        """A text box; `lines` is a string or a list of lines, each a string or [(text, size, bold, colour)]."""
+        box = slide.shapes.add_textbox(left, top, width, height)
+        frame = box.text_frame
+        frame.word_wrap = True
+        if anchor is not None:
+            frame.vertical_anchor = anchor
+        for i, line in enumerate(lines.split("\n") if isinstance(lines, str) else lines):
+            paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+            if align is not None:
+                paragraph.alignment = align
+            for part in [(line, size, bold, colour)] if isinstance(line, str) else line:
+                run = paragraph.add_run()
+                run.text = part[0]
+                _set_font(run, part[1], part[2], part[3])
+        return box
+
+    def _rect(self, slide, left, top, width, height, fill: RGBColor, shape=MSO_SHAPE.RECTANGLE):
+        box = slide.shapes.add_shape(shape, left, top, width, height)
+        box.fill.solid()
+        box.fill.fore_color.rgb = fill
+        box.line.fill.background()
+        box.shadow.inherit = False
+        return box
+
+    def band(self, slide, title: str) -> None:
+        self._rect(slide, 0, 0, SLIDE_WIDTH, Inches(0.85), BAND)
+        self._rect(slide, 0, Inches(0.85), SLIDE_WIDTH, Inches(0.06), RULE)
+        self.text(
+            slide, title, left=Inches(0.4), top=Inches(0.08), width=Inches(10.6), height=Inches(0.7),
+            size=24, bold=True, colour=WHITE, anchor=MSO_ANCHOR.MIDDLE,
+        )  # fmt: skip
+        self.text(
+            slide, f"{BUREAU_SHORT}{PACK_TITLE}", left=Inches(10.6), top=Inches(0.08), width=Inches(2.5),
+            height=Inches(0.7), size=12, colour=WHITE, align=PP_ALIGN.RIGHT, anchor=MSO_ANCHOR.MIDDLE,
+        )  # fmt: skip
+
+    def _footer(self, slide) -> None:
+        pack = self.pack
+        self._rect(slide, Inches(0.4), Inches(7.05), SLIDE_WIDTH - Inches(0.8), Emu(9525), PALE)
+        shown = "、".join(part for part in pack.sources.split("、") if not part.startswith("示例数据")) or "—"
+        parts = [(f"数据截至 {chinese(pack.as_of)}　|　数据来源：{shown}", 10, False, GREY)]
+        if pack.demo:
+            parts.append(("　示例数据（系统生成，非真实数据）", 10, True, DEMO_RED))
+        self.text(slide, [parts], left=Inches(0.4), top=Inches(7.08), width=Inches(11.2), height=Inches(0.35))
+        self.text(
+            slide, f"{self.number} / {pack.n_slides}", left=Inches(11.6), top=Inches(7.08), width=Inches(1.33),
+            height=Inches(0.35), size=10, colour=GREY, align=PP_ALIGN.RIGHT,
+        )  # fmt: skip
+
+    # the slides
+    def title_slide(self) -> None:
+        pack = self.pack
+        slide = self._blank()
+        self._rect(slide, 0, Inches(1.6), SLIDE_WIDTH, Inches(2.6), BAND)
+        self._rect(slide, 0, Inches(4.2), SLIDE_WIDTH, Inches(0.08), RULE)
+        self.text(
+            slide, [BUREAU, PACK_TITLE], left=Inches(0.8), top=Inches(1.75), width=Inches(11.7), height=Inches(1.9),
+            size=40, bold=True, colour=WHITE, align=PP_ALIGN.CENTER,
+        )  # fmt: skip
+        self.text(
+            slide, f"（数据截至 {chinese(pack.as_of)}）", left=Inches(0.8), top=Inches(3.55), width=Inches(11.7),
+            height=Inches(0.6), size=22, colour=WHITE, align=PP_ALIGN.CENTER,
+        )  # fmt: skip
+        counts = pack.counts
+        rate = counts["完成率"]
+        lines = [
+            f"已完成 {counts[progress.DONE]} 项　推进中 {counts[progress.ONGOING]} 项　"
+            f"长期坚持 {counts[progress.LONG_TERM]} 项　逾期 {counts[progress.OVERDUE]} 项",
+            (f"完成率 {rate:.0%}（已完成 ÷ 不含长期坚持的问题数）" if rate is not None else "完成率 —"),
+        ]
+        if pack.scope:
+            lines.append(pack.scope)
+        box = self.text(
+            slide, lines, left=Inches(0.8), top=Inches(4.6), width=Inches(11.7), height=Inches(1.2), size=18,
+            align=PP_ALIGN.CENTER,
+        )  # fmt: skip
+        if pack.demo:
+            paragraph = box.text_frame.add_paragraph()
+            paragraph.alignment = PP_ALIGN.CENTER
+            run = paragraph.add_run()
+            run.text = "注意：本简报含示例数据（系统生成，非真实数据）。"
+            _set_font(run, 18, True, DEMO_RED)
+        self._footer(slide)
+
+    def chart_slide(self, title: str, image: bytes) -> None:
+        slide = self._blank()
+        self.band(slide, title)
+        top = Inches(1.02)
+        height = Inches(7.0) - top
+        width = Emu(int(height * WIDTH / HEIGHT))
+        left = Emu(int((SLIDE_WIDTH - width) / 2))
+        slide.shapes.add_picture(io.BytesIO(image), left, top, width=width, height=height)
+        self._footer(slide)
+
+    def finding_slide(self, card: FindingCard, image: bytes) -> None:
+        slide = self._blank()
+        self.band(slide, f"{card.label}　{charts.short(card.title, 22)}")
+        self.text(
+            slide, charts.short(card.title, 160), left=Inches(0.4), top=Inches(0.95), width=Inches(12.5),
+            height=Inches(0.7), size=12, colour=GREY,
+        )  # fmt: skip
+        # the chart, left
+        top, width = Inches(1.7), Inches(8.1)
+        height = Emu(int(width * HEIGHT / WIDTH))
+        slide.shapes.add_picture(io.BytesIO(image), Inches(0.3), top, width=width, height=height)
+        # the facts, right
+        left, panel = Inches(8.6), Inches(4.35)
+        colour = charts.STATUS_COLOURS.get(card.status, "#9e9e9e").lstrip("#")
+        pill = self._rect(
+            slide, left, top, panel, Inches(0.45), RGBColor.from_string(colour), MSO_SHAPE.ROUNDED_RECTANGLE
+        )
+        status = f"状态：{card.status}" + (f"　{card.closure}" if card.closure else "")
+        frame = pill.text_frame
+        run = frame.paragraphs[0].add_run()
+        run.text = status
+        frame.paragraphs[0].alignment = PP_ALIGN.CENTER
+        _set_font(run, 16, True, WHITE)
+        facts = [
+            [("牵头部门：", 13, True, INK), (card.department, 13, False, INK)],
+            [("责任领导：", 13, True, INK), (card.leader, 13, False, INK)],
+            [("整改期限：", 13, True, INK), (card.deadline, 13, False, RULE if "逾期" in card.deadline else INK)],
+        ]
+        self.text(slide, facts, left=left, top=Inches(2.25), width=panel, height=Inches(1.0))
+        self._key_figures(slide, card, left, Inches(3.3), panel)
+        self.text(
+            slide, [[("最新进展：", 12, True, INK), (charts.short(card.note, 150), 12, False, INK)]],
+            left=Inches(0.4), top=Inches(6.3), width=Inches(12.5), height=Inches(0.7),
+        )  # fmt: skip
+        self._footer(slide)
+
+    def _key_figures(self, slide, card: FindingCard, left, top, width) -> None:
+        if not card.figures:
+            self.text(
+                slide,
+                "本问题无量化指标，图为逐月整改状态。",
+                left=left,
+                top=top,
+                width=width,
+                height=Inches(0.5),
+                size=12,
+                colour=GREY,
+            )
+            return
+        rows = len(card.figures) + 1
+        shape = slide.shapes.add_table(rows, 3, left, top, width, Inches(0.32) * rows)
+        table = shape.table
+        table.columns[0].width = Emu(int(width * 0.5))
+        table.columns[1].width = Emu(int(width * 0.25))
+        table.columns[2].width = width - table.columns[0].width - table.columns[1].width
+        for j, head in enumerate(["关键数字", "截至本月", "本月变化"]):
+            self._cell(table.cell(0, j), head, 11, True, WHITE, BAND)
+        for i, (name, total, delta) in enumerate(card.figures, start=1):
+            self._cell(table.cell(i, 0), name, 10)
+            self._cell(table.cell(i, 1), total, 10, align=PP_ALIGN.RIGHT)
+            self._cell(table.cell(i, 2), delta, 10, align=PP_ALIGN.RIGHT)
+        if card.more_figures:
+            self.text(
+                slide, f"另有 {card.more_figures} 项指标，见附表。", left=left, top=top + Inches(0.32) * rows + Inches(0.05),
+                width=width, height=Inches(0.3), size=10, colour=GREY,
+            )  # fmt: skip
+
+    def _cell(self, cell, text: str, size: float, bold=False, colour=INK, fill: RGBColor | None = None, align=None):
+        cell.text = ""
+        paragraph = cell.text_frame.paragraphs[0]
+        if align is not None:
+            paragraph.alignment = align
         run = paragraph.add_run()
-        run.text = line
-        _set_font(run, size, bold)
+        run.text = text
+        _set_font(run, size, bold, colour)
+        cell.margin_left = cell.margin_right = Inches(0.05)
+        cell.margin_top = cell.margin_bottom = Inches(0.02)
+        if fill is not None:
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = fill
+        else:
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = WHITE
+
+    def appendix(self, rows: pd.DataFrame) -> None:
+        parts = max(1, -(-len(rows) // APPENDIX_ROWS))
+        widths = [0.8, 2.6, 0.8, 1.5, 1.2, 1.1, 4.53]
+        for part in range(parts):
+            chunk = rows.iloc[part * APPENDIX_ROWS : (part + 1) * APPENDIX_ROWS]
+            slide = self._blank()
+            suffix = f"（{part + 1}/{parts}）" if parts > 1 else ""
+            self.band(slide, f"附表：全部指标及口径{suffix}")
+            shape = slide.shapes.add_table(
+                len(chunk) + 1,
+                len(rows.columns),
+                Inches(0.4),
+                Inches(1.05),
+                Inches(12.53),
+                Inches(0.4) * (len(chunk) + 1),
+            )
+            table = shape.table
+            for j, w in enumerate(widths):
+                table.columns[j].width = Inches(w)
+            for j, head in enumerate(rows.columns):
+                self._cell(table.cell(0, j), head, 11, True, WHITE, BAND)
+            for i, row in enumerate(chunk.itertuples(index=False), start=1):
+                for j, value in enumerate(row):
+                    right = PP_ALIGN.RIGHT if 3 <= j <= 5 else None
+                    self._cell(table.cell(i, j), str(value) if value else "", 10, align=right)
+            self._footer(slide)
 
 
-def _blank(prs):
-    return prs.slides.add_slide(prs.slide_layouts[6])  # the default template's blank layout
-
-
-def _title_slide(prs, data: progress.Data, filters: progress.Filters, today) -> None:
-    slide = _blank(prs)
-    counts = progress.status_counts(data, progress.filter_findings(data.findings, data.metrics, filters), filters.as_of)
-    rate = counts["完成率"]
-    lines = [
-        f"已完成 {counts[progress.DONE]} 项　推进中 {counts[progress.ONGOING]} 项　"
-        f"长期坚持 {counts[progress.LONG_TERM]} 项　逾期 {counts[progress.OVERDUE]} 项",
-        f"完成率 {rate:.0%}（已完成 ÷ 不含长期坚持的问题数）" if rate is not None else "完成率 —",
-        "",
-        "状态颜色：" + "；".join(f"{k}：{v}" for k, v in progress.RAG_RULE.items()),
-    ]
-    sources = charts.source_label(pd.concat([data.monthly.source, data.statuses.source]))
-    if "示例数据" in sources:
-        lines.append("注意：本简报含示例数据（系统生成，非真实数据）。")
-    _text(
-        slide,
-        f"巡察整改进展简报（数据截至 {chinese(filters.as_of)}）",
-        left=Inches(0.8),
-        top=Inches(1.2),
-        width=Inches(11.7),
-        height=Inches(1.2),
-        size=36,
-        bold=True,
-    )
-    _text(slide, "\n".join(lines), left=Inches(0.8), top=Inches(2.8), width=Inches(11.7), height=Inches(4), size=20)
-
-
-def _chart_slide(prs, title: str, image: bytes) -> None:
-    slide = _blank(prs)
-    _text(slide, title, left=Inches(0.5), top=Inches(0.2), width=Inches(12.3), height=Inches(0.7), size=26, bold=True)
-    top = Inches(1.0)
-    height = SLIDE_HEIGHT - top - Inches(0.2)
-    width = Emu(int(height * WIDTH / HEIGHT))
-    left = Emu(int((SLIDE_WIDTH - width) / 2))
-    slide.shapes.add_picture(io.BytesIO(image), left, top, width=width, height=height)
+def time_pack(con, month: str | None = None, **kwargs) -> tuple[bytes, float]:
+    """build_pack and its wall time in seconds (for bench/)."""
+    start = time.perf_counter()
+    data = build_pack(con, month, **kwargs)
+    return data, time.perf_counter() - start

@@ -215,10 +215,20 @@ def cmd_briefing(args, con) -> str:
     briefing, data, filters = _briefing_view(args, con)
     if not args.out.lower().endswith(".pptx"):
         raise CliError("--out 须为 .pptx 文件；单张图片请用 chart 命令。")
+    numbers = args.findings.replace("，", ",").split(",") if args.findings is not None else None
     try:
-        Path(args.out).write_bytes(briefing.build_pptx(data, filters))
+        deck = briefing.build_pack(
+            con,
+            filters.as_of,
+            numbers=numbers,
+            department=args.department,
+            attention_only=args.attention_only,
+            cache_dir=briefing.cache_dir_for(db_path(getattr(args, "db", None))),
+            data=data,
+        )
     except briefing.BriefingError as error:
         raise CliError(str(error)) from error
+    Path(args.out).write_bytes(deck)
     return f"已生成简报 {args.out}（数据截至 {filters.as_of}）"
 
 
@@ -243,6 +253,19 @@ def cmd_chart(args, con) -> str:
     except briefing.BriefingError as error:
         raise CliError(str(error)) from error
     return f"已导出 {args.out}"
+
+
+def cmd_report(args, con) -> str:
+    from rectification import report_draft
+
+    if not args.out.lower().endswith(".docx"):
+        raise CliError("--out 须为 .docx 文件。")
+    try:
+        result = report_draft.draft(con, args.month)
+        Path(args.out).write_bytes(report_draft.to_docx(result))
+    except report_draft.DraftError as error:
+        raise CliError(str(error)) from error
+    return f"已生成通报草稿 {args.out}（数据截至 {args.month}；黄色底纹为沿用上期通报的文字，请审核）"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -341,10 +364,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="由 backup 生成的 .duckdb 文件")
     p.set_defaults(func=cmd_restore)
 
-    p = sub.add_parser("briefing", parents=[common], help="生成整改进展简报（PPTX，16:9，每页一图，图表与看板相同）")
+    p = sub.add_parser(
+        "briefing", parents=[common], help="生成督办会简报（PPTX，16:9：总览图表、每个问题一页、指标附表）"
+    )
     p.add_argument("--month", type=_month, help="数据截至月份（默认库中最新月份）")
-    p.add_argument("--out", required=True, help="输出文件（.pptx）")
+    p.add_argument("--out", required=True, help="输出文件（.pptx），如 横栏分局巡察整改进展_2025年3月.pptx")
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument(
+        "--findings", help="只做这些问题的单页，逗号分隔，如 1,5,24 或 F05,L1（默认全部 54 项及 2 项长期事项）"
+    )
+    scope.add_argument("--department", help="只做该牵头部门的问题（总览图表也按该部门筛选）")
+    scope.add_argument("--attention-only", action="store_true", help="只做“需要关注”中列出的问题")
     p.set_defaults(func=cmd_briefing)
+
+    p = sub.add_parser(
+        "report", parents=[common], help="起草整改进展情况的通报（Word .docx，结构同上一期通报，数字更新至所选月份）"
+    )
+    p.add_argument("--month", type=_month, required=True, help="数据截至月份 YYYY-MM")
+    p.add_argument("--out", required=True, help="输出文件（.docx）")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("chart", parents=[common], help="导出一张图表为 PNG（1600×900，2 倍清晰度）")
     which = p.add_mutually_exclusive_group(required=True)

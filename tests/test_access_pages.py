@@ -24,6 +24,8 @@ ACCOUNT_BUTTONS = {
     "sidebar_password_submit",
     "forced_password_submit",
 }
+# Buttons that export (简报导出): they read the store and change nothing, so every viewer has them.
+EXPORT_BUTTONS = {"briefing_build", "report_build"}
 
 
 def notices(at) -> list[str]:
@@ -50,7 +52,7 @@ def write_actions(at: AppTest) -> list[str]:
     found = [f"uploader:{w.label}" for w in at.get("file_uploader")]
     found += [f"editor:{d.key}" for d in at.dataframe if d.proto.editing_mode]
     found += [f"text_area:{w.label}" for w in at.text_area]
-    found += [f"button:{b.key or b.label}" for b in at.button if b.key not in ACCOUNT_BUTTONS]
+    found += [f"button:{b.key or b.label}" for b in at.button if b.key not in ACCOUNT_BUTTONS | EXPORT_BUTTONS]
     return found
 
 

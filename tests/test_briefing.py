@@ -1,5 +1,6 @@
-"""The briefing: real PNGs through kaleido and Chromium, a real 16:9 PPTX with one chart per slide,
-and the CLI commands that make them."""
+"""The briefing: real PNGs through kaleido and Chromium, the real 16:9 meeting pack read back with
+python-pptx (slides in order, a non-blank chart on every finding slide, the government look), the image
+cache, the run without a browser, and the CLI commands."""
 
 from __future__ import annotations
 
@@ -7,16 +8,35 @@ import io
 import os
 import struct
 
+import pytest
+from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.oxml.ns import qn
 
-from rectification import briefing, charts, progress
+from rectification import briefing, charts, progress, store
 from rectification.cli import main
+
+NO_CHROME = "/nonexistent/chromium"
 
 
 def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     return struct.unpack(">II", data[16:24])
+
+
+def texts(slide) -> list[str]:
+    return [s.text_frame.text for s in slide.shapes if s.has_text_frame and s.text_frame.text]
+
+
+def pictures(slide) -> list:
+    return [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+
+
+def drawn_share(image: bytes) -> float:
+    """The share of pixels that are not (near) white: a chart draws bars, lines and text."""
+    histogram = Image.open(io.BytesIO(image)).convert("L").histogram()
+    return sum(histogram[:235]) / sum(histogram)
 
 
 def test_png_export_is_1600_by_900_at_twice_the_scale(con):
@@ -27,25 +47,119 @@ def test_png_export_is_1600_by_900_at_twice_the_scale(con):
     assert len(image) > 50_000  # a chart with text and bars, not a blank page
 
 
-def test_briefing_pptx_has_one_picture_per_chart_slide(con):
+def test_the_default_pack_covers_every_finding_and_both_long_term_items(con):
     data = briefing.load(con)
     filters = briefing.briefing_filters(data, "2025-03")
-    deck = briefing.slides(data, filters)
-    prs = Presentation(io.BytesIO(briefing.build_pptx(data, filters)))
-    assert (prs.slide_width, prs.slide_height) == (briefing.SLIDE_WIDTH, briefing.SLIDE_HEIGHT)
+    codes = briefing.select_findings(data, filters)
+    assert len(codes) == 56 and codes[0] == "F01" and codes[-2:] == ["L1", "L2"]
+    assert briefing.select_findings(data, filters, numbers=["1", "问题05", "f24", "L1"]) == ["F01", "F05", "F24", "L1"]
+    traffic = briefing.select_findings(data, filters, department="交警大队")
+    assert traffic and set(data.findings.set_index("finding_code").lead_department[traffic]) == {"交警大队"}
+    flagged = set(progress.attention(data, filters).finding_code.dropna())
+    assert set(briefing.select_findings(data, filters, attention_only=True)) == flagged
+    with pytest.raises(briefing.BriefingError, match="没有这个整改问题：99"):
+        briefing.select_findings(data, filters, numbers=["99"])
+    assert briefing.pack_file_name("2025-03") == "横栏分局巡察整改进展_2025年3月.pptx"
+
+
+def test_the_meeting_pack_slide_by_slide(store_path, tmp_path):
+    con = store.connect(store_path)
+    cache = tmp_path / "cache"
+    heard = []
+    deck = briefing.build_pack(
+        con, "2025-03", numbers=["5", "24", "11"], cache_dir=cache, progress_cb=lambda f, t: heard.append(f)
+    )
+    data = briefing.load(con)
+    overview = briefing.overview_recipes(data, briefing.briefing_filters(data, "2025-03"))
+    con.close()
+    prs = Presentation(io.BytesIO(deck))
     assert round(prs.slide_width / prs.slide_height, 3) == round(16 / 9, 3)
     slides = list(prs.slides)
-    assert len(slides) == 1 + len(deck)
-    title = [s.text_frame.text for s in slides[0].shapes if s.has_text_frame]
-    assert title[0] == "巡察整改进展简报（数据截至 2025年3月）"
-    assert "含示例数据" in title[1]
-    for slide, expected in zip(slides[1:], deck, strict=True):
-        pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
-        assert len(pictures) == 1
-        assert png_size(pictures[0].image.blob) == (3200, 1800)
-        texts = [s.text_frame.text for s in slide.shapes if s.has_text_frame]
-        assert texts == [expected.title]
-    assert [s.title for s in deck][:3] == ["重点成效", "整改完成进度", "各问题逐月整改状态（1/3）"]
+    # title, the overview charts, one slide per finding in report order, the appendix (F05 8 + F24 3 metrics)
+    assert len(slides) == 1 + len(overview) + 3 + 2
+    titles = [texts(s)[0] for s in slides[1:]]
+    assert titles[: len(overview)] == [r.title for r in overview]
+    assert [t.split("　")[0] for t in titles[len(overview) : len(overview) + 3]] == ["问题05", "问题11", "问题24"]
+    assert titles[-2:] == ["附表：全部指标及口径（1/2）", "附表：全部指标及口径（2/2）"]
+
+    assert texts(slides[0])[:2] == ["中山市公安局横栏分局\n巡察整改进展情况", "（数据截至 2025年3月）"]
+    for number, slide in enumerate(slides, start=1):
+        words = texts(slide)
+        # the cut-off, the source (示例数据 in red) and the slide number on every slide
+        footer = next(t for t in words if t.startswith("数据截至 2025年3月"))
+        assert "示例数据（系统生成，非真实数据）" in footer
+        red = [r for s in slide.shapes if s.has_text_frame for p in s.text_frame.paragraphs for r in p.runs]
+        assert any("示例数据" in r.text and r.font.color.rgb == briefing.DEMO_RED for r in red)
+        assert f"{number} / {len(slides)}" in words
+        for run in slide.shapes._spTree.iter(qn("a:r")):  # the East Asian face on every run
+            assert run.find(qn("a:rPr")).find(qn("a:ea")).get("typeface") == briefing.SLIDE_FONT
+
+    helmet, leftover, drink = slides[1 + len(overview) : 1 + len(overview) + 3]
+    for slide in (helmet, leftover, drink):
+        (picture,) = pictures(slide)
+        assert png_size(picture.image.blob) == (3200, 1800)
+        assert drawn_share(picture.image.blob) > 0.015  # a chart, not a blank image
+        assert len(Image.open(io.BytesIO(picture.image.blob)).getcolors(1 << 20)) > 20
+    words = "\n".join(texts(helmet))
+    assert "状态：长期坚持" in words and "牵头部门：交警大队" in words and "整改期限：未设定" in words
+    assert "最新进展：" in words
+    table = next(s for s in helmet.shapes if s.has_table).table
+    assert table.cell(0, 0).text == "关键数字" and table.cell(1, 0).text == "劝导覆盖村（社区）（月末）"
+    assert "另有 3 项指标，见附表。" in texts(helmet)
+    assert "本问题无量化指标，图为逐月整改状态。" in texts(leftover)  # 问题11 has no metric: its status row
+    assert heard == sorted(heard) and heard[-1] == 1.0
+    # one PNG per distinct figure: 问题05's 头盔劝导场次 chart is the overview's 头盔劝导 slide, rendered once
+    assert len(list(cache.glob("*.png"))) == len(overview) + 2
+
+
+def test_the_same_month_again_comes_from_the_cache_without_a_browser(store_path, tmp_path, monkeypatch, capsys):
+    out, again = tmp_path / "a.pptx", tmp_path / "b.pptx"
+    assert main(["briefing", "--month", "2025-02", "--findings", "5", "--out", str(out)]) == 0
+    assert "已生成简报" in capsys.readouterr().out
+    cache = briefing.cache_dir_for(store_path)
+    assert cache.parent == store_path.parent and len(list(cache.glob("*.png"))) > 5
+    monkeypatch.setenv("BROWSER_PATH", NO_CHROME)  # every image is cached: no browser needed
+    assert main(["briefing", "--month", "2025-02", "--findings", "5", "--out", str(again)]) == 0
+    first, second = Presentation(str(out)), Presentation(str(again))
+    blobs = [[p.image.blob for p in pictures(s)] for s in first.slides]
+    assert blobs == [[p.image.blob for p in pictures(s)] for s in second.slides]
+    assert texts(first.slides[0])[1] == "（数据截至 2025年2月）"
+
+
+def test_without_chromium_the_pack_says_so_and_the_report_is_still_made(store_path, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("BROWSER_PATH", NO_CHROME)
+    assert main(["briefing", "--month", "2025-03", "--findings", "5", "--out", str(tmp_path / "x.pptx")]) == 1
+    err = capsys.readouterr().err
+    assert "导出图片需要 Chromium 浏览器" in err and "BROWSER_PATH" in err and "Traceback" not in err
+    assert not (tmp_path / "x.pptx").exists()
+    assert main(["chart", "--metric", "F05_DISSUADE_SESSIONS", "--out", str(tmp_path / "x.png")]) == 1
+    assert "导出图片需要 Chromium 浏览器" in capsys.readouterr().err
+    assert main(["report", "--month", "2025-03", "--out", str(tmp_path / "通报.docx")]) == 0
+    assert (tmp_path / "通报.docx").stat().st_size > 20_000
+
+
+def test_the_appendix_shows_definitions_where_the_catalogue_has_them(con):
+    data = briefing.load(con)
+    rows = briefing.appendix_rows(data, "2025-03", None)
+    assert len(rows) == len(data.metrics) and list(rows.columns)[-1] == "口径"
+    assert set(rows["口径"]) == {""}  # no definitions yet: the column stays, blank
+    data.metrics["definition"] = None
+    data.metrics.loc[data.metrics.metric_code == "F05_DISSUADE_SESSIONS", "definition"] = "一场 = 一个劝导岗一天"
+    rows = briefing.appendix_rows(data, "2025-03", ["F05"])
+    assert rows.set_index("指标").at["头盔劝导场次", "口径"] == "一场 = 一个劝导岗一天"
+    assert rows.set_index("指标").at["头盔劝导场次", "截至2025年3月"] == "2,629 场次"
+
+
+def test_overview_deck_has_one_picture_per_chart_slide(con):
+    data = briefing.load(con)
+    filters = briefing.briefing_filters(data, "2025-03")
+    overview = briefing.overview_recipes(data, filters)
+    prs = Presentation(io.BytesIO(briefing.build_pptx(data, filters)))
+    slides = list(prs.slides)
+    assert len(slides) == 1 + len(overview)
+    for slide, recipe in zip(slides[1:], overview, strict=True):
+        assert len(pictures(slide)) == 1 and texts(slide)[0] == recipe.title
+    assert [r.title for r in overview][:3] == ["重点成效", "整改完成进度", "各问题逐月整改状态（1/3）"]
 
 
 def test_ensure_browser_points_kaleido_at_chromium(monkeypatch):
@@ -57,25 +171,15 @@ def test_ensure_browser_points_kaleido_at_chromium(monkeypatch):
     assert os.environ["BROWSER_PATH"] == "/opt/chrome/chrome"  # a setting the operator made wins
 
 
-def test_cli_briefing_and_chart(store_path, tmp_path, capsys):
-    out = tmp_path / "简报.pptx"
-    assert main(["briefing", "--month", "2025-02", "--out", str(out)]) == 0
-    assert "已生成简报" in capsys.readouterr().out
-    prs = Presentation(str(out))
-    assert [s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame][
-        0
-    ] == "巡察整改进展简报（数据截至 2025年2月）"
-
-    png = tmp_path / "chart.png"
-    assert main(["chart", "--metric", "F05_DISSUADE_SESSIONS", "--out", str(png)]) == 0
-    assert png_size(png.read_bytes()) == (3200, 1800)
-
-
 def test_cli_refuses_a_month_without_data_and_a_wrong_extension(store_path, tmp_path, capsys):
     assert main(["briefing", "--month", "2030-01", "--out", str(tmp_path / "x.pptx")]) == 1
     assert "库中没有 2030-01 的数据" in capsys.readouterr().err
     assert main(["briefing", "--out", str(tmp_path / "x.pdf")]) == 1
     assert "--out 须为 .pptx 文件" in capsys.readouterr().err
+    assert main(["briefing", "--findings", "99", "--out", str(tmp_path / "x.pptx")]) == 1
+    assert "没有这个整改问题：99" in capsys.readouterr().err
+    assert main(["briefing", "--department", "不存在的部门", "--out", str(tmp_path / "x.pptx")]) == 1
+    assert "没有以「不存在的部门」为牵头部门的整改问题" in capsys.readouterr().err
     assert main(["chart", "--metric", "NOPE", "--out", str(tmp_path / "x.png")]) == 1
     assert "指标编码不存在：NOPE" in capsys.readouterr().err
     assert not (tmp_path / "x.pptx").exists()
