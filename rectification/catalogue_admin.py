@@ -36,6 +36,7 @@ EXPORT_FILES = {
     "measures.csv": "catalogue_measures",
     "outcome_groups.csv": "catalogue_outcome_groups",
     "metrics.csv": "catalogue_metrics",
+    "headline_metrics.csv": "catalogue_headline_metrics",
     "metric_lifecycle.csv": "catalogue_metric_lifecycle",
 }
 
@@ -226,6 +227,15 @@ def update_metric(
             raise CatalogueError(
                 f"该指标已有 {n_figures} 个数值，不能改为或改自百分比单位：已填数值的含义会改变。"
                 "如口径确有变化，请停用此指标并新增一个。"
+            )
+        headline = con.execute(
+            "select g.name from headline_metrics as h join outcome_groups as g using (group_code)"
+            " where h.metric_code = ?",
+            [old["code"]],
+        ).fetchone()
+        if headline and {"unit", "kind", "group_code"} & set(changed):
+            raise CatalogueError(
+                f"该指标计入重点成效「{headline[0]}」，不能改变单位、类型或成效类别：重点成效只合计同一口径的指标。"
             )
         con.execute(
             "update metrics set name = ?, unit = ?, group_code = ?, kind = ? where metric_code = ?",
