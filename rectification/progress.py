@@ -373,20 +373,46 @@ class Headline:
     month_value: float | None
     cumulative: float
     target: float | None
+    title: str = ""  # what the tile says it counts (醉驾积案移诉及撤案), from the catalogue
+    definition: str = ""  # the headline's one-line 口径, from the catalogue
+    parts: tuple[float, ...] = ()  # each metric's cumulative, in metric_codes order
+    approximate: str | None = None  # 余 / 约 when any figure added up is the report's rounded one
+
+    @property
+    def name(self) -> str:
+        return self.title or self.group_name
+
+    @property
+    def breakdown(self) -> str:
+        """醉驾案件移送起诉 128 宗 + 醉驾案件撤案 149 宗 = 277 宗: what the number is made of."""
+        total = number_with_unit(self.cumulative, self.unit, self.approximate)
+        if len(self.parts) != len(self.metric_names):
+            return "、".join(self.metric_names)
+        if len(self.metric_names) == 1:
+            return f"{self.metric_names[0]} {total}"
+        items = " + ".join(
+            f"{name} {number_with_unit(value, self.unit)}" for name, value in zip(self.metric_names, self.parts)
+        )
+        return f"{items} = {total}"
 
     @property
     def label(self) -> str:
-        if len(self.metric_names) == 1:
-            return self.metric_names[0]
-        return f"{len(self.metric_names)}项指标合计：" + "、".join(self.metric_names)
+        """The tile's help: the 口径 first, then the breakdown."""
+        lines = [f"口径：{self.definition}"] if self.definition else []
+        return "\n\n".join([*lines, f"构成：{self.breakdown}"])
 
 
 def headline_metrics(
     metrics: pd.DataFrame, group_code: str, positions: pd.DataFrame, unit: str | None = None
 ) -> pd.DataFrame:
-    """The metrics a headline group adds up: its count metrics of one unit, because sums across
-    units mean nothing — the catalogue's headline unit for the group, else the unit most of them
-    share, on a tie the one with the larger total."""
+    """The metrics a headline shows: those the catalogue names for it (headline_metrics.csv), in its
+    order. A group the catalogue names none for (a store without the list) falls back to its count
+    metrics of one unit, because sums across units mean nothing — the catalogue's headline unit for
+    the group, else the unit most of them share, on a tie the one with the larger total."""
+    if "in_headline" in metrics:
+        named = metrics[(metrics.group_code == group_code) & metrics.in_headline.fillna(False).astype(bool)]
+        if len(named) or (metrics.in_headline.fillna(False).astype(bool)).any():
+            return named.sort_values("headline_ordinal")
     counts = metrics[(metrics.group_code == group_code) & (metrics.kind == "count")]
     if counts.empty:
         return counts
@@ -396,6 +422,12 @@ def headline_metrics(
     by_unit = totals.groupby("unit").agg(n=("metric_code", "size"), total=("cumulative", "sum"))
     unit = by_unit.sort_values(["n", "total"], ascending=False).index[0]
     return counts[counts.unit == unit]
+
+
+def approximate_marker(markers) -> str | None:
+    """The marker of a sum: 约 when any part is 约, else 余 when any part is 余, else exact."""
+    found = {m for m in markers if isinstance(m, str) and m}
+    return "约" if "约" in found else ("余" if found else None)
 
 
 def headlines(data: Data, metrics: pd.DataFrame, as_of: str) -> list[Headline]:
@@ -408,9 +440,11 @@ def headlines(data: Data, metrics: pd.DataFrame, as_of: str) -> list[Headline]:
         chosen = headline_metrics(metrics, g.group_code, positions, unit)
         if chosen.empty:
             continue
-        pos = positions[positions.metric_code.isin(chosen.metric_code)]
+        pos = positions.set_index("metric_code").reindex(chosen.metric_code)
         month_value = pos.month_value.sum() if pos.month_value.notna().any() else None
         targets = chosen.target_value
+        title = getattr(g, "headline_title", None)
+        definition = getattr(g, "headline_definition", None)
         out.append(
             Headline(
                 group_code=g.group_code,
@@ -422,13 +456,33 @@ def headlines(data: Data, metrics: pd.DataFrame, as_of: str) -> list[Headline]:
                 cumulative=float(pos.cumulative.fillna(0).sum()),
                 # A group target only when every summed metric has one; a partial sum would mislead.
                 target=float(targets.sum()) if targets.notna().all() else None,
+                title=title if isinstance(title, str) else "",
+                definition=definition if isinstance(definition, str) else "",
+                parts=tuple(float(v) for v in pos.cumulative.fillna(0)),
+                approximate=approximate_marker(chosen.get("approximate", pd.Series(dtype=object))),
             )
         )
     return out
 
 
+SERIES_COLUMNS = [
+    "month",
+    "value",
+    "cumulative",
+    "source",
+    "group",
+    "unit",
+    "target",
+    "title",
+    "definition",
+    "approximate",
+    "breakdown",
+]
+
+
 def headline_series(data: Data, headline_list: list[Headline], months: list[str]) -> pd.DataFrame:
-    """group × month: the monthly sum and the cumulative sum of each headline's metrics."""
+    """group × month: the monthly sum and the cumulative sum of each headline's metrics, with the
+    headline's title, 口径 and, month by month, what the cumulative figure is made of."""
     frames = []
     for h in headline_list:
         rows = data.monthly[data.monthly.metric_code.isin(h.metric_codes) & data.monthly.month.isin(months)]
@@ -440,9 +494,27 @@ def headline_series(data: Data, headline_list: list[Headline], months: list[str]
         grouped["group"] = h.group_name
         grouped["unit"] = h.unit
         grouped["target"] = h.target
+        grouped["title"] = h.name
+        grouped["definition"] = h.definition
+        grouped["approximate"] = h.approximate
+        names = dict(zip(h.metric_codes, h.metric_names))
+        order = {code: i for i, code in enumerate(h.metric_codes)}
+        by_month = (
+            rows.assign(name=rows.metric_code.map(names), _order=rows.metric_code.map(order))
+            .sort_values(["month", "_order"])
+            .set_index("month")
+        )
+        grouped["breakdown"] = [
+            " + ".join(
+                f"{r.name} {number_with_unit(r.cumulative, h.unit)}"
+                for r in by_month.loc[[month]].itertuples()
+                if not pd.isna(r.cumulative)
+            )
+            for month in grouped.month
+        ]
         frames.append(grouped.drop(columns="reported"))
     if not frames:
-        return pd.DataFrame(columns=["month", "value", "cumulative", "source", "group", "unit", "target"])
+        return pd.DataFrame(columns=SERIES_COLUMNS)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -583,11 +655,16 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
     )
 
 
-def number_with_unit(value, unit: str = "") -> str:
-    """2,629 场次 / 90% / — : thousands separators, the unit after a space (none before %)."""
+def number_with_unit(value, unit: str = "", approximate: str | None = None) -> str:
+    """2,629 场次 / 90% / — : thousands separators, the unit after a space (none before %). A figure
+    the report rounds reads as the report words it: 2,000余 人次, 约700 个."""
     if value is None or pd.isna(value):
         return "—"
     text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    if approximate == "余":
+        text = f"{text}余"
+    elif approximate == "约":
+        text = f"约{text}"
     return f"{text}{unit}" if unit == "%" or not unit else f"{text} {unit}"
 
 

@@ -79,12 +79,20 @@ def rows(store_path: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 def test_overview_tiles_charts_and_attention(store_path):
     at = open_page(OVERVIEW)
-    assert tiles(at)["已完成（项）"] == "20"
+    assert tiles(at)["已完成（项）"] == "19"
     assert tiles(at)["长期坚持（项）"] == "29"
-    assert tiles(at)["完成率"] == "74%"
-    assert tiles(at)["头盔劝导"] == "2,629 场次"
+    assert tiles(at)["完成率"] == "70%"
+    # Each headline tile says what it counts, and only that: disposals are 3 减册 + 1 报废.
+    assert tiles(at)["头盔劝导场次"] == "2,629 场次"
+    assert tiles(at)["义警巡逻行动"] == "15 次"
+    assert tiles(at)["醉驾积案移诉及撤案"] == "277 宗"
+    assert tiles(at)["固定资产减册及报废"] == "4 件"
+    helps = {m.label: m.help for m in at.metric}
+    assert "口径：固定资产完成减册和完成报废手续" in helps["固定资产减册及报废"]
+    assert "固定资产减册 3 件 + 固定资产报废 1 件 = 4 件" in helps["固定资产减册及报废"]
+    assert "醉驾案件移送起诉 128 宗 + 醉驾案件撤案 149 宗 = 277 宗" in helps["醉驾积案移诉及撤案"]
     assert titles(at) == [
-        "重点成效：头盔劝导、隐患整治、巡逻防控、案件办理、资产处置",
+        "重点成效：头盔劝导场次、隐患整改处数、义警巡逻行动、醉驾积案移诉及撤案、固定资产减册及报废",
         "整改完成进度（按通报部分累计已完成问题数）",
         "各问题逐月整改状态",
     ]
@@ -96,7 +104,7 @@ def test_overview_tiles_charts_and_attention(store_path):
         assert config["toImageButtonOptions"]["filename"].endswith("_2025年3月")
         assert (config["toImageButtonOptions"]["width"], config["toImageButtonOptions"]["scale"]) == (1600, 2)
     attention = table(at, "类别")
-    assert list(attention["问题"]) == ["长期L1"]
+    assert list(attention["问题"]) == ["问题16", "长期L1"]
     changes = table(at, "变化")  # the demo statuses move towards the report's in its last month
     assert len(changes) > 0 and set(changes["类别"]) == {"状态变化"}
     assert all(" → " in change for change in changes["变化"])
