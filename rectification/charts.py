@@ -168,6 +168,8 @@ class MetricSpec:
     label: str  # 问题05 / 长期L1 / 综合
     target: float | None = None
     target_month: str | None = None
+    definition: str | None = None  # the 口径, shown on hover
+    approximate: str | None = None  # 余 / 约: the report's figure is a rounded one
 
 
 def plain(text) -> str:
@@ -375,7 +377,8 @@ def metric_progress(
             mode="lines+markers",
             line=dict(color=CUMULATIVE_COLOUR, width=3),
             marker=dict(size=7),
-            hovertemplate=f"{LABELS['cumulative' if count else 'level']} %{{y:{fmt}}} {unit}<extra></extra>",
+            customdata=_line_hover(series, metric, LABELS["cumulative" if count else "level"]),
+            hovertemplate="%{customdata}<extra></extra>",
         ),
         **line_axis,
     )
@@ -445,6 +448,15 @@ def metric_progress(
         filename=file_name(metric.label, metric.name),
         height=520,
     )
+
+
+def _line_hover(series: pd.DataFrame, metric: MetricSpec, label: str) -> list[str]:
+    """累计 2,000余 人次<br>口径：… — a figure the report rounds keeps its 余/约 while the report's
+    opening balance is part of it, and the metric's definition travels with every point."""
+    definition = ""
+    if isinstance(metric.definition, str) and metric.definition:
+        definition = "<br>口径：" + "<br>".join(plain(line) for line in _wrap(metric.definition, 30))
+    return [f"{label} {value_text(v, metric.unit, metric.approximate)}{definition}" for v in series.cumulative]
 
 
 def _add_notes(fig, series: pd.DataFrame, labels: list[str], annotations, line_axis: dict) -> None:
@@ -807,7 +819,13 @@ def metric_spec(data: Data, metric_code: str) -> MetricSpec:
         label=finding_label(m.finding_code, m.report_number),
         target=target,
         target_month=m.target_month if isinstance(m.target_month, str) else None,
+        definition=_text_or_none(m.get("definition")),
+        approximate=_text_or_none(m.get("approximate")),
     )
+
+
+def _text_or_none(value) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def trajectory(data: Data, metric_code: str, months: list[str]) -> pd.DataFrame:

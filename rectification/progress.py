@@ -674,6 +674,24 @@ BY = {"metric": "按指标", "group": "按成效类别合计", "department": "�
 MEASURES = {"monthly": "每月数值", "cumulative": "累计"}
 
 
+NO_DEFINITION = "（未填写口径）"
+
+
+def definition_text(value) -> str:
+    """A metric's 口径 as shown, or a plain note that nobody has written one (an added metric)."""
+    return value if isinstance(value, str) and value.strip() else NO_DEFINITION
+
+
+def counted_twice(metrics: pd.DataFrame, metric_codes) -> list[str]:
+    """Of these metrics, those that report the same event as another one among them (same_as): a
+    total leaves them out, so 问题12's and 问题17's 79 joint inspections count once."""
+    if "same_as" not in metrics:
+        return []
+    chosen = set(metric_codes)
+    twins = metrics[metrics.metric_code.isin(chosen)]
+    return [m.metric_code for m in twins.itertuples() if isinstance(m.same_as, str) and m.same_as in chosen]
+
+
 def explorer_series(data: Data, metric_codes: list[str], filters: Filters, *, measure: str, by: str) -> pd.DataFrame:
     """month, series, unit, y, source for the chosen metrics over the filtered months. By group or
     department the monthly counts are added up per unit (a sum across units means nothing; a level
@@ -692,6 +710,7 @@ def explorer_series(data: Data, metric_codes: list[str], filters: Filters, *, me
         rows = rows.assign(_o=rows.metric_code.map(order)).sort_values(["_o", "month"]).drop(columns="_o")
         return rows[["month", "series", "unit", "y", "source"]].reset_index(drop=True)
     rows = rows[rows.metric_code.map(info.kind) == "count"]
+    rows = rows[~rows.metric_code.isin(counted_twice(data.metrics, metric_codes))]
     key = info.group_name if by == "group" else info.lead_department.fillna("未定部门")
     rows = rows.assign(key=rows.metric_code.map(key))
     summed = rows.groupby(["key", "unit", "month"], as_index=False, sort=True).agg(

@@ -235,3 +235,11 @@ def test_finding_notes_are_markers_on_the_status_timeline(con):
     assert notes.name == "注释" and list(notes.x) == ["2025年2月"]
     assert notes.y[0] == fig.data[0].y[0]  # on the finding's row
     assert notes.customdata[0] == "2025年2月 注释：春节期间劝导岗减半（张科长）"
+
+
+def test_an_approximate_figure_keeps_its_wording_and_definition_on_hover(data, filters):
+    fig = charts.metric_figure(data, "F52_HQ_STAFF_DEPLOYED", filters)
+    line = next(t for t in fig.data if t.name == "累计")
+    assert line.customdata[-1].startswith("累计 2,000余 人次<br>口径：一人次 = 分局机关一名警力")
+    parking = next(t for t in charts.metric_figure(data, "F06_PARKING_SPACES_BUILT", filters).data if t.name == "累计")
+    assert parking.customdata[-1].startswith("累计 约700 个")

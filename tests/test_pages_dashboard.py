@@ -305,3 +305,24 @@ def test_pages_run_on_a_store_without_demo_data(empty_store_path, page):
     assert at.get("plotly_chart")
     for fig in figures(at):
         assert "示例数据" not in fig["layout"]["title"]["subtitle"]["text"]
+
+
+def test_finding_detail_shows_each_metrics_definition(store_path):
+    at = open_page(DETAIL, {"finding": "F16"})
+    texts = [t.value for t in at.text]
+    assert any(t.startswith("口径：一校 = 监控存储已达90天的一所学校；通报只报") for t in texts)
+    assert sum(t.startswith("口径：") for t in texts) == 7  # one per metric of 问题16
+    fig = next(f for f in figures(at) if "监控存储达90天学校" in f["layout"]["title"]["text"])
+    assert any("口径：" in str(point) for trace in fig["data"] for point in (trace.get("customdata") or []))
+
+
+def test_explorer_counts_the_same_event_once(store_path):
+    at = open_page(EXPLORER, {"metrics": "F12_JOINT_INSPECTIONS,F17_RENTAL_INSPECTIONS", "measure": "cumulative"})
+    at.radio(key="explorer_by").set_value("group").run()
+    assert not at.exception
+    fig = figures(at)[0]
+    assert [t["name"] for t in fig["data"]] == ["督导检查（次，1项合计）"]
+    assert values(fig["data"][0]["y"])[-1] == 79  # not 158: 问题12 and 问题17 report the same inspections
+    assert any(t.value.startswith("同一事项只计一次：问题17") for t in at.text)
+    definitions = next(d.value for d in at.dataframe if "口径" in d.value.columns)
+    assert definitions["口径"].str.contains("同一批").all()
