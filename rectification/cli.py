@@ -60,6 +60,8 @@ def cmd_import(args, con) -> str:
     )
     for warning in result.plan.staged.warnings:
         print(f"提示：{warning}", file=sys.stderr)
+    for warning in result.plan.check_problems():
+        print(f"提示：{warning}", file=sys.stderr)
     return result.message
 
 

@@ -522,8 +522,48 @@ def headline_series(data: Data, headline_list: list[Headline], months: list[str]
 
 
 def suspicious(data: Data, metrics: pd.DataFrame, as_of: str) -> pd.DataFrame:
-    """Monthly counts whose figure this month looks wrong: the same as in each of the previous months
-    (REPEAT_MONTHS in a row), or a jump beyond what recent history makes plausible."""
+    """Figures this month that look wrong. Monthly counts: the same as in each of the previous months
+    (REPEAT_MONTHS in a row), or a jump beyond what recent history makes plausible. Month-end levels:
+    a rate over 100 %, or a fall where the level cannot fall (one heading for a target above where
+    it started: schools brought up to standard do not drop out again by themselves). The upload
+    preview runs the same rules on the figures of a file before they are imported."""
+    found = _count_suspicions(data, metrics, as_of) + _level_suspicions(data, metrics, as_of)
+    return pd.DataFrame(found, columns=["metric_code", "detail"])
+
+
+def _level_suspicions(data: Data, metrics: pd.DataFrame, as_of: str) -> list[tuple[str, str]]:
+    levels = metrics[metrics.kind == "level"]
+    if levels.empty:
+        return []
+    rows = data.monthly[data.monthly.metric_code.isin(levels.metric_code) & (data.monthly.month <= as_of)]
+    found = []
+    for m in levels.itertuples():
+        history = rows[rows.metric_code == m.metric_code].sort_values("month")
+        now = history[history.month == as_of].value
+        if now.empty or pd.isna(now.iloc[0]):
+            continue
+        now = float(now.iloc[0])
+        unit = getattr(m, "unit", None)
+        if unit == "%" and now > 100:
+            found.append((m.metric_code, f"本月 {now:g}%，百分比不应超过 100%"))
+            continue
+        before = history[history.month < as_of]
+        previous = before.value.where(before.value.notna(), before.cumulative).dropna()
+        target, opening = getattr(m, "target_value", None), getattr(m, "opening_value", None)
+        heading_up = target is not None and opening is not None and not pd.isna(target) and not pd.isna(opening)
+        if heading_up and float(target) >= float(opening) and len(previous) and now < float(previous.iloc[-1]):
+            last = float(previous.iloc[-1])
+            found.append(
+                (
+                    m.metric_code,
+                    f"月末值由 {number_with_unit(last, unit or '')} 降到 {number_with_unit(now, unit or '')}："
+                    "该指标朝目标只增不减，请核对",
+                )
+            )
+    return found
+
+
+def _count_suspicions(data: Data, metrics: pd.DataFrame, as_of: str) -> list[tuple[str, str]]:
     counts = metrics[metrics.kind == "count"].metric_code
     first = add_months(as_of, -JUMP_HISTORY_MONTHS)
     rows = data.monthly[
@@ -551,7 +591,7 @@ def suspicious(data: Data, metrics: pd.DataFrame, as_of: str) -> pd.DataFrame:
                     f"本月 {now[code]:,.0f}，远高于以往（此前最高 {largest[code]:,.0f}，中位数 {median[code]:,.0f}）",
                 )
             )
-    return pd.DataFrame(found, columns=["metric_code", "detail"])
+    return found
 
 
 ATTENTION_COLUMNS = ["类别", "状态", "问题", "事项", "说明", "finding_code", "metric_code"]

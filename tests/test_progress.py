@@ -117,6 +117,18 @@ def test_suspicious_repeats_only_for_counts_worth_noticing():
     assert _flagged({"A": [50, 50, 50]}, kind="level") == []  # a state may stay put
 
 
+def test_suspicious_levels_a_rate_over_100_or_a_fall_on_the_way_to_a_target():
+    data = _data({"A": [80, 85, 90, 60], "B": [80, 85, 90, 60], "C": [50, 60, 70, 120]}, kind="level")
+    data.metrics["unit"] = ["%", "校", "%"]
+    data.metrics["opening_value"] = [80, 80, None]
+    data.metrics["target_value"] = [100, None, None]
+    frame = progress.suspicious(data, data.metrics, "2025-04")
+    assert frame.to_dict("records") == [
+        {"metric_code": "A", "detail": "月末值由 90% 降到 60%：该指标朝目标只增不减，请核对"},
+        {"metric_code": "C", "detail": "本月 120%，百分比不应超过 100%"},
+    ]  # B has no target to head for: a level may fall
+
+
 def test_suspicious_detail_names_the_repeated_value():
     data = _data({"A": [40, 2629, 2629, 2629]})
     frame = progress.suspicious(data, data.metrics, "2025-04")
