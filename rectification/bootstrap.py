@@ -180,8 +180,7 @@ def _load_sample(con, findings: pd.DataFrame, metrics: pd.DataFrame) -> None:
 # --- Bringing a store built from an older catalogue revision up to date -------------------------
 
 UPGRADE_FILE_NAME = "data/catalogue（第{revision}版更正）"
-METRIC_REPORT_FIELDS = ("source_quote", "definition", "approximate", "same_as")  # the report's, never edited
-METRIC_EDITABLE_FIELDS = ("name", "unit", "kind", "group_code")  # 目录管理 may have changed these: then kept
+METRIC_REPORT_FIELDS = ("source_quote", "approximate", "same_as")  # the report's own, never edited
 
 
 def upgrade(con: duckdb.DuckDBPyConnection, directory: Path = CATALOGUE_DIR) -> str | None:
@@ -244,19 +243,20 @@ def _upgrade_catalogue(con, directory: Path) -> list[str]:
             ).fetchall()[0][0]
             con.execute(
                 "insert into metrics (metric_code, finding_code, ordinal, name, unit, kind, group_code, source_quote,"
-                " definition, approximate, same_as, origin) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '通报')",
-                [m.metric_code, m.finding_code, ordinal, m.name, m.unit, m.kind, m.group_code, *report],
+                " approximate, same_as, definition, origin) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '通报')",
+                [m.metric_code, m.finding_code, ordinal, m.name, m.unit, m.kind, m.group_code, *report, m.definition],
             )
             added.append(m.metric_code)
             continue
         con.execute(
-            "update metrics set source_quote = ?, definition = ?, approximate = ?, same_as = ? where metric_code = ?",
+            "update metrics set source_quote = ?, approximate = ?, same_as = ? where metric_code = ?",
             [*report, m.metric_code],
         )
+        # What 目录管理 may change (name, unit, kind, group, 口径) is the catalogue's only while nobody has.
         if m.metric_code not in edited:
             con.execute(
-                "update metrics set name = ?, unit = ?, kind = ?, group_code = ? where metric_code = ?",
-                [m.name, m.unit, m.kind, m.group_code, m.metric_code],
+                "update metrics set name = ?, unit = ?, kind = ?, group_code = ?, definition = ? where metric_code = ?",
+                [m.name, m.unit, m.kind, m.group_code, m.definition, m.metric_code],
             )
     if added:
         notes.append(f"新增指标 {len(added)} 个（{'、'.join(added)}）")

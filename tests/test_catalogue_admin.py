@@ -625,3 +625,37 @@ def test_browser_picker_and_tab_stay_put_after_a_rename(admin_server, page, tmp_
     assert "发放交通安全宣传单" in picker.input_value()
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(tmp_path / "catalogue.png"), full_page=True)
+
+
+def test_definitions_are_added_and_edited_with_the_metric_and_audited(con):
+    code = catalogue_admin.add_metric(
+        con,
+        finding_code="F05",
+        name="夜查行动次数",
+        unit="次",
+        kind="count",
+        group_code="PATROL",
+        actor="admin",
+        definition="一次 = 一次夜间查控行动；按完成当月填报当月新增数",
+    )
+    assert con.execute("select definition from metrics where metric_code = ?", [code]).fetchone() == (
+        "一次 = 一次夜间查控行动；按完成当月填报当月新增数",
+    )
+    assert catalogue_admin.update_metric(con, "F05_PERSUADERS", definition="一名 = 在岗劝导员；填月末状态值", actor="a")
+    assert audit_rows(con, "catalogue_edit")[-1][2].endswith("→ 一名 = 在岗劝导员；填月末状态值")
+    with pytest.raises(CatalogueError, match="口径不超过 160 个字"):
+        catalogue_admin.update_metric(con, "F05_PERSUADERS", definition="很长" * 81, actor="a")
+
+
+def test_cli_add_metric_with_a_definition(store_path, capsys):
+    args = ["--finding", "F05", "--name", "夜查行动次数", "--unit", "次", "--kind", "count", "--group", "PATROL"]
+    code, out, _ = run(store_path, "catalogue", "add-metric", *args, "--definition", "一次 = 一次夜查", capsys=capsys)
+    assert (code, out) == (0, "已新增指标 F05_X01\n")
+    assert run(store_path, "catalogue", "edit", "F05_X01", "--definition", "一次 = 一次夜间查控", capsys=capsys)[0] == 0
+    con = store.connect(store_path)
+    try:
+        assert con.execute("select definition from metrics where metric_code = 'F05_X01'").fetchone() == (
+            "一次 = 一次夜间查控",
+        )
+    finally:
+        con.close()
