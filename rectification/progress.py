@@ -402,17 +402,22 @@ class Headline:
         return "\n\n".join([*lines, f"构成：{self.breakdown}"])
 
 
+def names_headlines(metrics: pd.DataFrame) -> bool:
+    """Whether the catalogue names the headlines' metrics (every store since migration 008 does)."""
+    return "in_headline" in metrics and bool(metrics.in_headline.fillna(False).astype(bool).any())
+
+
 def headline_metrics(
-    metrics: pd.DataFrame, group_code: str, positions: pd.DataFrame, unit: str | None = None
+    metrics: pd.DataFrame, group_code: str, positions: pd.DataFrame, unit: str | None = None, *, named: bool = False
 ) -> pd.DataFrame:
-    """The metrics a headline shows: those the catalogue names for it (headline_metrics.csv), in its
-    order. A group the catalogue names none for (a store without the list) falls back to its count
-    metrics of one unit, because sums across units mean nothing — the catalogue's headline unit for
-    the group, else the unit most of them share, on a tie the one with the larger total."""
-    if "in_headline" in metrics:
-        named = metrics[(metrics.group_code == group_code) & metrics.in_headline.fillna(False).astype(bool)]
-        if len(named) or (metrics.in_headline.fillna(False).astype(bool)).any():
-            return named.sort_values("headline_ordinal")
+    """The metrics a headline shows: with `named`, those the catalogue names for it (headline_metrics.csv),
+    in its order — of `metrics`, which may be a filtered view. Without (a catalogue that names none) it
+    falls back to the group's count metrics of one unit, because sums across units mean nothing — the
+    catalogue's headline unit for the group, else the unit most of them share, on a tie the one with
+    the larger total."""
+    if named:
+        chosen = metrics[(metrics.group_code == group_code) & metrics.in_headline.fillna(False).astype(bool)]
+        return chosen.sort_values("headline_ordinal")
     counts = metrics[(metrics.group_code == group_code) & (metrics.kind == "count")]
     if counts.empty:
         return counts
@@ -437,7 +442,7 @@ def headlines(data: Data, metrics: pd.DataFrame, as_of: str) -> list[Headline]:
     out = []
     for g in groups.itertuples():
         unit = g.headline_unit if isinstance(g.headline_unit, str) else None
-        chosen = headline_metrics(metrics, g.group_code, positions, unit)
+        chosen = headline_metrics(metrics, g.group_code, positions, unit, named=names_headlines(data.metrics))
         if chosen.empty:
             continue
         pos = positions.set_index("metric_code").reindex(chosen.metric_code)

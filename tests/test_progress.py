@@ -288,3 +288,14 @@ def test_month_changes_lists_status_moves_then_notes(con):
 
     traffic_only = progress.resolve(Filters(as_of="2025-04", group="ASSET"), data)
     assert progress.month_changes(data, traffic_only, today=dt.date(2026, 1, 1)).empty
+
+
+def test_a_filtered_view_shows_only_the_named_metrics_it_contains(con):
+    """A department that leads no headline metric gets no headline tiles, not a sum of whatever it has."""
+    data = _demo(con)
+    police = progress.filter_metrics(data.metrics, Filters(department="政工监督室"))
+    assert progress.headlines(data, police, "2025-03") == []
+    traffic = progress.filter_metrics(data.metrics, Filters(department="交警大队"))
+    found = {h.group_code: h.metric_codes for h in progress.headlines(data, traffic, "2025-03")}
+    assert found["CASE"] == ("F24_CASES_TRANSFERRED", "F24_CASES_WITHDRAWN")
+    assert "F12_FIRE_HAZARDS_FIXED" not in found["HAZARD"] and "ASSET" not in found
