@@ -745,7 +745,12 @@ class Plan:
     def check_problems(self) -> list[Problem]:
         """The checks as messages, for the command line: 第5行「数值」（值：1234）：数据存疑：…"""
         return [
-            Problem(int(c.line), "数值", shown(c.value), f"数据存疑：{c.warning}（此前：{c.previous or '无'}）")
+            Problem(
+                int(c.line),
+                "数值",
+                shown(c.value),
+                f"数据存疑：{c.warning}" + (f"（此前：{c.previous}）" if c.previous else ""),
+            )
             for c in self.checks.itertuples()
         ]
 
@@ -846,7 +851,30 @@ def figure_checks(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.Data
                 for r in before.tail(PREVIOUS_SHOWN).itertuples()
             )
             out.append([int(row.line), month, f.metric_code, row.value, f.detail, previous])
+    out += _twin_checks(rows, metrics)
     return pd.DataFrame(out, columns=CHECK_COLUMNS).sort_values("line").reset_index(drop=True)
+
+
+def _twin_checks(rows: pd.DataFrame, metrics: pd.DataFrame) -> list[list]:
+    """Two metrics that report the same event (same_as) sent for the same month with different values."""
+    twins = metrics.set_index("metric_code").same_as.dropna() if "same_as" in metrics else pd.Series(dtype=object)
+    sent = rows.set_index(["code", "month"])
+    out = []
+    for r in rows[rows.code.isin(twins.index)].itertuples():
+        twin = twins[r.code]
+        if (twin, r.month) in sent.index and sent.loc[(twin, r.month), "value"] != r.value:
+            other = sent.loc[(twin, r.month)]
+            out.append(
+                [
+                    int(r.line),
+                    r.month,
+                    r.code,
+                    r.value,
+                    f"与 {twin} 是同一事项，数值应相同（第{int(other.line)}行为 {shown(other.value)}）",
+                    "",
+                ]
+            )
+    return out
 
 
 @dataclass

@@ -504,3 +504,16 @@ def test_dry_run_prints_the_warnings_and_writes_nothing(store_path, tmp_path, ca
     assert "提示：第2行「数值」列（值：1234）：数据存疑：本月 1,234，远高于以往" in err
     assert "（此前：2025年1月 " in err
     assert snapshot(store_path) == before
+
+
+def test_preview_flags_the_same_event_reported_with_two_values(store_path):
+    checks = _checks(
+        store_path,
+        [["2025-04", "F12_JOINT_INSPECTIONS", "12"], ["2025-04", "F17_RENTAL_INSPECTIONS", "21"]],
+    )
+    assert list(checks.index) == ["F17_RENTAL_INSPECTIONS"]
+    assert (
+        checks.loc["F17_RENTAL_INSPECTIONS"].warning == "与 F12_JOINT_INSPECTIONS 是同一事项，数值应相同（第2行为 12）"
+    )
+    agreeing = [["2025-04", "F12_JOINT_INSPECTIONS", "12"], ["2025-04", "F17_RENTAL_INSPECTIONS", "12"]]
+    assert _checks(store_path, agreeing).empty
