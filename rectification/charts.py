@@ -659,9 +659,10 @@ def _headline_title(rows: pd.DataFrame, title: str, unit: str) -> str:
     last = rows.sort_values("month").iloc[-1]
     approximate = last.get("approximate")
     approximate = approximate if isinstance(approximate, str) else None
+    # The unit goes with the numbers, not the title: five titles side by side must not run into each other.
     return (
-        f"<b>{plain(title)}</b>（{plain(unit)}）<br>"
-        f"累计 {value_text(last.cumulative, approximate=approximate)}　本月 {value_text(last.value)}"
+        f"<b>{plain(title)}</b><br>"
+        f"累计 {value_text(last.cumulative, plain(unit), approximate)}<br>本月 {value_text(last.value, plain(unit))}"
     )
 
 
@@ -784,7 +785,7 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
     fig.update_layout(
         hovermode="x unified",
         bargap=0.25,
-        margin=dict(l=70, r=70, t=175, b=60 + 19 * len(lines)),
+        margin=dict(l=70, r=70, t=200, b=60 + 19 * len(lines)),
         legend=dict(x=1, xanchor="right", y=-0.07, yanchor="top"),
     )
     return style(

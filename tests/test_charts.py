@@ -167,7 +167,7 @@ def test_overdue_shows_in_the_heatmap(con):
 def test_headline_outcomes_five_panels_with_their_numbers(data, filters):
     fig = charts.headline_figure(data, filters)
     titles = [a.text for a in fig.layout.annotations]
-    assert titles[0] == "<b>头盔劝导场次</b>（场次）<br>累计 2,629　本月 309"
+    assert titles[0] == "<b>头盔劝导场次</b><br>累计 2,629 场次<br>本月 309 场次"
     assert [t.split("</b>")[0].removeprefix("<b>") for t in titles[:5]] == [
         "头盔劝导场次",
         "隐患整改处数",
@@ -175,7 +175,7 @@ def test_headline_outcomes_five_panels_with_their_numbers(data, filters):
         "醉驾积案移诉及撤案",
         "固定资产减册及报废",
     ]
-    assert titles[4] == "<b>固定资产减册及报废</b>（件）<br>累计 4　本月 0"
+    assert titles[4] == "<b>固定资产减册及报废</b><br>累计 4 件<br>本月 0 件"
     assert _names(fig)[:2] == ["本月", "累计"]
     # The breakdown and the 口径 travel with the figure: in the hover and in the footnote.
     cumulative = [t for t in fig.data if t.name == "累计"]
