@@ -25,6 +25,7 @@ KIND_LABELS = {"count": "数量类（每月填当月新增数）", "level": "状
 GENERAL = "ORG"  # code prefix of metrics that belong to no finding (综合: 组织推进 and the like)
 MAX_NAME = 30
 MAX_UNIT = 6
+MAX_DEFINITION = 160  # the 口径 in one line: what one unit is, what counts, the month it belongs to
 # Excel runs a cell starting with these as a formula; a name is copied into every form and export.
 FORMULA_START = ("=", "+", "-", "@")
 
@@ -36,6 +37,7 @@ EXPORT_FILES = {
     "measures.csv": "catalogue_measures",
     "outcome_groups.csv": "catalogue_outcome_groups",
     "metrics.csv": "catalogue_metrics",
+    "headline_metrics.csv": "catalogue_headline_metrics",
     "metric_lifecycle.csv": "catalogue_metric_lifecycle",
 }
 
@@ -106,12 +108,13 @@ def _unique_name(con: duckdb.DuckDBPyConnection, name: str, code: str | None) ->
 
 def _metric(con: duckdb.DuckDBPyConnection, code: str) -> dict:
     row = con.execute(
-        "select metric_code, name, unit, kind, group_code, finding_code, retired_from from metrics where metric_code = ?",
+        "select metric_code, name, unit, kind, group_code, finding_code, retired_from, definition"
+        " from metrics where metric_code = ?",
         [(code or "").strip().upper()],
     ).fetchone()
     if row is None:
         raise CatalogueError(f"指标不存在：{code}")
-    keys = ("code", "name", "unit", "kind", "group_code", "finding_code", "retired_from")
+    keys = ("code", "name", "unit", "kind", "group_code", "finding_code", "retired_from", "definition")
     return dict(zip(keys, row, strict=True))
 
 
@@ -160,9 +163,11 @@ def add_metric(
     kind: str,
     group_code: str,
     actor: str,
+    definition: str | None = None,
 ) -> str:
-    """Add a metric under a finding (None or ORG: under none); return its new code."""
+    """Add a metric under a finding (None or ORG: under none), with its 口径 if given; return its new code."""
     name = _text(name, "指标名称", MAX_NAME)
+    definition = _text(definition, "口径", MAX_DEFINITION) if (definition or "").strip() else None
     unit = _text(unit, "单位", MAX_UNIT)
     kind = _kind(kind)
     _unit_fits_kind(unit, kind)
@@ -175,9 +180,9 @@ def add_metric(
             "select coalesce(max(ordinal), 0) + 1 from metrics where finding_code is not distinct from ?", [finding]
         ).fetchone()[0]
         con.execute(
-            "insert into metrics (metric_code, finding_code, ordinal, name, unit, kind, group_code, origin)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [code, finding, ordinal, name, unit, kind, group, ORIGIN_ADDED],
+            "insert into metrics (metric_code, finding_code, ordinal, name, unit, kind, group_code, origin, definition)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [code, finding, ordinal, name, unit, kind, group, ORIGIN_ADDED, definition],
         )
         audit.record(
             con,
@@ -198,8 +203,9 @@ def update_metric(
     unit: str | None = None,
     group_code: str | None = None,
     kind: str | None = None,
+    definition: str | None = None,
 ) -> bool:
-    """Change a metric's name, unit, group or kind (None keeps it); False when nothing changed.
+    """Change a metric's name, unit, group, kind or 口径 (None keeps it); False when nothing changed.
     The kind and a switch to or from % change what stored figures mean, so both need a metric
     that has no figures yet."""
     with transaction(con):
@@ -209,6 +215,7 @@ def update_metric(
             "unit": old["unit"] if unit is None else _text(unit, "单位", MAX_UNIT),
             "group_code": old["group_code"] if group_code is None else _group(con, group_code)[0],
             "kind": old["kind"] if kind is None else _kind(kind),
+            "definition": old["definition"] if definition is None else _text(definition, "口径", MAX_DEFINITION),
         }
         _unit_fits_kind(new["unit"], new["kind"])
         changed = [key for key in new if new[key] != old[key]]
@@ -227,11 +234,20 @@ def update_metric(
                 f"该指标已有 {n_figures} 个数值，不能改为或改自百分比单位：已填数值的含义会改变。"
                 "如口径确有变化，请停用此指标并新增一个。"
             )
+        headline = con.execute(
+            "select g.name from headline_metrics as h join outcome_groups as g using (group_code)"
+            " where h.metric_code = ?",
+            [old["code"]],
+        ).fetchone()
+        if headline and {"unit", "kind", "group_code"} & set(changed):
+            raise CatalogueError(
+                f"该指标计入重点成效「{headline[0]}」，不能改变单位、类型或成效类别：重点成效只合计同一口径的指标。"
+            )
         con.execute(
-            "update metrics set name = ?, unit = ?, group_code = ?, kind = ? where metric_code = ?",
-            [new["name"], new["unit"], new["group_code"], new["kind"], old["code"]],
+            "update metrics set name = ?, unit = ?, group_code = ?, kind = ?, definition = ? where metric_code = ?",
+            [new["name"], new["unit"], new["group_code"], new["kind"], new["definition"], old["code"]],
         )
-        labels = {"name": "名称", "unit": "单位", "group_code": "成效类别", "kind": "类型"}
+        labels = {"name": "名称", "unit": "单位", "group_code": "成效类别", "kind": "类型", "definition": "口径"}
         detail = "；".join(f"{labels[key]}：{old[key]} → {new[key]}" for key in changed)
         audit.record(con, user=actor, action="catalogue_edit", target=old["code"], detail=f"{old['name']} {detail}")
     return True

@@ -168,6 +168,8 @@ class MetricSpec:
     label: str  # 问题05 / 长期L1 / 综合
     target: float | None = None
     target_month: str | None = None
+    definition: str | None = None  # the 口径, shown on hover
+    approximate: str | None = None  # 余 / 约: the report's figure is a rounded one
 
 
 def plain(text) -> str:
@@ -322,9 +324,9 @@ def value_axis(*values) -> dict:
     return axis
 
 
-def value_text(value: float | None, unit: str = "") -> str:
-    """2,629 场次 / 90% / — : how every figure reads in titles, tiles and legends."""
-    return number_with_unit(value, unit)
+def value_text(value: float | None, unit: str = "", approximate: str | None = None) -> str:
+    """2,629 场次 / 90% / 2,000余 人次 / — : how every figure reads in titles, tiles and legends."""
+    return number_with_unit(value, unit, approximate)
 
 
 # --- The figures --------------------------------------------------------------------------------
@@ -375,7 +377,8 @@ def metric_progress(
             mode="lines+markers",
             line=dict(color=CUMULATIVE_COLOUR, width=3),
             marker=dict(size=7),
-            hovertemplate=f"{LABELS['cumulative' if count else 'level']} %{{y:{fmt}}} {unit}<extra></extra>",
+            customdata=_line_hover(series, metric, LABELS["cumulative" if count else "level"]),
+            hovertemplate="%{customdata}<extra></extra>",
         ),
         **line_axis,
     )
@@ -445,6 +448,15 @@ def metric_progress(
         filename=file_name(metric.label, metric.name),
         height=520,
     )
+
+
+def _line_hover(series: pd.DataFrame, metric: MetricSpec, label: str) -> list[str]:
+    """累计 2,000余 人次<br>口径：… — a figure the report rounds keeps its 余/约 while the report's
+    opening balance is part of it, and the metric's definition travels with every point."""
+    definition = ""
+    if isinstance(metric.definition, str) and metric.definition:
+        definition = "<br>口径：" + "<br>".join(plain(line) for line in _wrap(metric.definition, 30))
+    return [f"{label} {value_text(v, metric.unit, metric.approximate)}{definition}" for v in series.cumulative]
 
 
 def _add_notes(fig, series: pd.DataFrame, labels: list[str], annotations, line_axis: dict) -> None:
@@ -643,27 +655,56 @@ def short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _headline_title(rows: pd.DataFrame, group: str, unit: str) -> str:
+def _headline_title(rows: pd.DataFrame, title: str, unit: str) -> str:
     last = rows.sort_values("month").iloc[-1]
+    approximate = last.get("approximate")
+    approximate = approximate if isinstance(approximate, str) else None
+    # The unit goes with the numbers, not the title: five titles side by side must not run into each other.
     return (
-        f"<b>{plain(group)}</b>（{plain(unit)}）<br>累计 {value_text(last.cumulative)}　本月 {value_text(last.value)}"
+        f"<b>{plain(title)}</b><br>"
+        f"累计 {value_text(last.cumulative, plain(unit), approximate)}<br>本月 {value_text(last.value, plain(unit))}"
     )
 
 
-def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
-    """The headline outcome groups side by side: monthly bars, the cumulative line, the target.
+def _headline_hover(rows: pd.DataFrame, unit: str) -> list[str]:
+    """累计 277 宗（醉驾案件移送起诉 128 宗、醉驾案件撤案 149 宗）<br>口径：…, month by month."""
+    texts = []
+    for r in rows.itertuples():
+        approximate = r.approximate if isinstance(getattr(r, "approximate", None), str) else None
+        text = f"累计 {value_text(r.cumulative, unit, approximate)}"
+        breakdown = getattr(r, "breakdown", "")
+        if isinstance(breakdown, str) and " + " in breakdown:
+            text += "<br>其中 " + "<br>　+ ".join(plain(part) for part in breakdown.split(" + "))
+        definition = getattr(r, "definition", "")
+        if isinstance(definition, str) and definition:
+            text += "<br>口径：" + "<br>".join(plain(line) for line in _wrap(definition, 30))
+        texts.append(text)
+    return texts
 
-    series: group, unit, month, value, cumulative, target, source."""
-    title = "重点成效：头盔劝导、隐患整治、巡逻防控、案件办理、资产处置"
+
+def _wrap(text: str, width: int) -> list[str]:
+    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+
+
+def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
+    """The headline outcomes side by side: monthly bars, the cumulative line, the target. Each panel is
+    titled by what it counts, and hovering the line shows what the figure is made of and its 口径.
+
+    series: group, unit, month, value, cumulative, target, source (and title, definition, approximate,
+    breakdown from progress.headline_series)."""
+    if "title" not in series:
+        series = series.assign(title=series.group)
+    title = "重点成效：" + "、".join(dict.fromkeys(series.title)) if not series.empty else "重点成效"
     if series.empty:
         return empty(title, "暂无重点成效数据", as_of=as_of)
     groups = list(dict.fromkeys(series.group))
-    units = series.drop_duplicates("group").set_index("group").unit
+    first_rows = series.drop_duplicates("group").set_index("group")
+    units = first_rows.unit
     fig = make_subplots(
         rows=1,
         cols=len(groups),
         specs=[[{"secondary_y": True}] * len(groups)],
-        subplot_titles=[_headline_title(series[series.group == g], g, units[g]) for g in groups],
+        subplot_titles=[_headline_title(series[series.group == g], first_rows.title[g], units[g]) for g in groups],
         horizontal_spacing=0.07,
     )
     targets_shown = False
@@ -680,7 +721,7 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
                 marker_color=MONTHLY_COLOUR,
                 showlegend=first,
                 legendgroup="monthly",
-                hovertemplate=f"本月 %{{y:,d}} {unit}<extra>{plain(group)}</extra>",
+                hovertemplate=f"本月 %{{y:,d}} {unit}<extra>{plain(first_rows.title[group])}</extra>",
             ),
             row=1,
             col=col,
@@ -695,7 +736,8 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
                 showlegend=first,
                 legendgroup="cumulative",
                 line=dict(color=CUMULATIVE_COLOUR, width=3),
-                hovertemplate=f"累计 %{{y:,d}} {unit}<extra>{plain(group)}</extra>",
+                customdata=_headline_hover(rows, units[group]),
+                hovertemplate=f"%{{customdata}}<extra>{plain(first_rows.title[group])}</extra>",
             ),
             row=1,
             col=col,
@@ -712,7 +754,7 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
                     showlegend=not targets_shown,
                     legendgroup="target",
                     line=dict(color=TARGET_COLOUR, dash="dash", width=2),
-                    hovertemplate=f"目标 %{{y:,d}} {unit}<extra>{plain(group)}</extra>",
+                    hovertemplate=f"目标 %{{y:,d}} {unit}<extra>{plain(first_rows.title[group])}</extra>",
                 ),
                 row=1,
                 col=col,
@@ -725,8 +767,44 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
     fig.update_yaxes(title_text="本月", row=1, col=1, secondary_y=False)
     fig.update_yaxes(title_text="累计", row=1, col=len(groups), secondary_y=True)
     fig.update_annotations(font=dict(size=FONT_SIZE + 1))
-    fig.update_layout(hovermode="x unified", bargap=0.25, margin=dict(l=70, r=70, t=175), legend=dict(y=-0.12))
-    return style(fig, title=title, as_of=as_of, sources=series.source, filename="重点成效", height=520)
+    # What each number is made of, on the figure itself: a screenshot needs no report at hand.
+    lines = _wrap_items([_headline_footnote(series[series.group == g]) for g in groups], 88)
+    fig.add_annotation(
+        text="<br>".join(plain(line) for line in lines),
+        x=0,
+        y=0,
+        xref="paper",
+        yref="paper",
+        yshift=-40,
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
+        align="left",
+        font=dict(size=TICK_SIZE - 1, color="#424242"),
+    )
+    fig.update_layout(
+        hovermode="x unified",
+        bargap=0.25,
+        margin=dict(l=70, r=70, t=200, b=60 + 19 * len(lines)),
+        legend=dict(x=1, xanchor="right", y=-0.07, yanchor="top"),
+    )
+    return style(
+        fig, title=title, as_of=as_of, sources=series.source, filename="重点成效", height=540 + 22 * len(lines)
+    )
+
+
+def _headline_footnote(rows: pd.DataFrame) -> str:
+    last = rows.sort_values("month").iloc[-1]
+    breakdown = last.get("breakdown")
+    if not isinstance(breakdown, str) or " + " not in breakdown:
+        definition = last.get("definition")
+        return f"{last.title}：{definition}" if isinstance(definition, str) and definition else str(last.title)
+    return f"{last.title} = {breakdown}"
+
+
+def _wrap_items(items: list[str], width: int) -> list[str]:
+    """One item per line, a long one broken into lines of `width` characters."""
+    return [line for item in items for line in _wrap(item, width)]
 
 
 # --- From the dashboard's data: the same assembly for the pages and the briefing ------------------
@@ -742,7 +820,13 @@ def metric_spec(data: Data, metric_code: str) -> MetricSpec:
         label=finding_label(m.finding_code, m.report_number),
         target=target,
         target_month=m.target_month if isinstance(m.target_month, str) else None,
+        definition=_text_or_none(m.get("definition")),
+        approximate=_text_or_none(m.get("approximate")),
     )
+
+
+def _text_or_none(value) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def trajectory(data: Data, metric_code: str, months: list[str]) -> pd.DataFrame:

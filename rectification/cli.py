@@ -60,6 +60,8 @@ def cmd_import(args, con) -> str:
     )
     for warning in result.plan.staged.warnings:
         print(f"提示：{warning}", file=sys.stderr)
+    for warning in result.plan.check_problems():
+        print(f"提示：{warning}", file=sys.stderr)
     return result.message
 
 
@@ -172,13 +174,21 @@ def cmd_catalogue_add(args, con) -> str:
         kind=args.kind,
         group_code=args.group,
         actor=args.user,
+        definition=args.definition,
     )
     return f"已新增指标 {code}"
 
 
 def cmd_catalogue_edit(args, con) -> str:
     changed = catalogue_admin.update_metric(
-        con, args.code, name=args.name, unit=args.unit, group_code=args.group, kind=args.kind, actor=args.user
+        con,
+        args.code,
+        name=args.name,
+        unit=args.unit,
+        group_code=args.group,
+        kind=args.kind,
+        definition=args.definition,
+        actor=args.user,
     )
     return f"已修改指标 {args.code}" if changed else "没有改动。"
 
@@ -414,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="count 数量类（每月新增）/ level 状态类（月末数）",
     )
     c.add_argument("--group", required=True, help="成效类别编码，如 HELMET、PATROL")
+    c.add_argument("--definition", help="口径：一个单位是什么、算什么不算什么、归属哪个月")
     c.add_argument("--user", default="cli", help="操作人（记入审计日志）")
     c.set_defaults(func=cmd_catalogue_add)
     c = cat.add_parser("edit", parents=[common], help="修改指标的名称、单位、成效类别或类型（类型仅限尚无数值时）")
@@ -422,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--unit", help="新单位")
     c.add_argument("--group", help="新成效类别编码")
     c.add_argument("--kind", choices=list(catalogue_admin.KIND_LABELS), help="新类型")
+    c.add_argument("--definition", help="新口径")
     c.add_argument("--user", default="cli", help="操作人（记入审计日志）")
     c.set_defaults(func=cmd_catalogue_edit)
     c = cat.add_parser("retire", parents=[common], help="自某月起停用指标：不再列入上报模板，历史数值保留")

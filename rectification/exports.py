@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from rectification.months import to_date
+from rectification.progress import definition_text
 from rectification.store import query
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -72,10 +73,14 @@ def lead_departments(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [row[0] for row in rows]
 
 
+DEFINITION_COLUMN = "口径（定义，仅供参考）"
+
+
 def upload_form(
     con: duckdb.DuckDBPyConnection, month: str, *, with_hint: bool = False, department: str | None = None
 ) -> pd.DataFrame:
-    """The month's form: header 月份,指标编码,指标名称,单位,数值,备注 (plus 上月数值 as a hint);
+    """The month's form: header 月份,指标编码,指标名称,单位,数值,备注 (plus 上月数值 as a hint), then each
+    metric's 口径;
     with `department`, only the metrics of the findings that department leads."""
     rows = query(con, "upload_form_rows", month=to_date(month))
     if department:
@@ -94,13 +99,17 @@ def upload_form(
         form["上次填报（供参考）"] = [
             "" if pd.isna(v) else f"{number_text(v)}（{m}）" for v, m in zip(rows.previous_value, rows.previous_month)
         ]
+    # What to count, where the figure is filled in: the import reads past this column (old forms
+    # without it import just the same).
+    form[DEFINITION_COLUMN] = [definition_text(d) for d in rows.definition]
     return form
 
 
 def form_bytes(con, month: str, file_name: str, *, with_hint: bool = False, department: str | None = None) -> bytes:
     form = upload_form(con, month, with_hint=with_hint, department=department)
     if file_name.lower().endswith(".xlsx"):
-        return to_xlsx_bytes(form, widths={"指标编码": 30, "指标名称": 24, "备注": 30, "上次填报（供参考）": 22})
+        widths = {"指标编码": 30, "指标名称": 24, "备注": 30, "上次填报（供参考）": 22, DEFINITION_COLUMN: 80}
+        return to_xlsx_bytes(form, widths=widths)
     return to_csv_bytes(form)
 
 

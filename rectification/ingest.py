@@ -730,12 +730,29 @@ TARGETS = {
 }
 
 
+CHECK_COLUMNS = ["line", "month", "code", "value", "warning", "previous"]
+
+
 @dataclass
 class Plan:
-    """What the import will do, row by row: action is new, unchanged or revised."""
+    """What the import will do, row by row: action is new, unchanged or revised; and the figures that
+    look like typos (checks), each on its row with the values before it — warnings, never a refusal."""
 
     staged: Staged
     rows: pd.DataFrame  # line, month, code, name, value, note, old_value, old_note, action
+    checks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHECK_COLUMNS))
+
+    def check_problems(self) -> list[Problem]:
+        """The checks as messages, for the command line: 第5行「数值」（值：1234）：数据存疑：…"""
+        return [
+            Problem(
+                int(c.line),
+                "数值",
+                shown(c.value),
+                f"数据存疑：{c.warning}" + (f"（此前：{c.previous}）" if c.previous else ""),
+            )
+            for c in self.checks.itertuples()
+        ]
 
     @property
     def new(self) -> pd.DataFrame:
@@ -792,7 +809,72 @@ def plan(con: duckdb.DuckDBPyConnection, staged: Staged) -> Plan:
     """Compare the staged rows with what counts now: new, unchanged, or revised (a conflict)."""
     _stage_table(con, staged)
     rows = query(con, TARGETS[staged.layout.kind].plan_query)
+    if staged.layout is FIGURES:
+        return Plan(staged, rows, figure_checks(con, staged.rows))
     return Plan(staged, rows)
+
+
+PREVIOUS_SHOWN = 3  # months of history beside a warning
+
+
+def figure_checks(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:
+    """The 需要关注 suspicious-figure rules (progress.suspicious) run on the file before it lands: the
+    store's history with the file's figures in place of what it holds for those months. One row per
+    flagged figure: line, month, code, value, warning and the previous months' values as text."""
+    from rectification import progress  # the rules live with 需要关注
+
+    if rows.empty:
+        return pd.DataFrame(columns=CHECK_COLUMNS)
+    codes = set(rows.code)
+    metrics = query(con, "metric_catalogue")
+    metrics = metrics[metrics.metric_code.isin(codes)]
+    history = query(con, "metric_monthly")
+    history = history[history.metric_code.isin(codes)][["month", "metric_code", "value", "cumulative"]]
+    sent = rows.rename(columns={"code": "metric_code"})[["month", "metric_code", "value"]]
+    replaced = history.set_index(["metric_code", "month"]).index.isin(sent.set_index(["metric_code", "month"]).index)
+    monthly = pd.concat([history[~replaced], sent.assign(cumulative=None)], ignore_index=True)
+    monthly["cumulative"] = monthly.cumulative.astype(float)
+    empty = pd.DataFrame()
+    data = progress.Data(metrics=metrics, monthly=monthly, findings=empty, statuses=empty, annotations=empty)
+    units = metrics.set_index("metric_code").unit
+    out = []
+    for month, in_month in rows.groupby("month"):
+        flagged = progress.suspicious(data, metrics[metrics.metric_code.isin(in_month.code)], month)
+        for f in flagged.itertuples():
+            row = in_month[in_month.code == f.metric_code].iloc[0]
+            before = monthly[(monthly.metric_code == f.metric_code) & (monthly.month < month)].sort_values("month")
+            before = before.assign(shown=before.value.where(before.value.notna(), before.cumulative)).dropna(
+                subset=["shown"]
+            )
+            previous = "、".join(
+                f"{chinese(r.month)} {progress.number_with_unit(r.shown, units.get(f.metric_code, ''))}"
+                for r in before.tail(PREVIOUS_SHOWN).itertuples()
+            )
+            out.append([int(row.line), month, f.metric_code, row.value, f.detail, previous])
+    out += _twin_checks(rows, metrics)
+    return pd.DataFrame(out, columns=CHECK_COLUMNS).sort_values("line").reset_index(drop=True)
+
+
+def _twin_checks(rows: pd.DataFrame, metrics: pd.DataFrame) -> list[list]:
+    """Two metrics that report the same event (same_as) sent for the same month with different values."""
+    twins = metrics.set_index("metric_code").same_as.dropna() if "same_as" in metrics else pd.Series(dtype=object)
+    sent = rows.set_index(["code", "month"])
+    out = []
+    for r in rows[rows.code.isin(twins.index)].itertuples():
+        twin = twins[r.code]
+        if (twin, r.month) in sent.index and sent.loc[(twin, r.month), "value"] != r.value:
+            other = sent.loc[(twin, r.month)]
+            out.append(
+                [
+                    int(r.line),
+                    r.month,
+                    r.code,
+                    r.value,
+                    f"与 {twin} 是同一事项，数值应相同（第{int(other.line)}行为 {shown(other.value)}）",
+                    "",
+                ]
+            )
+    return out
 
 
 @dataclass

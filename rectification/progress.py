@@ -373,20 +373,51 @@ class Headline:
     month_value: float | None
     cumulative: float
     target: float | None
+    title: str = ""  # what the tile says it counts (醉驾积案移诉及撤案), from the catalogue
+    definition: str = ""  # the headline's one-line 口径, from the catalogue
+    parts: tuple[float, ...] = ()  # each metric's cumulative, in metric_codes order
+    approximate: str | None = None  # 余 / 约 when any figure added up is the report's rounded one
+
+    @property
+    def name(self) -> str:
+        return self.title or self.group_name
+
+    @property
+    def breakdown(self) -> str:
+        """醉驾案件移送起诉 128 宗 + 醉驾案件撤案 149 宗 = 277 宗: what the number is made of."""
+        total = number_with_unit(self.cumulative, self.unit, self.approximate)
+        if len(self.parts) != len(self.metric_names):
+            return "、".join(self.metric_names)
+        if len(self.metric_names) == 1:
+            return f"{self.metric_names[0]} {total}"
+        items = " + ".join(
+            f"{name} {number_with_unit(value, self.unit)}" for name, value in zip(self.metric_names, self.parts)
+        )
+        return f"{items} = {total}"
 
     @property
     def label(self) -> str:
-        if len(self.metric_names) == 1:
-            return self.metric_names[0]
-        return f"{len(self.metric_names)}项指标合计：" + "、".join(self.metric_names)
+        """The tile's help: the 口径 first, then the breakdown."""
+        lines = [f"口径：{self.definition}"] if self.definition else []
+        return "\n\n".join([*lines, f"构成：{self.breakdown}"])
+
+
+def names_headlines(metrics: pd.DataFrame) -> bool:
+    """Whether the catalogue names the headlines' metrics (every store since migration 008 does)."""
+    return "in_headline" in metrics and bool(metrics.in_headline.fillna(False).astype(bool).any())
 
 
 def headline_metrics(
-    metrics: pd.DataFrame, group_code: str, positions: pd.DataFrame, unit: str | None = None
+    metrics: pd.DataFrame, group_code: str, positions: pd.DataFrame, unit: str | None = None, *, named: bool = False
 ) -> pd.DataFrame:
-    """The metrics a headline group adds up: its count metrics of one unit, because sums across
-    units mean nothing — the catalogue's headline unit for the group, else the unit most of them
-    share, on a tie the one with the larger total."""
+    """The metrics a headline shows: with `named`, those the catalogue names for it (headline_metrics.csv),
+    in its order — of `metrics`, which may be a filtered view. Without (a catalogue that names none) it
+    falls back to the group's count metrics of one unit, because sums across units mean nothing — the
+    catalogue's headline unit for the group, else the unit most of them share, on a tie the one with
+    the larger total."""
+    if named:
+        chosen = metrics[(metrics.group_code == group_code) & metrics.in_headline.fillna(False).astype(bool)]
+        return chosen.sort_values("headline_ordinal")
     counts = metrics[(metrics.group_code == group_code) & (metrics.kind == "count")]
     if counts.empty:
         return counts
@@ -398,6 +429,12 @@ def headline_metrics(
     return counts[counts.unit == unit]
 
 
+def approximate_marker(markers) -> str | None:
+    """The marker of a sum: 约 when any part is 约, else 余 when any part is 余, else exact."""
+    found = {m for m in markers if isinstance(m, str) and m}
+    return "约" if "约" in found else ("余" if found else None)
+
+
 def headlines(data: Data, metrics: pd.DataFrame, as_of: str) -> list[Headline]:
     """The headline outcome groups (头盔劝导, 隐患整治, …) as this month + cumulative + target."""
     positions = metric_positions(data, data.metrics, as_of)
@@ -405,12 +442,14 @@ def headlines(data: Data, metrics: pd.DataFrame, as_of: str) -> list[Headline]:
     out = []
     for g in groups.itertuples():
         unit = g.headline_unit if isinstance(g.headline_unit, str) else None
-        chosen = headline_metrics(metrics, g.group_code, positions, unit)
+        chosen = headline_metrics(metrics, g.group_code, positions, unit, named=names_headlines(data.metrics))
         if chosen.empty:
             continue
-        pos = positions[positions.metric_code.isin(chosen.metric_code)]
+        pos = positions.set_index("metric_code").reindex(chosen.metric_code)
         month_value = pos.month_value.sum() if pos.month_value.notna().any() else None
         targets = chosen.target_value
+        title = getattr(g, "headline_title", None)
+        definition = getattr(g, "headline_definition", None)
         out.append(
             Headline(
                 group_code=g.group_code,
@@ -422,13 +461,33 @@ def headlines(data: Data, metrics: pd.DataFrame, as_of: str) -> list[Headline]:
                 cumulative=float(pos.cumulative.fillna(0).sum()),
                 # A group target only when every summed metric has one; a partial sum would mislead.
                 target=float(targets.sum()) if targets.notna().all() else None,
+                title=title if isinstance(title, str) else "",
+                definition=definition if isinstance(definition, str) else "",
+                parts=tuple(float(v) for v in pos.cumulative.fillna(0)),
+                approximate=approximate_marker(chosen.get("approximate", pd.Series(dtype=object))),
             )
         )
     return out
 
 
+SERIES_COLUMNS = [
+    "month",
+    "value",
+    "cumulative",
+    "source",
+    "group",
+    "unit",
+    "target",
+    "title",
+    "definition",
+    "approximate",
+    "breakdown",
+]
+
+
 def headline_series(data: Data, headline_list: list[Headline], months: list[str]) -> pd.DataFrame:
-    """group × month: the monthly sum and the cumulative sum of each headline's metrics."""
+    """group × month: the monthly sum and the cumulative sum of each headline's metrics, with the
+    headline's title, 口径 and, month by month, what the cumulative figure is made of."""
     frames = []
     for h in headline_list:
         rows = data.monthly[data.monthly.metric_code.isin(h.metric_codes) & data.monthly.month.isin(months)]
@@ -440,9 +499,27 @@ def headline_series(data: Data, headline_list: list[Headline], months: list[str]
         grouped["group"] = h.group_name
         grouped["unit"] = h.unit
         grouped["target"] = h.target
+        grouped["title"] = h.name
+        grouped["definition"] = h.definition
+        grouped["approximate"] = h.approximate
+        names = dict(zip(h.metric_codes, h.metric_names))
+        order = {code: i for i, code in enumerate(h.metric_codes)}
+        by_month = (
+            rows.assign(name=rows.metric_code.map(names), _order=rows.metric_code.map(order))
+            .sort_values(["month", "_order"])
+            .set_index("month")
+        )
+        grouped["breakdown"] = [
+            " + ".join(
+                f"{r.name} {number_with_unit(r.cumulative, h.unit)}"
+                for r in by_month.loc[[month]].itertuples()
+                if not pd.isna(r.cumulative)
+            )
+            for month in grouped.month
+        ]
         frames.append(grouped.drop(columns="reported"))
     if not frames:
-        return pd.DataFrame(columns=["month", "value", "cumulative", "source", "group", "unit", "target"])
+        return pd.DataFrame(columns=SERIES_COLUMNS)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -450,8 +527,48 @@ def headline_series(data: Data, headline_list: list[Headline], months: list[str]
 
 
 def suspicious(data: Data, metrics: pd.DataFrame, as_of: str) -> pd.DataFrame:
-    """Monthly counts whose figure this month looks wrong: the same as in each of the previous months
-    (REPEAT_MONTHS in a row), or a jump beyond what recent history makes plausible."""
+    """Figures this month that look wrong. Monthly counts: the same as in each of the previous months
+    (REPEAT_MONTHS in a row), or a jump beyond what recent history makes plausible. Month-end levels:
+    a rate over 100 %, or a fall where the level cannot fall (one heading for a target above where
+    it started: schools brought up to standard do not drop out again by themselves). The upload
+    preview runs the same rules on the figures of a file before they are imported."""
+    found = _count_suspicions(data, metrics, as_of) + _level_suspicions(data, metrics, as_of)
+    return pd.DataFrame(found, columns=["metric_code", "detail"])
+
+
+def _level_suspicions(data: Data, metrics: pd.DataFrame, as_of: str) -> list[tuple[str, str]]:
+    levels = metrics[metrics.kind == "level"]
+    if levels.empty:
+        return []
+    rows = data.monthly[data.monthly.metric_code.isin(levels.metric_code) & (data.monthly.month <= as_of)]
+    found = []
+    for m in levels.itertuples():
+        history = rows[rows.metric_code == m.metric_code].sort_values("month")
+        now = history[history.month == as_of].value
+        if now.empty or pd.isna(now.iloc[0]):
+            continue
+        now = float(now.iloc[0])
+        unit = getattr(m, "unit", None)
+        if unit == "%" and now > 100:
+            found.append((m.metric_code, f"本月 {now:g}%，百分比不应超过 100%"))
+            continue
+        before = history[history.month < as_of]
+        previous = before.value.where(before.value.notna(), before.cumulative).dropna()
+        target, opening = getattr(m, "target_value", None), getattr(m, "opening_value", None)
+        heading_up = target is not None and opening is not None and not pd.isna(target) and not pd.isna(opening)
+        if heading_up and float(target) >= float(opening) and len(previous) and now < float(previous.iloc[-1]):
+            last = float(previous.iloc[-1])
+            found.append(
+                (
+                    m.metric_code,
+                    f"月末值由 {number_with_unit(last, unit or '')} 降到 {number_with_unit(now, unit or '')}："
+                    "该指标朝目标只增不减，请核对",
+                )
+            )
+    return found
+
+
+def _count_suspicions(data: Data, metrics: pd.DataFrame, as_of: str) -> list[tuple[str, str]]:
     counts = metrics[metrics.kind == "count"].metric_code
     first = add_months(as_of, -JUMP_HISTORY_MONTHS)
     rows = data.monthly[
@@ -479,7 +596,7 @@ def suspicious(data: Data, metrics: pd.DataFrame, as_of: str) -> pd.DataFrame:
                     f"本月 {now[code]:,.0f}，远高于以往（此前最高 {largest[code]:,.0f}，中位数 {median[code]:,.0f}）",
                 )
             )
-    return pd.DataFrame(found, columns=["metric_code", "detail"])
+    return found
 
 
 ATTENTION_COLUMNS = ["类别", "状态", "问题", "事项", "说明", "finding_code", "metric_code"]
@@ -583,11 +700,16 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
     )
 
 
-def number_with_unit(value, unit: str = "") -> str:
-    """2,629 场次 / 90% / — : thousands separators, the unit after a space (none before %)."""
+def number_with_unit(value, unit: str = "", approximate: str | None = None) -> str:
+    """2,629 场次 / 90% / — : thousands separators, the unit after a space (none before %). A figure
+    the report rounds reads as the report words it: 2,000余 人次, 约700 个."""
     if value is None or pd.isna(value):
         return "—"
     text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    if approximate == "余":
+        text = f"{text}余"
+    elif approximate == "约":
+        text = f"约{text}"
     return f"{text}{unit}" if unit == "%" or not unit else f"{text} {unit}"
 
 
@@ -595,6 +717,24 @@ def number_with_unit(value, unit: str = "") -> str:
 
 BY = {"metric": "按指标", "group": "按成效类别合计", "department": "按牵头部门合计"}
 MEASURES = {"monthly": "每月数值", "cumulative": "累计"}
+
+
+NO_DEFINITION = "（未填写口径）"
+
+
+def definition_text(value) -> str:
+    """A metric's 口径 as shown, or a plain note that nobody has written one (an added metric)."""
+    return value if isinstance(value, str) and value.strip() else NO_DEFINITION
+
+
+def counted_twice(metrics: pd.DataFrame, metric_codes) -> list[str]:
+    """Of these metrics, those that report the same event as another one among them (same_as): a
+    total leaves them out, so 问题12's and 问题17's 79 joint inspections count once."""
+    if "same_as" not in metrics:
+        return []
+    chosen = set(metric_codes)
+    twins = metrics[metrics.metric_code.isin(chosen)]
+    return [m.metric_code for m in twins.itertuples() if isinstance(m.same_as, str) and m.same_as in chosen]
 
 
 def explorer_series(data: Data, metric_codes: list[str], filters: Filters, *, measure: str, by: str) -> pd.DataFrame:
@@ -615,6 +755,7 @@ def explorer_series(data: Data, metric_codes: list[str], filters: Filters, *, me
         rows = rows.assign(_o=rows.metric_code.map(order)).sort_values(["_o", "month"]).drop(columns="_o")
         return rows[["month", "series", "unit", "y", "source"]].reset_index(drop=True)
     rows = rows[rows.metric_code.map(info.kind) == "count"]
+    rows = rows[~rows.metric_code.isin(counted_twice(data.metrics, metric_codes))]
     key = info.group_name if by == "group" else info.lead_department.fillna("未定部门")
     rows = rows.assign(key=rows.metric_code.map(key))
     summed = rows.groupby(["key", "unit", "month"], as_index=False, sort=True).agg(

@@ -46,6 +46,10 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         raise
     if not read_only:
         migrate(con)
+        # A store built from an older data/catalogue takes its corrections in, like a migration.
+        from rectification import bootstrap
+
+        bootstrap.upgrade(con)
     return con
 
 

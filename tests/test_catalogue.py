@@ -35,7 +35,16 @@ HEADERS = {
         "status_basis",
     ],
     "measures.csv": ["finding_code", "ordinal", "ordinal_label", "text"],
-    "outcome_groups.csv": ["group_code", "ordinal", "name", "is_headline", "headline_unit"],
+    "outcome_groups.csv": [
+        "group_code",
+        "ordinal",
+        "name",
+        "is_headline",
+        "headline_unit",
+        "headline_title",
+        "headline_definition",
+    ],
+    "headline_metrics.csv": ["group_code", "ordinal", "metric_code"],
     "metrics.csv": [
         "metric_code",
         "finding_code",
@@ -48,6 +57,9 @@ HEADERS = {
         "target_value",
         "target_month",
         "source_quote",
+        "approximate",
+        "same_as",
+        "definition",
     ],
 }
 STATUSES = {"未启动", "推进中", "已完成", "长期坚持"}
@@ -121,6 +133,11 @@ def groups():
 @pytest.fixture(scope="module")
 def metrics():
     return _read("metrics.csv")
+
+
+@pytest.fixture(scope="module")
+def headline_members():
+    return _read("headline_metrics.csv")
 
 
 @pytest.fixture(scope="module")
@@ -374,6 +391,10 @@ def test_metric_quotes_verbatim_and_contain_value(metrics, report):
     for m in metrics:
         quote = m["source_quote"]
         assert quote and quote in report, m["metric_code"]
+        if m["opening_value"] == "0":
+            # The report gives no figure: the quote is what it does say, the definition says so.
+            assert "通报" in m["definition"] and "未报" in m["definition"], m["metric_code"]
+            continue
         assert any(form in quote for form in _value_forms(m["opening_value"])), m["metric_code"]
 
 
@@ -436,3 +457,130 @@ def test_spot_checks(metric_by_code, metrics):
     assert metric_by_code["F01_PARENT_VOLUNTEERS_ADDED"]["opening_value"] == "120"
     org = {m["metric_code"]: m["opening_value"] for m in metrics if m["finding_code"] == ""}
     assert sorted(org.values(), key=int) == ["1", "7", "17"]
+
+
+# ---------------------------------------------------------------- issue 10: faithful figures
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "unit", "quote"),
+    [
+        ("F01_SUPERVISION_ROUNDS", "1", "轮", "开展一轮督导检查工作"),
+        ("F02_LIGHTING_ROAD_LENGTH", "1240", "米", "总长约1240米"),
+        ("F13_ISSUES_REPORTED", "45", "项", "通报问题隐患共45项"),
+        ("F29_PROHIBITED_BEHAVIOURS", "21", "项", "紧紧围绕21项具体禁止行为"),
+        ("F31_DEPARTMENT_HEADS_TALKED", "3", "名", "对3个相关部门主要负责人进行谈话提醒"),
+    ],
+)
+def test_figures_the_first_review_missed_are_there(metric_by_code, code, value, unit, quote):
+    m = metric_by_code[code]
+    assert (m["opening_value"], m["unit"], m["source_quote"]) == (value, unit, quote)
+
+
+def test_schools_cctv_opens_at_zero_and_finding_16_is_in_progress(metric_by_code, findings):
+    """The title states the task (31校监控存储达90天); the progress text only says notices went out."""
+    m = metric_by_code["F16_SCHOOLS_CCTV_90_DAYS"]
+    assert (m["opening_value"], m["target_value"], m["kind"]) == ("0", "31", "level")
+    assert m["source_quote"] == "对监控设备不符合要求发出整改通知"
+    f16 = next(f for f in findings if f["finding_code"] == "F16")
+    assert f16["status"] == "推进中"
+
+
+def test_the_same_event_reported_twice_is_marked_once(metrics, metric_by_code):
+    twins = {m["metric_code"]: m["same_as"] for m in metrics if m["same_as"]}
+    assert twins == {
+        "F17_RENTAL_INSPECTIONS": "F12_JOINT_INSPECTIONS",
+        "F38_REWARD_VOUCHERS_CHECKED": "F36_REWARD_VOUCHERS_CHECKED",
+    }
+    for code, original in twins.items():
+        m, o = metric_by_code[code], metric_by_code[original]
+        assert (m["opening_value"], m["unit"], m["kind"]) == (o["opening_value"], o["unit"], o["kind"])
+        assert not o["same_as"], "a chain of same_as would hide the original"
+
+
+def test_approximate_figures_are_flagged_as_the_report_words_them(metrics):
+    """120余, 2300余, 150余, 2000余: 余; 约700, 约1240: 约 — and no exact figure is flagged."""
+    flagged = {m["metric_code"]: m["approximate"] for m in metrics if m["approximate"]}
+    for m in metrics:
+        in_quote = re.search(r"约\d|\d+余", m["source_quote"])
+        assert bool(in_quote) == bool(m["approximate"]), m["metric_code"]
+        if in_quote:
+            assert m["approximate"] == ("约" if in_quote.group().startswith("约") else "余"), m["metric_code"]
+    assert flagged == {
+        "F01_PARENT_VOLUNTEERS_ADDED": "余",
+        "F02_LIGHTING_ROAD_LENGTH": "约",
+        "F05_VILLAGE_CAMPAIGN_AUDIENCE": "余",
+        "F06_PARKING_SPACES_BUILT": "约",
+        "F16_REFLECTIVE_VESTS": "余",
+        "F52_HQ_STAFF_DEPLOYED": "余",
+    }
+
+
+def test_every_metric_has_a_definition_with_its_month_rule(metrics):
+    for m in metrics:
+        definition = m["definition"]
+        assert definition and definition == definition.strip(), m["metric_code"]
+        assert "\n" not in definition and len(definition) <= 160, m["metric_code"]
+        rule = "当月新增" if m["kind"] == "count" else "月末"
+        assert rule in definition, m["metric_code"]
+        if m["approximate"]:
+            assert "约数" in definition, m["metric_code"]
+        if m["same_as"]:
+            assert "只计一次" in definition, m["metric_code"]
+
+
+def test_headlines_name_their_metrics_and_share_one_definition(metrics, groups, headline_members):
+    import pandas as pd
+
+    from rectification.catalogue import headline_problems
+
+    frame = pd.DataFrame(metrics).replace({"": None})
+    group_frame = pd.DataFrame(groups).replace({"": None})
+    members = pd.DataFrame(headline_members)
+    assert headline_problems(frame, group_frame, members) == []
+    composition = defaultdict(list)
+    for h in headline_members:
+        composition[h["group_code"]].append(h["metric_code"])
+    assert composition["ASSET"] == ["F40_ASSETS_WRITTEN_OFF", "F40_ASSETS_SCRAPPED"]  # 3 减册 + 1 报废
+    assert composition["PATROL"] == ["F01_VOLUNTEER_PATROL_OPERATIONS"]  # 累计共开展行动15次
+    assert composition["CASE"] == ["F24_CASES_TRANSFERRED", "F24_CASES_WITHDRAWN"]
+    assert set(composition) == set(HEADLINE_GROUPS)
+    for g in groups:
+        if g["is_headline"] == "true":
+            assert g["headline_title"] and g["headline_definition"], g["group_code"]
+        else:
+            assert g["headline_title"] == g["headline_definition"] == "", g["group_code"]
+    titles = {g["group_code"]: g["headline_title"] for g in groups}
+    assert "醉驾" in titles["CASE"] and "减册" in titles["ASSET"] and "报废" in titles["ASSET"]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"F43_ITEMS_RETURNED": "ASSET"}, None),  # the returned belongings are 件 too: unit alone is no 口径
+        ({"F05_PERSONS_EDUCATED": "HELMET"}, "单位须一致"),
+        ({"F05_VILLAGES_COVERED": "HELMET"}, "只能合计数量类指标"),
+        ({"F17_RENTAL_INSPECTIONS": "INSPECTION", "F12_JOINT_INSPECTIONS": "INSPECTION"}, "重复计算"),
+        ({"F07_LEAFLETS": "HELMET"}, "须属于该成效类别"),
+    ],
+)
+def test_the_headline_check_refuses_what_would_mislead(metrics, groups, headline_members, change, reason):
+    import pandas as pd
+
+    from rectification.catalogue import headline_problems
+
+    frame = pd.DataFrame(metrics).replace({"": None})
+    group_frame = pd.DataFrame(groups).replace({"": None})
+    if "INSPECTION" in change.values():
+        group_frame.loc[group_frame.group_code == "INSPECTION", ["is_headline", "headline_unit"]] = ["true", "次"]
+        group_frame.loc[group_frame.group_code == "INSPECTION", "headline_definition"] = "排查次数"
+    rows = [dict(h) for h in headline_members] + [
+        {"group_code": group, "ordinal": "9", "metric_code": code} for code, group in change.items()
+    ]
+    problems = headline_problems(frame, group_frame, pd.DataFrame(rows))
+    if reason is None:
+        # Same group, same unit: the check passes — which is why the catalogue, not the unit, names
+        # the metrics; test_headlines_name_their_metrics_and_share_one_definition pins ASSET to 3 + 1.
+        assert problems == []
+    else:
+        assert any(reason in p for p in problems), problems

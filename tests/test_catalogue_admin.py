@@ -19,6 +19,7 @@ from support import login
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "data" / "catalogue"
 PAGE = "views/catalogue.py"
+N_REPORT_METRICS = len((CATALOGUE / "metrics.csv").read_text(encoding="utf-8").splitlines()) - 1
 
 
 def add(con, name="夜查行动次数", finding="F05", unit="次", kind="count", group="PATROL") -> str:
@@ -113,19 +114,29 @@ def test_add_refusals_say_why_and_change_nothing(con, changes, message):
 
 def test_update_metric_changes_name_unit_group_with_an_audited_before_and_after(con):
     assert catalogue_admin.update_metric(
-        con, "F05_DISSUADE_SESSIONS", name="头盔劝导活动", unit="场", group_code="PUBLICITY", actor="admin"
+        con, "F05_PERSONS_EDUCATED", name="头盔教育人次", unit="人", group_code="PUBLICITY", actor="admin"
     )
-    assert metric(con, "F05_DISSUADE_SESSIONS")[2:6] == ("头盔劝导活动", "场", "count", "PUBLICITY")
+    assert metric(con, "F05_PERSONS_EDUCATED")[2:6] == ("头盔教育人次", "人", "count", "PUBLICITY")
     assert audit_rows(con, "catalogue_edit") == [
         (
             "admin",
-            "F05_DISSUADE_SESSIONS",
-            "头盔劝导场次 名称：头盔劝导场次 → 头盔劝导活动；单位：场次 → 场；成效类别：HELMET → PUBLICITY",
+            "F05_PERSONS_EDUCATED",
+            "教育不戴头盔驾乘人员 名称：教育不戴头盔驾乘人员 → 头盔教育人次；单位：人次 → 人；成效类别：HELMET → PUBLICITY",
         )
     ]
     # The same values again: nothing to do, nothing audited.
-    assert not catalogue_admin.update_metric(con, "F05_DISSUADE_SESSIONS", name="头盔劝导活动", actor="admin")
+    assert not catalogue_admin.update_metric(con, "F05_PERSONS_EDUCATED", name="头盔教育人次", actor="admin")
     assert len(audit_rows(con, "catalogue_edit")) == 1
+
+
+def test_a_headline_metric_keeps_its_unit_and_group(con):
+    """A headline adds up metrics of one 口径: moving one out or changing its unit would break that."""
+    before = store_snapshot(con)
+    for change in ({"unit": "场"}, {"group_code": "PUBLICITY"}):
+        with pytest.raises(CatalogueError, match="计入重点成效「头盔劝导」"):
+            catalogue_admin.update_metric(con, "F05_DISSUADE_SESSIONS", actor="admin", **change)
+    assert store_snapshot(con) == before
+    assert catalogue_admin.update_metric(con, "F05_DISSUADE_SESSIONS", name="头盔劝导活动", actor="admin")
 
 
 def test_kind_changes_only_while_a_metric_has_no_figures(con):
@@ -216,7 +227,7 @@ def test_upload_form_leaves_out_a_metric_from_its_retirement_month(con):
     assert "F05_PERSUADERS" in set(exports.upload_form(con, "2025-04")["指标编码"])
     may = exports.upload_form(con, "2025-05")["指标编码"]
     assert "F05_PERSUADERS" not in set(may)
-    assert len(may) == 87
+    assert len(may) == N_REPORT_METRICS - 1
     # An added metric is asked for at once.
     code = add(con)
     assert code in set(exports.upload_form(con, "2025-05")["指标编码"])
@@ -306,6 +317,9 @@ def changed_lines(path: Path) -> tuple[set[str], set[str]]:
     return old - new, new - old
 
 
+SCHOOL_DEF = "一次 = 到中小学、幼儿园开展的一次交通安全宣传；按完成当月填报当月新增数"
+
+
 def test_export_shows_exactly_what_changed(con, tmp_path):
     from rectification import targets
 
@@ -319,10 +333,10 @@ def test_export_shows_exactly_what_changed(con, tmp_path):
     catalogue_admin.write_export(con, out)
 
     assert changed_lines(out / "metrics.csv") == (
-        {"F05_SCHOOL_SESSIONS,F05,8,进学校交通安全宣传,次,count,PUBLICITY,12,,,到学校开展宣传12次"},
+        {f"F05_SCHOOL_SESSIONS,F05,8,进学校交通安全宣传,次,count,PUBLICITY,12,,,到学校开展宣传12次,,,{SCHOOL_DEF}"},
         {
-            "F05_SCHOOL_SESSIONS,F05,8,进校园交通安全宣传,次,count,PUBLICITY,12,,,到学校开展宣传12次",
-            f"{code},F05,9,夜查行动次数,次,count,PATROL,,,,",
+            f"F05_SCHOOL_SESSIONS,F05,8,进校园交通安全宣传,次,count,PUBLICITY,12,,,到学校开展宣传12次,,,{SCHOOL_DEF}",
+            f"{code},F05,9,夜查行动次数,次,count,PATROL,,,,,,,",
         },
     )
     old, new = changed_lines(out / "findings.csv")
@@ -333,7 +347,7 @@ def test_export_shows_exactly_what_changed(con, tmp_path):
         "F05_PERSUADERS,通报,2025-05",
         f"{code},管理员新增,",
     ]
-    for name in ("sections.csv", "themes.csv", "measures.csv", "outcome_groups.csv"):
+    for name in ("sections.csv", "themes.csv", "measures.csv", "outcome_groups.csv", "headline_metrics.csv"):
         assert (out / name).read_bytes() == (CATALOGUE / name).read_bytes()
 
 
@@ -363,7 +377,7 @@ def test_cli_add_edit_retire_reinstate_export(store_path, tmp_path, capsys):
     )
     out = tmp_path / "export"
     code, stdout, _ = run(store_path, "catalogue", "export", "--out-dir", str(out), capsys=capsys)
-    assert code == 0 and "已导出目录 7 个文件" in stdout
+    assert code == 0 and "已导出目录 8 个文件" in stdout
     assert (out / "metric_lifecycle.csv").read_text(encoding="utf-8").splitlines()[1:] == ["F05_X01,管理员新增,2025-06"]
     assert run(store_path, "catalogue", "reinstate", "F05_X01", capsys=capsys)[0] == 0
 
@@ -407,7 +421,7 @@ def test_init_on_a_fresh_store_applies_every_migration(tmp_path, capsys):
     try:
         assert store.schema_version(con) == max(v for v, _, _ in store.migrations())
         assert con.execute("select origin, count(*), count(retired_from) from metrics group by origin").fetchall() == [
-            ("通报", 88, 0)
+            ("通报", N_REPORT_METRICS, 0)
         ]
     finally:
         con.close()
@@ -506,14 +520,14 @@ def test_admin_add_refusal_is_shown_and_nothing_is_written(store_path):
 
 def test_admin_edits_a_metric(store_path):
     at = open_page(store_path)
-    at.selectbox(key="edit_metric_code").select("F05_DISSUADE_SESSIONS").run()
-    assert at.selectbox(key="edit_kind_F05_DISSUADE_SESSIONS").disabled  # it has figures
-    at.text_input(key="edit_name_F05_DISSUADE_SESSIONS").input("头盔劝导活动")
-    at.text_input(key="edit_unit_F05_DISSUADE_SESSIONS").input("场")
+    at.selectbox(key="edit_metric_code").select("F05_PERSONS_EDUCATED").run()
+    assert at.selectbox(key="edit_kind_F05_PERSONS_EDUCATED").disabled  # it has figures
+    at.text_input(key="edit_name_F05_PERSONS_EDUCATED").input("头盔教育人次")
+    at.text_input(key="edit_unit_F05_PERSONS_EDUCATED").input("场")
     at.button(key="edit_metric_submit").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == ["已保存 `F05_DISSUADE_SESSIONS` 的修改。"]
-    assert stored(store_path, "F05_DISSUADE_SESSIONS")[2:4] == ("头盔劝导活动", "场")
+    assert [s.value for s in at.success] == ["已保存 `F05_PERSONS_EDUCATED` 的修改。"]
+    assert stored(store_path, "F05_PERSONS_EDUCATED")[2:4] == ("头盔教育人次", "场")
 
 
 def test_admin_retires_only_after_confirming_and_can_reinstate(store_path):
@@ -605,9 +619,43 @@ def test_browser_picker_and_tab_stay_put_after_a_rename(admin_server, page, tmp_
     main.locator(".st-key-cat_filter_state input").click()
     page.keyboard.type("在用")
     page.keyboard.press("Enter")
-    page.get_by_text("当前列出 88 个").wait_for(timeout=30_000)
+    page.get_by_text(f"当前列出 {N_REPORT_METRICS} 个").wait_for(timeout=30_000)
     assert main.get_by_role("tab", selected=True).inner_text() == "修改指标"
     assert picker.input_value().startswith("F07_LEAFLETS")
     assert "发放交通安全宣传单" in picker.input_value()
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(tmp_path / "catalogue.png"), full_page=True)
+
+
+def test_definitions_are_added_and_edited_with_the_metric_and_audited(con):
+    code = catalogue_admin.add_metric(
+        con,
+        finding_code="F05",
+        name="夜查行动次数",
+        unit="次",
+        kind="count",
+        group_code="PATROL",
+        actor="admin",
+        definition="一次 = 一次夜间查控行动；按完成当月填报当月新增数",
+    )
+    assert con.execute("select definition from metrics where metric_code = ?", [code]).fetchone() == (
+        "一次 = 一次夜间查控行动；按完成当月填报当月新增数",
+    )
+    assert catalogue_admin.update_metric(con, "F05_PERSUADERS", definition="一名 = 在岗劝导员；填月末状态值", actor="a")
+    assert audit_rows(con, "catalogue_edit")[-1][2].endswith("→ 一名 = 在岗劝导员；填月末状态值")
+    with pytest.raises(CatalogueError, match="口径不超过 160 个字"):
+        catalogue_admin.update_metric(con, "F05_PERSUADERS", definition="很长" * 81, actor="a")
+
+
+def test_cli_add_metric_with_a_definition(store_path, capsys):
+    args = ["--finding", "F05", "--name", "夜查行动次数", "--unit", "次", "--kind", "count", "--group", "PATROL"]
+    code, out, _ = run(store_path, "catalogue", "add-metric", *args, "--definition", "一次 = 一次夜查", capsys=capsys)
+    assert (code, out) == (0, "已新增指标 F05_X01\n")
+    assert run(store_path, "catalogue", "edit", "F05_X01", "--definition", "一次 = 一次夜间查控", capsys=capsys)[0] == 0
+    con = store.connect(store_path)
+    try:
+        assert con.execute("select definition from metrics where metric_code = 'F05_X01'").fetchone() == (
+            "一次 = 一次夜间查控",
+        )
+    finally:
+        con.close()

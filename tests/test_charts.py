@@ -138,7 +138,7 @@ def test_completion_by_section_stacks_sections_under_the_scope(data, filters):
     assert fig.layout.title.text == "整改完成进度（按通报部分累计已完成问题数）"
     stacked = [t for t in fig.data if t.stackgroup == "done"]
     assert [t.name for t in stacked][:2] == ["（一）贯彻落实习近平新时代中国特…", "（二）全面从严管党治警"]
-    assert sum(t.y[-1] for t in stacked) == 20  # 已完成 at 2025-03
+    assert sum(t.y[-1] for t in stacked) == 19  # 已完成 at 2025-03 (问题16 is 推进中)
     assert fig.data[-1].name == "应完成（不含长期坚持） 27 项"
     assert fig.layout.yaxis.title.text == "已完成问题数（项）" and fig.layout.yaxis.tickformat == ",d"
 
@@ -151,7 +151,7 @@ def test_status_heatmap_rows_in_report_order_with_a_legend_per_status(data, filt
     assert list(heat.x) == [f"2024年{m}月" for m in range(8, 13)] + [f"2025年{m}月" for m in range(1, 4)]
     assert [t.name for t in fig.data[1:]] == ["已完成", "长期坚持", "推进中", "未启动", "逾期"]
     done = charts.STATUS_ORDER.index("已完成")
-    assert sum(row[-1] == done for row in heat.z) == 20
+    assert sum(row[-1] == done for row in heat.z) == 19
 
 
 def test_overdue_shows_in_the_heatmap(con):
@@ -167,22 +167,31 @@ def test_overdue_shows_in_the_heatmap(con):
 def test_headline_outcomes_five_panels_with_their_numbers(data, filters):
     fig = charts.headline_figure(data, filters)
     titles = [a.text for a in fig.layout.annotations]
-    assert titles[0] == "<b>头盔劝导</b>（场次）<br>累计 2,629　本月 309"
-    assert [t.split("</b>")[0].removeprefix("<b>") for t in titles] == [
-        "头盔劝导",
-        "隐患整治",
-        "巡逻防控",
-        "案件办理",
-        "资产处置",
+    assert titles[0] == "<b>头盔劝导场次</b><br>累计 2,629 场次<br>本月 309 场次"
+    assert [t.split("</b>")[0].removeprefix("<b>") for t in titles[:5]] == [
+        "头盔劝导场次",
+        "隐患整改处数",
+        "义警巡逻行动",
+        "醉驾积案移诉及撤案",
+        "固定资产减册及报废",
     ]
+    assert titles[4] == "<b>固定资产减册及报废</b><br>累计 4 件<br>本月 0 件"
     assert _names(fig)[:2] == ["本月", "累计"]
+    # The breakdown and the 口径 travel with the figure: in the hover and in the footnote.
+    cumulative = [t for t in fig.data if t.name == "累计"]
+    last_asset = cumulative[4].customdata[-1]
+    assert "其中 固定资产减册 3 件<br>　+ 固定资产报废 1 件" in last_asset and "口径：" in last_asset
+    assert "口径：义警与民警一同参与" in cumulative[2].customdata[-1]
+    footnote = titles[5]
+    assert "醉驾积案移诉及撤案 = 醉驾案件移送起诉 128 宗 + 醉驾案件撤案 149 宗" in footnote
+    assert "固定资产减册及报废 = 固定资产减册 3 件 + 固定资产报废 1 件" in footnote
 
 
 def test_attention_table_lists_the_rows(data):
     filters = progress.resolve(Filters(), data)
     fig = charts.attention_figure(data, filters)
     assert fig.data[0].type == "table"
-    assert list(fig.data[0].cells.values[1]) == ["长期L1"]
+    assert list(fig.data[0].cells.values[1]) == ["问题16", "长期L1"]  # 0 of 31 schools reported, 90% of 100%
     assert fig.layout.title.text == "需要关注（2025年3月）"
 
 
@@ -226,3 +235,11 @@ def test_finding_notes_are_markers_on_the_status_timeline(con):
     assert notes.name == "注释" and list(notes.x) == ["2025年2月"]
     assert notes.y[0] == fig.data[0].y[0]  # on the finding's row
     assert notes.customdata[0] == "2025年2月 注释：春节期间劝导岗减半（张科长）"
+
+
+def test_an_approximate_figure_keeps_its_wording_and_definition_on_hover(data, filters):
+    fig = charts.metric_figure(data, "F52_HQ_STAFF_DEPLOYED", filters)
+    line = next(t for t in fig.data if t.name == "累计")
+    assert line.customdata[-1].startswith("累计 2,000余 人次<br>口径：一人次 = 分局机关一名警力")
+    parking = next(t for t in charts.metric_figure(data, "F06_PARKING_SPACES_BUILT", filters).data if t.name == "累计")
+    assert parking.customdata[-1].startswith("累计 约700 个")

@@ -35,7 +35,7 @@ def test_template_header_and_rows(store_path, tmp_path):
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0] == "月份,指标编码,指标名称,单位,数值,备注"
+    assert lines[0] == "月份,指标编码,指标名称,单位,数值,备注,口径（定义，仅供参考）"
     rows = read_csv(data)
     assert [r["指标编码"] for r in rows] == catalogue_order()
     assert {r["月份"] for r in rows} == {"2025-04"}
@@ -55,8 +55,19 @@ def test_template_xlsx_when_out_ends_so(store_path, tmp_path):
     out = tmp_path / "form.xlsx"
     assert cli.main(["template", "--month", "2025-04", "--out", str(out), "--db", str(store_path)]) == 0
     sheet = load_workbook(out).active
-    assert [c.value for c in sheet[1]] == ["月份", "指标编码", "指标名称", "单位", "数值", "备注"]
+    assert [c.value for c in sheet[1]] == [
+        "月份",
+        "指标编码",
+        "指标名称",
+        "单位",
+        "数值",
+        "备注",
+        "口径（定义，仅供参考）",
+    ]
     assert sheet.max_row == len(read_table("metrics")) + 1
+    # Each row carries its metric's 口径, word for word from the catalogue.
+    definitions = read_table("metrics").set_index("metric_code").definition
+    assert all(row[6].value == definitions[row[1].value] for row in sheet.iter_rows(min_row=2))
 
 
 def test_round_trip_template_fill_import_export(store_path, tmp_path):

@@ -448,3 +448,72 @@ def test_export_escapes_formula_text_cells(store_path, tmp_path, capsys, name):
     line = next(line for line in out.read_text(encoding="utf-8-sig").splitlines() if COUNT in line)
     assert "'" + name.split(",")[0] in line
     assert f",{name}" not in line
+
+
+# --- Typos caught in the preview: the 需要关注 suspicious-figure rules, before the import ---------
+
+
+def _checks(store_path, rows: list[list[str]]):
+    from rectification import store
+
+    con = store.connect(store_path)
+    try:
+        plan = ingest.preview(con, csv_bytes([["月份", "指标编码", "数值"], *rows], encoding="utf-8"), "x.csv")
+        return plan.checks.set_index("code")
+    finally:
+        con.close()
+
+
+def test_preview_flags_a_jump_over_history(store_path):
+    checks = _checks(store_path, [["2025-04", COUNT2, "1234"], ["2025-04", COUNT, "300"]])
+    assert list(checks.index) == [COUNT2]
+    row = checks.loc[COUNT2]
+    assert (row.line, row.month, row.value) == (2, "2025-04", 1234)
+    assert row.warning.startswith("本月 1,234，远高于以往（此前最高")
+    assert row.previous.count("项") == 3 and row.previous.startswith("2025年1月 ")  # the three months before
+
+
+def test_preview_flags_a_value_copied_month_after_month(store_path):
+    rows = [[m, "F07_LEAFLETS", "300"] for m in ("2025-04", "2025-05", "2025-06")]
+    checks = _checks(store_path, rows)
+    assert list(checks.index) == ["F07_LEAFLETS"]
+    assert checks.loc["F07_LEAFLETS"].month == "2025-06"
+    assert checks.loc["F07_LEAFLETS"].warning == "连续3个月数值相同（均为 300）"
+    assert checks.loc["F07_LEAFLETS"].previous.endswith("、2025年4月 300 张、2025年5月 300 张")
+
+
+def test_preview_flags_a_level_that_falls_where_it_cannot(store_path):
+    checks = _checks(store_path, [["2025-04", "L1_CHECKPOINTS_REPAIRED_PCT", "9"], ["2025-04", "F05_PERSUADERS", "30"]])
+    assert list(checks.index) == ["L1_CHECKPOINTS_REPAIRED_PCT"]  # 劝导员 may well fall: no target to head for
+    row = checks.loc["L1_CHECKPOINTS_REPAIRED_PCT"]
+    assert row.warning == "月末值由 90% 降到 9%：该指标朝目标只增不减，请核对"
+    assert row.previous.endswith("2025年3月 90%")
+
+
+def test_a_rate_over_100_is_refused_on_its_row(store_path, tmp_path, capsys):
+    data = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", "L1_CHECKPOINTS_REPAIRED_PCT", "900"]])
+    code, _, err = import_bytes(store_path, tmp_path, data, "a.csv", "--dry-run", capsys=capsys)
+    assert code == 1 and "第2行「数值」列（值：900）：百分比不能超过 100" in err
+
+
+def test_dry_run_prints_the_warnings_and_writes_nothing(store_path, tmp_path, capsys):
+    before = snapshot(store_path)
+    data = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", COUNT2, "1234"]], encoding="utf-8")
+    code, out, err = import_bytes(store_path, tmp_path, data, "a.csv", "--dry-run", capsys=capsys)
+    assert code == 0 and "试运行，未写入" in out
+    assert "提示：第2行「数值」列（值：1234）：数据存疑：本月 1,234，远高于以往" in err
+    assert "（此前：2025年1月 " in err
+    assert snapshot(store_path) == before
+
+
+def test_preview_flags_the_same_event_reported_with_two_values(store_path):
+    checks = _checks(
+        store_path,
+        [["2025-04", "F12_JOINT_INSPECTIONS", "12"], ["2025-04", "F17_RENTAL_INSPECTIONS", "21"]],
+    )
+    assert list(checks.index) == ["F17_RENTAL_INSPECTIONS"]
+    assert (
+        checks.loc["F17_RENTAL_INSPECTIONS"].warning == "与 F12_JOINT_INSPECTIONS 是同一事项，数值应相同（第2行为 12）"
+    )
+    agreeing = [["2025-04", "F12_JOINT_INSPECTIONS", "12"], ["2025-04", "F17_RENTAL_INSPECTIONS", "12"]]
+    assert _checks(store_path, agreeing).empty

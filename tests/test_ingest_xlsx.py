@@ -178,7 +178,7 @@ def test_downloaded_form_filled_in_and_uploaded(store_path, tmp_path, capsys, te
         book = load_workbook(io.BytesIO(data))
         ws = book.active
         header = [c.value for c in ws[1]]
-        assert header[-1] == "上次填报（供参考）"
+        assert header[-2:] == ["上次填报（供参考）", "口径（定义，仅供参考）"]
         for row in ws.iter_rows(min_row=2):
             if row[1].value == COUNT:
                 row[header.index("数值")].value = 77
@@ -186,6 +186,7 @@ def test_downloaded_form_filled_in_and_uploaded(store_path, tmp_path, capsys, te
         book.save(out)
         data = out.getvalue()
     else:
+        assert "口径（定义，仅供参考）" in data.decode("utf-8-sig").splitlines()[0]
         data = data.replace(f"{COUNT},头盔劝导场次,场次,,".encode(), f"{COUNT},头盔劝导场次,场次,77,".encode())
     code, out_text, err = import_bytes(store_path, tmp_path, data, template, capsys=capsys)
     assert code == 0, err
@@ -197,3 +198,14 @@ def test_read_sheets_keeps_excel_row_numbers():
     data = xlsx_bytes([["月份", "指标编码", "数值"], ["2025-04", COUNT, 1]], title="标题")
     header = ingest.find_header(ingest.read_sheets(data))
     assert (header.index + 1, header.columns) == (3, {"month": 0, "metric_code": 1, "value": 2})
+
+
+def test_a_form_handed_out_before_the_definition_column_still_imports(store_path, tmp_path, capsys):
+    """Departments keep last month's file: the form without the 口径 column is read exactly as before."""
+    old_form = (
+        "月份,指标编码,指标名称,单位,数值,备注,上次填报（供参考）\n"
+        + f"2025-04,{COUNT},头盔劝导场次,场次,66,,309（2025-03）\n"
+    )
+    code, out_text, err = import_bytes(store_path, tmp_path, old_form.encode("utf-8"), "旧模板.csv", capsys=capsys)
+    assert code == 0, err
+    assert current(store_path, COUNT, "2025-04") == 66

@@ -79,12 +79,20 @@ def rows(store_path: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 def test_overview_tiles_charts_and_attention(store_path):
     at = open_page(OVERVIEW)
-    assert tiles(at)["已完成（项）"] == "20"
+    assert tiles(at)["已完成（项）"] == "19"
     assert tiles(at)["长期坚持（项）"] == "29"
-    assert tiles(at)["完成率"] == "74%"
-    assert tiles(at)["头盔劝导"] == "2,629 场次"
+    assert tiles(at)["完成率"] == "70%"
+    # Each headline tile says what it counts, and only that: disposals are 3 减册 + 1 报废.
+    assert tiles(at)["头盔劝导场次"] == "2,629 场次"
+    assert tiles(at)["义警巡逻行动"] == "15 次"
+    assert tiles(at)["醉驾积案移诉及撤案"] == "277 宗"
+    assert tiles(at)["固定资产减册及报废"] == "4 件"
+    helps = {m.label: m.help for m in at.metric}
+    assert "口径：固定资产完成减册和完成报废手续" in helps["固定资产减册及报废"]
+    assert "固定资产减册 3 件 + 固定资产报废 1 件 = 4 件" in helps["固定资产减册及报废"]
+    assert "醉驾案件移送起诉 128 宗 + 醉驾案件撤案 149 宗 = 277 宗" in helps["醉驾积案移诉及撤案"]
     assert titles(at) == [
-        "重点成效：头盔劝导、隐患整治、巡逻防控、案件办理、资产处置",
+        "重点成效：头盔劝导场次、隐患整改处数、义警巡逻行动、醉驾积案移诉及撤案、固定资产减册及报废",
         "整改完成进度（按通报部分累计已完成问题数）",
         "各问题逐月整改状态",
     ]
@@ -96,7 +104,7 @@ def test_overview_tiles_charts_and_attention(store_path):
         assert config["toImageButtonOptions"]["filename"].endswith("_2025年3月")
         assert (config["toImageButtonOptions"]["width"], config["toImageButtonOptions"]["scale"]) == (1600, 2)
     attention = table(at, "类别")
-    assert list(attention["问题"]) == ["长期L1"]
+    assert list(attention["问题"]) == ["问题16", "长期L1"]
     changes = table(at, "变化")  # the demo statuses move towards the report's in its last month
     assert len(changes) > 0 and set(changes["类别"]) == {"状态变化"}
     assert all(" → " in change for change in changes["变化"])
@@ -297,3 +305,24 @@ def test_pages_run_on_a_store_without_demo_data(empty_store_path, page):
     assert at.get("plotly_chart")
     for fig in figures(at):
         assert "示例数据" not in fig["layout"]["title"]["subtitle"]["text"]
+
+
+def test_finding_detail_shows_each_metrics_definition(store_path):
+    at = open_page(DETAIL, {"finding": "F16"})
+    texts = [t.value for t in at.text]
+    assert any(t.startswith("口径：一校 = 监控存储已达90天的一所学校；通报只报") for t in texts)
+    assert sum(t.startswith("口径：") for t in texts) == 7  # one per metric of 问题16
+    fig = next(f for f in figures(at) if "监控存储达90天学校" in f["layout"]["title"]["text"])
+    assert any("口径：" in str(point) for trace in fig["data"] for point in (trace.get("customdata") or []))
+
+
+def test_explorer_counts_the_same_event_once(store_path):
+    at = open_page(EXPLORER, {"metrics": "F12_JOINT_INSPECTIONS,F17_RENTAL_INSPECTIONS", "measure": "cumulative"})
+    at.radio(key="explorer_by").set_value("group").run()
+    assert not at.exception
+    fig = figures(at)[0]
+    assert [t["name"] for t in fig["data"]] == ["督导检查（次，1项合计）"]
+    assert values(fig["data"][0]["y"])[-1] == 79  # not 158: 问题12 and 问题17 report the same inspections
+    assert any(t.value.startswith("同一事项只计一次：问题17") for t in at.text)
+    definitions = next(d.value for d in at.dataframe if "口径" in d.value.columns)
+    assert definitions["口径"].str.contains("同一批").all()

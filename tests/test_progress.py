@@ -117,6 +117,18 @@ def test_suspicious_repeats_only_for_counts_worth_noticing():
     assert _flagged({"A": [50, 50, 50]}, kind="level") == []  # a state may stay put
 
 
+def test_suspicious_levels_a_rate_over_100_or_a_fall_on_the_way_to_a_target():
+    data = _data({"A": [80, 85, 90, 60], "B": [80, 85, 90, 60], "C": [50, 60, 70, 120]}, kind="level")
+    data.metrics["unit"] = ["%", "校", "%"]
+    data.metrics["opening_value"] = [80, 80, None]
+    data.metrics["target_value"] = [100, None, None]
+    frame = progress.suspicious(data, data.metrics, "2025-04")
+    assert frame.to_dict("records") == [
+        {"metric_code": "A", "detail": "月末值由 90% 降到 60%：该指标朝目标只增不减，请核对"},
+        {"metric_code": "C", "detail": "本月 120%，百分比不应超过 100%"},
+    ]  # B has no target to head for: a level may fall
+
+
 def test_suspicious_detail_names_the_repeated_value():
     data = _data({"A": [40, 2629, 2629, 2629]})
     frame = progress.suspicious(data, data.metrics, "2025-04")
@@ -133,24 +145,40 @@ def _demo(con) -> Data:
 def test_status_counts_on_demo_store(con):
     data = _demo(con)
     counts = progress.status_counts(data, data.findings, "2025-03")
-    assert counts == {"已完成": 20, "推进中": 7, "长期坚持": 29, "未启动": 0, "逾期": 0, "完成率": 20 / 27}
+    assert counts == {"已完成": 19, "推进中": 8, "长期坚持": 29, "未启动": 0, "逾期": 0, "完成率": 19 / 27}
     section = data.findings[data.findings.section_code == "S2"]
     assert progress.status_counts(data, section, "2025-03")["已完成"] == 8
 
 
-def test_headlines_add_up_one_unit_per_group(con):
+def test_headlines_show_the_metrics_the_catalogue_names(con):
     data = _demo(con)
     found = {
-        h.group_name: (h.unit, h.cumulative, len(h.metric_codes))
+        h.group_name: (h.name, h.unit, h.cumulative, h.metric_codes)
         for h in progress.headlines(data, data.metrics, "2025-03")
     }
+    hazards = found["隐患整治"]
     assert found == {
-        "头盔劝导": ("场次", 2629, 1),  # the catalogue's headline unit, not the larger 人次 total
-        "隐患整治": ("处", 332, 7),  # 10 + 8 + 35 + 129 + 6 + 65 + 79
-        "巡逻防控": ("人次", 2000, 1),
-        "案件办理": ("宗", 277, 2),  # 128 transferred + 149 withdrawn
-        "资产处置": ("件", 573, 5),
+        "头盔劝导": ("头盔劝导场次", "场次", 2629, ("F05_DISSUADE_SESSIONS",)),  # not the larger 人次 total
+        "隐患整治": ("隐患整改处数", "处", 332, hazards[3]),  # 10 + 8 + 35 + 129 + 6 + 65 + 79
+        # the report's only patrol count, not the 2000余 staff sent down to front-line duty
+        "巡逻防控": ("义警巡逻行动", "次", 15, ("F01_VOLUNTEER_PATROL_OPERATIONS",)),
+        "案件办理": ("醉驾积案移诉及撤案", "宗", 277, ("F24_CASES_TRANSFERRED", "F24_CASES_WITHDRAWN")),
+        # disposals only: 3 减册 + 1 报废, not 560 belongings returned, 5 registered, 4 title approvals
+        "资产处置": ("固定资产减册及报废", "件", 4, ("F40_ASSETS_WRITTEN_OFF", "F40_ASSETS_SCRAPPED")),
     }
+    assert len(hazards[3]) == 7 and "F13_ISSUES_FIXED" not in hazards[3]
+    case = next(h for h in progress.headlines(data, data.metrics, "2025-03") if h.group_code == "CASE")
+    assert case.breakdown == "醉驾案件移送起诉 128 宗 + 醉驾案件撤案 149 宗 = 277 宗"
+    assert case.label.startswith("口径：醉驾积案中已移送审查起诉和已撤案的案件宗数之和")
+
+
+def test_an_approximate_figure_reads_as_the_report_words_it():
+    assert progress.number_with_unit(2000, "人次", "余") == "2,000余 人次"
+    assert progress.number_with_unit(700, "个", "约") == "约700 个"
+    assert progress.number_with_unit(90, "%") == "90%"
+    assert progress.approximate_marker([None, "余"]) == "余"
+    assert progress.approximate_marker(["余", "约"]) == "约"
+    assert progress.approximate_marker([None, None]) is None
 
 
 def test_headline_without_a_catalogue_unit_takes_the_most_shared_unit():
@@ -260,3 +288,14 @@ def test_month_changes_lists_status_moves_then_notes(con):
 
     traffic_only = progress.resolve(Filters(as_of="2025-04", group="ASSET"), data)
     assert progress.month_changes(data, traffic_only, today=dt.date(2026, 1, 1)).empty
+
+
+def test_a_filtered_view_shows_only_the_named_metrics_it_contains(con):
+    """A department that leads no headline metric gets no headline tiles, not a sum of whatever it has."""
+    data = _demo(con)
+    police = progress.filter_metrics(data.metrics, Filters(department="政工监督室"))
+    assert progress.headlines(data, police, "2025-03") == []
+    traffic = progress.filter_metrics(data.metrics, Filters(department="交警大队"))
+    found = {h.group_code: h.metric_codes for h in progress.headlines(data, traffic, "2025-03")}
+    assert found["CASE"] == ("F24_CASES_TRANSFERRED", "F24_CASES_WITHDRAWN")
+    assert "F12_FIRE_HAZARDS_FIXED" not in found["HAZARD"] and "ASSET" not in found

@@ -279,3 +279,32 @@ def test_opening_balances_offer_no_rollback(store_path):
     admin = open_page(store_path, "views/data_admin.py", role="admin")
     admin.selectbox(key="admin_upload").select(1).run()
     assert not [b for b in admin.button if b.key == "rollback_start"]
+
+
+def test_preview_flags_a_typo_on_its_row_with_the_months_before(store_path):
+    """1234 where the month before was 2: the clerk sees it before 确认导入, and may still import."""
+    data = csv_bytes(
+        [["月份", "指标编码", "数值"], ["2025-04", COUNT, "300"], ["2025-04", COUNT2, "1234"]], encoding="utf-8"
+    )
+    at = open_page(store_path, "views/upload.py")
+    before = snapshot(store_path)
+    upload(at, data, "四月月报.csv")
+    preview = at.dataframe[0].value
+    flagged = preview.set_index("指标编码")
+    assert flagged.loc[COUNT2, "数据存疑"].startswith("本月 1,234，远高于以往")
+    assert flagged.loc[COUNT2, "此前数值"].endswith("2025年3月 " + _demo_value(store_path, COUNT2, "2025-03") + " 项")
+    assert flagged.loc[COUNT, "数据存疑"] == ""  # a plausible figure carries no warning
+    assert any("1 个数值看起来可能填错" in w.value for w in at.warning)
+    assert snapshot(store_path) == before
+    sha = hashlib.sha256(data).hexdigest()
+    button(at, f"figures_confirm_{sha}").click().run()  # a warning, not a refusal
+    assert current(store_path, COUNT2, "2025-04") == 1234
+
+
+def _demo_value(store_path, code: str, month: str) -> str:
+    value = fetch(
+        store_path,
+        "select value from current_observations where metric_code = ? and strftime(month, '%Y-%m') = ?",
+        [code, month],
+    )[0][0]
+    return f"{value:,.0f}"

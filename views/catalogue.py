@@ -110,6 +110,7 @@ app_state.show_table(
             "state",
             "n_figures",
             "last_month",
+            "definition",
         ]
     ],
     hide_index=True,
@@ -125,6 +126,7 @@ app_state.show_table(
         "state": "状态",
         "n_figures": st.column_config.NumberColumn("数值个数", help="目前计入的数值（含期初值）"),
         "last_month": "最近数值月份",
+        "definition": st.column_config.TextColumn("口径", width="large"),
     },
 )
 
@@ -135,7 +137,7 @@ add_tab, edit_tab, retire_tab, export_tab = st.tabs(
 )
 
 # --- Add -------------------------------------------------------------------------------------
-ADD_KEYS = ("add_metric_name", "add_metric_unit")
+ADD_KEYS = ("add_metric_name", "add_metric_unit", "add_metric_definition")
 with add_tab, st.form("catalogue_add_form"):
     finding_choice = st.selectbox(
         "所属整改问题", list(finding_names), index=1, format_func=finding_names.get, key="add_metric_finding"
@@ -153,6 +155,12 @@ with add_tab, st.form("catalogue_add_form"):
     kind_col, group_col = st.columns(2)
     kind = kind_col.selectbox("类型", list(KIND_LABELS), format_func=KIND_LABELS.get, key="add_metric_kind")
     group = group_col.selectbox("成效类别", list(group_names), format_func=group_names.get, key="add_metric_group")
+    definition = st.text_input(
+        f"口径（不超过 {catalogue_admin.MAX_DEFINITION} 字）",
+        max_chars=catalogue_admin.MAX_DEFINITION,
+        placeholder="一次 = …；计入…，不含…；按完成当月填报当月新增数",
+        key="add_metric_definition",
+    )
     st.caption("编码自动生成（如 F05_X01），生成后不再改变；新指标从下一次生成的上报模板起出现。")
     add = st.form_submit_button("新增指标", type="primary", key="add_metric_submit")
 if add:
@@ -165,6 +173,7 @@ if add:
             kind=kind,
             group_code=group,
             actor=user.username,
+            definition=definition,
         )
     except catalogue_admin.CatalogueError as error:
         add_tab.error(plain(str(error)))
@@ -201,6 +210,12 @@ with edit_tab:
             format_func=group_names.get,
             key=f"edit_group_{code}",
         )
+        new_definition = st.text_input(
+            "口径",
+            value=m.definition if isinstance(m.definition, str) else "",
+            max_chars=catalogue_admin.MAX_DEFINITION,
+            key=f"edit_definition_{code}",
+        )
         if locked:
             st.caption(f"此指标已有 {m.n_figures} 个数值：类型不能改，单位不能改为或改自 %。改名不影响已填数值。")
         save = st.form_submit_button("保存修改", type="primary", key="edit_metric_submit")
@@ -213,6 +228,7 @@ with edit_tab:
                 unit=new_unit,
                 group_code=new_group,
                 kind=None if locked else new_kind,
+                definition=new_definition if new_definition.strip() else None,
                 actor=user.username,
             )
         except catalogue_admin.CatalogueError as error:

@@ -112,8 +112,11 @@ if not history.empty:
 st.subheader("量化指标")
 if metrics.empty:
     st.info("此问题在通报中没有量化指标。")
+catalogue = metrics.set_index("metric_code")
 for m in metric_now.itertuples():
     app_state.rag_line(m.rag, f"{m.metric_name}：{m.reason}")
+    # The 口径 above its chart: what one unit is, what counts, the month a figure belongs to.
+    st.text(f"口径：{progress.definition_text(catalogue.definition.get(m.metric_code))}")
     app_state.chart(app_state.view(charts.metric_figure, m.metric_code, filters), key=f"metric_{m.metric_code}")
 
 if not metrics.empty:

@@ -37,7 +37,7 @@ st.session_state["explorer_metrics"] = [c for c in st.session_state["explorer_me
 chosen = st.multiselect("指标", codes, key="explorer_metrics", format_func=names.get, placeholder="选择一个或多个指标")
 left, right = st.columns(2)
 measure = left.radio(
-    "口径", list(progress.MEASURES), key="explorer_measure", format_func=progress.MEASURES.get, horizontal=True
+    "数值", list(progress.MEASURES), key="explorer_measure", format_func=progress.MEASURES.get, horizontal=True
 )
 by = right.radio("汇总方式", list(progress.BY), key="explorer_by", format_func=progress.BY.get, horizontal=True)
 st.query_params["metrics"] = ",".join(chosen)
@@ -53,8 +53,27 @@ if by != "metric":
     skipped = [names[c] for c in chosen if data.metrics.set_index("metric_code").kind[c] != "count"]
     if skipped:
         st.caption("状态类指标不参与合计：" + "、".join(skipped))
+    twice = progress.counted_twice(data.metrics, chosen)
+    if twice:
+        info = data.metrics.set_index("metric_code")
+        st.text(
+            "同一事项只计一次："
+            + "、".join(f"{names[c]}（与{names.get(info.same_as[c], info.same_as[c])}相同）" for c in twice)
+        )
 title = f"指标趋势（{progress.MEASURES[measure]}，{progress.BY[by]}）"
 app_state.chart(charts.metrics_trend(frame, measure=measure, as_of=filters.as_of, title=title), key="explorer_chart")
+
+with st.expander("指标口径", expanded=False):
+    info = data.metrics.set_index("metric_code")
+    app_state.show_table(
+        {
+            "指标": [names[c] for c in chosen],
+            "口径": [progress.definition_text(info.definition.get(c)) for c in chosen],
+        },
+        hide_index=True,
+        width="stretch",
+        key="explorer_definitions",
+    )
 
 if not frame.empty:
     table = frame.assign(月份=frame.month.map(chinese)).pivot_table(

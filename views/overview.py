@@ -95,9 +95,10 @@ if headlines:
             if h.target is None
             else f"目标 {charts.value_text(h.target, h.unit)}（完成 {h.cumulative / h.target:.0%}）"
         )
+        # The tile says what it counts (its catalogue title); its help gives the 口径 and the breakdown.
         column.metric(
-            h.group_name,
-            charts.value_text(h.cumulative, h.unit),
+            h.name,
+            charts.value_text(h.cumulative, h.unit, h.approximate),
             delta=f"本月 {charts.value_text(h.month_value, h.unit)}",
             delta_color="off",
             delta_arrow="off",

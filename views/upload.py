@@ -41,7 +41,21 @@ def preview_table(plan: ingest.Plan):
         "note": "进展说明" if ledger_file else "备注",
         "action": "处理",
     }
+    if len(plan.checks):
+        # A figure that looks like a typo carries the warning on its own row, the months before beside it.
+        checks = plan.checks.groupby("line").agg(warning=("warning", "；".join), previous=("previous", "first"))
+        table = table.assign(
+            warning=table.line.map(checks.warning).fillna(""), previous=table.line.map(checks.previous).fillna("")
+        )[["line", "action", "month", "code", "name", "value", "warning", "previous", "old_value", "note"]]
+        labels |= {"warning": "数据存疑", "previous": "此前数值"}
     return table.rename(columns=labels)
+
+
+def flag_suspicious(table: pd.DataFrame):
+    """The preview with its 数据存疑 cells coloured, so a clerk's eye lands on them."""
+    if "数据存疑" not in table:
+        return table
+    return table.style.map(lambda v: "background-color: #fff3cd" if v else "", subset=["数据存疑", "此前数值"])
 
 
 def show_problems(problems: list[ingest.Problem], headline: str, key: str) -> None:
@@ -84,7 +98,12 @@ def handle(uploaded, tab: str) -> None:
     kind = "整改台账" if plan.staged.layout is ingest.LEDGER else "月报"
     st.subheader(f"预览：{kind}（尚未写入）")
     st.text(f"{plan.summary()}。涉及月份：{'、'.join(chinese(m) for m in plan.months)}")
-    app_state.show_table(preview_table(plan), hide_index=True)
+    if len(plan.checks):
+        st.warning(
+            f"有 {len(plan.checks)} 个数值看起来可能填错（见下表「数据存疑」列，旁边是此前几个月的数值）。"
+            "请核对；如确实无误可照常导入。"
+        )
+    app_state.show_table(flag_suspicious(preview_table(plan)), hide_index=True)
     if plan.staged.warnings:
         with st.expander(f"提示（{len(plan.staged.warnings)} 条，不影响导入）"):
             app_state.show_table(ingest.problems_frame(plan.staged.warnings), hide_index=True)

@@ -23,6 +23,9 @@ final as (
         t.target_value,
         t.target_month,
         m.source_quote,
+        m.approximate,
+        m.same_as,
+        m.definition,
         coalesce(f.ordinal, 0) as finding_ordinal,
         m.ordinal as sort_ordinal
     from metrics as m

@@ -5,6 +5,8 @@ select
     cast(ordinal as varchar) as ordinal,
     name,
     case when is_headline then 'true' else 'false' end as is_headline,
-    headline_unit
+    headline_unit,
+    headline_title,
+    headline_definition
 from outcome_groups
 order by outcome_groups.ordinal

@@ -25,6 +25,7 @@ final as (
         g.name as group_name,
         m.origin,
         strftime(m.retired_from, '%Y-%m') as retired_from,
+        m.definition,
         coalesce(h.n_figures, 0) as n_figures,
         h.last_month,
         coalesce(f.ordinal, 0) as finding_ordinal,

@@ -1,5 +1,5 @@
 -- upload_form_rows: one row per metric asked for in a month's upload form (not retired by then),
--- with the last value reported before that month as a hint for whoever fills it in.
+-- with the last value reported before that month as a hint for whoever fills it in, and its 口径.
 -- params: $month (date, first of month).
 with
 previous as (
@@ -14,6 +14,7 @@ final as (
         m.name as metric_name,
         m.unit,
         m.kind,
+        m.definition,
         f.report_number,
         f.lead_department,
         g.name as group_name,
