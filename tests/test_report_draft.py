@@ -199,4 +199,7 @@ def test_a_metric_added_after_the_report_is_listed_under_its_finding_for_the_edi
         < next(i for i, t in enumerate(texts_) if t.startswith("（6）"))
     )
     assert [r.kind for r in listed.runs if r.text == "5次"] == [report_draft.FIGURE]
-    assert result.unplaced == ["F05_X01"]
+    # Besides the new metric, only metrics whose source fragment states no number stay unplaced.
+    quotes = catalogue.read_table("metrics").set_index("metric_code").source_quote.fillna("")
+    assert "F05_X01" in result.unplaced
+    assert all(not any(ch.isdigit() for ch in quotes[c]) for c in result.unplaced if c != "F05_X01")
