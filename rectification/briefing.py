@@ -297,8 +297,8 @@ def cache_dir_for(db: str | Path) -> Path:
 
 def briefing_filters(data: progress.Data, month: str | None, department: str | None = None) -> progress.Filters:
     """The whole bureau (or one lead department), the twelve months up to `month` (default: the latest
-    month with data)."""
-    as_of = month or data.latest
+    month substantially reported, as on the overview)."""
+    as_of = month or data.default_as_of
     start = max(TRACKING_START, add_months(as_of, -(BRIEFING_MONTHS - 1)))
     return progress.resolve(progress.Filters(department=department, start=start, end=as_of, as_of=as_of), data)
 

@@ -326,3 +326,75 @@ def test_explorer_counts_the_same_event_once(store_path):
     assert any(t.value.startswith("同一事项只计一次：问题17") for t in at.text)
     definitions = next(d.value for d in at.dataframe if "口径" in d.value.columns)
     assert definitions["口径"].str.contains("同一批").all()
+
+
+# --- issue 8: the month the overview opens on, tiles, links and blank cells ----------------------------
+
+
+def _import_figures(store_path: Path, rows: list[tuple[str, str, float]]) -> None:
+    from rectification import ingest
+
+    lines = ["月份,指标编码,指标名称,单位,数值,备注"] + [f"{m},{code},,,{value:g}," for m, code, value in rows]
+    con = store.connect(store_path)
+    try:
+        ingest.import_file(con, ("\n".join(lines) + "\n").encode("utf-8"), "月报.csv", user="test")
+    finally:
+        con.close()
+
+
+def shown_cells(frame) -> list[str]:
+    """What a dataframe's cells read on the page: a Styler's display values, else the values as text."""
+    import pyarrow as pa
+
+    display = frame.proto.arrow_data.styler.display_values
+    if display:
+        return [str(v) for v in pa.ipc.open_stream(display).read_pandas().to_numpy().ravel()]
+    return [str(v) for v in frame.value.astype(object).to_numpy().ravel()]
+
+
+def test_overview_opens_on_the_latest_substantially_reported_month(store_path):
+    _import_figures(store_path, [("2025-06", "F05_DISSUADE_SESSIONS", 120)])
+    at = open_page(OVERVIEW)
+    assert at.selectbox(key="flt_as_of").value == "2025-03"
+    assert "2025年6月" in at.selectbox(key="flt_as_of").options  # the user may move forward
+    assert any("2025年6月仅 1 个指标已上报" in c.value for c in at.caption)
+    assert "本月无数据" not in set(table(at, "类别")["类别"])
+    assert tiles(at)["已完成（项）"] == "20"
+
+
+def test_overview_tiles_partition_the_findings_with_an_overdue_one(store_path):
+    from rectification import targets
+
+    con = store.connect(store_path)
+    targets.set_finding_plan(con, "F03", deadline=dt.date(2025, 1, 31), leader=None, department="交警大队", user="t")
+    con.close()
+    at = open_page(OVERVIEW)
+    shown = tiles(at)
+    assert (shown["逾期（项）"], shown["推进中（项）"]) == ("1", "6")
+    parts = sum(int(shown[f"{k}（项）"]) for k in ("已完成", "推进中", "长期坚持", "逾期"))
+    assert parts == 56  # with 未启动 0: every finding counted once
+
+
+def test_overview_zero_change_is_neutral(store_path):
+    at = open_page(OVERVIEW, {"asof": "2025-02"})
+    by_label = {m.label: m for m in at.metric}
+    unchanged = [m for label, m in by_label.items() if label.endswith("（项）") and m.proto.delta in ("±0", "")]
+    assert unchanged, {label: m.proto.delta for label, m in by_label.items()}
+    for m in at.metric:
+        assert m.proto.delta not in ("0", "+0", "-0") and not m.proto.delta.startswith("+0 ")
+
+
+def test_attention_links_carry_the_view_and_blank_cells_stay_blank(store_path):
+    _import_figures(store_path, [("2025-04", "F05_DISSUADE_SESSIONS", 100)])
+    at = open_page(OVERVIEW, {"asof": "2025-04", "from": "2024-10", "dept": "交警大队"})
+    frame = table(at, "类别")
+    links = set(frame["详情"])
+    assert (
+        "finding_detail?dept=%E4%BA%A4%E8%AD%A6%E5%A4%A7%E9%98%9F&from=2024-10&to=2025-04&asof=2025-04&finding=F05"
+        in links
+    )
+    everyone = open_page(OVERVIEW, {"asof": "2025-04"})
+    attention = next(d for d in everyone.dataframe if "类别" in d.value.columns)
+    assert "综合" in set(attention.value["问题"])  # a metric of no finding: no link
+    cells = shown_cells(attention)
+    assert not any(c in ("None", "nan", "<NA>") for c in cells), [c for c in cells if c in ("None", "nan")]
