@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -872,4 +873,36 @@ def overview(data: Data, filters: Filters, today: dt.date | None = None) -> Over
         changes=month_changes(data, filters, today),
         headlines=found,
         headline_series=headline_series(data, found, months),
+    )
+
+
+# --- 问题详情's search ---------------------------------------------------------------------------
+
+_LONG_TERM_QUERY = re.compile(r"(?:长期L?|L)0*(\d{1,3})")
+
+
+def search_findings(findings: pd.DataFrame, metrics: pd.DataFrame, measures: pd.DataFrame, text: str) -> pd.DataFrame:
+    """The findings a search means, the one whose number or code was typed first: 5 / 问题05 / F05,
+    长期1 / L1 / 长期L1 for a long-term item, else any finding whose title, measures' text or
+    metrics' names contain the text. measures: finding_code, text."""
+    text = text.strip()
+    if not text:
+        return findings
+    compact = re.sub(r"\s", "", text).upper()
+    exact = findings.finding_code.str.upper().eq(compact)
+    number = compact.removeprefix("问题").lstrip("0")
+    if number.isdigit():
+        exact |= findings.report_number.astype("Int64").eq(int(number)).fillna(False).astype(bool)
+    if match := _LONG_TERM_QUERY.fullmatch(compact):
+        exact |= findings.finding_code.eq(f"L{int(match.group(1))}")
+    hit = exact | findings.title.str.contains(text, regex=False, na=False)
+    if not number.isdigit():  # a bare number means a finding's number, not every "5" in the measures
+        in_measures = measures.loc[measures.text.str.contains(text, regex=False, na=False), "finding_code"]
+        in_metrics = metrics.loc[metrics.metric_name.str.contains(text, regex=False, na=False), "finding_code"]
+        hit |= findings.finding_code.isin(set(in_measures) | set(in_metrics.dropna()))
+    return (
+        findings[hit]
+        .assign(_exact=exact[hit])
+        .sort_values("_exact", ascending=False, kind="stable")
+        .drop(columns="_exact")
     )

@@ -398,3 +398,61 @@ def test_attention_links_carry_the_view_and_blank_cells_stay_blank(store_path):
     assert "综合" in set(attention.value["问题"])  # a metric of no finding: no link
     cells = shown_cells(attention)
     assert not any(c in ("None", "nan", "<NA>") for c in cells), [c for c in cells if c in ("None", "nan")]
+
+
+@pytest.mark.parametrize(
+    ("search", "first", "among"),
+    [
+        ("视频", None, "长期L1"),
+        ("长期1", "长期L1", None),
+        ("L1", "长期L1", None),
+        ("长期L2", "长期L2", None),
+        ("夜查", None, "问题52"),
+    ],
+)
+def test_finding_detail_search_finds_metrics_measures_and_long_term_items(store_path, search, first, among):
+    at = open_page(DETAIL)
+    at.text_input(key="finding_search").input(search).run()
+    assert not at.exception
+    labels = [o.split("　")[0] for o in at.selectbox(key="finding").options]
+    if first:
+        assert labels[0] == first
+    if among:
+        assert among in labels  # 一类视频卡口修复率 is L1's metric; 夜查 is in F52's measures
+
+
+def test_finding_detail_search_without_hits_clears_the_finding_in_the_link(store_path):
+    at = open_page(DETAIL, {"finding": "F05"})
+    assert at.query_params["finding"] == "F05"
+    at.text_input(key="finding_search").input("没有这样的问题").run()
+    assert "finding" not in at.query_params
+
+
+def test_finding_detail_shows_progress_notes_with_the_reporters_name(store_path):
+    from rectification import auth, ingest
+
+    con = store.connect(store_path)
+    auth.create_user(con, "clerk", "editor", "clerk-pass-123", display_name="王科员", actor="test")
+    ledger = "月份,问题编号,状态,进展说明\n2025-04,问题03,已完成,庆丰路改造完成\n"
+    ingest.import_file(con, ledger.encode("utf-8"), "台账.csv", user="clerk")
+    con.close()
+    at = open_page(DETAIL, {"finding": "F03", "asof": "2025-04"})
+    assert "2025年4月（王科员，已完成）：庆丰路改造完成" in [t.value for t in at.text]
+    history = table(at, "进展说明")  # not inside a collapsed expander
+    assert list(history["上报人"])[0] == "王科员"
+    assert not any(e.label.startswith("状态上报记录") for e in at.expander)
+
+
+def test_editor_is_told_the_annotation_was_saved(store_path):
+    at = open_page(DETAIL, {"finding": "F05"}, store_path=store_path, role="editor")
+    at.text_area(key="annotation_text").input("4月起开展夜查行动")
+    at.button(key="annotation_submit").click().run()
+    assert not at.exception
+    assert any("注释已保存" in s.value for s in at.success)
+
+
+def test_finding_detail_tables_show_blank_not_none(store_path):
+    at = open_page(DETAIL, {"finding": "F05"})
+    for frame in at.dataframe:
+        cells = shown_cells(frame)
+        assert not any(c in ("None", "nan", "NaN", "<NA>") for c in cells), frame.value.columns

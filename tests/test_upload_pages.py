@@ -184,7 +184,9 @@ def test_forms_default_to_the_editors_department(store_path):
     assert served(downloads["ledger_csv"], ledger_form, "text/csv", "整改台账_2025-05_交警大队.csv")
     codes = [row.split(",")[1] for row in csv_form.decode("utf-8-sig").splitlines()[1:]]
     assert codes and all(code.split("_")[0] in led for code in codes)
-    assert [row.split(",")[1] for row in ledger_form.decode("utf-8-sig").splitlines()[1:]] == sorted(led)
+    assert [row.split(",")[1] for row in ledger_form.decode("utf-8-sig").splitlines()[1:]] == [
+        f"问题{code[1:]}" for code in sorted(led)
+    ]
 
     at.selectbox(key="upload_scope").select("全部指标").run()
     downloads = {b.key: b for b in at.get("download_button")}

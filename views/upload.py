@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import app_state
-from rectification import exports, ingest, ledger
+from rectification import exports, ingest, ledger, progress
 from rectification.config import TRACKING_START, max_upload_bytes
 from rectification.months import chinese, current_month, month_range
 
@@ -25,7 +25,12 @@ def preview_table(plan: ingest.Plan):
     """The plan as the user checks it: numbers as they would type them, blanks for nothing stored."""
     ledger_file = plan.staged.layout is ingest.LEDGER
     as_text = (lambda v: "" if pd.isna(v) else str(v)) if ledger_file else exports.number_text
+    findings = app_state.dashboard_data().findings
+    labels = {r.finding_code: progress.finding_label(r.finding_code, r.report_number) for r in findings.itertuples()}
     table = plan.rows.assign(
+        # the ledger's findings by the dashboard's names (问题02, 长期L1), as the template writes them
+        code=plan.rows.code.map(lambda c: labels.get(c, c)) if ledger_file else plan.rows.code,
+        name=plan.rows.name.fillna(""),
         action=plan.rows.action.map(ACTIONS),
         value=plan.rows.value.map(as_text),
         old_value=plan.rows.old_value.map(as_text),
