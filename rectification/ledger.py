@@ -87,6 +87,8 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
     findings = con.execute("select finding_code, report_number from findings").fetchall()
     codes = {code for code, _ in findings}
     by_number = {int(number): code for code, number in findings if number is not None}
+    numbers = {code: number for code, number in findings}
+    named: dict[int, str] = {}
     problems: list[Problem] = []
     warnings: list[Problem] = []
     rows = []
@@ -103,6 +105,7 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
             reason = "问题编号为空" if not cell_text(raw_finding) else "问题编号不存在（应如 1、（1）、问题1、F01、L1）"
             problems.append(Problem(line, "问题编号", shown(raw_finding), reason))
             continue
+        named[line] = finding_label(code, numbers.get(code))
         if is_not_reported(raw_status):
             skipped += 1
             warnings.append(Problem(line, "状态", shown(raw_status), f"{code} 未填写状态，已跳过"))
@@ -118,6 +121,8 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
             rows.append(
                 {"line": line, "month": month, "code": code, "value": status, "note": cell_text(cell("note")) or None}
             )
+    for problem in problems + warnings:  # each problem names its finding, not only its row
+        problem.subject = problem.subject or named.get(problem.row)
     return finish_staging(LEDGER, rows, problems, warnings, skipped, n_rows, "状态")
 
 
