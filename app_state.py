@@ -385,11 +385,6 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
-def escape_markdown(text: str) -> str:
-    """User text made literal for st.info/st.success/st.caption (which read markdown)."""
-    return _escape_markdown(text)
-
-
 def rag_line(rag: str, text: str, *, where=None) -> None:
     """A status as a coloured badge followed by its reason (the text is escaped, never markdown)."""
     (where or st).markdown(f":{charts.RAG_BADGES[rag]}-badge[{rag}] {escape_markdown(text)}")
