@@ -783,7 +783,7 @@ def counted_twice(metrics: pd.DataFrame, metric_codes) -> list[str]:
 
 
 def explorer_series(data: Data, metric_codes: list[str], filters: Filters, *, measure: str, by: str) -> pd.DataFrame:
-    """month, series, unit, y, source for the chosen metrics over the filtered months. By group or
+    """month, series, unit, y, source, kind for the chosen metrics over the filtered months. By group or
     department the monthly counts are added up per unit (a sum across units means nothing; a level
     such as a rate is not added at all)."""
     column = "value" if measure == "monthly" else "cumulative"
@@ -798,7 +798,8 @@ def explorer_series(data: Data, metric_codes: list[str], filters: Filters, *, me
         rows = rows.assign(series=rows.metric_code.map(names))
         order = {c: i for i, c in enumerate(metric_codes)}
         rows = rows.assign(_o=rows.metric_code.map(order)).sort_values(["_o", "month"]).drop(columns="_o")
-        return rows[["month", "series", "unit", "y", "source"]].reset_index(drop=True)
+        rows = rows.assign(kind=rows.metric_code.map(info.kind))
+        return rows[["month", "series", "unit", "y", "source", "kind"]].reset_index(drop=True)
     rows = rows[rows.metric_code.map(info.kind) == "count"]
     rows = rows[~rows.metric_code.isin(counted_twice(data.metrics, metric_codes))]
     key = info.group_name if by == "group" else info.lead_department.fillna("未定部门")
@@ -810,7 +811,8 @@ def explorer_series(data: Data, metric_codes: list[str], filters: Filters, *, me
     )
     counts = summed.groupby(["key", "unit"]).n.transform("max")
     summed["series"] = summed.key + "（" + summed.unit + "，" + counts.astype(str) + "项合计）"
-    return summed[["month", "series", "unit", "y", "source"]]
+    summed["kind"] = "count"
+    return summed[["month", "series", "unit", "y", "source", "kind"]]
 
 
 # --- 总览 ----------------------------------------------------------------------------------------

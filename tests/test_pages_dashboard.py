@@ -83,14 +83,15 @@ def test_overview_tiles_charts_and_attention(store_path):
     assert tiles(at)["长期坚持（项）"] == "29"
     assert tiles(at)["完成率"] == "70%"
     # Each headline tile says what it counts, and only that: disposals are 3 减册 + 1 报废.
-    assert tiles(at)["头盔劝导场次"] == "2,629 场次"
-    assert tiles(at)["义警巡逻行动"] == "15 次"
-    assert tiles(at)["醉驾积案移诉及撤案"] == "277 宗"
-    assert tiles(at)["固定资产减册及报废"] == "4 件"
+    assert tiles(at)["头盔劝导场次"] == "2,629"
+    assert tiles(at)["义警巡逻行动"] == "15"
+    assert tiles(at)["醉驾积案移诉及撤案"] == "277"
+    assert tiles(at)["固定资产减册及报废"] == "4"
     helps = {m.label: m.help for m in at.metric}
     assert "口径：固定资产完成减册和完成报废手续" in helps["固定资产减册及报废"]
     assert "固定资产减册 3 件 + 固定资产报废 1 件 = 4 件" in helps["固定资产减册及报废"]
     assert "醉驾案件移送起诉 128 宗 + 醉驾案件撤案 149 宗 = 277 宗" in helps["醉驾积案移诉及撤案"]
+    assert any(c.value.startswith("单位：场次") for c in at.caption)  # the figure alone fits the tile at 1280 px
     assert titles(at) == [
         "重点成效：头盔劝导场次、隐患整改处数、义警巡逻行动、醉驾积案移诉及撤案、固定资产减册及报废",
         "整改完成进度（按通报部分累计已完成问题数）",

@@ -116,9 +116,12 @@ if headlines:
             else f"目标 {charts.value_text(h.target, h.unit)}（完成 {h.cumulative / h.target:.0%}）"
         )
         # The tile says what it counts (its catalogue title); its help gives the 口径 and the breakdown.
+        # The figure alone as the value ("2,629 场次" was cut to "2,629 …" at 1280 px); the unit goes
+        # with this month's figure and under the tile.
+        bare = "%" if h.unit == "%" else ""
         column.metric(
             h.name,
-            charts.value_text(h.cumulative, h.unit, h.approximate),
+            charts.value_text(h.cumulative, bare, h.approximate),
             delta=f"本月 {charts.value_text(h.month_value, h.unit)}",
             delta_color="off",
             delta_arrow="off",
@@ -127,7 +130,7 @@ if headlines:
             chart_data=list(rows.value.fillna(0)),
             chart_type="bar",
         )
-        column.caption(target)
+        column.caption(f"单位：{h.unit}　{target}" if not bare else target)
     app_state.chart(app_state.view(charts.headline_figure, filters), key="headline_chart")
 else:
     st.info("所选范围内没有重点成效指标。")
