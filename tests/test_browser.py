@@ -96,3 +96,50 @@ def test_editor_signs_in_and_uploads_a_gbk_file(fresh_server, page, tmp_path):
     page.get_by_text("已导入").first.wait_for(timeout=30_000)
     assert_healthy(page)
     page.screenshot(path=str(tmp_path / "uploaded.png"), full_page=True)
+
+
+# --- issue 8: what a new user tripped over, checked where it showed: in the browser at 1280 and 1920 px ---
+
+
+def _boxes(page, selector: str) -> list[dict]:
+    return [box for box in (el.bounding_box() for el in page.locator(selector).all()) if box and box["height"] > 0]
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_overview_labels_do_not_collide_and_tiles_are_not_cut(live_server, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 4200}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        open_page(page, live_server.url)
+        page.wait_for_function(
+            "[...document.querySelectorAll('.js-plotly-plot')].filter(c => c.querySelector('.xtick text')).length >= 3",
+            timeout=60_000,
+        )
+        page.wait_for_timeout(1500)  # the last chart's labels settle
+        assert_healthy(page)
+        charts = page.locator(".js-plotly-plot").all()
+        assert len(charts) == 3
+        for chart in charts:
+            ticks = [b for b in (t.bounding_box() for t in chart.locator(".xtick text").all()) if b]
+            texts = [t for t in chart.locator(".xtick text").all_text_contents() if t]
+            assert texts and all("年" in t and "月" in t for t in texts)
+            # month labels never overlap one another, the subtitle (source line) or the legend
+            for i, a in enumerate(ticks):
+                assert not any(_overlap(a, b) for b in ticks[i + 1 :]), texts
+            for other in (".gtitle-subtitle", ".legend .traces"):
+                for box in (b for b in (el.bounding_box() for el in chart.locator(other).all()) if b):
+                    assert not any(_overlap(box, t) for t in ticks), (other, texts)
+        # the headline tiles show their figures whole (no "2,629 …")
+        for value in page.locator('[data-testid="stMetricValue"]').all():
+            assert value.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), value.inner_text()
+    finally:
+        context.close()
