@@ -350,7 +350,10 @@ def shown_cells(frame) -> list[str]:
     display = frame.proto.arrow_data.styler.display_values
     if display:
         return [str(v) for v in pa.ipc.open_stream(display).read_pandas().to_numpy().ravel()]
-    return [str(v) for v in frame.value.astype(object).to_numpy().ravel()]
+    value = frame.value
+    if frame.proto.column_order:  # only the columns the page shows
+        value = value[[c for c in frame.proto.column_order if c in value.columns]]
+    return [str(v) for v in value.astype(object).to_numpy().ravel()]
 
 
 def test_overview_opens_on_the_latest_substantially_reported_month(store_path):
@@ -457,3 +460,16 @@ def test_finding_detail_tables_show_blank_not_none(store_path):
     for frame in at.dataframe:
         cells = shown_cells(frame)
         assert not any(c in ("None", "nan", "NaN", "<NA>") for c in cells), frame.value.columns
+
+
+@pytest.mark.parametrize(
+    "page",
+    [OVERVIEW, DETAIL, EXPLORER, TARGETS, "views/data_admin.py", "views/catalogue.py", "views/admin_users.py",
+     "views/audit_log.py"],
+)  # fmt: skip
+def test_no_table_shows_none_or_nan(store_path, page):
+    _import_figures(store_path, [("2025-04", "F05_DISSUADE_SESSIONS", 100)])  # an upload: a row without rollback
+    at = open_page(page, {"asof": "2025-04"}, store_path=store_path, role="admin")
+    for frame in at.dataframe:
+        cells = shown_cells(frame)
+        assert not [c for c in cells if c in ("None", "nan", "NaN", "<NA>", "NaT")], list(frame.value.columns)
