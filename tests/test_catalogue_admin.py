@@ -670,3 +670,13 @@ def test_cli_add_metric_with_a_definition(store_path, capsys):
         )
     finally:
         con.close()
+
+
+def test_cli_add_metric_from_a_month(store_path, capsys):
+    add_args = ["--finding", "F05", "--name", "夜查行动次数", "--unit", "次", "--kind", "count", "--group", "PATROL"]
+    assert run(store_path, "catalogue", "add-metric", *add_args, "--from", "2025-05", capsys=capsys)[0] == 0
+    con = store.connect(store_path)
+    assert con.execute(
+        "select strftime(active_from, '%Y-%m') from metrics where metric_code = 'F05_X01'"
+    ).fetchall() == [("2025-05",)]
+    con.close()
