@@ -655,8 +655,10 @@ def _stage_figures(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
             rows.append(
                 {"line": line, "month": month, "code": code, "value": value, "note": cell_text(cell("note")) or None}
             )
-    for problem in problems + warnings:  # each problem names its metric, not only its row
-        problem.subject = problem.subject or named.get(problem.row)
+    for problem in problems + warnings:  # each problem names its metric, unless its reason already does
+        about = named.get(problem.row)
+        if about and not problem.subject and about.split()[0] not in problem.reason:
+            problem.subject = about
     return finish_staging(FIGURES, rows, problems, warnings, skipped, n_rows, "数值")
 
 
