@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import urllib.parse
 
 import duckdb
 import pandas as pd
@@ -272,6 +273,14 @@ def chart(fig, *, key: str | None = None) -> None:
     """A figure as built by rectification.charts, drawn as built (theme=None: the page shows what the
     exported PNG and the briefing show), with the Chinese modebar and its 1600×900 PNG download."""
     st.plotly_chart(fig, config=charts.plotly_config(fig), theme=None, key=key, width="stretch")
+
+
+def view_url(page: str, filters: progress.Filters, **extra: str) -> str:
+    """A relative link to `page` that opens on this view: the filters and month as query parameters,
+    plus `extra` (e.g. finding=F05)."""
+    params = {param: getattr(filters, field) for field, param in FILTER_PARAMS.items() if getattr(filters, field)}
+    params.update(extra)
+    return f"{page}?{urllib.parse.urlencode(params)}"
 
 
 def _filters_from_url() -> dict:

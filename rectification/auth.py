@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -344,6 +345,50 @@ def set_role(con: duckdb.DuckDBPyConnection, username: str, role: str, *, actor:
         con.execute("update users set role = ? where username = ?", [role, username])
         detail = f"角色：{ROLE_LABELS[row[0]]} → {ROLE_LABELS[role]}"
         audit.record(con, user=actor, action="user_role", target=username, detail=detail)
+
+
+MAX_DISPLAY_NAME = 32
+
+
+def departments(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The catalogue's departments (those leading a finding): what a user's department is picked from."""
+    rows = con.execute(
+        "select distinct lead_department from findings where lead_department is not null order by 1"
+    ).fetchall()
+    return [department for (department,) in rows]
+
+
+def set_profile(
+    con: duckdb.DuckDBPyConnection,
+    username: str,
+    *,
+    display_name: str | None,
+    department: str | None,
+    actor: str = "cli",
+) -> bool:
+    """Change a user's display name and department (None or "": none); False when nothing changed.
+    The department must be one of the catalogue's departments, or the one the user already has."""
+    name = " ".join((display_name or "").split()) or None
+    if name and len(name) > MAX_DISPLAY_NAME:
+        raise AuthError(f"显示名不超过 {MAX_DISPLAY_NAME} 个字（现为 {len(name)} 个）。")
+    if name and any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise AuthError("显示名含有不可见的控制字符，请重新输入。")
+    department = (department or "").strip() or None
+    with transaction(con):
+        row = con.execute("select display_name, department from users where username = ?", [username]).fetchone()
+        if row is None:
+            raise AuthError(f"没有这个用户：{username}")
+        old_name, old_department = row
+        if department not in (None, old_department, *departments(con)):
+            raise AuthError(f"部门须从目录中的部门选择：{'、'.join(departments(con))}。")
+        if (name, department) == (old_name, old_department):
+            return False
+        con.execute(
+            "update users set display_name = ?, department = ? where username = ?", [name, department, username]
+        )
+        detail = f"显示名：{old_name or '无'} → {name or '无'}；部门：{old_department or '无'} → {department or '无'}"
+        audit.record(con, user=actor, action="user_profile", target=username, detail=detail)
+    return True
 
 
 def list_users(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -135,8 +135,16 @@ def kaleido_batch(specs: list, paths: list[Path], *, scale: float = SCALE) -> No
 
 
 def to_png(fig: go.Figure, *, scale: float = SCALE) -> bytes:
-    """The figure as a 1600×900 PNG (times `scale`), fonts as on screen."""
-    return to_pngs([fig], scale=scale)[0]
+    """The figure as a PNG (times `scale`), fonts as on screen: 1600×900, or as tall as the figure is
+    drawn (charts.export_size), so a heatmap of 56 findings labels every one of them."""
+    width, height = charts.export_size(fig)
+    if (width, height) == (WIDTH, HEIGHT):
+        return to_pngs([fig], scale=scale)[0]
+    with tempfile.TemporaryDirectory(prefix="chart-") as tmp:
+        path = Path(tmp) / "chart.png"
+        spec, _ = _spec(fig)
+        _run_kaleido([{"fig": spec, "path": str(path), "opts": {**_opts(scale), "width": width, "height": height}}])
+        return path.read_bytes()
 
 
 def to_pngs(
@@ -297,8 +305,8 @@ def cache_dir_for(db: str | Path) -> Path:
 
 def briefing_filters(data: progress.Data, month: str | None, department: str | None = None) -> progress.Filters:
     """The whole bureau (or one lead department), the twelve months up to `month` (default: the latest
-    month with data)."""
-    as_of = month or data.latest
+    month substantially reported, as on the overview)."""
+    as_of = month or data.default_as_of
     start = max(TRACKING_START, add_months(as_of, -(BRIEFING_MONTHS - 1)))
     return progress.resolve(progress.Filters(department=department, start=start, end=as_of, as_of=as_of), data)
 

@@ -16,7 +16,7 @@ import pandas as pd
 from rectification import audit
 from rectification.config import TRACKING_START
 from rectification.exports import number_text
-from rectification.months import add_months, chinese, to_date
+from rectification.months import add_months, chinese, current_month, to_date
 from rectification.store import query, transaction
 
 ORIGIN_REPORT = "通报"
@@ -164,13 +164,16 @@ def add_metric(
     group_code: str,
     actor: str,
     definition: str | None = None,
+    active_from: str | None = None,
 ) -> str:
-    """Add a metric under a finding (None or ORG: under none), with its 口径 if given; return its new code."""
+    """Add a metric under a finding (None or ORG: under none), with its 口径 if given; return its new code.
+    It is asked for from `active_from` (YYYY-MM, default: this month): earlier months never list it as 未上报."""
     name = _text(name, "指标名称", MAX_NAME)
     definition = _text(definition, "口径", MAX_DEFINITION) if (definition or "").strip() else None
     unit = _text(unit, "单位", MAX_UNIT)
     kind = _kind(kind)
     _unit_fits_kind(unit, kind)
+    start = _month(active_from) if active_from else current_month()
     with transaction(con):
         finding = _finding(con, finding_code)
         group, group_name = _group(con, group_code)
@@ -180,9 +183,9 @@ def add_metric(
             "select coalesce(max(ordinal), 0) + 1 from metrics where finding_code is not distinct from ?", [finding]
         ).fetchone()[0]
         con.execute(
-            "insert into metrics (metric_code, finding_code, ordinal, name, unit, kind, group_code, origin, definition)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [code, finding, ordinal, name, unit, kind, group, ORIGIN_ADDED, definition],
+            "insert into metrics (metric_code, finding_code, ordinal, name, unit, kind, group_code, origin,"
+            " definition, active_from) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [code, finding, ordinal, name, unit, kind, group, ORIGIN_ADDED, definition, to_date(start)],
         )
         audit.record(
             con,

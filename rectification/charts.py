@@ -150,7 +150,9 @@ TEMPLATE = go.layout.Template(
         separators=".,",
         colorway=SERIES_COLOURS,
         hoverlabel=dict(font=dict(family=FONT_FAMILY, size=FONT_SIZE)),
-        legend=dict(orientation="h", yanchor="top", y=-0.14, x=0, font=dict(size=FONT_SIZE)),
+        # Anchored to the figure's bottom edge (yref container), below the month labels whatever the
+        # plot's height: a legend placed relative to the plot ran into the labels.
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.01, x=0, font=dict(size=FONT_SIZE)),
         margin=dict(l=90, r=90, t=120, b=110),
         xaxis=dict(showgrid=False, linecolor="#9e9e9e", ticks="outside", tickfont=dict(size=TICK_SIZE)),
         yaxis=dict(gridcolor="#e0e0e0", zerolinecolor="#bdbdbd", tickfont=dict(size=TICK_SIZE), rangemode="tozero"),
@@ -216,6 +218,7 @@ def style(
     """The one house style: template, title with its context line, and the export file name."""
     sources = list(sources)
     demo = "示例数据" in source_label(sources)
+    height = height or fig.layout.height
     fig.update_layout(
         template=TEMPLATE,
         separators=".,",  # decimal point, thousands comma, whatever the viewer's locale
@@ -223,7 +226,8 @@ def style(
             text=plain(title),
             x=0.01,
             xanchor="left",
-            y=0.97,
+            # 14 px from the top whatever the height (0.97 of a tall heatmap pushed it onto the months)
+            y=1 - 14 / height if height else 0.97,
             yanchor="top",
             font=dict(size=TITLE_SIZE),
             subtitle=dict(
@@ -238,9 +242,17 @@ def style(
     return fig
 
 
+def export_size(fig: go.Figure) -> tuple[int, int]:
+    """1600×900, or taller for a figure drawn taller (a heatmap of 56 findings): squeezed into 900 px
+    its rows would be too thin for every label, and plotly would label only every other one."""
+    return EXPORT_WIDTH, max(EXPORT_HEIGHT, int(fig.layout.height or 0))
+
+
 def plotly_config(fig: go.Figure) -> dict:
-    """st.plotly_chart's config: Chinese modebar, and a 1600×900 PNG at 2× with a Chinese file name."""
+    """st.plotly_chart's config: Chinese modebar, and a 1600×900 (or taller) PNG at 2× with a Chinese
+    file name."""
     meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    width, height = export_size(fig)
     return {
         "locale": "zh-CN",
         "locales": {"zh-CN": ZH_CN_LOCALE},
@@ -249,8 +261,8 @@ def plotly_config(fig: go.Figure) -> dict:
         "toImageButtonOptions": {
             "format": "png",
             "filename": meta.get("filename") or "图表",
-            "width": EXPORT_WIDTH,
-            "height": EXPORT_HEIGHT,
+            "width": width,
+            "height": height,
             "scale": EXPORT_SCALE,
         },
     }
@@ -291,8 +303,15 @@ def tick_step(n: int, max_ticks: int = 12) -> int:
     return math.ceil(n / max_ticks)
 
 
+def tick_label(label: str) -> str:
+    """2025年3月 on two lines (2025年 / 3月): half as wide, so labels stay level instead of tilting
+    into the title, the source line or the legend."""
+    year, _, month = label.partition("年")
+    return f"{year}年<br>{month}" if month else label
+
+
 def month_axis(labels: list[str], max_ticks: int = 12) -> dict:
-    """A category axis over the months in order, ticks thinned for long ranges."""
+    """A category axis over the months in order, ticks thinned for long ranges, labels level."""
     # Counted back from the last month, so the latest month (the one that matters) always has a label.
     shown = labels[::-1][:: tick_step(len(labels), max_ticks)][::-1]
     return dict(
@@ -301,7 +320,8 @@ def month_axis(labels: list[str], max_ticks: int = 12) -> dict:
         categoryarray=labels,
         tickmode="array",
         tickvals=shown,
-        ticktext=shown,
+        ticktext=[tick_label(label) for label in shown],
+        tickangle=0,
         title=None,
     )
 
@@ -319,9 +339,20 @@ def value_axis(*values) -> dict:
     series = pd.concat([pd.Series(v, dtype="float64") for v in values]).dropna()
     fmt = number_format(series)
     axis = dict(tickformat=fmt, rangemode="tozero", tickmode="auto")
-    if fmt == ",d" and (series.empty or series.abs().max() < 10):
-        axis.update(tickmode="linear", tick0=0, dtick=1)
+    if fmt == ",d":
+        # Whole-number steps always: plotly's own (0.5, 2.5…) print as 0 1 1 2 2 under ",d".
+        axis.update(tickmode="linear", tick0=0, dtick=integer_step(series.abs().max() if len(series) else 0))
     return axis
+
+
+def integer_step(largest: float, max_ticks: int = 6) -> int:
+    """1, 2, 5, 10, 20, 50… : the smallest such step giving at most `max_ticks` ticks up to `largest`."""
+    decade = 1
+    while True:
+        for step in (decade, 2 * decade, 5 * decade):
+            if largest / step <= max_ticks:
+                return step
+        decade *= 10
 
 
 def value_text(value: float | None, unit: str = "", approximate: str | None = None) -> str:
@@ -438,7 +469,7 @@ def metric_progress(
         fig.update_yaxes(title_text=f"累计（{unit}）", secondary_y=True, showgrid=False, **value_axis(*line_values))
     else:
         fig.update_yaxes(title_text=f"月末值（{unit}）", **value_axis(*line_values))
-    fig.update_layout(hovermode="x unified", bargap=0.3)
+    fig.update_layout(hovermode="x unified", bargap=0.3, margin=dict(b=140))
     return style(
         fig,
         title=title,
@@ -489,7 +520,8 @@ def _add_notes(fig, series: pd.DataFrame, labels: list[str], annotations, line_a
 def metrics_trend(frame: pd.DataFrame, *, measure: str, as_of: str, title: str) -> go.Figure:
     """Several series over the months, one panel per unit so every axis carries one unit.
 
-    frame: month, series (its label), unit, y, source. measure: 'monthly' or 'cumulative'."""
+    frame: month, series (its label), unit, y, source (and kind: a level panel reads 月末值).
+    measure: 'monthly' or 'cumulative'."""
     if frame.empty:
         return empty(title, "所选指标在所选月份内暂无数据", as_of=as_of)
     months = sorted(frame.month.unique())
@@ -501,6 +533,7 @@ def metrics_trend(frame: pd.DataFrame, *, measure: str, as_of: str, title: str) 
         rows = frame[frame.series == name].sort_values("month")
         unit = rows.unit.iloc[0]
         fmt = number_format(rows.y)
+        said = LABELS["level"] if "kind" in rows and rows.kind.iloc[0] == "level" else word
         fig.add_trace(
             go.Scatter(
                 x=month_labels(rows.month),
@@ -508,14 +541,20 @@ def metrics_trend(frame: pd.DataFrame, *, measure: str, as_of: str, title: str) 
                 name=plain(name),
                 mode="lines+markers",
                 line=dict(width=3, color=SERIES_COLOURS[i % len(SERIES_COLOURS)]),
-                hovertemplate=f"{plain(name)}<br>{word} %{{y:{fmt}}} {plain(unit)}<extra></extra>",
+                hovertemplate=f"{plain(name)}<br>{said} %{{y:{fmt}}} {plain(unit)}<extra></extra>",
             ),
             row=units.index(unit) + 1,
             col=1,
         )
     for row, unit in enumerate(units, start=1):
+        panel = frame[frame.unit == unit]
+        # A level (a rate, a head count) has no 累计: both measures show its month-end value.
+        levels = "kind" in panel and bool((panel.kind == "level").all())
         fig.update_yaxes(
-            title_text=f"{word}（{plain(unit)}）", **value_axis(frame[frame.unit == unit].y), row=row, col=1
+            title_text=f"{LABELS['level'] if levels else word}（{plain(unit)}）",
+            **value_axis(panel.y),
+            row=row,
+            col=1,
         )
         fig.update_xaxes(**month_axis(labels), row=row, col=1)
     fig.update_layout(hovermode="closest")
@@ -564,9 +603,10 @@ def completion_by_section(table: pd.DataFrame, *, scope: int, as_of: str) -> go.
         )
     )
     fig.update_xaxes(**month_axis(labels))
-    fig.update_yaxes(title_text="已完成问题数（项）", tickformat=",d", rangemode="tozero")
-    fig.update_layout(hovermode="x unified", legend=dict(y=-0.16, traceorder="normal"))
-    return style(fig, title=title, unit="项", as_of=as_of, sources=table.source, filename="整改完成进度", height=560)
+    totals = table.groupby("month").completed.sum()
+    fig.update_yaxes(title_text="已完成问题数（项）", **value_axis(totals, [scope]))
+    fig.update_layout(hovermode="x unified", legend=dict(traceorder="normal"), margin=dict(b=170))
+    return style(fig, title=title, unit="项", as_of=as_of, sources=table.source, filename="整改完成进度", height=600)
 
 
 def status_heatmap(
@@ -643,10 +683,21 @@ def status_heatmap(
                     hovertemplate="%{customdata}<extra></extra>",
                 )
             )
-    fig.update_xaxes(**month_axis(labels), side="top")
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=TICK_SIZE), gridcolor="white", rangemode=None)
-    fig.update_layout(legend=dict(y=-0.02 if len(rows) > 12 else -0.12), margin=dict(l=320, t=150))
-    height = max(360, 230 + 26 * len(rows))
+    # Few month labels (the plot is narrow beside the findings' names at 1280 px), level, on top.
+    fig.update_xaxes(**month_axis(labels, max_ticks=6), side="top")
+    # Every finding labelled: tick values given, so plotly never thins them to every other row.
+    ys = [plain(r) for r in row_names]
+    fig.update_yaxes(
+        autorange="reversed",
+        tickfont=dict(size=TICK_SIZE),
+        gridcolor="white",
+        rangemode=None,
+        tickmode="array",
+        tickvals=ys,
+        ticktext=ys,
+    )
+    fig.update_layout(margin=dict(l=320, t=160, b=90))
+    height = max(380, 270 + 26 * len(rows))
     return style(fig, title=title, as_of=as_of, sources=grid.source, filename=title, height=height)
 
 
@@ -696,7 +747,7 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
         series = series.assign(title=series.group)
     title = "重点成效：" + "、".join(dict.fromkeys(series.title)) if not series.empty else "重点成效"
     if series.empty:
-        return empty(title, "暂无重点成效数据", as_of=as_of)
+        return empty("重点成效", "暂无重点成效数据", as_of=as_of)
     groups = list(dict.fromkeys(series.group))
     first_rows = series.drop_duplicates("group").set_index("group")
     units = first_rows.unit
@@ -709,6 +760,7 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
     )
     targets_shown = False
     for col, group in enumerate(groups, start=1):
+        row = 1
         rows = series[series.group == group].sort_values("month")
         labels = month_labels(rows.month)
         unit = plain(units[group])
@@ -723,7 +775,7 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
                 legendgroup="monthly",
                 hovertemplate=f"本月 %{{y:,d}} {unit}<extra>{plain(first_rows.title[group])}</extra>",
             ),
-            row=1,
+            row=row,
             col=col,
             secondary_y=False,
         )
@@ -739,7 +791,7 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
                 customdata=_headline_hover(rows, units[group]),
                 hovertemplate=f"%{{customdata}}<extra>{plain(first_rows.title[group])}</extra>",
             ),
-            row=1,
+            row=row,
             col=col,
             secondary_y=True,
         )
@@ -756,12 +808,14 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
                     line=dict(color=TARGET_COLOUR, dash="dash", width=2),
                     hovertemplate=f"目标 %{{y:,d}} {unit}<extra>{plain(first_rows.title[group])}</extra>",
                 ),
-                row=1,
+                row=row,
                 col=col,
                 secondary_y=True,
             )
             targets_shown = True
-        fig.update_xaxes(**month_axis(labels, max_ticks=2), tickangle=0, row=1, col=col)
+        # One line per label here: two-line labels would reach this chart's legend, placed beside them.
+        axis = month_axis(labels, max_ticks=2)
+        fig.update_xaxes(**(axis | {"ticktext": axis["tickvals"]}), row=1, col=col)
         fig.update_yaxes(**value_axis(rows.value), row=1, col=col, secondary_y=False)
         fig.update_yaxes(**value_axis(rows.cumulative, target), showgrid=False, row=1, col=col, secondary_y=True)
     fig.update_yaxes(title_text="本月", row=1, col=1, secondary_y=False)
@@ -786,7 +840,7 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
         hovermode="x unified",
         bargap=0.25,
         margin=dict(l=70, r=70, t=200, b=60 + 19 * len(lines)),
-        legend=dict(x=1, xanchor="right", y=-0.07, yanchor="top"),
+        legend=dict(x=1, xanchor="right", y=-0.07, yanchor="top", yref="paper"),
     )
     return style(
         fig, title=title, as_of=as_of, sources=series.source, filename="重点成效", height=540 + 22 * len(lines)

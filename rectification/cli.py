@@ -175,6 +175,7 @@ def cmd_catalogue_add(args, con) -> str:
         group_code=args.group,
         actor=args.user,
         definition=args.definition,
+        active_from=args.active_from,
     )
     return f"已新增指标 {code}"
 
@@ -425,6 +426,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--group", required=True, help="成效类别编码，如 HELMET、PATROL")
     c.add_argument("--definition", help="口径：一个单位是什么、算什么不算什么、归属哪个月")
+    c.add_argument(
+        "--from",
+        dest="active_from",
+        help="自哪个月起要求上报（YYYY-MM，默认本月）；此前各月不算“本月无数据”",
+    )
     c.add_argument("--user", default="cli", help="操作人（记入审计日志）")
     c.set_defaults(func=cmd_catalogue_add)
     c = cat.add_parser("edit", parents=[common], help="修改指标的名称、单位、成效类别或类型（类型仅限尚无数值时）")

@@ -74,13 +74,14 @@ def lead_departments(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 DEFINITION_COLUMN = "口径（定义，仅供参考）"
+FILL_IN = {"count": "填本月新增数", "level": "填月末数（状态值）"}
 
 
 def upload_form(
     con: duckdb.DuckDBPyConnection, month: str, *, with_hint: bool = False, department: str | None = None
 ) -> pd.DataFrame:
-    """The month's form: header 月份,指标编码,指标名称,单位,数值,备注 (plus 上月数值 as a hint), then each
-    metric's 口径;
+    """The month's form: header 月份,指标编码,指标名称,单位,数值,备注 (with the hints: 填写方式 before
+    数值 — 本月新增数 or 月末数 — and 上次填报 after), then each metric's 口径;
     with `department`, only the metrics of the findings that department leads."""
     rows = query(con, "upload_form_rows", month=to_date(month))
     if department:
@@ -96,6 +97,8 @@ def upload_form(
         }
     )
     if with_hint:
+        # What the figure is, per metric: a count's new number this month, or a level's state at month end.
+        form.insert(form.columns.get_loc("数值"), "填写方式", rows.kind.map(FILL_IN).fillna("").to_numpy())
         form["上次填报（供参考）"] = [
             "" if pd.isna(v) else f"{number_text(v)}（{m}）" for v, m in zip(rows.previous_value, rows.previous_month)
         ]
@@ -108,7 +111,14 @@ def upload_form(
 def form_bytes(con, month: str, file_name: str, *, with_hint: bool = False, department: str | None = None) -> bytes:
     form = upload_form(con, month, with_hint=with_hint, department=department)
     if file_name.lower().endswith(".xlsx"):
-        widths = {"指标编码": 30, "指标名称": 24, "备注": 30, "上次填报（供参考）": 22, DEFINITION_COLUMN: 80}
+        widths = {
+            "指标编码": 30,
+            "指标名称": 24,
+            "填写方式": 20,
+            "备注": 30,
+            "上次填报（供参考）": 22,
+            DEFINITION_COLUMN: 80,
+        }
         return to_xlsx_bytes(form, widths=widths)
     return to_csv_bytes(form)
 

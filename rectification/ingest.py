@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import math
 import os
@@ -38,12 +39,14 @@ class Problem:
     column: str | None
     value: str | None
     reason: str
+    subject: str | None = None  # the metric (or finding) the row is about, as the form names it
 
     def __str__(self) -> str:
         where = f"第{self.row}行" if self.row else "文件"
         column = f"「{self.column}」列" if self.column else ""
         value = f"（值：{self.value}）" if self.value not in (None, "") else ""
-        return f"{where}{column}{value}：{self.reason}"
+        about = f"（{self.subject}）" if self.subject else ""
+        return f"{where}{column}{value}：{self.reason}{about}"
 
 
 class Refused(Exception):
@@ -64,10 +67,16 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     """Problems as a table: what the page shows and offers as a CSV download."""
     return pd.DataFrame(
         [
-            ["" if p.row is None else p.row, p.column or "", "" if p.value is None else p.value, p.reason]
+            [
+                "" if p.row is None else p.row,
+                p.subject or "",
+                p.column or "",
+                "" if p.value is None else p.value,
+                p.reason,
+            ]
             for p in problems
         ],
-        columns=["行", "列", "值", "问题"],
+        columns=["行", "指标/问题", "列", "值", "问题"],
     )
 
 
@@ -108,10 +117,15 @@ class Sheet:
     percent: set[tuple[int, int]] = field(default_factory=set)  # numbers formatted as 12.5% (stored 0.125)
 
 
+def size_text(size: float) -> str:
+    """Bytes as the page states every size: MB of 1,048,576 bytes (as Windows counts them)."""
+    return f"{size / 1048576:.1f} MB" if size % 1048576 else f"{size // 1048576:.0f} MB"
+
+
 def check_size(size: int) -> None:
     limit = max_upload_bytes()
     if size > limit:
-        raise refuse(f"文件过大（{size / 1048576:.1f} MB），上限为 {limit / 1048576:.0f} MB")
+        raise refuse(f"文件过大（{size_text(size)}，{size:,} 字节），上限为 {size_text(limit)}（{limit:,} 字节）")
 
 
 def read_sheets(data: bytes, file_name: str = "") -> list[Sheet]:
@@ -525,6 +539,11 @@ def number_of(value, *, percent_metric: bool, percent_cell: bool = False) -> flo
     text = re.sub(r"\s", "", cell_text(value))
     if text.startswith("#"):
         raise ValueError("单元格是 Excel 错误值，请检查公式")
+    if text.startswith("=") or (text[:1] in "+@" and re.search(r"[A-Za-z(]", text)):
+        raise ValueError("这是公式，不是数值：请填写计算结果（在 Excel/WPS 中复制后「选择性粘贴 → 数值」）")
+    if re.fullmatch(r"[\d,.%]*[OoIl][\d,.%OoIl]*", text) and re.search(r"\d", text):
+        digits = text.translate(str.maketrans("OoIl", "0011"))
+        raise ValueError(f"不是数字：含有字母 O 或 l（或 I），是否应为数字 0 或 1（{digits}）？")
     if text.endswith("%"):
         if not percent_metric:
             raise ValueError("该指标不是百分比，请只填数字")
@@ -578,6 +597,7 @@ def _stage_figures(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
     problems: list[Problem] = []
     warnings: list[Problem] = []
     rows = []
+    named: dict[int, str] = {}  # line -> "CODE 名称" of the metric the row is about
     skipped = n_rows = 0
     # A refused row need not be counted: any problem refuses the whole file.
     for line, cell in checked_rows(header, ("month", "metric_code", "value"), problems, warnings):
@@ -593,6 +613,7 @@ def _stage_figures(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
             problems.append(Problem(line, "指标编码", shown(raw_code), reason))
             continue
         name, unit, kind = metrics[code]
+        named[line] = f"{code} {name}"
         if is_not_reported(raw_value):
             skipped += 1
             warnings.append(Problem(line, "数值", shown(raw_value), f"{code} 未填报，已跳过（不会记为 0）"))
@@ -634,6 +655,10 @@ def _stage_figures(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
             rows.append(
                 {"line": line, "month": month, "code": code, "value": value, "note": cell_text(cell("note")) or None}
             )
+    for problem in problems + warnings:  # each problem names its metric, unless its reason already does
+        about = named.get(problem.row)
+        if about and not problem.subject and about.split()[0] not in problem.reason:
+            problem.subject = about
     return finish_staging(FIGURES, rows, problems, warnings, skipped, n_rows, "数值")
 
 
@@ -925,7 +950,7 @@ def commit(
             )
         writes = fresh.rows[fresh.rows.action != "unchanged"]
         if writes.empty:
-            return Result(None, fresh, f"与已存数据完全相同，未作更改（{fresh.summary()}）。")
+            return Result(None, fresh, f"与已存数据完全相同，未作更改（{fresh.summary()}）。{held_by(con, data)}")
         upload_id = uploads.new_upload(
             con,
             kind=target.kind,
@@ -956,6 +981,18 @@ def commit(
         )
         _test_hold(con, upload_id)
     return Result(upload_id, fresh, f"已导入{target.label}（上报批次 #{upload_id}）：{fresh.summary()}。")
+
+
+def held_by(con: duckdb.DuckDBPyConnection, data: bytes) -> str:
+    """Which upload already holds this very file (same SHA-256), said so the user can find it."""
+    row = con.execute(
+        "select upload_id, user_name, created_at from live_uploads where sha256 = ? order by upload_id desc limit 1",
+        [hashlib.sha256(data).hexdigest()],
+    ).fetchone()
+    if row is None:
+        return ""
+    upload_id, user, created = row
+    return f"此文件已于 {created:%Y-%m-%d %H:%M} 由 {user} 导入（上报批次 #{upload_id}，见「数据管理」页）。"
 
 
 def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str) -> Plan:

@@ -21,6 +21,7 @@ from rectification.ingest import (
     shown,
 )
 from rectification.months import add_months, to_date
+from rectification.progress import finding_label
 from rectification.store import query
 
 # What departments actually write in the 状态 column, mapped to the four statuses of the report.
@@ -61,10 +62,14 @@ _BY_NUMBER = (
 
 
 def finding_of(value, codes: set[str], by_number: dict[int, str]) -> str | None:
-    """The finding code a ledger's 问题编号 cell means: F01 / f1 / 1 / (1) / 问题1 -> F01, L1 -> L1."""
+    """The finding code a ledger's 问题编号 cell means: F01 / f1 / 1 / (1) / 问题1 / 问题01 -> F01,
+    L1 / 长期L1 / 长期1 -> L1."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    # 长期L1 / 长期1 is how the form and the dashboard name a long-term item (问题02 a numbered one).
     text = re.sub(r"\s", "", cell_text(value)).upper()
+    if match := re.fullmatch(r"长期L?0*(\d{1,3})", text):
+        text = f"L{match.group(1)}"
     if match := re.fullmatch(r"F0*(\d{1,3})", text):
         code = f"F{int(match.group(1)):02d}"
         return code if code in codes else None
@@ -82,6 +87,8 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
     findings = con.execute("select finding_code, report_number from findings").fetchall()
     codes = {code for code, _ in findings}
     by_number = {int(number): code for code, number in findings if number is not None}
+    numbers = {code: number for code, number in findings}
+    named: dict[int, str] = {}
     problems: list[Problem] = []
     warnings: list[Problem] = []
     rows = []
@@ -98,6 +105,7 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
             reason = "问题编号为空" if not cell_text(raw_finding) else "问题编号不存在（应如 1、（1）、问题1、F01、L1）"
             problems.append(Problem(line, "问题编号", shown(raw_finding), reason))
             continue
+        named[line] = finding_label(code, numbers.get(code))
         if is_not_reported(raw_status):
             skipped += 1
             warnings.append(Problem(line, "状态", shown(raw_status), f"{code} 未填写状态，已跳过"))
@@ -113,6 +121,8 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
             rows.append(
                 {"line": line, "month": month, "code": code, "value": status, "note": cell_text(cell("note")) or None}
             )
+    for problem in problems + warnings:  # each problem names its finding, not only its row
+        problem.subject = problem.subject or named.get(problem.row)
     return finish_staging(LEDGER, rows, problems, warnings, skipped, n_rows, "状态")
 
 
@@ -125,7 +135,8 @@ def ledger_form(con: duckdb.DuckDBPyConnection, month: str, department: str | No
     return pd.DataFrame(
         {
             "月份": month,
-            "问题编号": findings.code,
+            # The dashboard's names (问题02, 长期L1), so the form and the pages speak alike.
+            "问题编号": [finding_label(c, n) for c, n in zip(findings.code, findings.report_number, strict=True)],
             "问题（摘要）": [t if len(t) <= 40 else t[:40] + "…" for t in findings.title],
             "牵头部门": findings.lead_department.fillna(""),
             "状态": "",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
@@ -37,6 +39,10 @@ REPEAT_MIN_VALUE = 10  # one meeting a month, three months running, is normal; 2
 
 DONE, ONGOING, LONG_TERM, NOT_STARTED, OVERDUE = "已完成", "推进中", "长期坚持", "未启动", "逾期"
 STATUS_ORDER = [DONE, LONG_TERM, ONGOING, NOT_STARTED, OVERDUE]
+
+# A month is "substantially reported" when at least this share of the best-reported month's metrics
+# (or ledger statuses) came in: one early figure for a future month must not move everyone's default.
+SUBSTANTIAL_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -73,8 +79,39 @@ class Data:
 
     @property
     def latest(self) -> str:
-        """The last month with any figure or status: the default 'as of' month."""
+        """The last month with any figure or status."""
         return self.months[-1]
+
+    @cached_property
+    def reported(self) -> pd.DataFrame:
+        """month × (metrics, statuses): how many metric figures and ledger statuses each month has."""
+        metrics = self.monthly[self.monthly.value.notna()].groupby("month").metric_code.nunique()
+        statuses = (
+            self.statuses[self.statuses.is_reported.fillna(False).astype(bool)].groupby("month").finding_code.nunique()
+            if "is_reported" in self.statuses
+            else pd.Series(dtype="int64")
+        )
+        frame = pd.DataFrame({"metrics": metrics, "statuses": statuses}).reindex(self.months).fillna(0)
+        return frame.astype(int)
+
+    @cached_property
+    def default_as_of(self) -> str:
+        """The default 'as of' month: the latest month substantially reported (figures or statuses),
+        so one early upload for a future month does not empty everyone's overview."""
+        counts = self.reported
+        substantial = pd.Series(False, index=counts.index)
+        for column in counts.columns:
+            most = counts[column].max()
+            if most > 0:
+                substantial |= counts[column] >= SUBSTANTIAL_SHARE * most
+        chosen = counts.index[substantial]
+        return chosen[-1] if len(chosen) else self.latest
+
+    def later_months(self, as_of: str) -> list[tuple[str, int]]:
+        """(month, metrics reported) for the months after `as_of` that have any figure or status."""
+        counts = self.reported
+        later = counts[(counts.index > as_of) & (counts.sum(axis=1) > 0)]
+        return [(month, int(n)) for month, n in later.metrics.items()]
 
 
 def load(query: Callable[..., pd.DataFrame]) -> Data:
@@ -119,9 +156,10 @@ def finding_label(finding_code: str | None, report_number) -> str:
 
 def resolve(filters: Filters, data: Data) -> Filters:
     """Fill in defaults and drop what the store does not know (a hand-edited URL): as_of defaults to
-    the latest month, the range to all months up to as_of, section/department/group to 全部."""
+    the latest substantially reported month, the range to all months up to as_of, section/department/
+    group to 全部."""
     months = data.months
-    as_of = filters.as_of if filters.as_of in months else months[-1]
+    as_of = filters.as_of if filters.as_of in months else data.default_as_of
     start = filters.start if filters.start in months else months[0]
     end = filters.end if filters.end in months else months[-1]
     if start > end:
@@ -272,6 +310,10 @@ def metric_status(data: Data, metrics: pd.DataFrame, as_of: str, today: dt.date 
             )
         d = metric_due(m.target_month if isinstance(m.target_month, str) else None, m.deadline)
         r, why = metric_rag(m.cumulative, exp, target=target, due=d, ref=ref)
+        opening = m.opening_month if isinstance(m.opening_month, str) else None
+        if target is not None and opening and as_of < opening:
+            # The trajectory starts at the report's month: before it nothing is behind or overdue.
+            exp, r, why = None, GREY, f"通报基准月（{chinese(opening)}）之前，不对照进度线"
         expected.append(exp)
         due.append(d)
         rag.append(r)
@@ -315,9 +357,10 @@ def status_grid(
 def status_counts(
     data: Data, findings: pd.DataFrame, month: str, today: dt.date | None = None
 ) -> dict[str, float | None]:
-    """The overview's tiles for one month: counts by status, overdue, and the completion rate."""
+    """The overview's tiles for one month: counts by status as a partition of the findings (an overdue
+    finding counts under 逾期 only, not also under 推进中 or 未启动), and the completion rate."""
     grid = status_grid(data, findings, [month], today)
-    counts = grid.status.value_counts()
+    counts = grid.shown.value_counts()
     total = len(findings)
     long_term = int(counts.get(LONG_TERM, 0))
     done = int(counts.get(DONE, 0))
@@ -326,7 +369,7 @@ def status_counts(
         ONGOING: int(counts.get(ONGOING, 0)),
         LONG_TERM: long_term,
         NOT_STARTED: int(counts.get(NOT_STARTED, 0)),
-        OVERDUE: int((grid.shown == OVERDUE).sum()),
+        OVERDUE: int(counts.get(OVERDUE, 0)),
         "完成率": done / (total - long_term) if total - long_term > 0 else None,
     }
 
@@ -675,6 +718,8 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
         opening = m.opening_month if isinstance(m.opening_month, str) else None
         if opening and as_of <= opening:
             continue  # the report's opening balance stands for its own month
+        if isinstance(getattr(m, "active_from", None), str) and as_of < m.active_from:
+            continue  # a metric added later was not asked for before it existed
         if finding_status.get(m.finding_code) == DONE:
             continue  # a finished finding need not keep reporting
         rows.append(
@@ -738,7 +783,7 @@ def counted_twice(metrics: pd.DataFrame, metric_codes) -> list[str]:
 
 
 def explorer_series(data: Data, metric_codes: list[str], filters: Filters, *, measure: str, by: str) -> pd.DataFrame:
-    """month, series, unit, y, source for the chosen metrics over the filtered months. By group or
+    """month, series, unit, y, source, kind for the chosen metrics over the filtered months. By group or
     department the monthly counts are added up per unit (a sum across units means nothing; a level
     such as a rate is not added at all)."""
     column = "value" if measure == "monthly" else "cumulative"
@@ -753,7 +798,8 @@ def explorer_series(data: Data, metric_codes: list[str], filters: Filters, *, me
         rows = rows.assign(series=rows.metric_code.map(names))
         order = {c: i for i, c in enumerate(metric_codes)}
         rows = rows.assign(_o=rows.metric_code.map(order)).sort_values(["_o", "month"]).drop(columns="_o")
-        return rows[["month", "series", "unit", "y", "source"]].reset_index(drop=True)
+        rows = rows.assign(kind=rows.metric_code.map(info.kind))
+        return rows[["month", "series", "unit", "y", "source", "kind"]].reset_index(drop=True)
     rows = rows[rows.metric_code.map(info.kind) == "count"]
     rows = rows[~rows.metric_code.isin(counted_twice(data.metrics, metric_codes))]
     key = info.group_name if by == "group" else info.lead_department.fillna("未定部门")
@@ -765,7 +811,8 @@ def explorer_series(data: Data, metric_codes: list[str], filters: Filters, *, me
     )
     counts = summed.groupby(["key", "unit"]).n.transform("max")
     summed["series"] = summed.key + "（" + summed.unit + "，" + counts.astype(str) + "项合计）"
-    return summed[["month", "series", "unit", "y", "source"]]
+    summed["kind"] = "count"
+    return summed[["month", "series", "unit", "y", "source", "kind"]]
 
 
 # --- 总览 ----------------------------------------------------------------------------------------
@@ -828,4 +875,36 @@ def overview(data: Data, filters: Filters, today: dt.date | None = None) -> Over
         changes=month_changes(data, filters, today),
         headlines=found,
         headline_series=headline_series(data, found, months),
+    )
+
+
+# --- 问题详情's search ---------------------------------------------------------------------------
+
+_LONG_TERM_QUERY = re.compile(r"(?:长期L?|L)0*(\d{1,3})")
+
+
+def search_findings(findings: pd.DataFrame, metrics: pd.DataFrame, measures: pd.DataFrame, text: str) -> pd.DataFrame:
+    """The findings a search means, the one whose number or code was typed first: 5 / 问题05 / F05,
+    长期1 / L1 / 长期L1 for a long-term item, else any finding whose title, measures' text or
+    metrics' names contain the text. measures: finding_code, text."""
+    text = text.strip()
+    if not text:
+        return findings
+    compact = re.sub(r"\s", "", text).upper()
+    exact = findings.finding_code.str.upper().eq(compact)
+    number = compact.removeprefix("问题").lstrip("0")
+    if number.isdigit():
+        exact |= findings.report_number.astype("Int64").eq(int(number)).fillna(False).astype(bool)
+    if match := _LONG_TERM_QUERY.fullmatch(compact):
+        exact |= findings.finding_code.eq(f"L{int(match.group(1))}")
+    hit = exact | findings.title.str.contains(text, regex=False, na=False)
+    if not number.isdigit():  # a bare number means a finding's number, not every "5" in the measures
+        in_measures = measures.loc[measures.text.str.contains(text, regex=False, na=False), "finding_code"]
+        in_metrics = metrics.loc[metrics.metric_name.str.contains(text, regex=False, na=False), "finding_code"]
+        hit |= findings.finding_code.isin(set(in_measures) | set(in_metrics.dropna()))
+    return (
+        findings[hit]
+        .assign(_exact=exact[hit])
+        .sort_values("_exact", ascending=False, kind="stable")
+        .drop(columns="_exact")
     )

@@ -254,7 +254,7 @@ def test_admin_adds_resets_and_disables_a_user_on_the_page(store_path):
     at.switch_page("views/admin_users.py").run()
     at.text_input(key="add_username").input("li")
     at.text_input(key="add_display_name").input("李四")
-    at.text_input(key="add_department").input("治安大队")
+    at.selectbox(key="add_department").set_value("治安部门")
     at.selectbox(key="add_role").set_value("editor")
     at.text_input(key="add_password").input("first-password-1")
     at.text_input(key="add_password_again").input("first-password-1")
@@ -263,7 +263,7 @@ def test_admin_adds_resets_and_disables_a_user_on_the_page(store_path):
     table = at.dataframe[0].value
     assert table[table.username == "li"][
         ["display_name", "department", "role", "must_change_password"]
-    ].values.tolist() == [["李四", "治安大队", "填报", "是"]]
+    ].values.tolist() == [["李四", "治安部门", "填报", "是"]]
 
     at.selectbox(key="edit_username").set_value("li").run()
     at.button(key=f"disable_button_{user_key('li')}").click().run()
@@ -390,3 +390,48 @@ def test_audit_log_filters_by_user_action_and_date(store_path):
     at.date_input(key="audit_dates").set_value((date(2020, 1, 1), date(2020, 1, 31))).run()
     assert len(at.dataframe[0].value) == 0
     assert at.caption[0].value == "共 0 条记录（2020-01-01 至 2020-01-31）"
+
+
+def test_admin_edits_a_users_display_name_and_department_from_the_catalogue(store_path):
+    con = store.connect(store_path)
+    auth.create_user(con, "viewer1", "viewer", "viewer-pass-123", actor="test")  # no name, no department
+    auth.create_user(con, "clerk", "editor", "clerk-pass-123", display_name="王科员", department="交警大队")
+    con.close()
+    at = app()
+    login(at, store_path, "admin")
+    at.run()
+    at.switch_page("views/admin_users.py").run()
+    at.selectbox(key="edit_username").set_value("viewer1").run()
+    assert not any("nan" in t.value or "None" in t.value for t in at.text)
+    key = user_key("viewer1")
+    department = at.selectbox(key=f"edit_department_{key}")
+    assert department.options[1:] == ["交警大队", "执法办案管理中心", "政工监督室", "治安部门", "法制大队", "派出所",
+                                       "涉案财物管理中心", "纪委", "装财部门"]  # fmt: skip
+    assert (at.text_input(key=f"edit_display_name_{key}").value, department.value) == ("", "")
+    at.text_input(key=f"edit_display_name_{key}").input("赵领导")
+    department.set_value("纪委")
+    at.button(key=f"profile_submit_{key}").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["已修改 viewer1 的显示名与部门。"]
+    con = store.connect(store_path)
+    assert con.execute("select display_name, department from users where username = 'viewer1'").fetchall() == [
+        ("赵领导", "纪委")
+    ]
+    assert con.execute("select detail from audit_log where action = 'user_profile'").fetchall() == [
+        ("显示名：无 → 赵领导；部门：无 → 纪委",)
+    ]
+    con.close()
+    # the form follows the chosen user
+    at.selectbox(key="edit_username").set_value("clerk").run()
+    clerk = user_key("clerk")
+    assert at.text_input(key=f"edit_display_name_{clerk}").value == "王科员"
+    assert at.selectbox(key=f"edit_department_{clerk}").value == "交警大队"
+
+
+def test_a_department_outside_the_catalogue_is_refused(store_path):
+    con = store.connect(store_path)
+    auth.create_user(con, "viewer1", "viewer", "viewer-pass-123", actor="test")
+    with pytest.raises(auth.AuthError, match="部门须从目录中的部门选择"):
+        auth.set_profile(con, "viewer1", display_name="x", department="随便写的部门", actor="test")
+    assert con.execute("select display_name from users where username = 'viewer1'").fetchall() == [(None,)]
+    con.close()

@@ -96,3 +96,94 @@ def test_editor_signs_in_and_uploads_a_gbk_file(fresh_server, page, tmp_path):
     page.get_by_text("已导入").first.wait_for(timeout=30_000)
     assert_healthy(page)
     page.screenshot(path=str(tmp_path / "uploaded.png"), full_page=True)
+
+
+# --- issue 8: what a new user tripped over, checked where it showed: in the browser at 1280 and 1920 px ---
+
+
+def _boxes(page, selector: str) -> list[dict]:
+    return [box for box in (el.bounding_box() for el in page.locator(selector).all()) if box and box["height"] > 0]
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_overview_labels_do_not_collide_and_tiles_are_not_cut(live_server, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 4200}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        open_page(page, live_server.url)
+        page.wait_for_function(
+            "[...document.querySelectorAll('.js-plotly-plot')].filter(c => c.querySelector('.xtick text')).length >= 3",
+            timeout=60_000,
+        )
+        page.wait_for_timeout(1500)  # the last chart's labels settle
+        assert_healthy(page)
+        charts = page.locator(".js-plotly-plot").all()
+        assert len(charts) == 3
+        for chart in charts:
+            ticks = [b for b in (t.bounding_box() for t in chart.locator(".xtick text").all()) if b]
+            texts = [t for t in chart.locator(".xtick text").all_text_contents() if t]
+            assert texts and all("年" in t and "月" in t for t in texts)
+            # month labels never overlap one another, the subtitle (source line) or the legend
+            for i, a in enumerate(ticks):
+                assert not any(_overlap(a, b) for b in ticks[i + 1 :]), texts
+            for other in (".gtitle-subtitle", ".legend .traces"):
+                for box in (b for b in (el.bounding_box() for el in chart.locator(other).all()) if b):
+                    assert not any(_overlap(box, t) for t in ticks), (other, texts)
+        # the headline tiles show their figures whole (no "2,629 …")
+        for value in page.locator('[data-testid="stMetricValue"]').all():
+            assert value.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), value.inner_text()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def long_history_server(store_path, tmp_path):
+    """A server on a store with fourteen months of figures: where month labels used to reach the legend."""
+    from conftest import StreamlitServer
+    from rectification import ingest, store
+
+    con = store.connect(store_path)
+    codes = [c for (c,) in con.execute("select metric_code from metrics where kind = 'count'").fetchall()]
+    lines = ["月份,指标编码,指标名称,单位,数值,备注"]
+    lines += [f"2025-{m:02d},{code},,,{m * 3}," for m in range(4, 10) for code in codes]
+    ingest.import_file(con, ("\n".join(lines) + "\n").encode("utf-8"), "月报.csv", user="test")
+    con.close()
+    server = StreamlitServer(store_path, tmp_path / "streamlit.log")
+    yield server
+    server.stop()
+
+
+def test_metric_charts_month_labels_clear_of_the_legend_after_a_year(long_history_server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 6000}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        open_page(page, f"{long_history_server.url}/finding_detail?finding=F05&asof=2025-09")
+        page.wait_for_function(
+            "[...document.querySelectorAll('.js-plotly-plot')].filter(c => c.querySelector('.legend')).length >= 3",
+            timeout=60_000,
+        )
+        page.wait_for_timeout(1500)
+        assert_healthy(page)
+        checked = 0
+        for chart in page.locator(".js-plotly-plot").all():
+            legend = chart.locator(".legend .traces").all()
+            ticks = [b for b in (t.bounding_box() for t in chart.locator(".xtick text").all()) if b]
+            if not legend or len(ticks) < 2:
+                continue
+            checked += 1
+            for item in (b for b in (el.bounding_box() for el in legend) if b):
+                assert not any(_overlap(item, t) for t in ticks)
+            for i, a in enumerate(ticks):
+                assert not any(_overlap(a, b) for b in ticks[i + 1 :])
+        assert checked >= 2
+    finally:
+        context.close()

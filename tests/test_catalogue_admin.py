@@ -22,9 +22,16 @@ PAGE = "views/catalogue.py"
 N_REPORT_METRICS = len((CATALOGUE / "metrics.csv").read_text(encoding="utf-8").splitlines()) - 1
 
 
-def add(con, name="夜查行动次数", finding="F05", unit="次", kind="count", group="PATROL") -> str:
+def add(con, name="夜查行动次数", finding="F05", unit="次", kind="count", group="PATROL", active_from=None) -> str:
     return catalogue_admin.add_metric(
-        con, finding_code=finding, name=name, unit=unit, kind=kind, group_code=group, actor="admin"
+        con,
+        finding_code=finding,
+        name=name,
+        unit=unit,
+        kind=kind,
+        group_code=group,
+        actor="admin",
+        active_from=active_from,
     )
 
 
@@ -288,8 +295,10 @@ def test_attention_leaves_out_retired_metrics_but_asks_for_added_ones(con):
 
     catalogue_admin.retire_metric(con, "F05_PERSUADERS", "2025-04", actor="admin")
     catalogue_admin.retire_metric(con, "F05_VILLAGE_CAMPAIGNS", "2025-05", actor="admin")
-    code = add(con)
+    code = add(con, active_from="2025-04")  # asked for from April
+    later = add(con, name="夜查行动人数", unit="人次")  # added this month: not asked for in April
     missing = _attention_missing(con, "2025-04")
+    assert later not in missing
     assert "F05_PERSUADERS" not in missing
     assert "F05_VILLAGE_CAMPAIGNS" in missing  # retired only from May
     assert code in missing
@@ -302,7 +311,7 @@ def test_export_of_an_unchanged_catalogue_is_what_git_holds(con, tmp_path):
     written = catalogue_admin.write_export(con, tmp_path / "out")
     for path in written:
         if path.name == "metric_lifecycle.csv":
-            assert path.read_text(encoding="utf-8") == "metric_code,origin,retired_from\n"
+            assert path.read_text(encoding="utf-8") == "metric_code,origin,retired_from,active_from\n"
         else:
             assert path.read_bytes() == (CATALOGUE / path.name).read_bytes(), path.name
     assert sorted(p.name for p in written) == sorted(
@@ -343,9 +352,9 @@ def test_export_shows_exactly_what_changed(con, tmp_path):
     assert len(old) == len(new) == 1
     assert new.pop().endswith(",交警大队,李副局长,2025-12-31,false,推进中,未来庆丰路将得到更全面、系统化的升级改进")
     assert (out / "metric_lifecycle.csv").read_text(encoding="utf-8").splitlines() == [
-        "metric_code,origin,retired_from",
-        "F05_PERSUADERS,通报,2025-05",
-        f"{code},管理员新增,",
+        "metric_code,origin,retired_from,active_from",
+        "F05_PERSUADERS,通报,2025-05,",
+        f"{code},管理员新增,,{dt.date.today():%Y-%m}",
     ]
     for name in ("sections.csv", "themes.csv", "measures.csv", "outcome_groups.csv", "headline_metrics.csv"):
         assert (out / name).read_bytes() == (CATALOGUE / name).read_bytes()
@@ -378,7 +387,9 @@ def test_cli_add_edit_retire_reinstate_export(store_path, tmp_path, capsys):
     out = tmp_path / "export"
     code, stdout, _ = run(store_path, "catalogue", "export", "--out-dir", str(out), capsys=capsys)
     assert code == 0 and "已导出目录 8 个文件" in stdout
-    assert (out / "metric_lifecycle.csv").read_text(encoding="utf-8").splitlines()[1:] == ["F05_X01,管理员新增,2025-06"]
+    assert (out / "metric_lifecycle.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        f"F05_X01,管理员新增,2025-06,{dt.date.today():%Y-%m}"
+    ]
     assert run(store_path, "catalogue", "reinstate", "F05_X01", capsys=capsys)[0] == 0
 
     con = store.connect(store_path)
@@ -659,3 +670,13 @@ def test_cli_add_metric_with_a_definition(store_path, capsys):
         )
     finally:
         con.close()
+
+
+def test_cli_add_metric_from_a_month(store_path, capsys):
+    add_args = ["--finding", "F05", "--name", "夜查行动次数", "--unit", "次", "--kind", "count", "--group", "PATROL"]
+    assert run(store_path, "catalogue", "add-metric", *add_args, "--from", "2025-05", capsys=capsys)[0] == 0
+    con = store.connect(store_path)
+    assert con.execute(
+        "select strftime(active_from, '%Y-%m') from metrics where metric_code = 'F05_X01'"
+    ).fetchall() == [("2025-05",)]
+    con.close()

@@ -54,7 +54,7 @@ def test_metric_progress_count_metric(data, filters):
     assert ",d" in bars.hovertemplate and "场次" in bars.hovertemplate
     # Chinese month ticks, running on to the target month; the latest month always labelled
     assert fig.layout.xaxis.categoryarray[0] == "2024年8月" and fig.layout.xaxis.categoryarray[-1] == "2025年12月"
-    assert "2025年12月" in fig.layout.xaxis.ticktext
+    assert "2025年12月" in fig.layout.xaxis.tickvals and "2025年<br>12月" in fig.layout.xaxis.ticktext
     # context on the figure itself
     assert "单位：场次" in _subtitle(fig)
     assert "数据截至 2025年3月" in _subtitle(fig)
@@ -130,7 +130,7 @@ def test_metrics_trend_one_panel_per_unit(data, filters):
     titles = [fig.layout[a].title.text for a in ("yaxis", "yaxis2", "yaxis3")]
     assert titles == ["累计（场次）", "累计（人次）", "累计（张）"]
     assert fig.data[1].yaxis == "y2"
-    assert "2025年3月" in fig.layout.xaxis.ticktext
+    assert "2025年3月" in fig.layout.xaxis.tickvals
 
 
 def test_completion_by_section_stacks_sections_under_the_scope(data, filters):
@@ -224,7 +224,7 @@ def test_small_counts_tick_in_whole_numbers(data, filters):
     # a target without a month applies at once: a target line, no trajectory
     assert _names(fig) == ["本月", "累计", "目标 6 处"]
     big = charts.metric_figure(data, "F05_DISSUADE_SESSIONS", filters)
-    assert big.layout.yaxis.dtick is None and big.layout.yaxis.tickmode == "auto"
+    assert (big.layout.yaxis.dtick, big.layout.yaxis.tickmode) == (200, "linear")  # whole steps, never 0.5
 
 
 def test_finding_notes_are_markers_on_the_status_timeline(con):
@@ -243,3 +243,58 @@ def test_an_approximate_figure_keeps_its_wording_and_definition_on_hover(data, f
     assert line.customdata[-1].startswith("累计 2,000余 人次<br>口径：一人次 = 分局机关一名警力")
     parking = next(t for t in charts.metric_figure(data, "F06_PARKING_SPACES_BUILT", filters).data if t.name == "累计")
     assert parking.customdata[-1].startswith("累计 约700 个")
+
+
+# --- issue 8 item 7: labels that collide, repeat or say the wrong thing -----------------------------------
+
+
+@pytest.mark.parametrize("largest", [2, 3, 7, 12, 18, 45, 130, 2629, 45000])
+def test_whole_number_axes_never_repeat_a_tick(largest):
+    axis = charts.value_axis([0, largest])
+    ticks = [axis["tick0"] + i * axis["dtick"] for i in range(int(largest // axis["dtick"]) + 2)]
+    assert axis["tickmode"] == "linear" and float(axis["dtick"]).is_integer()
+    labels = [f"{t:,.0f}" for t in ticks]
+    assert len(labels) == len(set(labels)) and len(ticks) <= 8
+
+
+def test_completion_chart_of_a_small_section_ticks_in_whole_numbers(data):
+    filters = progress.resolve(Filters(department="纪委"), data)
+    fig = charts.completion_figure(data, filters)
+    # before: tickformat ",d" with plotly's own 0.5 steps printed 0 1 1 2 2
+    assert fig.layout.yaxis.tickmode == "linear" and fig.layout.yaxis.dtick == 1
+
+
+def test_month_labels_stay_level_on_two_lines_with_the_legend_below_them(data, filters):
+    for fig in (
+        charts.metric_figure(data, "F05_DISSUADE_SESSIONS", filters),
+        charts.completion_figure(data, filters),
+        charts.heatmap_figure(data, filters),
+    ):
+        axis = fig.layout.xaxis
+        assert axis.tickangle == 0 and all("<br>" in t for t in axis.ticktext)
+        # the legend hangs from the figure's bottom edge, not from the plot (where labels grow into it)
+        assert fig.layout.template.layout.legend.yref == "container"
+        assert fig.layout.legend.y is None or fig.layout.legend.yref in (None, "container")
+
+
+def test_heatmap_labels_every_finding_and_exports_tall_enough(data, filters):
+    fig = charts.heatmap_figure(data, filters)
+    assert list(fig.layout.yaxis.tickvals) == list(fig.data[0].y)  # all 56 findings, none skipped
+    width, height = charts.export_size(fig)
+    assert (width, height) == (1600, fig.layout.height) and height / 56 >= 26
+    config = charts.plotly_config(fig)
+    assert config["toImageButtonOptions"]["height"] == height
+    assert len(fig.layout.xaxis.tickvals) <= 6  # few month labels: level, clear of the source line
+
+
+def test_a_rates_trend_is_labelled_month_end_not_cumulative(data):
+    filters = progress.resolve(Filters(), data)
+    frame = progress.explorer_series(data, ["L1_CHECKPOINTS_REPAIRED_PCT"], filters, measure="cumulative", by="metric")
+    fig = charts.metrics_trend(frame, measure="cumulative", as_of="2025-03", title="t")
+    assert fig.layout.yaxis.title.text == "月末值（%）"
+
+
+def test_headline_title_lists_only_the_groups_shown(data):
+    filters = progress.resolve(Filters(group="HELMET"), data)
+    fig = charts.headline_figure(data, filters)
+    assert fig.layout.title.text.startswith("重点成效：头盔劝导") and "隐患" not in fig.layout.title.text

@@ -187,12 +187,17 @@ def _one_row(value: str, code: str = COUNT, month: str = "2025-04") -> bytes:
         (_one_row("101", code=PCT), "第3行「数值」列（值：101）：百分比不能超过 100"),
         (_one_row("12.5%"), "第3行「数值」列（值：12.5%）：该指标不是百分比"),
         (_one_row("1,23"), "第3行「数值」列（值：1,23）：千分位写法不正确"),
+        (_one_row("=SUM(1,2)"), "第3行「数值」列（值：=SUM(1,2)）：这是公式，不是数值"),
+        (_one_row("+SUM(1,2)"), "第3行「数值」列（值：+SUM(1,2)）：这是公式，不是数值"),
+        (_one_row("1O5"), "不是数字：含有字母 O 或 l（或 I），是否应为数字 0 或 1（105）？"),
+        (_one_row("2l3"), "是否应为数字 0 或 1（213）？"),
+        (_one_row("五"), f"不是数字（{COUNT} 头盔劝导场次）"),
         (_one_row("5", month="4月"), "第3行「月份」列（值：4月）：月份缺少完整的年份或月份"),
         (_one_row("5", month=add_months(current_month(), 1)), "第3行「月份」列"),
         (_one_row("5", month=add_months(TRACKING_START, -1)), f"月份早于整改跟踪开始的 {TRACKING_START}"),
     ],
     ids=["unknown-code", "not-a-number", "negative-count", "percent-over-100", "percent-on-count", "bad-grouping",
-         "ambiguous-month", "future-month", "before-tracking"],
+         "formula", "formula-plus", "letter-o", "letter-l", "names-the-metric", "ambiguous-month", "future-month", "before-tracking"],
 )  # fmt: skip
 def test_refused_row_names_row_column_value_and_reason(store_path, tmp_path, capsys, data, expected):
     err = assert_refused(store_path, tmp_path, data, "bad.csv", capsys=capsys)

@@ -116,7 +116,9 @@ def test_ledger_form_round_trip(store_path, tmp_path, capsys):
     con.close()
     assert list(form.columns) == ledger.FORM_COLUMNS
     assert len(form) == 56 and form["上次状态（供参考）"].isin(ledger.STATUSES).all()
-    form.loc[form["问题编号"] == "F02", "状态"] = "已完成"
+    # the form names findings as the dashboard does (问题02, 长期L1) and reads them back
+    assert list(form["问题编号"][:2]) == ["问题01", "问题02"] and list(form["问题编号"][-2:]) == ["长期L1", "长期L2"]
+    form.loc[form["问题编号"] == "问题02", "状态"] = "已完成"
     code, out, err = import_bytes(store_path, tmp_path, exports.to_csv_bytes(form), "ledger.csv", capsys=capsys)
     assert code == 0, err
     assert "新增 1 条" in out and "跳过 55 条" in out

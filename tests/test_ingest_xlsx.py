@@ -187,7 +187,9 @@ def test_downloaded_form_filled_in_and_uploaded(store_path, tmp_path, capsys, te
         data = out.getvalue()
     else:
         assert "口径（定义，仅供参考）" in data.decode("utf-8-sig").splitlines()[0]
-        data = data.replace(f"{COUNT},头盔劝导场次,场次,,".encode(), f"{COUNT},头盔劝导场次,场次,77,".encode())
+        data = data.replace(
+            f"{COUNT},头盔劝导场次,场次,填本月新增数,,".encode(), f"{COUNT},头盔劝导场次,场次,填本月新增数,77,".encode()
+        )
     code, out_text, err = import_bytes(store_path, tmp_path, data, template, capsys=capsys)
     assert code == 0, err
     assert "新增 1 条" in out_text

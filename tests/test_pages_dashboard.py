@@ -83,14 +83,15 @@ def test_overview_tiles_charts_and_attention(store_path):
     assert tiles(at)["长期坚持（项）"] == "29"
     assert tiles(at)["完成率"] == "70%"
     # Each headline tile says what it counts, and only that: disposals are 3 减册 + 1 报废.
-    assert tiles(at)["头盔劝导场次"] == "2,629 场次"
-    assert tiles(at)["义警巡逻行动"] == "15 次"
-    assert tiles(at)["醉驾积案移诉及撤案"] == "277 宗"
-    assert tiles(at)["固定资产减册及报废"] == "4 件"
+    assert tiles(at)["头盔劝导场次"] == "2,629"
+    assert tiles(at)["义警巡逻行动"] == "15"
+    assert tiles(at)["醉驾积案移诉及撤案"] == "277"
+    assert tiles(at)["固定资产减册及报废"] == "4"
     helps = {m.label: m.help for m in at.metric}
     assert "口径：固定资产完成减册和完成报废手续" in helps["固定资产减册及报废"]
     assert "固定资产减册 3 件 + 固定资产报废 1 件 = 4 件" in helps["固定资产减册及报废"]
     assert "醉驾案件移送起诉 128 宗 + 醉驾案件撤案 149 宗 = 277 宗" in helps["醉驾积案移诉及撤案"]
+    assert any(c.value.startswith("单位：场次") for c in at.caption)  # the figure alone fits the tile at 1280 px
     assert titles(at) == [
         "重点成效：头盔劝导场次、隐患整改处数、义警巡逻行动、醉驾积案移诉及撤案、固定资产减册及报废",
         "整改完成进度（按通报部分累计已完成问题数）",
@@ -326,3 +327,149 @@ def test_explorer_counts_the_same_event_once(store_path):
     assert any(t.value.startswith("同一事项只计一次：问题17") for t in at.text)
     definitions = next(d.value for d in at.dataframe if "口径" in d.value.columns)
     assert definitions["口径"].str.contains("同一批").all()
+
+
+# --- issue 8: the month the overview opens on, tiles, links and blank cells ----------------------------
+
+
+def _import_figures(store_path: Path, rows: list[tuple[str, str, float]]) -> None:
+    from rectification import ingest
+
+    lines = ["月份,指标编码,指标名称,单位,数值,备注"] + [f"{m},{code},,,{value:g}," for m, code, value in rows]
+    con = store.connect(store_path)
+    try:
+        ingest.import_file(con, ("\n".join(lines) + "\n").encode("utf-8"), "月报.csv", user="test")
+    finally:
+        con.close()
+
+
+def shown_cells(frame) -> list[str]:
+    """What a dataframe's cells read on the page: a Styler's display values, else the values as text."""
+    import pyarrow as pa
+
+    display = frame.proto.arrow_data.styler.display_values
+    if display:
+        return [str(v) for v in pa.ipc.open_stream(display).read_pandas().to_numpy().ravel()]
+    value = frame.value
+    if frame.proto.column_order:  # only the columns the page shows
+        value = value[[c for c in frame.proto.column_order if c in value.columns]]
+    return [str(v) for v in value.astype(object).to_numpy().ravel()]
+
+
+def test_overview_opens_on_the_latest_substantially_reported_month(store_path):
+    _import_figures(store_path, [("2025-06", "F05_DISSUADE_SESSIONS", 120)])
+    at = open_page(OVERVIEW)
+    assert at.selectbox(key="flt_as_of").value == "2025-03"
+    assert "2025年6月" in at.selectbox(key="flt_as_of").options  # the user may move forward
+    assert any("2025年6月仅 1 个指标已上报" in c.value for c in at.caption)
+    assert "本月无数据" not in set(table(at, "类别")["类别"])
+    assert tiles(at)["已完成（项）"] == "20"
+
+
+def test_overview_tiles_partition_the_findings_with_an_overdue_one(store_path):
+    from rectification import targets
+
+    con = store.connect(store_path)
+    targets.set_finding_plan(con, "F03", deadline=dt.date(2025, 1, 31), leader=None, department="交警大队", user="t")
+    con.close()
+    at = open_page(OVERVIEW)
+    shown = tiles(at)
+    assert (shown["逾期（项）"], shown["推进中（项）"]) == ("1", "6")
+    parts = sum(int(shown[f"{k}（项）"]) for k in ("已完成", "推进中", "长期坚持", "逾期"))
+    assert parts == 56  # with 未启动 0: every finding counted once
+
+
+def test_overview_zero_change_is_neutral(store_path):
+    at = open_page(OVERVIEW, {"asof": "2025-02"})
+    by_label = {m.label: m for m in at.metric}
+    unchanged = [m for label, m in by_label.items() if label.endswith("（项）") and m.proto.delta in ("±0", "")]
+    assert unchanged, {label: m.proto.delta for label, m in by_label.items()}
+    for m in at.metric:
+        assert m.proto.delta not in ("0", "+0", "-0") and not m.proto.delta.startswith("+0 ")
+
+
+def test_attention_links_carry_the_view_and_blank_cells_stay_blank(store_path):
+    _import_figures(store_path, [("2025-04", "F05_DISSUADE_SESSIONS", 100)])
+    at = open_page(OVERVIEW, {"asof": "2025-04", "from": "2024-10", "dept": "交警大队"})
+    frame = table(at, "类别")
+    links = set(frame["详情"])
+    assert (
+        "finding_detail?dept=%E4%BA%A4%E8%AD%A6%E5%A4%A7%E9%98%9F&from=2024-10&to=2025-04&asof=2025-04&finding=F05"
+        in links
+    )
+    everyone = open_page(OVERVIEW, {"asof": "2025-04"})
+    attention = next(d for d in everyone.dataframe if "类别" in d.value.columns)
+    assert "综合" in set(attention.value["问题"])  # a metric of no finding: no link
+    cells = shown_cells(attention)
+    assert not any(c in ("None", "nan", "<NA>") for c in cells), [c for c in cells if c in ("None", "nan")]
+
+
+@pytest.mark.parametrize(
+    ("search", "first", "among"),
+    [
+        ("视频", None, "长期L1"),
+        ("长期1", "长期L1", None),
+        ("L1", "长期L1", None),
+        ("长期L2", "长期L2", None),
+        ("夜查", None, "问题52"),
+    ],
+)
+def test_finding_detail_search_finds_metrics_measures_and_long_term_items(store_path, search, first, among):
+    at = open_page(DETAIL)
+    at.text_input(key="finding_search").input(search).run()
+    assert not at.exception
+    labels = [o.split("　")[0] for o in at.selectbox(key="finding").options]
+    if first:
+        assert labels[0] == first
+    if among:
+        assert among in labels  # 一类视频卡口修复率 is L1's metric; 夜查 is in F52's measures
+
+
+def test_finding_detail_search_without_hits_clears_the_finding_in_the_link(store_path):
+    at = open_page(DETAIL, {"finding": "F05"})
+    assert at.query_params["finding"] == "F05"
+    at.text_input(key="finding_search").input("没有这样的问题").run()
+    assert "finding" not in at.query_params
+
+
+def test_finding_detail_shows_progress_notes_with_the_reporters_name(store_path):
+    from rectification import auth, ingest
+
+    con = store.connect(store_path)
+    auth.create_user(con, "clerk", "editor", "clerk-pass-123", display_name="王科员", actor="test")
+    ledger = "月份,问题编号,状态,进展说明\n2025-04,问题03,已完成,庆丰路改造完成\n"
+    ingest.import_file(con, ledger.encode("utf-8"), "台账.csv", user="clerk")
+    con.close()
+    at = open_page(DETAIL, {"finding": "F03", "asof": "2025-04"})
+    assert "2025年4月（王科员，已完成）：庆丰路改造完成" in [t.value for t in at.text]
+    history = table(at, "进展说明")  # not inside a collapsed expander
+    assert list(history["上报人"])[0] == "王科员"
+    assert not any(e.label.startswith("状态上报记录") for e in at.expander)
+
+
+def test_editor_is_told_the_annotation_was_saved(store_path):
+    at = open_page(DETAIL, {"finding": "F05"}, store_path=store_path, role="editor")
+    at.text_area(key="annotation_text").input("4月起开展夜查行动")
+    at.button(key="annotation_submit").click().run()
+    assert not at.exception
+    assert any("注释已保存" in s.value for s in at.success)
+
+
+def test_finding_detail_tables_show_blank_not_none(store_path):
+    at = open_page(DETAIL, {"finding": "F05"})
+    for frame in at.dataframe:
+        cells = shown_cells(frame)
+        assert not any(c in ("None", "nan", "NaN", "<NA>") for c in cells), frame.value.columns
+
+
+@pytest.mark.parametrize(
+    "page",
+    [OVERVIEW, DETAIL, EXPLORER, TARGETS, "views/data_admin.py", "views/catalogue.py", "views/admin_users.py",
+     "views/audit_log.py"],
+)  # fmt: skip
+def test_no_table_shows_none_or_nan(store_path, page):
+    _import_figures(store_path, [("2025-04", "F05_DISSUADE_SESSIONS", 100)])  # an upload: a row without rollback
+    at = open_page(page, {"asof": "2025-04"}, store_path=store_path, role="admin")
+    for frame in at.dataframe:
+        cells = shown_cells(frame)
+        assert not [c for c in cells if c in ("None", "nan", "NaN", "<NA>", "NaT")], list(frame.value.columns)

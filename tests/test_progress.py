@@ -299,3 +299,75 @@ def test_a_filtered_view_shows_only_the_named_metrics_it_contains(con):
     found = {h.group_code: h.metric_codes for h in progress.headlines(data, traffic, "2025-03")}
     assert found["CASE"] == ("F24_CASES_TRANSFERRED", "F24_CASES_WITHDRAWN")
     assert "F12_FIRE_HAZARDS_FIXED" not in found["HAZARD"] and "ASSET" not in found
+
+
+# --- issue 8: the month the dashboard opens on, the report month, tiles as a partition ----------------
+
+
+def test_default_as_of_ignores_one_early_figure_for_a_future_month(con):
+    _import(con, [("2025-06", "F05_DISSUADE_SESSIONS", 120)])
+    data = _demo(con)
+    assert data.latest == "2025-06"
+    assert data.default_as_of == "2025-03"
+    assert data.later_months("2025-03") == [("2025-06", 1)]
+    assert progress.resolve(Filters(), data).as_of == "2025-03"
+    assert briefing.briefing_filters(data, None).as_of == "2025-03"
+    # the user may still move forward
+    assert progress.resolve(Filters(as_of="2025-06"), data).as_of == "2025-06"
+
+
+def test_default_as_of_moves_once_a_month_is_substantially_reported(con):
+    data = _demo(con)
+    codes = list(data.metrics.metric_code)
+    _import(con, [("2025-04", code, 1) for code in codes[: len(codes) // 2 + 1]])
+    assert _demo(con).default_as_of == "2025-04"
+
+
+def test_nothing_is_behind_the_trajectory_before_the_report_month(con):
+    targets.set_target(con, metric_code="F05_DISSUADE_SESSIONS", value=10000, month="2025-09", user="admin")
+    data = _demo(con)
+    metric = data.metrics[data.metrics.metric_code == "F05_DISSUADE_SESSIONS"]
+    before = progress.metric_status(data, metric, "2025-01", dt.date(2026, 1, 1)).iloc[0]
+    assert (before.rag, before.reason) == (GREY, "通报基准月（2025年3月）之前，不对照进度线")
+    frame = progress.attention(data, progress.resolve(Filters(as_of="2025-01"), data), today=dt.date(2026, 1, 1))
+    assert "落后进度" not in set(frame["类别"])
+    # from the report's month on, the line applies
+    at_report = progress.metric_status(data, metric, "2025-03", dt.date(2026, 1, 1)).iloc[0]
+    assert (at_report.rag, at_report.reason) == (GREEN, "符合进度")
+
+
+def test_a_metric_added_later_is_not_missing_before_it_existed(con):
+    from rectification import catalogue_admin
+
+    code = catalogue_admin.add_metric(
+        con,
+        finding_code="F05",
+        name="夜查行动次数",
+        unit="次",
+        kind="count",
+        group_code="PATROL",
+        actor="admin",
+        active_from="2025-05",
+    )
+    _import(con, [(m, "F05_DISSUADE_SESSIONS", 100) for m in ("2025-04", "2025-05")])
+    data = _demo(con)
+    assert data.metrics.set_index("metric_code").active_from[code] == "2025-05"
+
+    def missing(month: str) -> set[str]:
+        frame = progress.attention(data, progress.resolve(Filters(as_of=month), data), today=dt.date(2026, 1, 1))
+        return set(frame[frame["类别"] == "本月无数据"].metric_code)
+
+    assert code not in missing("2025-04")
+    assert code in missing("2025-05")
+
+
+def test_status_tiles_partition_the_findings_when_one_is_overdue(con):
+    targets.set_finding_plan(
+        con, "F03", deadline=dt.date(2025, 1, 31), leader=None, department="交警大队", user="admin"
+    )
+    data = _demo(con)
+    counts = progress.status_counts(data, data.findings, "2025-03")
+    assert counts[progress.OVERDUE] == 1
+    assert counts[progress.ONGOING] == 6  # F03 counts under 逾期 only
+    parts = [progress.DONE, progress.ONGOING, progress.LONG_TERM, progress.NOT_STARTED, progress.OVERDUE]
+    assert sum(counts[k] for k in parts) == len(data.findings) == 56

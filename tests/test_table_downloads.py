@@ -60,7 +60,8 @@ def test_a_tables_own_csv_download_neutralises_formulas(hostile_notes_server, br
         table.scroll_into_view_if_needed()
         table.hover()
         with page.expect_download(timeout=30_000) as download_info:
-            page.get_by_role("button", name="Download as CSV").click()
+            # the notes table's own button (the 进展说明 table above it has one too)
+            page.locator(".st-key-notes_box").get_by_role("button", name="Download as CSV").click()
         path = tmp_path / "notes.csv"
         download_info.value.save_as(path)
     finally:

@@ -101,7 +101,8 @@ def test_refused_file_lists_problems_in_a_table_and_a_csv(store_path):
     expected = exports.to_csv_bytes(ingest.problems_frame(refused.value.problems))
     assert served(download, expected, "text/csv", "问题清单.csv")
     rows = list(csv.reader(io.StringIO(expected.decode("utf-8-sig"))))
-    assert rows[0] == ["行", "列", "值", "问题"] and rows[1][:3] == ["2", "指标编码", "NOPE"] and len(rows) == 4
+    assert rows[0] == ["行", "指标/问题", "列", "值", "问题"] and rows[1][:4] == ["2", "", "指标编码", "NOPE"]
+    assert rows[3][:4] == ["3", f"{COUNT} 头盔劝导场次", "数值", "abc"] and len(rows) == 4  # the metric named
     assert not [b for b in at.button if b.key and b.key.startswith("figures_confirm")]
     assert snapshot(store_path) == before
 
@@ -184,7 +185,9 @@ def test_forms_default_to_the_editors_department(store_path):
     assert served(downloads["ledger_csv"], ledger_form, "text/csv", "整改台账_2025-05_交警大队.csv")
     codes = [row.split(",")[1] for row in csv_form.decode("utf-8-sig").splitlines()[1:]]
     assert codes and all(code.split("_")[0] in led for code in codes)
-    assert [row.split(",")[1] for row in ledger_form.decode("utf-8-sig").splitlines()[1:]] == sorted(led)
+    assert [row.split(",")[1] for row in ledger_form.decode("utf-8-sig").splitlines()[1:]] == [
+        f"问题{code[1:]}" for code in sorted(led)
+    ]
 
     at.selectbox(key="upload_scope").select("全部指标").run()
     downloads = {b.key: b for b in at.get("download_button")}
@@ -308,3 +311,59 @@ def _demo_value(store_path, code: str, month: str) -> str:
         [code, month],
     )[0][0]
     return f"{value:,.0f}"
+
+
+# --- issue 8: upload feedback and the month picker ----------------------------------------------------
+
+
+def test_month_picker_defaults_to_last_completed_month_and_lists_every_month(store_path):
+    from rectification.config import TRACKING_START
+    from rectification.months import add_months, current_month, month_range
+
+    at = open_page(store_path, "views/upload.py")
+    picker = at.selectbox(key="upload_month")
+    assert picker.value == add_months(current_month(), -1)
+    assert len(picker.options) == len(month_range(TRACKING_START, current_month()))
+
+
+def test_stated_size_limit_is_the_one_applied_and_the_browser_allows_it(store_path):
+    from rectification.config import max_upload_bytes
+
+    at = open_page(store_path, "views/upload.py")
+    widget = at.get("file_uploader")[0].proto
+    assert "20 MB（20,971,520 字节）" in widget.help
+    # the drop zone (MB of 1,000,000 bytes in most browsers) never refuses a file the importer accepts
+    assert widget.max_upload_size_mb * 1_000_000 > max_upload_bytes()
+    limit = max_upload_bytes()
+    assert str(ingest_refusal(b"x" * (limit + 1))) == (
+        f"文件：文件过大（20.0 MB，{limit + 1:,} 字节），上限为 20 MB（{limit:,} 字节）"
+    )
+
+
+def ingest_refusal(data: bytes) -> ingest.Problem:
+    with pytest.raises(ingest.Refused) as refused:
+        ingest.check_size(len(data))
+    return refused.value.problems[0]
+
+
+def test_same_file_again_names_the_upload_holding_it(store_path):
+    at = open_page(store_path, "views/upload.py")
+    upload(at, FORM, "四月月报.csv")
+    at.button(key=f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
+    upload_id = fetch(store_path, "select max(upload_id) from uploads")[0][0]
+    again = open_page(store_path, "views/upload.py")
+    upload(again, FORM, "四月月报（副本）.csv")
+    assert any(f"上报批次 \\#{upload_id}" in i.value or f"上报批次 #{upload_id}" in i.value for i in again.info)
+    again.button(key=f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
+    messages = [i.value for i in again.info]
+    assert any("未作更改" in m and f"{upload_id}" in m and "test\\_editor" in m for m in messages), messages
+
+
+def test_template_says_per_metric_what_to_enter(store_path):
+    con = store.connect(store_path)
+    form = exports.upload_form(con, "2025-04", with_hint=True)
+    con.close()
+    kinds = dict(zip(form["指标编码"], form["填写方式"], strict=True))
+    assert kinds[COUNT] == "填本月新增数"
+    assert kinds["L1_CHECKPOINTS_REPAIRED_PCT"] == "填月末数（状态值）"
+    assert list(form.columns).index("填写方式") == list(form.columns).index("数值") - 1

@@ -57,13 +57,17 @@ app_state.show_table(
 )
 
 role_options = list(auth.ROLES)
+# Departments are picked from the catalogue's departments ("" = none), never typed free.
+department_options = ["", *auth.departments(app_state.cursor())]
 
 st.subheader("新建用户")
 with st.form("add_user_form", clear_on_submit=True):
     left, right = st.columns(2)
     username = left.text_input("用户名（登录用，字母、数字、汉字或 . _ -）", key="add_username")
     display_name = right.text_input("显示名（如姓名）", key="add_display_name")
-    department = left.text_input("部门", key="add_department")
+    department = left.selectbox(
+        "部门", department_options, format_func=lambda d: d or "（不属于具体部门）", key="add_department"
+    )
     role = right.selectbox("角色", role_options, index=1, format_func=auth.ROLE_LABELS.get, key="add_role")
     password = left.text_input(
         f"初始密码（至少 {auth.MIN_PASSWORD_LENGTH} 个字符）", type="password", key="add_password"
@@ -98,13 +102,48 @@ st.subheader("修改账号")
 names = users.username.tolist()
 chosen = st.selectbox("选择用户", names, key="edit_username")
 row = users[users.username == chosen].iloc[0]
+display_now = row.display_name if isinstance(row.display_name, str) else ""
+department_now = row.department if isinstance(row.department, str) else ""
 st.text(
-    f"{chosen}：{row.display_name or ''} {row.department or ''}（{auth.ROLE_LABELS[row.role]}，{status_text(row)}）"
+    " ".join(part for part in (f"{chosen}：", display_now, department_now) if part)
+    + f"（{auth.ROLE_LABELS[row.role]}，{status_text(row)}）"
 )
 # Every per-user widget's key names the user: a widget keyed only by its purpose would keep the
 # previous user's value (a role box still showing 管理 after switching to a viewer).
 user_key = chosen.encode("utf-8").hex()
 _PENDING_ROLE = "admin_users_pending_role"
+
+with st.form(f"profile_form_{user_key}"):
+    st.markdown("**显示名与部门**")
+    name_col, department_col = st.columns(2)
+    new_display_name = name_col.text_input(
+        "显示名", value=display_now, max_chars=auth.MAX_DISPLAY_NAME, key=f"edit_display_name_{user_key}"
+    )
+    # A department typed before this page picked from the catalogue stays selectable until changed.
+    choices = department_options + ([department_now] if department_now not in department_options else [])
+    new_department = department_col.selectbox(
+        "部门",
+        choices,
+        index=choices.index(department_now),
+        format_func=lambda d: d or "（不属于具体部门）",
+        key=f"edit_department_{user_key}",
+    )
+    save_profile = st.form_submit_button("保存显示名与部门", key=f"profile_submit_{user_key}")
+if save_profile:
+    try:
+        changed = auth.set_profile(
+            app_state.cursor(),
+            chosen,
+            display_name=new_display_name,
+            department=new_department,
+            actor=admin.username,
+        )
+    except auth.AuthError as error:
+        st.error(str(error))
+    else:
+        if changed:
+            done(f"已修改 {chosen} 的显示名与部门。")
+        st.info("显示名与部门未改变。")
 
 reset_col, role_col, state_col = st.columns(3)
 with reset_col.form(f"reset_password_form_{user_key}", clear_on_submit=True):

@@ -43,7 +43,7 @@ st.download_button(
     key="audit_download",
 )
 app_state.show_table(
-    table,
+    table.fillna({"对象": "", "说明": ""}),  # blank, not "None", for an entry about nothing in particular
     hide_index=True,
     column_config={"时间": st.column_config.DatetimeColumn("时间", format="YYYY-MM-DD HH:mm:ss")},
 )

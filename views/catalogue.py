@@ -161,7 +161,10 @@ with add_tab, st.form("catalogue_add_form"):
         placeholder="一次 = …；计入…，不含…；按完成当月填报当月新增数",
         key="add_metric_definition",
     )
-    st.caption("编码自动生成（如 F05_X01），生成后不再改变；新指标从下一次生成的上报模板起出现。")
+    st.caption(
+        "编码自动生成（如 F05_X01），生成后不再改变；新指标从下一次生成的上报模板起出现，"
+        "自新增当月起要求上报（此前各月不算“本月无数据”）。"
+    )
     add = st.form_submit_button("新增指标", type="primary", key="add_metric_submit")
 if add:
     try:

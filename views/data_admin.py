@@ -1,5 +1,6 @@
 """数据管理: every upload with its details and original file; rollback with a confirmation step."""
 
+import pandas as pd
 import streamlit as st
 
 import app_state
@@ -19,8 +20,20 @@ if flash := st.session_state.pop(_FLASH, None):
     st.success(flash)
 
 listing = app_state.query("upload_list")
+
+
+def batch(value) -> str:
+    return "" if pd.isna(value) else f"#{int(value)}"
+
+
+# Blank, not "None", where there is nothing (no file name, nothing rolled back).
 app_state.show_table(
-    listing.assign(kind=listing.kind.map(KINDS)),
+    listing.assign(
+        kind=listing.kind.map(KINDS),
+        file_name=listing.file_name.fillna(""),
+        rolls_back=listing.rolls_back.map(batch),
+        rolled_back_by=listing.rolled_back_by.map(batch),
+    ),
     hide_index=True,
     column_order=[
         "upload_id", "state", "created_at", "user_name", "kind", "source", "file_name", "months",
@@ -39,8 +52,8 @@ app_state.show_table(
         "n_unchanged": "未变",
         "n_revised": "修订",
         "n_skipped": "跳过",
-        "rolls_back": st.column_config.NumberColumn("撤销的批次", format="#%d"),
-        "rolled_back_by": st.column_config.NumberColumn("被撤销于", format="#%d"),
+        "rolls_back": "撤销的批次",
+        "rolled_back_by": "被撤销于",
     },
 )  # fmt: skip
 
@@ -77,7 +90,7 @@ statuses = app_state.query("upload_statuses", upload_id=selected)
 if not values.empty:
     st.caption(f"本批次写入的数值（{len(values)} 条；“计入”表示目前生效）")
     app_state.show_table(
-        values,
+        values.assign(note=values.note.fillna("")),
         hide_index=True,
         column_config={
             "month": "月份",
@@ -93,7 +106,7 @@ if not values.empty:
 if not statuses.empty:
     st.caption(f"本批次写入的整改状态（{len(statuses)} 条）")
     app_state.show_table(
-        statuses,
+        statuses.assign(note=statuses.note.fillna("")),
         hide_index=True,
         column_config={
             "month": "月份",

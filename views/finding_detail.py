@@ -17,17 +17,14 @@ filters = app_state.sidebar_filters(data)
 findings = progress.filter_findings(data.findings, data.metrics, filters)
 labels = {r.finding_code: progress.finding_label(r.finding_code, r.report_number) for r in data.findings.itertuples()}
 
-search = st.text_input("搜索", key="finding_search", placeholder="输入问题编号（如 5）或文字（如 头盔）")
+search = st.text_input(
+    "搜索", key="finding_search", placeholder="输入问题编号（如 5、长期1）或文字（问题、措施、指标名称，如 头盔）"
+)
 if search.strip():
-    text = search.strip()
-    number = text.removeprefix("问题").lstrip("0")
-    exact = findings.finding_code.str.upper().eq(text.upper())
-    if number.isdigit():
-        exact |= findings.report_number.astype("Int64").eq(int(number)).fillna(False)
-    hit = exact | findings.title.str.contains(text, regex=False)
-    # The finding whose number was typed comes first, then those whose text contains it.
-    findings = findings[hit].assign(_exact=exact[hit]).sort_values("_exact", ascending=False, kind="stable")
+    findings = progress.search_findings(findings, data.metrics, app_state.query("catalogue_measures"), search)
 if findings.empty:
+    if "finding" in st.query_params:
+        del st.query_params["finding"]  # the link must not keep pointing at a finding no longer shown
     st.warning("没有符合条件的整改问题：请修改搜索文字或左侧筛选。")
     st.stop()
 
@@ -91,22 +88,36 @@ app_state.chart(
     app_state.view(charts.heatmap_figure, filters, (code,), f"{labels[code]} 逐月整改状态"), key="status_timeline"
 )
 history = app_state.query("finding_status_history", finding=code)
+# 进展说明 in plain sight: the latest one as text, every report in the table below it.
+st.caption("进展说明（整改台账）")
+latest_note = history[history.note.notna() & (history.note.str.strip() != "")].head(1)
+if latest_note.empty:
+    st.text("暂无进展说明。")
+else:
+    r = latest_note.iloc[0]
+    st.text(f"{chinese(r.month)}（{r.reporter}，{r.status}）：{r.note}")
 if not history.empty:
-    with st.expander("状态上报记录"):
-        app_state.show_table(
-            history.rename(
-                columns={
-                    "month": "月份",
-                    "status": "状态",
-                    "note": "说明",
-                    "source": "来源",
-                    "user_name": "上报人",
-                    "created_at": "上报时间",
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+    app_state.show_table(
+        history.assign(
+            month=history.month.map(chinese), note=history.note.fillna(""), source=history.source.fillna("")
+        )[["month", "status", "note", "reporter", "source", "created_at"]].rename(
+            columns={
+                "month": "月份",
+                "status": "状态",
+                "note": "进展说明",
+                "reporter": "上报人",
+                "source": "来源",
+                "created_at": "上报时间",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "进展说明": st.column_config.TextColumn(width="large"),
+            "上报时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        },
+        key="status_history_table",
+    )
 
 # --- Each metric against its target ---
 st.subheader("量化指标")
@@ -127,9 +138,10 @@ if not metrics.empty:
             "月份": rows.month.map(chinese),
             "指标": rows.metric_code.map(names.metric_name),
             "单位": rows.metric_code.map(names.unit),
-            "本月": rows.value,
-            "累计": rows.cumulative,
-            "来源": rows.source,
+            # As text: a month with no figure reads blank, not "None".
+            "本月": rows.value.map(lambda v: "" if pd.isna(v) else progress.number_with_unit(v)),
+            "累计": rows.cumulative.map(lambda v: "" if pd.isna(v) else progress.number_with_unit(v)),
+            "来源": rows.source.fillna(""),
         }
     )
     with st.expander("数据表", expanded=False):
@@ -137,10 +149,6 @@ if not metrics.empty:
             table,
             hide_index=True,
             width="stretch",
-            column_config={
-                "本月": st.column_config.NumberColumn(format="localized"),
-                "累计": st.column_config.NumberColumn(format="localized"),
-            },
             key="metric_table",
         )
 
@@ -166,6 +174,10 @@ else:
             width="stretch",
             key="notes_table",
         )
+
+_SAVED = "annotation_saved"
+if saved := st.session_state.pop(_SAVED, None):
+    st.success(saved)
 
 editor = app_state.can_edit("editor")
 if editor is None:
@@ -193,7 +205,7 @@ else:
             st.error(str(error))
         else:
             app_state.bump_data_version()
-            st.success("注释已保存。")
+            st.session_state[_SAVED] = "注释已保存，已列入上方注释表并在图表上以★标注。"
             st.rerun()
     if not notes.empty:
         with st.form("retract_form"):

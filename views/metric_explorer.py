@@ -1,6 +1,7 @@
 """指标趋势: several metrics at once, monthly or cumulative, per metric or added up by outcome group
 or lead department, over the chosen months."""
 
+import pandas as pd
 import streamlit as st
 
 import app_state
@@ -80,10 +81,10 @@ if not frame.empty:
         index=["month", "月份"], columns="series", values="y", aggfunc="first", sort=True
     )
     table = table.reset_index(level="month", drop=True)
+    # Figures as text: a month without a figure reads blank, not "None".
     app_state.show_table(
-        table,
+        table.map(lambda v: "" if pd.isna(v) else progress.number_with_unit(v)),
         width="stretch",
-        column_config={c: st.column_config.NumberColumn(format="localized") for c in table.columns},
         key="explorer_table",
     )
     st.download_button(

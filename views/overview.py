@@ -19,28 +19,44 @@ previous = add_months(as_of, -1)
 view = app_state.view(progress.overview, filters, dt.date.today())
 
 st.caption(f"数据截至 {chinese(as_of)}　·　纳入 {view.n_findings} 项整改问题、{view.n_metrics} 个指标")
+if as_of == data.default_as_of and (later := data.later_months(as_of)):
+    st.caption(
+        "；".join(f"{chinese(month)}仅 {n} 个指标已上报" for month, n in later)
+        + f"，故默认显示{chinese(as_of)}。可在左侧「数据截至」中选择之后的月份。"
+    )
 if data.latest < add_months(current_month(), -1):
     st.info(f"库中最近的数据为 {chinese(data.latest)}。各部门月报上传后，看板随即更新。")
 
 # --- Tiles: the findings by status, each with its change since last month ---
 now, before = view.now, view.before
+# The tiles partition the findings: an overdue finding counts under 逾期 only.
 tiles = [
-    (progress.DONE, "已完成", "normal"),
-    (progress.ONGOING, "推进中", "off"),
-    (progress.LONG_TERM, "长期坚持", "off"),
-    (progress.OVERDUE, "逾期", "inverse"),
+    (progress.DONE, "已完成", "normal", ""),
+    (progress.ONGOING, "推进中", "off", "；不含已过整改期限的问题（计入「逾期」）"),
+    (progress.LONG_TERM, "长期坚持", "off", ""),
+    (progress.OVERDUE, "逾期", "inverse", "；已过整改期限仍未完成的问题，不再计入「推进中」「未启动」"),
 ]
 columns = st.columns(5)
-for column, (key, label, colour) in zip(columns, tiles, strict=False):
+for column, (key, label, colour, note) in zip(columns, tiles, strict=False):
     delta = now[key] - before[key] if before else None
+    # No change reads neutral (±0, grey, no arrow): a green ↑ +0 would read as progress.
     column.metric(
-        f"{label}（项）", now[key], delta=delta, delta_color=colour, border=True, help=f"较{chinese(previous)}"
+        f"{label}（项）",
+        now[key],
+        delta=None if delta is None else (f"{delta:+d}" if delta else "±0"),
+        delta_color=colour if delta else "off",
+        delta_arrow="auto" if delta else "off",
+        border=True,
+        help=f"较{chinese(previous)}{note}",
     )
 rate, rate_before = now["完成率"], before["完成率"] if before else None
+points = None if rate is None or rate_before is None else round((rate - rate_before) * 100)
 columns[4].metric(
     "完成率",
     "—" if rate is None else f"{rate:.0%}",
-    delta=None if rate is None or rate_before is None else f"{(rate - rate_before) * 100:+.0f} 个百分点",
+    delta=None if points is None else (f"{points:+d} 个百分点" if points else "±0 个百分点"),
+    delta_color="normal" if points else "off",
+    delta_arrow="auto" if points else "off",
     border=True,
     help="已完成 ÷（全部问题 − 长期坚持问题）；长期坚持事项持续推进，不计入分母。",
 )
@@ -55,12 +71,16 @@ attention = view.attention
 if attention.empty:
     st.success(f"{chinese(as_of)}没有需要关注的事项。")
 else:
+    # The link carries the view (filters and month), so the new tab opens on the same view.
     shown = attention.assign(
-        详情=[f"finding_detail?finding={code}" if code else None for code in attention.finding_code.fillna("")],
-    )[["类别", "状态", "问题", "事项", "说明", "详情"]]
+        详情=[
+            app_state.view_url("finding_detail", filters, finding=code) if code else ""
+            for code in attention.finding_code.fillna("")
+        ],
+    )[["类别", "状态", "问题", "事项", "说明", "详情"]].fillna("")
     badge = {rag: f"background-color: {colour}; color: white" for rag, colour in charts.RAG_COLOURS.items()}
     app_state.show_table(
-        shown.style.map(badge.get, subset=["状态"]),
+        shown.style.map(badge.get, subset=["状态"]).format(na_rep=""),
         hide_index=True,
         width="stretch",
         column_config={
@@ -96,9 +116,12 @@ if headlines:
             else f"目标 {charts.value_text(h.target, h.unit)}（完成 {h.cumulative / h.target:.0%}）"
         )
         # The tile says what it counts (its catalogue title); its help gives the 口径 and the breakdown.
+        # The figure alone as the value ("2,629 场次" was cut to "2,629 …" at 1280 px); the unit goes
+        # with this month's figure and under the tile.
+        bare = "%" if h.unit == "%" else ""
         column.metric(
             h.name,
-            charts.value_text(h.cumulative, h.unit, h.approximate),
+            charts.value_text(h.cumulative, bare, h.approximate),
             delta=f"本月 {charts.value_text(h.month_value, h.unit)}",
             delta_color="off",
             delta_arrow="off",
@@ -107,7 +130,7 @@ if headlines:
             chart_data=list(rows.value.fillna(0)),
             chart_type="bar",
         )
-        column.caption(target)
+        column.caption(f"单位：{h.unit}　{target}" if not bare else target)
     app_state.chart(app_state.view(charts.headline_figure, filters), key="headline_chart")
 else:
     st.info("所选范围内没有重点成效指标。")

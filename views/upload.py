@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 import app_state
-from rectification import exports, ingest, ledger
+from rectification import exports, ingest, ledger, progress
 from rectification.config import TRACKING_START, max_upload_bytes
-from rectification.months import chinese, current_month, month_range
+from rectification.months import add_months, chinese, current_month, month_range
 
 st.title("数据上报")
 user = app_state.require_role("editor")
@@ -25,7 +25,12 @@ def preview_table(plan: ingest.Plan):
     """The plan as the user checks it: numbers as they would type them, blanks for nothing stored."""
     ledger_file = plan.staged.layout is ingest.LEDGER
     as_text = (lambda v: "" if pd.isna(v) else str(v)) if ledger_file else exports.number_text
+    findings = app_state.dashboard_data().findings
+    labels = {r.finding_code: progress.finding_label(r.finding_code, r.report_number) for r in findings.itertuples()}
     table = plan.rows.assign(
+        # the ledger's findings by the dashboard's names (问题02, 长期L1), as the template writes them
+        code=plan.rows.code.map(lambda c: labels.get(c, c)) if ledger_file else plan.rows.code,
+        name=plan.rows.name.fillna(""),
         action=plan.rows.action.map(ACTIONS),
         value=plan.rows.value.map(as_text),
         old_value=plan.rows.old_value.map(as_text),
@@ -69,7 +74,7 @@ def show_problems(problems: list[ingest.Problem], headline: str, key: str) -> No
 
 def show_outcome(outcome: dict) -> None:
     if outcome["upload_id"] is None:
-        st.info(outcome["message"])
+        st.info(app_state.escape_markdown(outcome["message"]))  # it may name who holds the file
     else:
         st.success(outcome["message"])
     st.caption("查看更新后的图表：")
@@ -97,6 +102,8 @@ def handle(uploaded, tab: str) -> None:
 
     kind = "整改台账" if plan.staged.layout is ingest.LEDGER else "月报"
     st.subheader(f"预览：{kind}（尚未写入）")
+    if held := ingest.held_by(app_state.cursor(), data):
+        st.info(app_state.escape_markdown(held))
     st.text(f"{plan.summary()}。涉及月份：{'、'.join(chinese(m) for m in plan.months)}")
     if len(plan.checks):
         st.warning(
@@ -140,17 +147,19 @@ def handle(uploaded, tab: str) -> None:
 
 
 # Streamlit draws the drop zone's own words ("Upload", "per file") in English; say it in Chinese too.
-UPLOAD_HELP = "把文件拖到框内，或点「Upload」选择文件。支持 Excel（.xlsx）和 CSV，单个文件不超过 {max_mb} MB。"
+UPLOAD_HELP = "把文件拖到框内，或点「Upload」选择文件。支持 Excel（.xlsx）和 CSV，单个文件不超过 {limit}。"
 
 ALL_DEPARTMENTS = "全部指标"
 
+# Every month since tracking began, newest first; staff report a month once it has ended, so the
+# default is the last completed month (the current month stays listed for an early ledger).
 months = list(reversed(month_range(TRACKING_START, current_month())))
-# Staff report a month once it has ended: default to last month.
+last_completed = add_months(current_month(), -1)
 cursor = app_state.cursor()
 month_column, scope_column = st.columns(2)
-month = month_column.selectbox(
-    "填报月份", months, index=min(1, len(months) - 1), format_func=chinese, key="upload_month"
-)
+if st.session_state.get("upload_month") not in months:
+    st.session_state["upload_month"] = last_completed if last_completed in months else months[0]
+month = month_column.selectbox("填报月份", months, format_func=chinese, key="upload_month")
 # Each department fills in what it leads; the whole form stays one choice away.
 scopes = [ALL_DEPARTMENTS, *exports.lead_departments(cursor)]
 department = scope_column.selectbox(
@@ -162,13 +171,18 @@ department = scope_column.selectbox(
 )
 department = None if department == ALL_DEPARTMENTS else department
 suffix = f"_{department}" if department else ""
-max_mb = max(1, math.ceil(max_upload_bytes() / 1048576))
+# One limit, said one way: ingest.check_size refuses above it with a Chinese message. The drop zone's
+# own limit (in MB of 1,000,000 bytes on most systems, English message) is set well above it, so a
+# file just under the stated limit is never refused by the browser first.
+limit_text = f"{ingest.size_text(max_upload_bytes())}（{max_upload_bytes():,} 字节）"
+max_mb = min(200, 2 * math.ceil(max_upload_bytes() / 1_000_000))
 
 figures_tab, ledger_tab = st.tabs(["月报数值", "整改台账"])
 with figures_tab:
     st.caption(
         "下载模板，在「数值」列填写本月数值后上传（Excel 或 CSV 均可）。"
-        "数量类填本月新增数，状态类（如覆盖率）填月末数；留空、“-”或“无”表示未填报，不会记为 0。"
+        "每个指标按「填写方式」列填写：数量类填本月新增数，状态类（如覆盖率）填月末数；"
+        "留空、“-”或“无”表示未填报，不会记为 0。"
         "「上次填报」列仅供参考，不会导入。"
     )
     left, right = st.columns(2)
@@ -190,7 +204,7 @@ with figures_tab:
         type=["xlsx", "csv", "txt"],
         max_upload_size=max_mb,
         key="figures_file",
-        help=UPLOAD_HELP.format(max_mb=max_mb),
+        help=UPLOAD_HELP.format(limit=limit_text),
     )
     if figures_file is not None:
         handle(figures_file, "figures")
@@ -220,7 +234,7 @@ with ledger_tab:
         type=["xlsx", "csv", "txt"],
         max_upload_size=max_mb,
         key="ledger_file",
-        help=UPLOAD_HELP.format(max_mb=max_mb),
+        help=UPLOAD_HELP.format(limit=limit_text),
     )
     if ledger_file is not None:
         handle(ledger_file, "ledger")

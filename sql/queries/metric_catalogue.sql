@@ -1,6 +1,7 @@
 -- metric_catalogue: one row per metric, in report order: what it measures, where it belongs
 -- (finding, section, lead department, outcome group), its opening balance and its current target,
--- where it came from (通报 / 管理员新增) and the month it was retired from (null while asked for).
+-- where it came from (通报 / 管理员新增), the month it was asked for from (null: since tracking began)
+-- and the month it was retired from (null while asked for).
 -- definition is the metric's 口径 (what one unit is, what counts, the month a figure belongs to);
 -- approximate the report's marker of a rounded figure (余 / 约, else null); same_as the metric that
 -- reports the same event; in_headline whether the metric is one its group's headline adds up (with
@@ -56,6 +57,7 @@ final as (
         h.headline_ordinal,
         g.headline_title,
         g.headline_definition,
+        strftime(m.active_from, '%Y-%m') as active_from,
         coalesce(f.finding_ordinal, 0) as finding_ordinal,
         m.ordinal
     from metrics_ as m
