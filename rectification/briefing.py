@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -948,10 +947,3 @@ class Deck:
                     right = PP_ALIGN.RIGHT if 3 <= j <= 5 else None
                     self._cell(table.cell(i, j), str(value) if value else "", 10, align=right)
             self._footer(slide)
-
-
-def time_pack(con, month: str | None = None, **kwargs) -> tuple[bytes, float]:
-    """build_pack and its wall time in seconds (for bench/)."""
-    start = time.perf_counter()
-    data = build_pack(con, month, **kwargs)
-    return data, time.perf_counter() - start

@@ -20,6 +20,7 @@ PAGES = [
     ("admin_users", "请先登录", False),
     ("audit_log", "请先登录", False),
     ("backup", "请先登录", False),
+    ("briefing", "简报导出", False),
 ]
 NAVIGATION = [
     "总览",
@@ -27,6 +28,7 @@ NAVIGATION = [
     "指标趋势",
     "数据上报",
     "数据管理",
+    "简报导出",
     "目标设置",
     "目录管理",
     "用户管理",
