@@ -923,7 +923,7 @@ class Deck:
 
     def appendix(self, rows: pd.DataFrame) -> None:
         parts = max(1, -(-len(rows) // APPENDIX_ROWS))
-        widths = [0.8, 2.6, 0.8, 1.5, 1.2, 1.1, 4.53]
+        widths = [0.8, 2.2, 0.75, 1.4, 1.1, 1.0, 5.28]
         for part in range(parts):
             chunk = rows.iloc[part * APPENDIX_ROWS : (part + 1) * APPENDIX_ROWS]
             slide = self._blank()

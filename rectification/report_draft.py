@@ -312,7 +312,8 @@ def draft(con: duckdb.DuckDBPyConnection, month: str, *, report: LastReport | No
     paras.append(Para("date", [Run(report.date, REVIEW)]))
 
     # Figures of the catalogue's general metrics (no finding) that found no sentence go after the opening
-    leftover = [f.metric_code for f in general if f.metric_code not in placed] + unquoted.get(None, [])
+    leftover = [f.metric_code for f in general if f.metric_code not in placed and f.new != f.old]
+    leftover += unquoted.get(None, [])
     if leftover:
         at = 4 + len(report.opening)
         paras.insert(at, _figures_paragraph(leftover, data, positions))
@@ -341,7 +342,9 @@ def _finding(f, number, measures, statuses, reported, figures_by_finding, unquot
     out = [Para(level, runs_for(f"{number}{f.title}", STORE, rest, month, placed))]
     out.append(Para("status", [Run("整改进展：", bold=True), Run(status_phrase(status), FIGURE)]))
     out += body
-    leftover = [x.metric_code for x in figures if x.metric_code not in placed]
+    # A figure whose fragment states no number (a target the report only implies) is listed only once it
+    # has moved from the report's value: until then the report says all there is.
+    leftover = [x.metric_code for x in figures if x.metric_code not in placed and x.new != x.old]
     leftover += unquoted.get(f.finding_code, [])
     if leftover:
         out.append(_figures_paragraph(leftover, data, progress.metric_positions(data, data.metrics, month)))

@@ -60,6 +60,8 @@ def test_march_draft_reproduces_the_report_on_a_fresh_store(empty_store_path, tm
     for m in metrics.itertuples():
         sentence = next(expected_line(line) for line in REPORT_LINES if m.source_quote in line)
         assert sentence in paragraphs, m.metric_code
+    # Nothing but the report's own figures: no figure listed apart while nothing has moved.
+    assert not [t for t in paragraphs if t.startswith("另据统计")]
     # Each finding says its status at the month, from the ledger.
     findings = catalogue.read_table("findings")
     phrases = [t for t in paragraphs if t.startswith("整改进展：")]
