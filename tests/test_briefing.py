@@ -142,9 +142,10 @@ def test_the_appendix_shows_definitions_where_the_catalogue_has_them(con):
     data = briefing.load(con)
     rows = briefing.appendix_rows(data, "2025-03", None)
     assert len(rows) == len(data.metrics) and list(rows.columns)[-1] == "口径"
-    # Every metric in the catalogue has a 口径; a metric without one shows a blank cell.
-    assert rows["口径"].str.len().gt(0).all()
+    # Every metric of the catalogue has its 口径 (issue 10), word for word.
+    assert list(rows["口径"]) == list(data.metrics.definition) and (rows["口径"] != "").all()
     data.metrics["definition"] = None
+    assert set(briefing.appendix_rows(data, "2025-03", None)["口径"]) == {""}  # none: the column stays, blank
     data.metrics.loc[data.metrics.metric_code == "F05_DISSUADE_SESSIONS", "definition"] = "一场 = 一个劝导岗一天"
     rows = briefing.appendix_rows(data, "2025-03", ["F05"])
     assert rows.set_index("指标").at["头盔劝导场次", "口径"] == "一场 = 一个劝导岗一天"

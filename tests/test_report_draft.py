@@ -205,3 +205,4 @@ def test_a_metric_added_after_the_report_is_listed_under_its_finding_for_the_edi
     quotes = catalogue.read_table("metrics").set_index("metric_code").source_quote.fillna("")
     assert "F05_X01" in result.unplaced
     assert all(not any(ch.isdigit() for ch in quotes[c]) for c in result.unplaced if c != "F05_X01")
+    assert "F16_SCHOOLS_CCTV_90_DAYS" in result.unplaced  # the report states no number of schools done
