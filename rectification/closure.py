@@ -43,7 +43,7 @@ def _user(con, username: str) -> auth.User:
         raise ClosureError(str(error)) from error
 
 
-def _finding(con, code: str) -> tuple[str, str | None, bool]:
+def finding_info(con, code: str) -> tuple[str, str | None, bool]:
     row = con.execute(
         "select title, lead_department, is_long_term from findings where finding_code = ?", [code]
     ).fetchone()
@@ -89,7 +89,7 @@ def state_of(reported: str | None, is_long_term: bool, last_kind: str | None) ->
 
 def current_state(con: duckdb.DuckDBPyConnection, code: str) -> str:
     """The finding's state now (every event counted, whatever month it was dated)."""
-    _, _, long_term = _finding(con, code)
+    _, _, long_term = finding_info(con, code)
     reported = con.execute(
         "select status from current_finding_status where finding_code = ? order by month desc limit 1", [code]
     ).fetchone()
@@ -112,7 +112,7 @@ def submit(
     """申请销号: an editor of the lead department (or an admin) submits with 整改情况说明 and evidence.
     Every file is checked before anything is written; returns the submission's event id."""
     actor = _user(con, user)
-    _, department, long_term = _finding(con, code)
+    _, department, long_term = finding_info(con, code)
     if not auth.leads(actor, department):
         raise ClosureError(
             f"无权限：只有牵头部门（{department or '未定'}）的填报人员或管理员可以申请销号，"
@@ -191,7 +191,7 @@ def approve(
 ) -> dt.date:
     """销号: a reviewer (or admin) other than the submitter signs off; returns the re-check month."""
     _reviewer(con, user, "审核销号")
-    _finding(con, code)
+    finding_info(con, code)
     recheck_month = parse_recheck(recheck, today)
     with transaction(con):
         submission = _pending_submission(con, code)
@@ -224,7 +224,7 @@ def return_submission(
 ) -> None:
     """退回: the reviewer sends it back with a reason; the finding is 推进中 again."""
     _reviewer(con, user, "退回销号申请")
-    _finding(con, code)
+    finding_info(con, code)
     reason = _text(reason)
     if not reason:
         raise ClosureError("请填写退回理由。")
@@ -257,7 +257,7 @@ def recheck(
 ) -> None:
     """回头看: held (巩固) keeps it closed; relapsed (反弹) reopens it as 推进中 with the reason."""
     _reviewer(con, user, "记录回头看")
-    _finding(con, code)
+    finding_info(con, code)
     if result not in RESULTS:
         raise ClosureError("回头看结果应为 held（巩固）或 relapsed（反弹）。")
     reason = _text(reason)
@@ -313,7 +313,7 @@ def requests_from_ledger(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, *, 
     for r in done.itertuples():
         if r.code in submitted:
             continue
-        _, _, long_term = _finding(con, r.code)
+        _, _, long_term = finding_info(con, r.code)
         last = _last_event(con, r.code)
         before = con.execute(
             "select status from current_finding_status where finding_code = ? and upload_id <> ?"
