@@ -256,7 +256,8 @@ def cmd_restore(args, con) -> str:
         raise CliError(f"找不到文件：{path}")
     info, safety = backup.restore_backup(con, path, actor="cli")
     return (
-        f"已从 {path} 恢复：整改问题 {info.findings} 项，上报记录 {info.uploads} 次，用户 {info.users} 个。\n"
+        f"已从 {path} 恢复：整改问题 {info.findings} 项，上报记录 {info.uploads} 次，用户 {info.users} 个，"
+        f"佐证材料 {info.evidence} 个。\n"
         f"恢复前的数据已备份到 {safety}"
     )
 

@@ -424,7 +424,11 @@ def states(con: duckdb.DuckDBPyConnection, as_of: str | None = None, today: dt.d
                 "extension_pending": f.code in pending_extensions,
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame["days_left"] = frame.days_left.astype("Int64")
+    for column in ("deadline_level", "recheck_month", "last_event", "note", "submitted_by"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
 
 
 def _month_end(month: str) -> dt.date:

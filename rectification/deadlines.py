@@ -256,8 +256,9 @@ def level(
 
 def level_text(level_: str | None, days: int | None, leader: str | None = None) -> str:
     """剩余 12 天 / 已逾期 5 天（责任领导：张三）."""
-    if days is None:
+    if days is None or pd.isna(days):
         return "未设期限"
+    days = int(days)
     who = f"（责任领导：{leader}）" if leader else ""
     if level_ == OVERDUE:
         return f"已逾期 {-days} 天{who}"

@@ -480,3 +480,34 @@ def test_states_carry_the_deadline_level(people):
     submit(con)  # awaiting review: no longer chased
     row = closure.states(con, "2025-06", today=TODAY).set_index("finding_code").loc[CODE]
     assert row.deadline_level is None
+
+
+# --- 催办单 ---------------------------------------------------------------------------------------
+
+
+def test_reminders_list_overdue_due_returned_and_recheck_per_department(people):
+    from openpyxl import load_workbook
+
+    from rectification import reminders
+
+    con = people
+    deadlines.set_deadline(con, CODE, dt.date(2025, 6, 1), user="rev", leader="王副局长")  # overdue on TODAY
+    deadlines.set_deadline(con, "F04", dt.date(2025, 6, 25), user="rev")  # 15 days left: 临近
+    submit(con)
+    closure.return_submission(con, CODE, reason="<script>alert(1)</script>", user="rev", today=TODAY)
+    frame = reminders.rows(con, TODAY)
+    mine = reminders.for_department(frame, DEPT)
+    assert mine[["问题", "类别", "责任领导"]].values.tolist() == [
+        ["问题03", "逾期", "王副局长"],
+        ["问题04", "临近", ""],
+        ["问题03", "已退回", "王副局长"],
+    ]
+    assert mine["说明"].tolist()[0] == "已逾期 9 天，当前状态：推进中"
+    page = reminders.html_bytes(mine, DEPT, TODAY).decode("utf-8")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "催办单　交警大队　2025-06-10" in page
+    book = load_workbook(io.BytesIO(reminders.xlsx_bytes(mine, DEPT, TODAY)))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0] == tuple(reminders.COLUMNS) and len(rows) == 4
+    # No ranking of departments anywhere: just each department's own list.
+    assert "排名" not in page
