@@ -170,3 +170,27 @@ def extension_decision_form(code: str, user: auth.User, *, key: str) -> None:
             _done(f"{code} 延期申请已驳回。")
     except deadlines.DeadlineError as error:
         st.error(escaped(str(error)))
+
+
+def withdraw_form(code: str, user: auth.User, *, key: str) -> None:
+    """The uploader (while the finding is not closed) or an admin hides a file; it stays stored."""
+    files = evidence.files(app_state.cursor(), code)
+    if user.role != "admin":
+        files = files[files.uploaded_by == user.username]
+    if files.empty:
+        return
+    names = dict(zip(files.evidence_id, files.file_name, strict=True))
+    with st.expander("撤回佐证材料（撤回后不再显示，文件仍保留）"):
+        with st.form(f"{key}_withdraw_form"):
+            choice = st.selectbox(
+                "文件", list(names), format_func=lambda i: f"#{i}　{names[i]}", key=f"{key}_withdraw_pick"
+            )
+            reason = st.text_input("撤回原因", key=f"{key}_withdraw_reason")
+            submitted = st.form_submit_button("撤回所选文件", key=f"{key}_withdraw_submit")
+    if submitted:
+        try:
+            closure.withdraw_evidence(app_state.connection(), int(choice), user=user.username, reason=reason)
+        except closure.ClosureError as error:
+            st.error(escaped(str(error)))
+        else:
+            _done(f"佐证材料 #{choice} 已撤回。")

@@ -205,3 +205,15 @@ def test_overview_shows_pending_as_its_own_tile(people):
     at = open_page(OVERVIEW, people)
     tiles = {m.label: m.value for m in at.metric}
     assert (tiles["已销号（项）"], tiles["待审核（项）"]) == ("20", "1")
+
+
+def test_the_uploader_withdraws_a_file_on_the_detail_page(people):
+    _submitted(people)
+    at = open_page(DETAIL, people, username="ed", query={"finding": CODE})
+    at.text_input(key="detail_withdraw_reason").input("拍错了")
+    at.button(key="detail_withdraw_submit").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["佐证材料 \\#1 已撤回。"]
+    assert with_store(people, lambda con: evidence.files(con, CODE).empty)
+    assert with_store(people, lambda con: len(evidence.files(con, CODE, include_withdrawn=True))) == 1
+    assert "detail_withdraw_submit" not in buttons(open_page(DETAIL, people, username="rev", query={"finding": CODE}))

@@ -131,6 +131,8 @@ else:
         ):
             with st.expander("申请延长整改期限"):
                 closure_ui.extension_request_form(code, closure_user, now_state.deadline, key="detail")
+    if closure_user.role == "admin" or (auth.leads(closure_user, lead) and now_state.closure_state != closure.CLOSED):
+        closure_ui.withdraw_form(code, closure_user, key="detail")
     if auth.can_review(closure_user):
         if now_state.closure_state == closure.PENDING:
             st.caption("审核：查看上面的整改情况说明和佐证材料后，销号或退回。")
