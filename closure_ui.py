@@ -4,7 +4,6 @@ the submit, review, re-check and extension forms. Logic lives in rectification.c
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pandas as pd
 import streamlit as st
@@ -15,12 +14,11 @@ from rectification.months import add_months, current_month
 
 NOTICE_KEY = "closure_notice"
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "pdf", "doc", "docx", "xls", "xlsx", "wps", "et"]
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
 
 
 def escaped(text: str) -> str:
     """Text safe for st.error / st.success, which interpret markdown: messages may quote file names."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    return app_state.escape_markdown(text)
 
 
 def flash(text: str) -> None:

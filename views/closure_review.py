@@ -30,7 +30,7 @@ with tab_queue:
     if queue.empty:
         st.caption("没有待审核的销号申请。")
     else:
-        st.dataframe(
+        app_state.show_table(
             pd.DataFrame(
                 {
                     "问题": queue.finding_code,
@@ -61,7 +61,7 @@ with tab_extend:
     if requests.empty:
         st.caption("没有待审批的延期申请。")
     else:
-        st.dataframe(
+        app_state.show_table(
             pd.DataFrame(
                 {
                     "问题": requests.finding_code,
@@ -83,7 +83,7 @@ with tab_recheck:
     if due.empty:
         st.caption("没有到期待回头看的问题。")
     else:
-        st.dataframe(
+        app_state.show_table(
             pd.DataFrame({"问题": due.finding_code, "回头看月份": due.recheck_month, "事项": due.title}),
             hide_index=True,
             width="stretch",

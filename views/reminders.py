@@ -27,7 +27,7 @@ user = app_state.current_user()
 default = departments.index(user.department) if user and user.department in departments else 0
 department = st.selectbox("牵头部门", departments, index=default, key="reminder_department")
 rows = reminders.for_department(everything, department)
-st.dataframe(
+app_state.show_table(
     rows.drop(columns="牵头部门"),
     hide_index=True,
     width="stretch",
