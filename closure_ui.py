@@ -192,3 +192,26 @@ def withdraw_form(code: str, user: auth.User, *, key: str) -> None:
             st.error(escaped(str(error)))
         else:
             _done(f"佐证材料 #{choice} 已撤回。")
+
+
+def add_evidence_form(code: str, user: auth.User, *, key: str) -> None:
+    """More files for the submission awaiting review (a ledger's 已完成 comes without any)."""
+    with st.form(f"{key}_add_form", clear_on_submit=True):
+        st.caption("补充佐证材料：附到待审核的销号申请上。")
+        files = st.file_uploader(
+            "佐证材料（可多选）", type=UPLOAD_TYPES, accept_multiple_files=True, key=f"{key}_add_files"
+        )
+        captions = st.text_area("文件说明（每行一条，依次对应上面的文件，可不填）", key=f"{key}_add_captions")
+        submitted = st.form_submit_button("补充材料", key=f"{key}_add_submit")
+    if not submitted:
+        return
+    lines = [line.strip() for line in (captions or "").splitlines()]
+    uploads = [
+        evidence.Upload(f.name, f.getvalue(), lines[i] if i < len(lines) else "") for i, f in enumerate(files or [])
+    ]
+    try:
+        closure.add_evidence(app_state.connection(), code, files=uploads, user=user.username)
+    except closure.ClosureError as error:
+        st.error(escaped(str(error)))
+        return
+    _done(f"已补充佐证材料 {len(uploads)} 个。")

@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "closure_return": "退回销号申请",
     "closure_recheck": "回头看",
     "evidence_withdraw": "撤回佐证材料",
+    "evidence_add": "补充佐证材料",
     "deadline_set": "设定整改期限",
     "deadline_request": "申请延期",
     "deadline_approve": "批准延期",

@@ -150,6 +150,29 @@ def submit(
     return event_id
 
 
+def add_evidence(con: duckdb.DuckDBPyConnection, code: str, *, files: list[evidence.Upload], user: str) -> list[int]:
+    """More evidence for the submission awaiting review (e.g. one a ledger upload made, which has
+    none): the lead department's editors or an admin."""
+    actor = _user(con, user)
+    _, department, _ = finding_info(con, code)
+    if not auth.leads(actor, department):
+        raise ClosureError(f"无权限：只有牵头部门（{department or '未定'}）的填报人员或管理员可以补充佐证材料。")
+    if not files:
+        raise ClosureError("请选择要补充的文件。")
+    try:
+        checked = evidence.check_all(list(files))
+    except evidence.EvidenceError as error:
+        raise ClosureError(str(error)) from error
+    with transaction(con):
+        submission = _pending_submission(con, code)
+        ids = evidence.store(con, checked, event_id=int(submission["event_id"]), finding_code=code, user=user)
+        names = "、".join(f.name for f in checked)
+        audit.record(
+            con, user=user, action="evidence_add", target=code, detail=f"补充佐证材料 {len(checked)} 个：{names}"
+        )
+    return ids
+
+
 def _pending_submission(con, code: str) -> dict:
     last = _last_event(con, code)
     if last is None or last["kind"] != "submit":

@@ -511,3 +511,19 @@ def test_reminders_list_overdue_due_returned_and_recheck_per_department(people):
     assert rows[0] == tuple(reminders.COLUMNS) and len(rows) == 4
     # No ranking of departments anywhere: just each department's own list.
     assert "排名" not in page
+
+
+def test_evidence_added_to_a_ledger_request(people):
+    con = people
+    ingest.import_file(con, _ledger("已完成", "改造完工"), "台账.csv", user="ed")
+    assert evidence.files(con, CODE).empty
+    with pytest.raises(closure.ClosureError, match="只有牵头部门"):
+        closure.add_evidence(con, CODE, files=[evidence.Upload("a.pdf", PDF)], user="other_ed")
+    with pytest.raises(closure.ClosureError, match="内容不是允许的类型"):
+        closure.add_evidence(con, CODE, files=[evidence.Upload("a.jpg", EXE)], user="ed")
+    closure.add_evidence(con, CODE, files=[evidence.Upload("验收.pdf", PDF, "验收单")], user="ed")
+    event_id = int(closure.queue(con, TODAY).event_id[0])
+    assert evidence.files(con, CODE)[["event_id", "file_name"]].values.tolist() == [[event_id, "验收.pdf"]]
+    closure.approve(con, CODE, user="rev", today=TODAY)
+    with pytest.raises(closure.ClosureError, match="没有待审核的销号申请"):
+        closure.add_evidence(con, CODE, files=[evidence.Upload("b.pdf", PDF)], user="ed")

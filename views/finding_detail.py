@@ -124,6 +124,9 @@ else:
     if auth.leads(closure_user, lead):
         if now_state.closure_state in (closure.NOT_STARTED, closure.ONGOING):
             closure_ui.submit_form(code, closure_user, key="detail")
+        if now_state.closure_state == closure.PENDING:
+            with st.expander("补充佐证材料"):
+                closure_ui.add_evidence_form(code, closure_user, key="detail")
         if (
             now_state.closure_state in (closure.NOT_STARTED, closure.ONGOING)
             and now_state.deadline is not None
