@@ -105,7 +105,11 @@ if isinstance(now_state.deadline_level, str):
 if now_state.extension_pending:
     st.caption("有待审批的延期申请。")
 timeline = closure.timeline(app_state.cursor(), code)
-with st.expander(f"整改经过（{len(timeline)} 条：状态上报、销号申请、审核、期限调整、回头看）", expanded=True):
+# Open when the workflow has moved (a submission, a review, a deadline change), not for status reports alone.
+workflow_steps = int((~timeline["事项"].str.startswith("上报状态")).sum())
+with st.expander(
+    f"整改经过（{len(timeline)} 条：状态上报、销号申请、审核、期限调整、回头看）", expanded=workflow_steps > 0
+):
     app_state.show_table(
         timeline.assign(时间=timeline["时间"].dt.strftime("%Y-%m-%d %H:%M")),
         hide_index=True,
