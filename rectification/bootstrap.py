@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from rectification import audit, catalogue, closure, uploads
+from rectification import audit, catalogue, uploads
 from rectification.config import CATALOGUE_DIR, OPENING_MONTH, TRACKING_START
 from rectification.months import month_range, to_date
 from rectification.store import transaction
@@ -29,7 +29,6 @@ def initialise(con: duckdb.DuckDBPyConnection, *, sample: bool = True, directory
         findings = catalogue.load(con, directory)
         metrics = catalogue.read_metrics(directory)
         _load_opening(con, findings, metrics)
-        closure.record_opening_closures(con)
         if sample:
             _load_sample(con, findings, metrics)
         detail = f"载入通报目录与期初数据{'（含示例数据）' if sample else ''}"

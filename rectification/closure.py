@@ -29,7 +29,6 @@ EVENT_LABELS = {
 }
 RESULTS = {"held": "巩固", "relapsed": "反弹"}
 MAX_NOTE = 2000
-OPENING_NOTE = "通报公布已完成（截至2025年3月），视同已销号"
 
 
 class ClosureError(ValueError):
@@ -364,26 +363,6 @@ def requests_from_ledger(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, *, 
         )
         submitted.append(r.code)
     return submitted
-
-
-OPENING_CLOSURES_SQL = """
-insert into closure_events (finding_code, kind, month, note, user_name)
-select s.finding_code, 'approve', s.month, $note, 'system'
-from finding_status as s
-join uploads as u using (upload_id)
-where u.kind = 'opening' and s.status = '已完成'
-  and s.finding_code not in (select e.finding_code from closure_events as e)
-order by s.finding_code
-"""
-
-
-def record_opening_closures(con: duckdb.DuckDBPyConnection) -> None:
-    """Inside init's transaction: the report's 已完成 findings count as 已销号 (migration 009 does the
-    same for stores built before it)."""
-    tables = con.execute("select table_name from duckdb_tables() where table_name = 'closure_events'").fetchall()
-    if not tables:  # a store held at an older schema (tests of earlier migrations)
-        return
-    con.execute(OPENING_CLOSURES_SQL, {"note": OPENING_NOTE})
 
 
 # --- Reading the state ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 from PIL import Image, ImageOps
 
-from rectification import config, exports
+from rectification import config
 
 MAX_NAME = 120
 MAX_CAPTION = 200
@@ -265,6 +265,8 @@ def shown_bytes(con: duckdb.DuckDBPyConnection, evidence_id: int) -> tuple[bytes
 def write_files(con: duckdb.DuckDBPyConnection, finding_code: str, out_dir: Path) -> list[Path]:
     """Every current evidence file of a finding as sent, named <id>_<sha12>.<ext> (never by the
     sender's name), plus 清单.csv mapping them to names and captions."""
+    from rectification import exports  # exports imports progress, which imports closure, which imports this
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     listing = files(con, finding_code)

@@ -82,14 +82,8 @@ create table deadline_changes (
     created_at        timestamp not null default current_timestamp
 );
 
--- Existing stores: what the report published as 已完成 at its month counts as 已销号.
-insert into closure_events (finding_code, kind, month, note, user_name)
-select s.finding_code, 'approve', s.month, '通报公布已完成（截至2025年3月），视同已销号', 'system'
-from finding_status as s
-join uploads as u using (upload_id)
-where u.kind = 'opening' and s.status = '已完成'
-order by s.finding_code;
-
+-- Existing stores: the report's 已完成 counts as 已销号 without a stored row (closure_events_effective
+-- derives it from the current opening status, so a corrected catalogue moves it too)…
 -- …and a ledger that last said 已完成 becomes a closure request, with its note as the submission note.
 insert into closure_events (finding_code, kind, month, note, user_name, upload_id)
 select s.finding_code, 'submit', s.month, coalesce(s.note, '台账报已完成'), u.user_name, s.upload_id
@@ -98,5 +92,4 @@ join live_uploads as u using (upload_id)
 where u.kind = 'ledger'
   and s.status = '已完成'
   and s.month = (select max(l.month) from current_finding_status as l where l.finding_code = s.finding_code)
-  and s.finding_code not in (select e.finding_code from closure_events as e)
 order by s.finding_code;
