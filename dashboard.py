@@ -13,11 +13,13 @@ pages = [
     st.Page("views/overview.py", title="总览", icon=":material/dashboard:", default=True),
     st.Page("views/finding_detail.py", title="问题详情", icon=":material/search:", url_path="finding_detail"),
     st.Page("views/metric_explorer.py", title="指标趋势", icon=":material/monitoring:", url_path="metric_explorer"),
+    st.Page("views/reminders.py", title="催办", icon=":material/notifications:", url_path="reminders"),
 ]
 # Reporting: editors upload the month's figures and ledger; the upload history and rollback.
 data_pages = [
     st.Page("views/upload.py", title="数据上报", icon=":material/upload_file:", url_path="upload"),
     st.Page("views/data_admin.py", title="数据管理", icon=":material/manage_history:", url_path="data_admin"),
+    st.Page("views/closure_review.py", title="销号审核", icon=":material/fact_check:", url_path="closure_review"),
     # Export (the 督办会 pack, the 通报 draft): open to everyone who may view the dashboard.
     st.Page("views/briefing.py", title="简报导出", icon=":material/slideshow:", url_path="briefing"),
 ]

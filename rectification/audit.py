@@ -33,6 +33,16 @@ ACTION_LABELS = {
     "catalogue_edit": "修改指标",
     "catalogue_retire": "停用指标",
     "catalogue_reinstate": "恢复指标",
+    "closure_submit": "申请销号",
+    "closure_approve": "审核销号",
+    "closure_return": "退回销号申请",
+    "closure_recheck": "回头看",
+    "evidence_withdraw": "撤回佐证材料",
+    "evidence_add": "补充佐证材料",
+    "deadline_set": "设定整改期限",
+    "deadline_request": "申请延期",
+    "deadline_approve": "批准延期",
+    "deadline_refuse": "驳回延期",
 }
 
 

@@ -17,9 +17,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from rectification import audit, config
 from rectification.store import transaction
 
-ROLES = ("viewer", "editor", "admin")
-ROLE_LABELS = {"viewer": "查看", "editor": "填报", "admin": "管理"}
-_RANK = {role: rank for rank, role in enumerate(ROLES)}
+ROLES = ("viewer", "editor", "reviewer", "admin")
+ROLE_LABELS = {"viewer": "查看", "editor": "填报", "reviewer": "审核", "admin": "管理"}
+# What each role may do, as the roles it includes. A reviewer (审核, the 整改办) signs off closures,
+# decides deadline extensions and records re-checks, but does not report figures: 审核 is not 填报.
+_GRANTS = {
+    "viewer": {"viewer"},
+    "editor": {"viewer", "editor"},
+    "reviewer": {"viewer", "reviewer"},
+    "admin": set(ROLES),
+}
 
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
@@ -61,8 +68,37 @@ class User:
 
 
 def has_role(user: User | None, minimum: str) -> bool:
-    """True when `user` is signed in with a role at least `minimum` (viewer < editor < admin)."""
-    return user is not None and _RANK[user.role] >= _RANK[minimum]
+    """True when `user` is signed in with a role that includes `minimum`: viewer < editor < admin and
+    viewer < reviewer < admin, but an editor cannot review and a reviewer cannot report."""
+    return user is not None and minimum in _GRANTS[user.role]
+
+
+def can_review(user: User | None) -> bool:
+    """Reviewers and admins sign off closures, decide extensions and record re-checks."""
+    return has_role(user, "reviewer")
+
+
+def leads(user: User | None, department: str | None) -> bool:
+    """An editor of the finding's lead department, or an admin: who may submit its closure or
+    ask to extend its deadline."""
+    if user is None:
+        return False
+    if user.role == "admin":
+        return True
+    return user.role == "editor" and bool(department) and user.department == department
+
+
+def active_user(con: duckdb.DuckDBPyConnection, username: str) -> User:
+    """The enabled account `username`, or AuthError: every workflow step names a real person."""
+    row = con.execute(
+        "select username, display_name, department, role, must_change_password, disabled from users where username = ?",
+        [username],
+    ).fetchone()
+    if row is None:
+        raise AuthError(f"没有这个用户：{username}（请先用 users add 创建）")
+    if row[5]:
+        raise AuthError(f"该用户已停用：{username}")
+    return _user(row[:5])
 
 
 def hash_password(password: str) -> str:

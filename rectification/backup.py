@@ -31,6 +31,7 @@ class BackupInfo:
     users: int
     admins: int
     last_change: datetime | None
+    evidence: int = 0  # evidence files (佐证材料): their bytes live in the store, so the backup holds them
 
 
 def _quote(identifier: str) -> str:
@@ -121,6 +122,7 @@ def _info(con: duckdb.DuckDBPyConnection) -> BackupInfo:
         users=count("select count(*) from users") if has_users else 0,
         admins=count("select count(*) from users where role = 'admin' and not disabled") if has_users else 0,
         last_change=con.execute("select max(logged_at) from audit_log").fetchone()[0],
+        evidence=count("select count(*) from evidence_files") if "evidence_files" in tables else 0,
     )
 
 

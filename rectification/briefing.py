@@ -809,9 +809,9 @@ class Deck:
         counts = pack.counts
         rate = counts["完成率"]
         lines = [
-            f"已完成 {counts[progress.DONE]} 项　推进中 {counts[progress.ONGOING]} 项　"
+            f"已销号 {counts[progress.DONE]} 项　待审核 {counts[progress.PENDING]} 项　推进中 {counts[progress.ONGOING]} 项　"
             f"长期坚持 {counts[progress.LONG_TERM]} 项　逾期 {counts[progress.OVERDUE]} 项",
-            (f"完成率 {rate:.0%}（已完成 ÷ 不含长期坚持的问题数）" if rate is not None else "完成率 —"),
+            (f"完成率 {rate:.0%}（已销号 ÷ 不含长期坚持的问题数）" if rate is not None else "完成率 —"),
         ]
         if pack.scope:
             lines.append(pack.scope)

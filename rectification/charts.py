@@ -25,6 +25,7 @@ from rectification.progress import (
     NOT_STARTED,
     ONGOING,
     OVERDUE,
+    PENDING,
     RED,
     STATUS_ORDER,
     YELLOW,
@@ -53,6 +54,7 @@ MAX_MONTHS_AHEAD = 36  # a metric chart runs on to its target month, but no furt
 
 STATUS_COLOURS = {
     DONE: "#2e7d32",
+    PENDING: "#9ccc65",
     LONG_TERM: "#7b1fa2",
     ONGOING: "#1e88e5",
     NOT_STARTED: "#bdbdbd",
@@ -570,10 +572,10 @@ def metrics_trend(frame: pd.DataFrame, *, measure: str, as_of: str, title: str) 
 
 
 def completion_by_section(table: pd.DataFrame, *, scope: int, as_of: str) -> go.Figure:
-    """Findings 已完成 over time, stacked by report section, against the number that can be completed.
+    """Findings 已销号 over time, stacked by report section, against the number that can be completed.
 
     table: month, section, completed, source (one row per section and month)."""
-    title = "整改完成进度（按通报部分累计已完成问题数）"
+    title = "整改完成进度（按通报部分累计已销号问题数）"
     if table.empty:
         return empty(title, "所选范围内暂无整改问题", as_of=as_of)
     months = sorted(table.month.unique())
@@ -604,7 +606,7 @@ def completion_by_section(table: pd.DataFrame, *, scope: int, as_of: str) -> go.
     )
     fig.update_xaxes(**month_axis(labels))
     totals = table.groupby("month").completed.sum()
-    fig.update_yaxes(title_text="已完成问题数（项）", **value_axis(totals, [scope]))
+    fig.update_yaxes(title_text="已销号问题数（项）", **value_axis(totals, [scope]))
     fig.update_layout(hovermode="x unified", legend=dict(traceorder="normal"), margin=dict(b=170))
     return style(fig, title=title, unit="项", as_of=as_of, sources=table.source, filename="整改完成进度", height=600)
 

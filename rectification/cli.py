@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import sys
 from pathlib import Path
 
-from rectification import auth, backup, bootstrap, catalogue_admin, exports, ingest, uploads
+from rectification import (
+    auth,
+    backup,
+    bootstrap,
+    catalogue_admin,
+    closure,
+    config,
+    deadlines,
+    evidence,
+    exports,
+    ingest,
+    uploads,
+)
 from rectification.config import db_path
 from rectification.months import current_month
 from rectification.store import StoreBusy, connect
@@ -84,6 +97,94 @@ def cmd_findings(args, con) -> None:
     _write(args.out, exports.to_csv_bytes(frame, bom=bool(args.out)))
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from exc
+
+
+class _Evidence(argparse.Action):
+    """--evidence FILE appends a file; --caption TEXT captions the file named just before it."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        files = getattr(namespace, "evidence", None) or []
+        if option_string == "--caption":
+            if not files:
+                raise argparse.ArgumentError(self, "--caption 须跟在 --evidence FILE 之后")
+            files[-1] = (files[-1][0], values)
+        else:
+            files.append((values, ""))
+        namespace.evidence = files
+
+
+def cmd_closure_submit(args, con) -> str:
+    files = []
+    limit = config.evidence_max_bytes()
+    for name, caption in args.evidence or []:
+        path = Path(name)
+        if not path.is_file():
+            raise CliError(f"找不到文件：{path}")
+        if path.stat().st_size > limit:  # before reading a huge file into memory
+            raise CliError(f"文件「{path.name}」超过大小上限 {limit / 1024 / 1024:g} MB。")
+        files.append(evidence.Upload(path.name, path.read_bytes(), caption))
+    closure.submit(con, args.finding, note=args.note, files=files, user=args.user)
+    return f"{args.finding} 已申请销号（佐证材料 {len(files)} 个），待审核。"
+
+
+def cmd_closure_approve(args, con) -> str:
+    month = closure.approve(con, args.finding, user=args.user, recheck=args.recheck)
+    return f"{args.finding} 已销号；回头看：{month:%Y-%m}"
+
+
+def cmd_closure_return(args, con) -> str:
+    closure.return_submission(con, args.finding, reason=args.reason, user=args.user)
+    return f"{args.finding} 已退回，状态恢复为推进中。"
+
+
+def cmd_closure_recheck(args, con) -> str:
+    closure.recheck(con, args.finding, result=args.result, reason=args.reason or "", user=args.user)
+    if args.result == "held":
+        return f"{args.finding} 回头看：巩固，保持已销号。"
+    return f"{args.finding} 回头看：反弹，已重新列为推进中。"
+
+
+def cmd_closure_list(args, con) -> None:
+    frame = closure.listing(con, args.state)
+    _write(args.out, exports.to_csv_bytes(frame, bom=bool(args.out)))
+
+
+def cmd_closure_evidence(args, con) -> str:
+    closure.finding_info(con, args.finding)
+    written = evidence.write_files(con, args.finding, Path(args.out))
+    return f"已写出 {args.finding} 的佐证材料 {len(written)} 个到 {args.out}（对照表：清单.csv）"
+
+
+def cmd_closure_withdraw(args, con) -> str:
+    closure.withdraw_evidence(con, args.evidence_id, user=args.user, reason=args.reason or "")
+    return f"佐证材料 #{args.evidence_id} 已撤回（文件保留，不再显示）。"
+
+
+def cmd_deadline_set(args, con) -> str:
+    deadlines.set_deadline(con, args.finding, args.date, user=args.user, leader=args.leader)
+    return f"{args.finding} 整改期限设为 {args.date}" + (f"，责任领导：{args.leader}" if args.leader else "")
+
+
+def cmd_deadline_extend(args, con) -> str:
+    deadlines.request_extension(con, args.finding, args.date, reason=args.reason, user=args.user)
+    return f"{args.finding} 已申请延期至 {args.date}，待审核人员审批。"
+
+
+def cmd_deadline_approve(args, con) -> str:
+    new = deadlines.approve_extension(con, args.finding, user=args.user)
+    return f"{args.finding} 延期已批准：整改期限为 {new}（原定期限保留在记录中）。"
+
+
+def cmd_deadline_refuse(args, con) -> str:
+    deadlines.refuse_extension(con, args.finding, user=args.user, reason=args.reason)
+    return f"{args.finding} 延期申请已驳回，期限不变。"
+
+
 def _read_password(args) -> str:
     """From one line of standard input (--password-stdin), else typed twice without echo."""
     if args.password_stdin:
@@ -155,7 +256,8 @@ def cmd_restore(args, con) -> str:
         raise CliError(f"找不到文件：{path}")
     info, safety = backup.restore_backup(con, path, actor="cli")
     return (
-        f"已从 {path} 恢复：整改问题 {info.findings} 项，上报记录 {info.uploads} 次，用户 {info.users} 个。\n"
+        f"已从 {path} 恢复：整改问题 {info.findings} 项，上报记录 {info.uploads} 次，用户 {info.users} 个，"
+        f"佐证材料 {info.evidence} 个。\n"
         f"恢复前的数据已备份到 {safety}"
     )
 
@@ -343,7 +445,12 @@ def build_parser() -> argparse.ArgumentParser:
     users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     u = users.add_parser("add", parents=[common], help="新建用户（密码按提示输入，不能写在命令行上）")
     u.add_argument("name", help="用户名（登录用）")
-    u.add_argument("--role", required=True, choices=auth.ROLES, help="viewer 查看 / editor 填报 / admin 管理")
+    u.add_argument(
+        "--role",
+        required=True,
+        choices=auth.ROLES,
+        help="viewer 查看 / editor 填报 / reviewer 审核（整改办：销号、延期审批、回头看）/ admin 管理",
+    )
     u.add_argument("--display-name", help="显示名（如姓名）")
     u.add_argument("--department", help="所在部门")
     u.add_argument("--password-stdin", action="store_true", help="从标准输入读取一行作为密码（脚本用）")
@@ -451,6 +558,77 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("code", help="指标编码")
     c.add_argument("--user", default="cli", help="操作人（记入审计日志）")
     c.set_defaults(func=cmd_catalogue_reinstate)
+
+    p = sub.add_parser(
+        "closure", parents=[common], help="销号：submit / approve / return / recheck / list / evidence / withdraw"
+    )
+    clo = p.add_subparsers(dest="closure_command", required=True, metavar="ACTION")
+    c = clo.add_parser("submit", parents=[common], help="申请销号：整改情况说明 + 佐证材料（牵头部门填报人员或管理员）")
+    c.add_argument("finding", help="问题编号，如 F05")
+    c.add_argument("--note", required=True, help="整改情况说明")
+    c.add_argument(
+        "--evidence", action=_Evidence, metavar="FILE", help="佐证材料（照片 JPG/PNG、PDF、Word/Excel/WPS），可多次"
+    )
+    c.add_argument("--caption", action=_Evidence, metavar="TEXT", help="前一个 --evidence 文件的说明")
+    c.add_argument("--user", required=True, help="申请人用户名")
+    c.set_defaults(func=cmd_closure_submit, evidence=[])
+    c = clo.add_parser("approve", parents=[common], help="审核通过，销号（审核人员或管理员，不能审核自己的申请）")
+    c.add_argument("finding")
+    c.add_argument("--user", required=True, help="审核人用户名")
+    c.add_argument("--recheck", help=f"回头看月份 YYYY-MM（默认 {config.recheck_months()} 个月后）")
+    c.set_defaults(func=cmd_closure_approve)
+    c = clo.add_parser("return", parents=[common], help="退回销号申请（须写明理由）")
+    c.add_argument("finding")
+    c.add_argument("--reason", required=True, help="退回理由")
+    c.add_argument("--user", required=True, help="审核人用户名")
+    c.set_defaults(func=cmd_closure_return)
+    c = clo.add_parser("recheck", parents=[common], help="回头看：held 巩固 / relapsed 反弹（重新列为推进中）")
+    c.add_argument("finding")
+    c.add_argument("--result", required=True, choices=list(closure.RESULTS), help="held 巩固 / relapsed 反弹")
+    c.add_argument("--reason", help="说明（反弹时必填）")
+    c.add_argument("--user", required=True, help="审核人用户名")
+    c.set_defaults(func=cmd_closure_recheck)
+    c = clo.add_parser("list", parents=[common], help="按销号状态列出问题（CSV）")
+    c.add_argument(
+        "--state",
+        choices=list(closure.LIST_STATES),
+        help="、".join(f"{k} {v}" for k, v in closure.LIST_STATES.items()) + "；省略时列出全部",
+    )
+    c.add_argument("--out", help="输出文件；省略时写到标准输出")
+    c.set_defaults(func=cmd_closure_list)
+    c = clo.add_parser("evidence", parents=[common], help="把某问题的佐证材料（原件）写到目录，附 清单.csv")
+    c.add_argument("finding")
+    c.add_argument("--out", required=True, help="输出目录")
+    c.set_defaults(func=cmd_closure_evidence)
+    c = clo.add_parser("withdraw", parents=[common], help="撤回一个佐证材料（不再显示，文件保留）")
+    c.add_argument("evidence_id", type=int, help="佐证材料编号")
+    c.add_argument("--reason", help="撤回原因")
+    c.add_argument("--user", required=True, help="操作人用户名（上传人或管理员）")
+    c.set_defaults(func=cmd_closure_withdraw)
+
+    p = sub.add_parser("deadline", parents=[common], help="整改期限：set / extend / approve / refuse")
+    dl = p.add_subparsers(dest="deadline_command", required=True, metavar="ACTION")
+    c = dl.add_parser("set", parents=[common], help="设定整改期限（审核人员或管理员）")
+    c.add_argument("finding")
+    c.add_argument("date", type=_date, help="YYYY-MM-DD")
+    c.add_argument("--leader", help="责任领导")
+    c.add_argument("--user", required=True, help="操作人用户名")
+    c.set_defaults(func=cmd_deadline_set)
+    c = dl.add_parser("extend", parents=[common], help="申请延期（牵头部门填报人员或管理员，须写明理由）")
+    c.add_argument("finding")
+    c.add_argument("date", type=_date, help="申请延至 YYYY-MM-DD")
+    c.add_argument("--reason", required=True, help="延期理由")
+    c.add_argument("--user", required=True, help="申请人用户名")
+    c.set_defaults(func=cmd_deadline_extend)
+    c = dl.add_parser("approve", parents=[common], help="批准延期申请（审核人员或管理员，不能批自己的申请）")
+    c.add_argument("finding")
+    c.add_argument("--user", required=True, help="审批人用户名")
+    c.set_defaults(func=cmd_deadline_approve)
+    c = dl.add_parser("refuse", parents=[common], help="驳回延期申请（须写明理由）")
+    c.add_argument("finding")
+    c.add_argument("--reason", required=True, help="驳回理由")
+    c.add_argument("--user", required=True, help="审批人用户名")
+    c.set_defaults(func=cmd_deadline_refuse)
     return parser
 
 
@@ -474,6 +652,9 @@ def main(argv: list[str] | None = None) -> int:
         backup.BackupError,
         uploads.RollbackRefused,
         catalogue_admin.CatalogueError,
+        closure.ClosureError,
+        deadlines.DeadlineError,
+        evidence.EvidenceError,
     ) as error:
         print(str(error), file=sys.stderr)
         return 1

@@ -43,6 +43,31 @@ SETTINGS = {
         "30",
         "Minutes of inactivity after which a signed-in session ends.",
     ),
+    "evidence_max_mb": Setting(
+        "RECTIFICATION_EVIDENCE_MAX_MB",
+        "20",
+        "Largest evidence file (佐证材料) accepted, in megabytes, per file.",
+    ),
+    "evidence_keep_gps": Setting(
+        "RECTIFICATION_EVIDENCE_KEEP_GPS",
+        "0",
+        "1 = photos shown and handed out keep their EXIF GPS position; 0 = it is stripped when re-encoding.",
+    ),
+    "deadline_notice_days": Setting(
+        "RECTIFICATION_DEADLINE_NOTICE_DAYS",
+        "20",
+        "A finding due within this many days is listed as 临近期限 (notice) in 需要关注 and the 催办单.",
+    ),
+    "deadline_warning_days": Setting(
+        "RECTIFICATION_DEADLINE_WARNING_DAYS",
+        "10",
+        "A finding due within this many days is shown yellow (预警); past its deadline it is red (逾期).",
+    ),
+    "recheck_months": Setting(
+        "RECTIFICATION_RECHECK_MONTHS",
+        "3",
+        "Default months between sign-off (销号) and the re-check (回头看) the reviewer sets.",
+    ),
 }
 
 # The month the inspection feedback was received; nothing is tracked before it.
@@ -66,3 +91,20 @@ def login_required() -> bool:
 
 def session_idle_minutes() -> int:
     return int(SETTINGS["session_idle_minutes"].get())
+
+
+def evidence_max_bytes() -> int:
+    return int(float(SETTINGS["evidence_max_mb"].get()) * 1024 * 1024)
+
+
+def evidence_keep_gps() -> bool:
+    return SETTINGS["evidence_keep_gps"].get().strip() in {"1", "true", "yes"}
+
+
+def deadline_days() -> tuple[int, int]:
+    """(notice, warning): days left at which a deadline becomes 临近 and then 预警."""
+    return int(SETTINGS["deadline_notice_days"].get()), int(SETTINGS["deadline_warning_days"].get())
+
+
+def recheck_months() -> int:
+    return int(SETTINGS["recheck_months"].get())

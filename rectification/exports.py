@@ -130,7 +130,20 @@ def metric_values(con, month: str | None = None) -> pd.DataFrame:
     return query(con, "metric_values_export")
 
 
+def _day(value) -> str:
+    return "" if value is None or pd.isna(value) else str(value)[:10]
+
+
 def findings_table(con, as_of: str) -> pd.DataFrame:
+    """One row per finding: its reported status, and its closure state (销号), deadlines and re-check
+    month as of `as_of`."""
+    from rectification import closure  # closure imports evidence, which imports this module
+
     frame = query(con, "findings_with_status", as_of=to_date(as_of))
-    frame["deadline"] = frame.deadline.map(lambda d: "" if d is None or pd.isna(d) else str(d)[:10])
-    return frame[["code", "report_number", "section", "theme", "title", "lead_department", "deadline", "status"]]
+    frame["deadline"] = frame.deadline.map(_day)
+    states = closure.states(con, as_of).set_index("finding_code")
+    frame["closure_state"] = frame.code.map(states.closure_state)
+    frame["original_deadline"] = frame.code.map(states.original_deadline).map(_day)
+    frame["recheck_month"] = frame.code.map(states.recheck_month).fillna("")
+    columns = ["code", "report_number", "section", "theme", "title", "lead_department", "deadline", "status"]
+    return frame[columns + ["closure_state", "original_deadline", "recheck_month"]]

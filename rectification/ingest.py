@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from rectification import audit, uploads
+from rectification import audit, closure, uploads
 from rectification.config import TRACKING_START, max_upload_bytes
 from rectification.months import chinese, current_month, to_date
 from rectification.store import query, transaction
@@ -972,6 +972,9 @@ def commit(
             con.execute(target.insert_sql, {"upload_id": upload_id})
         finally:
             con.unregister("planned_writes")
+        if target.kind == "ledger":
+            # 已完成 in a ledger is a closure request (待审核), never a closure.
+            closure.requests_from_ledger(con, writes, upload_id=upload_id, user=user)
         audit.record(
             con,
             user=user,

@@ -6,11 +6,12 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
 
+from rectification import closure, deadlines
 from rectification.config import TRACKING_START
 from rectification.months import add_months, chinese, to_date
 
@@ -21,7 +22,7 @@ DUE_SOON_DAYS = 30  # 黄: the deadline is at most this many days away and the w
 
 # The one documented status rule: the overview shows it as its legend, README repeats it.
 RAG_RULE = {
-    GREEN: "达到或超过进度线（从期初值到目标值的直线进度），或已达目标、已完成",
+    GREEN: "达到或超过进度线（从期初值到目标值的直线进度），或已达目标、已销号、待审核",
     YELLOW: f"低于进度线不超过{TOLERANCE:.0%}；或距截止不足{DUE_SOON_DAYS}天且尚未完成",
     RED: f"低于进度线超过{TOLERANCE:.0%}；或已过截止日期仍未完成（逾期）",
     GREY: "未设目标和截止日期，无从判断",
@@ -37,8 +38,10 @@ MIN_HISTORY = 3
 REPEAT_MONTHS = 3
 REPEAT_MIN_VALUE = 10  # one meeting a month, three months running, is normal; 2,629 sessions thrice is not
 
-DONE, ONGOING, LONG_TERM, NOT_STARTED, OVERDUE = "已完成", "推进中", "长期坚持", "未启动", "逾期"
-STATUS_ORDER = [DONE, LONG_TERM, ONGOING, NOT_STARTED, OVERDUE]
+# A finding is done when a reviewer has signed it off (已销号); 待审核 awaits that sign-off.
+DONE, PENDING = closure.CLOSED, closure.PENDING
+ONGOING, LONG_TERM, NOT_STARTED, OVERDUE = "推进中", "长期坚持", "未启动", "逾期"
+STATUS_ORDER = [DONE, PENDING, LONG_TERM, ONGOING, NOT_STARTED, OVERDUE]
 
 # A month is "substantially reported" when at least this share of the best-reported month's metrics
 # (or ledger statuses) came in: one early figure for a future month must not move everyone's default.
@@ -64,8 +67,9 @@ class Data:
     metrics: pd.DataFrame  # metric_catalogue
     monthly: pd.DataFrame  # metric_monthly
     findings: pd.DataFrame  # finding_catalogue
-    statuses: pd.DataFrame  # finding_status_monthly
+    statuses: pd.DataFrame  # finding_status_monthly, statuses replaced by the closure state (closure.monthly)
     annotations: pd.DataFrame  # annotations_current
+    closure_events: pd.DataFrame = field(default_factory=pd.DataFrame)  # closure_events_effective
 
     @property
     def months(self) -> list[str]:
@@ -116,12 +120,15 @@ class Data:
 
 def load(query: Callable[..., pd.DataFrame]) -> Data:
     """Read the dashboard's data with `query(name, **params)` (app_state.query or a bound store.query)."""
+    findings = query("finding_catalogue")
+    events = query("closure_events_effective", finding=None)
     return Data(
         metrics=query("metric_catalogue"),
         monthly=query("metric_monthly"),
-        findings=query("finding_catalogue"),
-        statuses=query("finding_status_monthly", first=to_date(TRACKING_START)),
+        findings=findings,
+        statuses=closure.monthly(query("finding_status_monthly", first=to_date(TRACKING_START)), events, findings),
         annotations=query("annotations_current"),
+        closure_events=events,
     )
 
 
@@ -250,7 +257,9 @@ def finding_rag(
 ) -> tuple[str, str]:
     """The status of one finding: done, overdue, due soon, else the worst of its metrics."""
     if status == DONE:
-        return GREEN, "已完成"
+        return GREEN, "已销号"
+    if status == PENDING:
+        return GREEN, "已申请销号，待审核"
     dated = deadline is not None and not pd.isna(deadline) and not is_long_term and status != LONG_TERM
     if dated and ref > deadline:
         return RED, f"已过整改期限（{deadline:%Y-%m-%d}）仍未完成"
@@ -343,7 +352,7 @@ def status_grid(
     overdue = (
         deadline.notna()
         & (ends.where(ends < today, today) > deadline)
-        & ~grid.status.isin([DONE, LONG_TERM])
+        & ~grid.status.isin([DONE, PENDING, LONG_TERM])
         & ~long_term
     )
     grid = grid.assign(shown=grid.status.where(~overdue, OVERDUE))
@@ -366,6 +375,7 @@ def status_counts(
     done = int(counts.get(DONE, 0))
     return {
         DONE: done,
+        PENDING: int(counts.get(PENDING, 0)),
         ONGOING: int(counts.get(ONGOING, 0)),
         LONG_TERM: long_term,
         NOT_STARTED: int(counts.get(NOT_STARTED, 0)),
@@ -375,7 +385,7 @@ def status_counts(
 
 
 def completion_by_section(data: Data, findings: pd.DataFrame, months: list[str]) -> pd.DataFrame:
-    """month × section: how many of the section's findings were 已完成 by then."""
+    """month × section: how many of the section's findings were 已销号 by then."""
     grid = status_grid(data, findings, months)
     sections = findings.set_index("finding_code")
     grid = grid.assign(
@@ -665,6 +675,7 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
 
     for f in findings.itertuples():
         status = grid.status.get(f.finding_code, NOT_STARTED)
+        leader = f.responsible_leader if isinstance(f.responsible_leader, str) and f.responsible_leader else None
         if grid.shown.get(f.finding_code) == OVERDUE:
             deadline = _as_date(f.deadline)
             days = (ref - deadline).days
@@ -674,8 +685,51 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
                     RED,
                     labels[f.finding_code],
                     f.title,
-                    f"整改期限 {deadline:%Y-%m-%d}，已逾期{days}天，当前状态：{status}",
+                    f"整改期限 {deadline:%Y-%m-%d}，已逾期{days}天，当前状态：{status}"
+                    + (f"，责任领导：{leader}" if leader else ""),
                     f.finding_code,
+                    None,
+                )
+            )
+        elif status in (ONGOING, NOT_STARTED) and not f.is_long_term:
+            # 临近期限: within the notice threshold (a setting) a notice, within the warning one yellow.
+            level, days = deadlines.level(_as_date(f.deadline), ref)
+            if level in (deadlines.NOTICE, deadlines.WARNING):
+                rows.append(
+                    (
+                        "临近期限",
+                        YELLOW if level == deadlines.WARNING else GREY,
+                        labels[f.finding_code],
+                        f.title,
+                        f"{level}：整改期限 {_as_date(f.deadline):%Y-%m-%d}，"
+                        + deadlines.level_text(level, days, leader),
+                        f.finding_code,
+                        None,
+                    )
+                )
+        if status == LONG_TERM and not grid.is_reported.get(f.finding_code, False):
+            rows.append(
+                (
+                    "长期坚持缺进展",
+                    YELLOW,
+                    labels[f.finding_code],
+                    f.title,
+                    f"长期坚持事项须每月填报进展，{chinese(as_of)}未填报",
+                    f.finding_code,
+                    None,
+                )
+            )
+
+    for code, month in due_rechecks(data, as_of).items():
+        if code in set(findings.finding_code):
+            rows.append(
+                (
+                    "回头看",
+                    YELLOW,
+                    labels[code],
+                    data.findings.set_index("finding_code").title[code],
+                    f"已销号，应于{chinese(month)}回头看（巩固或反弹）",
+                    code,
                     None,
                 )
             )
@@ -735,7 +789,7 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
         )
 
     frame = pd.DataFrame(rows, columns=ATTENTION_COLUMNS)
-    order = {"逾期": 0, "落后进度": 1, "数据存疑": 2, "本月无数据": 3}
+    order = {"逾期": 0, "临近期限": 1, "回头看": 2, "落后进度": 3, "长期坚持缺进展": 4, "数据存疑": 5, "本月无数据": 6}
     frame["_kind"] = frame["类别"].map(order)
     frame["_rag"] = frame["状态"].map(RAG_ORDER)
     return (
@@ -743,6 +797,37 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
         .drop(columns=["_kind", "_rag"])
         .reset_index(drop=True)
     )
+
+
+def due_rechecks(data: Data, as_of: str) -> dict[str, str]:
+    """finding → re-check month, for findings signed off and not yet re-checked whose 回头看 month has come."""
+    events = data.closure_events
+    if events is None or events.empty:
+        return {}
+    months = events.month.map(lambda d: f"{pd.Timestamp(d):%Y-%m}")
+    last = events[months <= as_of].groupby("finding_code", sort=False).tail(1)
+    due = {}
+    for e in last[last.kind == "approve"].itertuples():
+        if e.recheck_month is not None and not pd.isna(e.recheck_month):
+            month = f"{pd.Timestamp(e.recheck_month):%Y-%m}"
+            if month <= as_of:
+                due[e.finding_code] = month
+    return due
+
+
+def recheck_counts(data: Data, findings: pd.DataFrame, as_of: str) -> dict[str, int]:
+    """回头看 so far: closed findings that held at re-check, that relapsed (reopened), and re-checks due."""
+    events = data.closure_events
+    if events is None or events.empty:
+        return {"held": 0, "relapsed": 0, "due": 0}
+    months = events.month.map(lambda d: f"{pd.Timestamp(d):%Y-%m}")
+    mine = events[(months <= as_of) & events.finding_code.isin(findings.finding_code)]
+    due = [c for c in due_rechecks(data, as_of) if c in set(findings.finding_code)]
+    return {
+        "held": int((mine.kind == "held").sum()),
+        "relapsed": int((mine.kind == "relapsed").sum()),
+        "due": len(due),
+    }
 
 
 def number_with_unit(value, unit: str = "", approximate: str | None = None) -> str:
@@ -858,6 +943,7 @@ class Overview:
     changes: pd.DataFrame
     headlines: list[Headline]
     headline_series: pd.DataFrame
+    rechecks: dict = field(default_factory=dict)  # 回头看: held, relapsed, due
 
 
 def overview(data: Data, filters: Filters, today: dt.date | None = None) -> Overview:
@@ -875,6 +961,7 @@ def overview(data: Data, filters: Filters, today: dt.date | None = None) -> Over
         changes=month_changes(data, filters, today),
         headlines=found,
         headline_series=headline_series(data, found, months),
+        rechecks=recheck_counts(data, findings, filters.as_of),
     )
 
 

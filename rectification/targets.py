@@ -7,7 +7,7 @@ import datetime as dt
 
 import duckdb
 
-from rectification import audit
+from rectification import audit, deadlines
 from rectification.config import OPENING_MONTH
 from rectification.months import chinese, to_date
 from rectification.store import transaction
@@ -108,5 +108,7 @@ def set_finding_plan(
             "update findings set deadline = ?, responsible_leader = ?, lead_department = ? where finding_code = ?",
             [*new, finding_code],
         )
+        if new[0] != row[0]:  # a planned deadline: an approved extension since is no longer "the original"
+            deadlines.record_set(con, finding_code, new[0], row[0], user, new[1])
         audit.record(con, user=user, action="finding_plan", target=finding_code, detail="；".join(changes))
     return True

@@ -181,13 +181,28 @@ def test_a_reset_sets_must_change_and_ends_sessions_until_the_user_changes_it(us
     ]
 
 
-def test_roles_are_ordered_viewer_editor_admin():
-    viewer, editor, admin = (auth.User(r, None, None, r) for r in auth.ROLES)
-    assert [auth.has_role(u, "editor") for u in (viewer, editor, admin)] == [False, True, True]
-    assert [auth.has_role(u, "admin") for u in (viewer, editor, admin)] == [False, False, True]
-    assert auth.has_role(viewer, "viewer")
+def test_roles_are_ordered_viewer_editor_admin_with_reviewer_beside_editor():
+    viewer, editor, reviewer, admin = (auth.User(r, None, None, r) for r in auth.ROLES)
+    everyone = (viewer, editor, reviewer, admin)
+    assert [auth.has_role(u, "editor") for u in everyone] == [False, True, False, True]
+    assert [auth.has_role(u, "reviewer") for u in everyone] == [False, False, True, True]
+    assert [auth.can_review(u) for u in everyone] == [False, False, True, True]
+    assert [auth.has_role(u, "admin") for u in everyone] == [False, False, False, True]
+    assert all(auth.has_role(u, "viewer") for u in everyone)
     assert not auth.has_role(None, "viewer")
-    assert [auth.ROLE_LABELS[r] for r in auth.ROLES] == ["查看", "填报", "管理"]
+    assert [auth.ROLE_LABELS[r] for r in auth.ROLES] == ["查看", "填报", "审核", "管理"]
+
+
+def test_leads_means_an_editor_of_that_department_or_an_admin():
+    def user(role, department=None):
+        return auth.User("u", None, department, role)
+
+    assert auth.leads(user("editor", "交警大队"), "交警大队")
+    assert not auth.leads(user("editor", "治安大队"), "交警大队")
+    assert not auth.leads(user("editor"), "交警大队")
+    assert not auth.leads(user("reviewer", "交警大队"), "交警大队")
+    assert auth.leads(user("admin"), "交警大队")
+    assert not auth.leads(None, "交警大队")
 
 
 def test_list_users_never_carries_the_hash(users_con):

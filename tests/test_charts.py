@@ -135,12 +135,12 @@ def test_metrics_trend_one_panel_per_unit(data, filters):
 
 def test_completion_by_section_stacks_sections_under_the_scope(data, filters):
     fig = charts.completion_figure(data, filters)
-    assert fig.layout.title.text == "整改完成进度（按通报部分累计已完成问题数）"
+    assert fig.layout.title.text == "整改完成进度（按通报部分累计已销号问题数）"
     stacked = [t for t in fig.data if t.stackgroup == "done"]
     assert [t.name for t in stacked][:2] == ["（一）贯彻落实习近平新时代中国特…", "（二）全面从严管党治警"]
-    assert sum(t.y[-1] for t in stacked) == 19  # 已完成 at 2025-03 (问题16 is 推进中)
+    assert sum(t.y[-1] for t in stacked) == 19  # 已完成 at 2025-03 (问题16 is 推进中), 已销号 since
     assert fig.data[-1].name == "应完成（不含长期坚持） 27 项"
-    assert fig.layout.yaxis.title.text == "已完成问题数（项）" and fig.layout.yaxis.tickformat == ",d"
+    assert fig.layout.yaxis.title.text == "已销号问题数（项）" and fig.layout.yaxis.tickformat == ",d"
 
 
 def test_status_heatmap_rows_in_report_order_with_a_legend_per_status(data, filters):
@@ -149,8 +149,8 @@ def test_status_heatmap_rows_in_report_order_with_a_legend_per_status(data, filt
     assert heat.type == "heatmap" and len(heat.y) == 56
     assert heat.y[0].startswith("问题01 ") and heat.y[-1].startswith("长期L2 ")
     assert list(heat.x) == [f"2024年{m}月" for m in range(8, 13)] + [f"2025年{m}月" for m in range(1, 4)]
-    assert [t.name for t in fig.data[1:]] == ["已完成", "长期坚持", "推进中", "未启动", "逾期"]
-    done = charts.STATUS_ORDER.index("已完成")
+    assert [t.name for t in fig.data[1:]] == ["已销号", "待审核", "长期坚持", "推进中", "未启动", "逾期"]
+    done = charts.STATUS_ORDER.index("已销号")
     assert sum(row[-1] == done for row in heat.z) == 19
 
 

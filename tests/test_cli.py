@@ -173,6 +173,9 @@ def test_findings_csv(store_path, tmp_path):
         "lead_department",
         "deadline",
         "status",
+        "closure_state",
+        "original_deadline",
+        "recheck_month",
     ]
     assert [r["code"] for r in rows] == [f"F{i:02d}" for i in range(1, 55)] + ["L1", "L2"]
     catalogue = read_table("findings").set_index("finding_code")

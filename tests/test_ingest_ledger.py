@@ -125,4 +125,5 @@ def test_ledger_form_round_trip(store_path, tmp_path, capsys):
     findings = tmp_path / "findings.csv"
     assert run(store_path, "findings", "--month", "2025-04", "--out", str(findings), capsys=capsys)[0] == 0
     line = next(x for x in findings.read_text(encoding="utf-8-sig").splitlines() if x.startswith("F02,"))
-    assert line.endswith(",已完成")
+    # status as reported, then the closure state: F02 was 已销号 since the report, and stays so
+    assert line.endswith(",已完成,已销号,,")

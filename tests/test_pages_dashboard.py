@@ -79,7 +79,7 @@ def rows(store_path: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 def test_overview_tiles_charts_and_attention(store_path):
     at = open_page(OVERVIEW)
-    assert tiles(at)["已完成（项）"] == "19"
+    assert tiles(at)["已销号（项）"] == "19"
     assert tiles(at)["长期坚持（项）"] == "29"
     assert tiles(at)["完成率"] == "70%"
     # Each headline tile says what it counts, and only that: disposals are 3 减册 + 1 报废.
@@ -94,7 +94,7 @@ def test_overview_tiles_charts_and_attention(store_path):
     assert any(c.value.startswith("单位：场次") for c in at.caption)  # the figure alone fits the tile at 1280 px
     assert titles(at) == [
         "重点成效：头盔劝导场次、隐患整改处数、义警巡逻行动、醉驾积案移诉及撤案、固定资产减册及报废",
-        "整改完成进度（按通报部分累计已完成问题数）",
+        "整改完成进度（按通报部分累计已销号问题数）",
         "各问题逐月整改状态",
     ]
     # every chart carries its context and downloads as a Chinese-named 1600×900 PNG at 2×
@@ -117,7 +117,7 @@ def test_overview_section_filter_changes_counts_and_url(store_path):
     at = open_page(OVERVIEW)
     at.selectbox(key="flt_section").select("S2").run()
     assert not at.exception
-    assert tiles(at)["已完成（项）"] == "8"
+    assert tiles(at)["已销号（项）"] == "8"
     assert at.query_params["section"] == "S2"
     heatmap = figures(at)[2]["data"][0]
     assert len(heatmap["y"]) == 16  # the section's findings only
@@ -363,7 +363,7 @@ def test_overview_opens_on_the_latest_substantially_reported_month(store_path):
     assert "2025年6月" in at.selectbox(key="flt_as_of").options  # the user may move forward
     assert any("2025年6月仅 1 个指标已上报" in c.value for c in at.caption)
     assert "本月无数据" not in set(table(at, "类别")["类别"])
-    assert tiles(at)["已完成（项）"] == "19"
+    assert tiles(at)["已销号（项）"] == "19"
 
 
 def test_overview_tiles_partition_the_findings_with_an_overdue_one(store_path):
@@ -377,7 +377,7 @@ def test_overview_tiles_partition_the_findings_with_an_overdue_one(store_path):
     at = open_page(OVERVIEW)
     shown = tiles(at)
     assert (shown["逾期（项）"], shown["推进中（项）"]) == ("1", str(ongoing - 1))  # F03 under 逾期 only
-    parts = sum(int(shown[f"{k}（项）"]) for k in ("已完成", "推进中", "长期坚持", "逾期"))
+    parts = sum(int(shown[f"{k}（项）"]) for k in ("已销号", "待审核", "推进中", "长期坚持", "逾期"))
     assert parts == 56  # with 未启动 0: every finding counted once
 
 

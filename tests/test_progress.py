@@ -61,7 +61,7 @@ def test_trajectory_runs_straight_from_opening_to_target():
 def test_finding_rag_boundaries():
     deadline = dt.date(2025, 6, 30)
     common = dict(is_long_term=False, metric_rags=[])
-    assert progress.finding_rag("已完成", deadline=deadline, ref=dt.date(2025, 9, 1), **common)[0] == GREEN
+    assert progress.finding_rag("已销号", deadline=deadline, ref=dt.date(2025, 9, 1), **common)[0] == GREEN
     assert progress.finding_rag("推进中", deadline=deadline, ref=dt.date(2025, 7, 1), **common)[0] == RED
     assert progress.finding_rag("推进中", deadline=deadline, ref=deadline, **common)[0] == YELLOW
     assert progress.finding_rag("推进中", deadline=deadline, ref=dt.date(2025, 5, 31), **common)[0] == YELLOW
@@ -145,9 +145,9 @@ def _demo(con) -> Data:
 def test_status_counts_on_demo_store(con):
     data = _demo(con)
     counts = progress.status_counts(data, data.findings, "2025-03")
-    assert counts == {"已完成": 19, "推进中": 8, "长期坚持": 29, "未启动": 0, "逾期": 0, "完成率": 19 / 27}
+    assert counts == {"已销号": 19, "待审核": 0, "推进中": 8, "长期坚持": 29, "未启动": 0, "逾期": 0, "完成率": 19 / 27}
     section = data.findings[data.findings.section_code == "S2"]
-    assert progress.status_counts(data, section, "2025-03")["已完成"] == 8
+    assert progress.status_counts(data, section, "2025-03")["已销号"] == 8
 
 
 def test_headlines_show_the_metrics_the_catalogue_names(con):
@@ -238,9 +238,12 @@ def test_attention_lists_overdue_behind_suspicious_and_missing(con):
     assert ("本月无数据", "F05", "F05_VILLAGE_CAMPAIGNS") in kinds
     assert not any(code == "F02" and kind == "本月无数据" for kind, code, _ in kinds)
     # most urgent first
-    assert list(frame["类别"].drop_duplicates()) == ["逾期", "落后进度", "数据存疑", "本月无数据"]
+    # 长期坚持 items without a progress note this month show as missing
+    assert ("长期坚持缺进展", "F05", None) in kinds
+    assert list(frame["类别"].drop_duplicates()) == ["逾期", "落后进度", "长期坚持缺进展", "数据存疑", "本月无数据"]
     overdue = frame[frame["类别"] == "逾期"].iloc[0]
     assert overdue["状态"] == RED and overdue["说明"].startswith("整改期限 2025-05-31，已逾期30天")
+    assert overdue["说明"].endswith("责任领导：李副局长")
 
 
 def test_attention_respects_filters(con):
@@ -281,7 +284,7 @@ def test_month_changes_lists_status_moves_then_notes(con):
 
     changes = progress.month_changes(data, progress.resolve(Filters(as_of="2025-04"), data), today=dt.date(2026, 1, 1))
     assert changes[["类别", "问题", "变化"]].values.tolist() == [
-        ["状态变化", "问题03", "推进中 → 已完成"],
+        ["状态变化", "问题03", "推进中 → 待审核"],
         ["注释", "问题05", "4月起开展夜查行动（张科长）"],
     ]
     assert changes["事项"].iloc[1] == "头盔劝导场次"

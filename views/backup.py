@@ -76,7 +76,7 @@ def offer_restore(candidate: Path) -> None:
     last_change = f"{info.last_change:%Y-%m-%d %H:%M}" if info.last_change else "无记录"
     st.text(
         f"备份内容：整改问题 {info.findings} 项，上报记录 {info.uploads} 次，用户 {info.users} 个"
-        f"（管理员 {info.admins} 个），最后一次操作 {last_change}。"
+        f"（管理员 {info.admins} 个），佐证材料 {info.evidence} 个，最后一次操作 {last_change}。"
     )
     if info.admins == 0:
         st.warning("该备份中没有可用的管理员账号：恢复后需在服务器上用命令行创建管理员。")

@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 import app_state
-from rectification import annotations, charts, progress
+import closure_ui
+from rectification import annotations, auth, charts, closure, deadlines, progress
 from rectification.months import chinese, current_month
 
 st.title("问题详情")
@@ -41,6 +42,8 @@ code = st.selectbox(
 st.query_params["finding"] = code
 
 finding = data.findings.set_index("finding_code").loc[code]
+closure_ui.show_flash()
+now_state = closure.states(app_state.cursor()).set_index("finding_code").loc[code]
 as_of = filters.as_of
 ref = progress.reference_date(as_of)
 grid = progress.status_grid(data, data.findings[data.findings.finding_code == code], [as_of])
@@ -68,7 +71,7 @@ with st.container(border=True):
 facts = [
     ("牵头部门", finding.lead_department),
     ("责任领导", finding.responsible_leader),
-    ("整改期限", None if pd.isna(finding.deadline) else f"{pd.Timestamp(finding.deadline):%Y-%m-%d}"),
+    ("整改期限", deadlines.described(now_state.deadline, now_state.original_deadline) or None),
     (f"状态（{chinese(as_of)}）", status + ("（长期整改事项）" if finding.is_long_term else "")),
 ]
 for column, (label, value) in zip(st.columns(4), facts, strict=True):
@@ -81,6 +84,74 @@ with st.expander(f"整改措施（{len(measures)} 条，通报原文）", expand
     for m in measures.itertuples():
         # The report writes 一是… straight on: label and text together read as the original.
         st.text(f"{m.ordinal_label}{m.text}" if isinstance(m.ordinal_label, str) else f"{m.ordinal}. {m.text}")
+
+# --- 销号: the state now, the deadline warning, the history with its evidence, and the forms ---
+st.subheader("销号")
+state_text = f"当前销号状态：{now_state.closure_state}"
+if now_state.closure_state == closure.PENDING and isinstance(now_state.submitted_by, str):
+    state_text += f"（{now_state.submitted_by} 于 {pd.Timestamp(now_state.submitted_at):%Y-%m-%d} 申请）"
+if isinstance(now_state.recheck_month, str):
+    state_text += f"；回头看：{now_state.recheck_month}"
+st.text(state_text)
+if isinstance(now_state.deadline_level, str):
+    leader = finding.responsible_leader if isinstance(finding.responsible_leader, str) else None
+    level_rag = {deadlines.OVERDUE: progress.RED, deadlines.WARNING: progress.YELLOW}.get(
+        now_state.deadline_level, progress.GREY
+    )
+    app_state.rag_line(
+        level_rag,
+        f"整改期限{now_state.deadline_level}：{deadlines.level_text(now_state.deadline_level, now_state.days_left, leader)}",
+    )
+if now_state.extension_pending:
+    st.caption("有待审批的延期申请。")
+timeline = closure.timeline(app_state.cursor(), code)
+# Open when the workflow has moved (a submission, a review, a deadline change), not for status reports alone.
+workflow_steps = int((~timeline["事项"].str.startswith("上报状态")).sum())
+with st.expander(
+    f"整改经过（{len(timeline)} 条：状态上报、销号申请、审核、期限调整、回头看）", expanded=workflow_steps > 0
+):
+    app_state.show_table(
+        timeline.assign(时间=timeline["时间"].dt.strftime("%Y-%m-%d %H:%M")),
+        hide_index=True,
+        width="stretch",
+        column_config={"说明": st.column_config.TextColumn(width="large")},
+        key="closure_timeline",
+    )
+with st.expander("佐证材料", expanded=now_state.closure_state in (closure.PENDING, closure.CLOSED)):
+    closure_ui.show_evidence(code, key="detail_evidence")
+
+closure_user = app_state.current_user()
+if closure_user is None:
+    st.caption("牵头部门的填报人员登录后可申请销号；审核人员登录后可审核。")
+else:
+    lead = finding.lead_department if isinstance(finding.lead_department, str) else None
+    if auth.leads(closure_user, lead):
+        if now_state.closure_state in (closure.NOT_STARTED, closure.ONGOING):
+            closure_ui.submit_form(code, closure_user, key="detail")
+        if now_state.closure_state == closure.PENDING:
+            with st.expander("补充佐证材料"):
+                closure_ui.add_evidence_form(code, closure_user, key="detail")
+        if (
+            now_state.closure_state in (closure.NOT_STARTED, closure.ONGOING)
+            and now_state.deadline is not None
+            and not now_state.extension_pending
+        ):
+            with st.expander("申请延长整改期限"):
+                closure_ui.extension_request_form(code, closure_user, now_state.deadline, key="detail")
+    if closure_user.role == "admin" or (auth.leads(closure_user, lead) and now_state.closure_state != closure.CLOSED):
+        closure_ui.withdraw_form(code, closure_user, key="detail")
+    if auth.can_review(closure_user):
+        if now_state.closure_state == closure.PENDING:
+            st.caption("审核：查看上面的整改情况说明和佐证材料后，销号或退回。")
+            closure_ui.review_form(code, closure_user, now_state.submitted_by, key="detail")
+        if now_state.closure_state == closure.CLOSED and now_state.last_event == "approve":
+            with st.expander("回头看", expanded=bool(now_state.recheck_due)):
+                closure_ui.recheck_form(code, closure_user, key="detail")
+        if now_state.extension_pending:
+            with st.expander("审批延期申请", expanded=True):
+                request = deadlines.pending_request(app_state.cursor(), code)
+                st.text(f"{request[3]} 申请延至 {request[1]}，理由：{request[2]}")
+                closure_ui.extension_decision_form(code, closure_user, key="detail")
 
 # --- Status over time ---
 st.subheader("状态变化")

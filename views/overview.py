@@ -31,12 +31,13 @@ if data.latest < add_months(current_month(), -1):
 now, before = view.now, view.before
 # The tiles partition the findings: an overdue finding counts under 逾期 only.
 tiles = [
-    (progress.DONE, "已完成", "normal", ""),
+    (progress.DONE, "已销号", "normal", "；经审核人员审核销号的问题"),
+    (progress.PENDING, "待审核", "off", "；已申请销号、尚待审核的问题，不计入完成"),
     (progress.ONGOING, "推进中", "off", "；不含已过整改期限的问题（计入「逾期」）"),
     (progress.LONG_TERM, "长期坚持", "off", ""),
     (progress.OVERDUE, "逾期", "inverse", "；已过整改期限仍未完成的问题，不再计入「推进中」「未启动」"),
 ]
-columns = st.columns(5)
+columns = st.columns(6)
 for column, (key, label, colour, note) in zip(columns, tiles, strict=False):
     delta = now[key] - before[key] if before else None
     # No change reads neutral (±0, grey, no arrow): a green ↑ +0 would read as progress.
@@ -51,17 +52,26 @@ for column, (key, label, colour, note) in zip(columns, tiles, strict=False):
     )
 rate, rate_before = now["完成率"], before["完成率"] if before else None
 points = None if rate is None or rate_before is None else round((rate - rate_before) * 100)
-columns[4].metric(
+columns[5].metric(
     "完成率",
     "—" if rate is None else f"{rate:.0%}",
     delta=None if points is None else (f"{points:+d} 个百分点" if points else "±0 个百分点"),
     delta_color="normal" if points else "off",
     delta_arrow="auto" if points else "off",
     border=True,
-    help="已完成 ÷（全部问题 − 长期坚持问题）；长期坚持事项持续推进，不计入分母。",
+    help="已销号 ÷（全部问题 − 长期坚持问题）；只有经审核人员销号的问题才算完成，待审核不计入。",
 )
+notes = []
 if now[progress.NOT_STARTED]:
-    st.caption(f"另有未启动 {now[progress.NOT_STARTED]} 项。")
+    notes.append(f"另有未启动 {now[progress.NOT_STARTED]} 项。")
+rechecks = view.rechecks
+if any(rechecks.values()):
+    notes.append(
+        f"回头看：已销号问题复查巩固 {rechecks['held']} 项，反弹重新整改 {rechecks['relapsed']} 项，"
+        f"到期待回头看 {rechecks['due']} 项。"
+    )
+for line in notes:
+    st.caption(line)
 
 app_state.rag_legend()
 

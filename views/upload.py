@@ -213,6 +213,7 @@ with ledger_tab:
     st.caption(
         "整改台账：每项问题一行，填写「状态」（未启动 / 推进中 / 已完成 / 长期坚持，"
         "也可写“已整改”“整改中”“常态化”等）和「进展说明」。状态留空的行跳过。"
+        "报“已完成”即申请销号（进展说明作为整改情况说明），经审核人员审核后才销号；佐证材料请在「问题详情」页补充。"
     )
     form = ledger.ledger_form(cursor, month, department)
     left, right = st.columns(2)

@@ -1,0 +1,265 @@
+"""Deadlines (整改时限): set as a plan, extended only with a reviewer's approval (the original stays
+on record), and the warning by days left — none, 临近, 预警 (yellow), 逾期 (red)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from rectification import audit, auth, config
+from rectification.store import transaction
+
+MAX_REASON = 500
+MAX_LEADER = 40
+
+NOTICE, WARNING, OVERDUE = "临近", "预警", "逾期"
+LEVEL_ORDER = {OVERDUE: 0, WARNING: 1, NOTICE: 2}
+
+
+class DeadlineError(ValueError):
+    """A refused deadline change; str() is a Chinese message naming the reason."""
+
+
+def _finding(con, code: str) -> tuple:
+    row = con.execute(
+        "select deadline, responsible_leader, lead_department, is_long_term from findings where finding_code = ?",
+        [code],
+    ).fetchone()
+    if row is None:
+        raise DeadlineError(f"整改问题不存在：{code}")
+    return row
+
+
+def _user(con, username: str) -> auth.User:
+    try:
+        return auth.active_user(con, username)
+    except auth.AuthError as error:
+        raise DeadlineError(str(error)) from error
+
+
+def _date(value) -> dt.date | None:
+    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def _text(value: str | None, limit: int) -> str:
+    return " ".join((value or "").split())[:limit]
+
+
+def record_set(con, code: str, deadline: dt.date | None, previous: dt.date | None, user: str, leader=None) -> None:
+    """Inside the caller's transaction: a planned deadline (目标设置 or `deadline set`)."""
+    con.execute(
+        "insert into deadline_changes (finding_code, kind, deadline, previous_deadline, leader, user_name)"
+        " values (?, 'set', ?, ?, ?, ?)",
+        [code, deadline, previous, leader, user],
+    )
+
+
+def set_deadline(
+    con: duckdb.DuckDBPyConnection, code: str, deadline: dt.date, *, user: str, leader: str | None = None
+) -> None:
+    """Plan a finding's deadline (and its responsible leader): a reviewer's or an admin's decision."""
+    actor = _user(con, user)
+    if not auth.can_review(actor):
+        raise DeadlineError(f"无权限：设定整改期限需要「审核」或「管理」权限，{user} 为「{actor.role_label}」。")
+    if deadline < dt.date(2024, 1, 1):
+        raise DeadlineError("整改期限早于巡察反馈，请检查日期。")
+    leader = _text(leader, MAX_LEADER) or None
+    with transaction(con):
+        old, old_leader, _, _ = _finding(con, code)
+        if pending_request(con, code) is not None:
+            raise DeadlineError(f"{code} 有待审批的延期申请，请先批准或驳回。")
+        new_leader = leader or old_leader
+        con.execute(
+            "update findings set deadline = ?, responsible_leader = ? where finding_code = ?",
+            [deadline, new_leader, code],
+        )
+        record_set(con, code, deadline, _date(old), user, leader)
+        detail = f"整改期限：{_date(old) or '无'} → {deadline}"
+        if leader and leader != old_leader:
+            detail += f"；责任领导：{old_leader or '无'} → {leader}"
+        audit.record(con, user=user, action="deadline_set", target=code, detail=detail)
+
+
+def pending_request(con: duckdb.DuckDBPyConnection, code: str) -> tuple | None:
+    """(change_id, requested date, reason, requested by, requested at) of the open request, if any."""
+    return con.execute(
+        "select r.change_id, r.deadline, r.reason, r.user_name, r.created_at from deadline_changes r"
+        " where r.finding_code = ? and r.kind = 'request'"
+        " and not exists (select 1 from deadline_changes d where d.request_id = r.change_id)"
+        " order by r.change_id desc limit 1",
+        [code],
+    ).fetchone()
+
+
+def request_extension(
+    con: duckdb.DuckDBPyConnection, code: str, new_deadline: dt.date, *, reason: str, user: str
+) -> int:
+    """An editor of the lead department (or an admin) asks for a later deadline, with a reason."""
+    actor = _user(con, user)
+    deadline, _, department, long_term = _finding(con, code)
+    if not auth.leads(actor, department):
+        raise DeadlineError(
+            f"无权限：只有牵头部门（{department or '未定'}）的填报人员或管理员可以申请延期，{user} 不是。"
+        )
+    reason = _text(reason, MAX_REASON)
+    if not reason:
+        raise DeadlineError("请填写延期理由。")
+    if long_term:
+        raise DeadlineError(f"{code} 是长期坚持事项，没有整改期限。")
+    deadline = _date(deadline)
+    if deadline is None:
+        raise DeadlineError(f"{code} 尚未设定整改期限，请先由审核人员设定。")
+    if new_deadline <= deadline:
+        raise DeadlineError(f"延期后的日期须晚于现行期限 {deadline}。")
+    with transaction(con):
+        if pending_request(con, code) is not None:
+            raise DeadlineError(f"{code} 已有待审批的延期申请。")
+        change_id = con.execute(
+            "insert into deadline_changes (finding_code, kind, deadline, previous_deadline, reason, user_name)"
+            " values (?, 'request', ?, ?, ?, ?) returning change_id",
+            [code, new_deadline, deadline, reason, user],
+        ).fetchone()[0]
+        audit.record(
+            con,
+            user=user,
+            action="deadline_request",
+            target=code,
+            detail=f"申请延期：{deadline} → {new_deadline}；理由：{reason}",
+        )
+    return change_id
+
+
+def _decide(con, code: str, user: str, *, approve: bool, reason: str = "") -> tuple:
+    actor = _user(con, user)
+    if not auth.can_review(actor):
+        raise DeadlineError(f"无权限：审批延期需要「审核」或「管理」权限，{user} 为「{actor.role_label}」。")
+    _finding(con, code)
+    request = pending_request(con, code)
+    if request is None:
+        raise DeadlineError(f"{code} 没有待审批的延期申请。")
+    if request[3] == user:
+        raise DeadlineError("不能审批自己提出的延期申请。")
+    return request
+
+
+def approve_extension(con: duckdb.DuckDBPyConnection, code: str, *, user: str) -> dt.date:
+    """A reviewer approves the open request: the deadline moves, the original stays on record."""
+    with transaction(con):
+        change_id, new_deadline, _, requester, _ = _decide(con, code, user, approve=True)
+        old = _date(_finding(con, code)[0])
+        con.execute("update findings set deadline = ? where finding_code = ?", [new_deadline, code])
+        con.execute(
+            "insert into deadline_changes (finding_code, kind, deadline, previous_deadline, request_id, user_name)"
+            " values (?, 'approve', ?, ?, ?, ?)",
+            [code, new_deadline, old, change_id, user],
+        )
+        audit.record(
+            con,
+            user=user,
+            action="deadline_approve",
+            target=code,
+            detail=f"批准延期（{requester} 申请）：{old} → {new_deadline}",
+        )
+    return _date(new_deadline)
+
+
+def refuse_extension(con: duckdb.DuckDBPyConnection, code: str, *, user: str, reason: str) -> None:
+    reason = _text(reason, MAX_REASON)
+    if not reason:
+        raise DeadlineError("请填写驳回理由。")
+    with transaction(con):
+        change_id, new_deadline, _, requester, _ = _decide(con, code, user, approve=False)
+        con.execute(
+            "insert into deadline_changes (finding_code, kind, deadline, reason, request_id, user_name)"
+            " values (?, 'refuse', ?, ?, ?, ?)",
+            [code, new_deadline, reason, change_id, user],
+        )
+        audit.record(
+            con,
+            user=user,
+            action="deadline_refuse",
+            target=code,
+            detail=f"驳回延期至 {_date(new_deadline)}（{requester} 申请）：{reason}",
+        )
+
+
+def requests(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Open extension requests, oldest first."""
+    return con.execute(
+        "select r.change_id, r.finding_code, f.title, f.lead_department, r.previous_deadline, r.deadline as requested,"
+        " r.reason, r.user_name, r.created_at"
+        " from deadline_changes r join findings f using (finding_code)"
+        " where r.kind = 'request' and not exists (select 1 from deadline_changes d where d.request_id = r.change_id)"
+        " order by r.created_at, r.change_id"
+    ).df()
+
+
+def history(con: duckdb.DuckDBPyConnection, code: str | None = None) -> pd.DataFrame:
+    """Every deadline change (of one finding, or all), oldest first."""
+    sql = (
+        "select change_id, finding_code, kind, deadline, previous_deadline, leader, reason, request_id, user_name,"
+        " created_at from deadline_changes"
+    )
+    if code is None:
+        return con.execute(sql + " order by change_id").df()
+    return con.execute(sql + " where finding_code = ? order by change_id", [code]).df()
+
+
+def original_deadlines(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date]:
+    """finding → the deadline before its first approved extension since it was last set (only the
+    findings whose deadline was extended)."""
+    original: dict[str, dt.date] = {}
+    for code, kind, previous in con.execute(
+        "select finding_code, kind, previous_deadline from deadline_changes"
+        " where kind in ('set', 'approve') order by change_id"
+    ).fetchall():
+        if kind == "set":
+            original.pop(code, None)
+        elif code not in original and previous is not None:
+            original[code] = previous
+    return original
+
+
+def described(deadline, original) -> str:
+    """'2025-06-30', or '原定 2025-06-30，经批准延至 2025-09-30' once extended; '' without one."""
+    deadline, original = _date(deadline), _date(original)
+    if deadline is None:
+        return ""
+    if original is not None and original != deadline:
+        return f"原定 {original}，经批准延至 {deadline}"
+    return str(deadline)
+
+
+def level(
+    deadline, ref: dt.date, *, notice: int | None = None, warning: int | None = None
+) -> tuple[str | None, int | None]:
+    """(level, days left) of an open finding's deadline on day `ref`: None above the notice
+    threshold, 临近 within it, 预警 within the warning threshold, 逾期 past the deadline."""
+    deadline = _date(deadline)
+    if deadline is None:
+        return None, None
+    if notice is None or warning is None:
+        notice, warning = config.deadline_days()
+    days = (deadline - ref).days
+    if days < 0:
+        return OVERDUE, days
+    if days <= warning:
+        return WARNING, days
+    if days <= notice:
+        return NOTICE, days
+    return None, days
+
+
+def level_text(level_: str | None, days: int | None, leader: str | None = None) -> str:
+    """剩余 12 天 / 已逾期 5 天（责任领导：张三）."""
+    if days is None or pd.isna(days):
+        return "未设期限"
+    days = int(days)
+    who = f"（责任领导：{leader}）" if leader else ""
+    if level_ == OVERDUE:
+        return f"已逾期 {-days} 天{who}"
+    return f"剩余 {days} 天" + (who if level_ else "")
