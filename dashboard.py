@@ -31,4 +31,5 @@ admin_pages = [
     st.Page("views/audit_log.py", title="审计日志", icon=":material/history:"),
     st.Page("views/backup.py", title="备份与恢复", icon=":material/backup:"),
 ]
-st.navigation({"": pages, "数据": data_pages, "管理": admin_pages}).run()
+# expanded=True: all pages always listed (a collapsed menu shows an English "View N more" button).
+st.navigation({"": pages, "数据": data_pages, "管理": admin_pages}, expanded=True).run()
