@@ -108,9 +108,12 @@ STORE_ERRORS = (
 def store_failure(error: BaseException) -> None:
     """A page's read or write failed in the store itself. Whatever the page was doing was rolled
     back (store.transaction); this process lets go of the file so the next run opens it afresh."""
+    known = isinstance(error, store.StoreDamaged | store.StoreTooNew) or store.is_damage(error)
+    if not known and not store.is_write_failure(error):
+        raise error  # not the store's trouble: Streamlit shows it as it would have
     held = getattr(_run, "held", None)
     _shared(held[0] if held else db()).close()
-    if isinstance(error, store.StoreDamaged | store.StoreTooNew) or store.is_damage(error):
+    if known:
         store_problem(error if not isinstance(error, duckdb.Error) else store.StoreDamaged(str(error)))
         return
     st.error(

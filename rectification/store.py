@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import errno
 import re
 import threading
 import time
@@ -68,10 +69,13 @@ def is_damage(exc: BaseException) -> bool:
 _WRITE_FAILURES = ("no space left", "file too large", "read-only file system", "permission denied", "could not write")
 
 
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+
 def is_write_failure(exc: BaseException) -> bool:
     """True for a store or file write the machine refused: a full disk, a read-only folder."""
     if isinstance(exc, OSError):
-        return True
+        return exc.errno in _WRITE_ERRNOS
     text = str(exc).lower()
     return isinstance(exc, duckdb.IOException | duckdb.FatalException) or (
         isinstance(exc, duckdb.Error) and any(word in text for word in _WRITE_FAILURES)
