@@ -22,7 +22,7 @@ from rectification.months import chinese
 # --- The store, shared with the command line: this process opens the DuckDB file only while a
 # script run uses it (store.SharedStore), and every cache is keyed by the store's data version, a
 # counter any writer bumps (store.transaction), so a change made by the CLI shows on the next rerun.
-_run = threading.local()  # the connection of the script run on this thread, and the version it read
+_run = threading.local()  # the connection of the script run on this thread
 WAIT_SECONDS = 20
 
 
@@ -59,7 +59,6 @@ def _run_connection() -> duckdb.DuckDBPyConnection:
         store_problem(problem)
         st.stop()
     _run.held = (path, con)
-    _run.version = None
     return con
 
 
@@ -134,18 +133,14 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 
 def data_version() -> int:
-    """The store's change marker as this run first read it (bump_data_version() reads it again)."""
-    con = _run_connection()
-    if _run.version is None:
-        _run.version = store.data_version(con)
-    return _run.version
+    """The store's change marker, read afresh (one tiny query): a commit made in this run, even one
+    that changed nothing, or by another process, is seen at once."""
+    return store.data_version(_run_connection())
 
 
 def bump_data_version() -> None:
     """Call after every commit so cached reads are recomputed, in this process and every other."""
-    con = _run_connection()
-    store.bump_data_version(con)
-    _run.version = store.data_version(con)
+    store.bump_data_version(_run_connection())
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
