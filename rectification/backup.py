@@ -13,8 +13,9 @@ import duckdb
 
 from rectification import audit, store
 
-# Sessions are not restored: a restore must not bring back sign-ins that had ended.
-NOT_RESTORED = {"sessions"}
+# Sessions are not restored: a restore must not bring back sign-ins that had ended. Nor the change
+# marker: it only ever grows, so caches keyed by an older value are never taken for the restored data.
+NOT_RESTORED = {"sessions", "data_version"}
 SAFETY_PREFIX = "before-restore"
 
 
