@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -255,6 +256,8 @@ def restore_over_damaged(store_path: Path, source: Path, *, actor: str) -> tuple
     con = store.connect(store_path)
     try:
         with store.transaction(con):
+            # The change marker jumps past any value a running dashboard may have cached under.
+            con.execute("update data_version set version = greatest(version, ?)", [time.time_ns() // 1000])
             detail = f"数据库文件损坏，从 {source.name} 恢复；损坏的文件改名保留为 {kept.name}"
             audit.record(con, user=actor, action="restore", target=source.name, detail=detail)
     finally:
