@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import json
 import re
+import threading
 import urllib.parse
 
 import duckdb
@@ -17,49 +19,137 @@ from rectification.config import db_path
 from rectification.exports import safe_cell
 from rectification.months import chinese
 
+# --- The store, shared with the command line: this process opens the DuckDB file only while a
+# script run uses it (store.SharedStore), and every cache is keyed by the store's data version, a
+# counter any writer bumps (store.transaction), so a change made by the CLI shows on the next rerun.
+_run = threading.local()  # the connection of the script run on this thread
+WAIT_SECONDS = 20
+
 
 @st.cache_resource(show_spinner=False)
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    con = store.connect(path)
-    con.execute("select 1").df()  # DuckDB's first .df() imports pandas machinery: pay it at start-up
-    return con
-
-
-@st.cache_resource(show_spinner=False)
-def _version_box(path: str) -> dict:
-    return {"version": 0}
+def _shared(path: str) -> store.SharedStore:
+    return store.SharedStore(path, wait=WAIT_SECONDS)
 
 
 def db() -> str:
     return str(db_path())
 
 
+def _run_connection() -> duckdb.DuckDBPyConnection:
+    """This script run's connection, opened on first use; dashboard.py's end_run() returns it."""
+    path = db()
+    held = getattr(_run, "held", None)
+    if held is not None and held[0] == path:
+        return held[1]
+    end_run()
+    shared = _shared(path)
+    try:
+        try:
+            con = shared.acquire(wait=0)
+        except store.StoreBusy:
+            with st.spinner("数据库正被命令行任务（如备份、导入）使用，稍候…"):
+                con = shared.acquire()
+    except store.StoreBusy as busy:
+        st.error(
+            f"数据库文件正被另一个进程{busy.holder}占用，已等待 {WAIT_SECONDS} 秒仍未释放。"
+            "通常是正在运行的备份或导入，请稍后刷新页面；若一直如此，请管理员检查服务器上的任务。"
+        )
+        st.stop()
+    except (store.StoreDamaged, store.StoreTooNew) as problem:
+        store_problem(problem)
+        st.stop()
+    _run.held = (path, con)
+    return con
+
+
+def end_run() -> None:
+    """Give this run's connection back (dashboard.py calls it when the page script ends)."""
+    held = getattr(_run, "held", None)
+    if held is not None:
+        _run.held = None
+        _shared(held[0]).release(held[1])
+
+
+def store_problem(problem: BaseException) -> None:
+    """A damaged store or one from a newer version: say so and what to do, never a traceback."""
+    path = db_path()
+    if isinstance(problem, store.StoreTooNew):
+        st.error(
+            f"数据库文件 {path} 由更新版本的系统写入（数据库版本 {problem.version}，本系统只支持到 "
+            f"{problem.newest}）。为免损坏数据，本系统拒绝打开它：请把程序升级到与该数据库相同或更新的版本。"
+        )
+        return
+    from rectification import backup
+
+    latest = backup.latest_backup(path)
+    how = (
+        f"最新的备份是 {latest}。请管理员在服务器的项目目录运行：\n"
+        f"python -m rectification restore {latest}\n"
+        "（损坏的文件会被改名保留，再从该备份恢复），然后刷新本页。"
+        if latest
+        else f"在 {path.parent / 'backups'} 中没有找到备份：请从别处取回最近的备份文件，"
+        "然后在服务器的项目目录运行 python -m rectification restore 备份文件路径。"
+    )
+    st.error(f"数据库文件 {path} 已损坏，无法读取。")
+    st.text(how)
+
+
+STORE_ERRORS = (
+    duckdb.IOException,
+    duckdb.FatalException,
+    duckdb.TransactionException,
+    store.StoreDamaged,
+    store.StoreTooNew,
+    OSError,
+)
+
+
+def store_failure(error: BaseException) -> None:
+    """A page's read or write failed in the store itself. Whatever the page was doing was rolled
+    back (store.transaction); this process lets go of the file so the next run opens it afresh."""
+    known = isinstance(error, store.StoreDamaged | store.StoreTooNew) or store.is_damage(error)
+    if not known and not store.is_write_failure(error):
+        raise error  # not the store's trouble: Streamlit shows it as it would have
+    held = getattr(_run, "held", None)
+    _shared(held[0] if held else db()).close()
+    if known:
+        store_problem(error if not isinstance(error, duckdb.Error) else store.StoreDamaged(str(error)))
+        return
+    st.error(
+        "数据库读写失败：服务器磁盘可能已满，或数据目录不可写。本次操作没有写入任何数据，数据库保持原样。"
+        "请管理员检查服务器的磁盘空间和数据目录权限后再试。"
+    )
+    st.text(f"详细信息：{error}")
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor on the shared connection, one per script run (DuckDB cursors are not thread-safe)."""
-    return _connection(db()).cursor()
+    """This script run's connection (one per run: DuckDB connections are not shared between threads)."""
+    return _run_connection()
 
 
 def connection() -> duckdb.DuckDBPyConnection:
-    """The shared connection itself, for writes (which hold store.WRITE_LOCK)."""
-    return _connection(db())
+    """The same connection, for writes (which hold store.WRITE_LOCK)."""
+    return _run_connection()
 
 
 def data_version() -> int:
-    return _version_box(db())["version"]
+    """The store's change marker, read afresh (one tiny query): a commit made in this run, even one
+    that changed nothing, or by another process, is seen at once."""
+    return store.data_version(_run_connection())
 
 
 def bump_data_version() -> None:
-    """Call after every commit so cached reads are recomputed."""
-    _version_box(db())["version"] += 1
+    """Call after every commit so cached reads are recomputed, in this process and every other."""
+    store.bump_data_version(_run_connection())
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_query(path: str, version: int, name: str, params: tuple) -> pd.DataFrame:
-    return store.query(_connection(path).cursor(), name, **dict(params))
+    return store.query(_run_connection(), name, **dict(params))
 
 
 def query(name: str, **params) -> pd.DataFrame:
-    """A named query from sql/queries, cached until the next commit."""
+    """A named query from sql/queries, cached until the store changes."""
     return _cached_query(db(), data_version(), name, tuple(sorted(params.items())))
 
 
@@ -97,16 +187,72 @@ TOKEN_KEY = "auth_token"
 _NOTICE_KEY = "auth_notice"
 
 
+# The sign-in survives a reload, a second tab and a link opened from a chat through a cookie holding
+# the same random token (the store keeps only its hash). Streamlit reads cookies (st.context.cookies,
+# as sent with the page's websocket) but cannot set one, so a few lines of our own JavaScript do it
+# (st.html with unsafe_allow_javascript: our own fixed script, never user text), the run after a
+# sign-in, sign-out or password change. SameSite=Strict, Secure over HTTPS, Path = the app's path.
+COOKIE_NAME = "rectification_session"
+_COOKIE_PENDING_KEY = "auth_cookie_pending"  # the value to write ("" clears it) on the next run
+_COOKIE_REFUSED_KEY = "auth_cookie_refused"  # a cookie token found dead: not asked again this session
+
+
+def _cookie_path() -> str:
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else "/"
+
+
+def cookie_script(value: str) -> str:
+    """The script that writes (or, with "", clears) the sign-in cookie in the browser."""
+    attributes = f"; Path={_cookie_path()}; SameSite=Strict" + ("" if value else "; Max-Age=0")
+    return (
+        "<script>(function () {"
+        f"var cookie = {json.dumps(COOKIE_NAME + '=' + value + attributes)};"
+        "if (window.location.protocol === 'https:') { cookie += '; Secure'; }"
+        "document.cookie = cookie;"
+        "})();</script>"
+    )
+
+
+def _set_cookie(value: str) -> None:
+    st.session_state[_COOKIE_PENDING_KEY] = value
+
+
+def _write_pending_cookie(where) -> None:
+    value = st.session_state.pop(_COOKIE_PENDING_KEY, None)
+    if value is not None:
+        where.html(cookie_script(value), unsafe_allow_javascript=True)
+
+
+def _cookie_token() -> str | None:
+    try:
+        token = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # noqa: BLE001 - no browser request behind this run (bare script, some tests)
+        return None
+    if not isinstance(token, str) or not token or token == st.session_state.get(_COOKIE_REFUSED_KEY):
+        return None
+    return token
+
+
 def current_user() -> auth.User | None:
     """The signed-in user (.username, .display_name, .department, .role, .name) or None.
-    An ended or idle session is dropped here, with a notice for the next sign-in form."""
+    A new browser session picks up the sign-in cookie; an ended or idle session is dropped here,
+    with a notice for the next sign-in form, and its cookie cleared."""
     token = st.session_state.get(TOKEN_KEY)
+    from_cookie = False
+    if not token:
+        token = _cookie_token()
+        from_cookie = token is not None
     if not token:
         return None
     user = auth.session_user(cursor(), token)
     if user is None:
-        del st.session_state[TOKEN_KEY]
+        st.session_state.pop(TOKEN_KEY, None)
+        st.session_state[_COOKIE_REFUSED_KEY] = token
+        _set_cookie("")
         st.session_state[_NOTICE_KEY] = "登录已过期或已结束，请重新登录。"
+    elif from_cookie:
+        st.session_state[TOKEN_KEY] = token
     return user
 
 
@@ -141,13 +287,18 @@ def sidebar_account() -> None:
     except StreamlitDuplicateElementKey:
         return
     user = current_user()
+    _write_pending_cookie(box)
     if user is None:
         with box.expander("登录", icon=":material/login:", expanded=False):
             _sign_in_form(st.container(), "sidebar")
         return
     box.text(f"已登录：{user.name}（{user.role_label}）")
     if box.button("退出登录", key="logout_button"):
-        auth.end_session(cursor(), st.session_state.pop(TOKEN_KEY, None))
+        token = st.session_state.get(TOKEN_KEY)
+        auth.end_session(cursor(), token)  # server-side: the cookie's token is dead even if copied
+        st.session_state.pop(TOKEN_KEY, None)
+        st.session_state[_COOKIE_REFUSED_KEY] = token
+        _set_cookie("")
         st.session_state[_NOTICE_KEY] = "已退出登录。"
         bump_data_version()  # the audit log gained a row
         st.rerun()
@@ -173,9 +324,16 @@ def _sign_in_form(where, prefix: str) -> None:
         bump_data_version()
         where.error(str(error))
         return
-    st.session_state[TOKEN_KEY] = auth.start_session(cursor(), user.username)
+    _signed_in(user.username)
     bump_data_version()
     st.rerun()
+
+
+def _signed_in(username: str) -> None:
+    token = auth.start_session(cursor(), username)
+    st.session_state[TOKEN_KEY] = token
+    st.session_state.pop(_COOKIE_REFUSED_KEY, None)
+    _set_cookie(token)
 
 
 def _change_password_form(where, user: auth.User, prefix: str) -> None:
@@ -201,6 +359,8 @@ def _change_password_form(where, user: auth.User, prefix: str) -> None:
         bump_data_version()
         where.error(str(error))
         return
+    # The change ended every sign-in of this account (a copied cookie too); this browser gets a new one.
+    _signed_in(user.username)
     bump_data_version()
     st.session_state[_NOTICE_KEY] = "密码已修改。"
     st.rerun()
@@ -222,7 +382,10 @@ _FILTERS_KEY = "dashboard_filters"
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _dashboard_data(path: str, version: int) -> progress.Data:
-    return progress.load(lambda name, **params: _cached_query(path, version, name, tuple(sorted(params.items()))))
+    # One snapshot for all of it: an import committed meanwhile is seen whole or not at all.
+    con = _run_connection()
+    with store.snapshot(con):
+        return progress.load(lambda name, **params: store.query(con, name, **params))
 
 
 def dashboard_data() -> progress.Data:

@@ -7,6 +7,8 @@ session after the server starts, skipping this navigation. tests/test_browser.py
 
 import streamlit as st
 
+import app_state
+
 st.set_page_config(page_title="整改进展看板", page_icon="📊", layout="wide")
 
 pages = [
@@ -32,4 +34,10 @@ admin_pages = [
     st.Page("views/backup.py", title="备份与恢复", icon=":material/backup:"),
 ]
 # expanded=True: all pages always listed (a collapsed menu shows an English "View N more" button).
-st.navigation({"": pages, "数据": data_pages, "管理": admin_pages}, expanded=True).run()
+navigation = st.navigation({"": pages, "数据": data_pages, "管理": admin_pages}, expanded=True)
+try:
+    navigation.run()
+except app_state.STORE_ERRORS as error:
+    app_state.store_failure(error)  # a full disk, a read-only folder, a damaged file: a message, no traceback
+finally:
+    app_state.end_run()  # the store file is held only while a script run uses it

@@ -1,7 +1,9 @@
 """Overview page speed: warm script time on the demo store and on a store with every metric reported
-monthly for ten years, beside an empty page's warm time measured in the same run.
+monthly for ten years, beside an empty page's warm time measured in the same run; then, in a real
+browser on a real server, the time to the first chart of a cold browser on the overview beside a
+bare Streamlit page holding one plotly chart, and the server's memory with 20 sessions.
 
-    make bench        (or: .venv/bin/python bench/run.py [--runs N])
+    make bench        (or: .venv/bin/python bench/run.py [--runs N] [--no-browser])
 
 Warm = the same view run again in the same session, after its first run has filled the caches;
 that is what a user pays for each click. Not part of the test suite: timings vary by machine.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import random
 import statistics
 import sys
@@ -111,10 +114,114 @@ def empty_page(script: Path):
     return lambda: AppTest.from_file(str(script), default_timeout=60)
 
 
+# --- In a real browser: first chart of a cold browser, and server memory under 20 sessions ---
+FIRST_CHART = ".js-plotly-plot .main-svg"
+BARE_PAGE = """import plotly.graph_objects as go
+import streamlit as st
+
+st.set_page_config(layout="wide")
+st.title("一张图")
+st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3, 4], y=[3, 1, 4, 2])))
+"""
+COLD_OPENS = 5
+SESSIONS = 20
+AT_ONCE = 5
+ROUNDS = 3
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory = next(
+            int(line.split()[1]) // 1024 // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    except (OSError, StopIteration):
+        memory = 0
+    return f"{cpu}, {os.cpu_count()} CPU, {memory} GB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cold_open_seconds(browser, url: str) -> float:
+    """A new browser context (empty cache, no cookies) opens `url`: seconds until a chart is drawn."""
+    context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector(FIRST_CHART, timeout=180_000)
+    elapsed = time.perf_counter() - start
+    context.close()
+    return elapsed
+
+
+def browser_bench(folder: Path, demo: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from playwright.sync_api import sync_playwright
+
+    from conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer
+
+    bare = folder / "bare.py"
+    bare.write_text(BARE_PAGE, encoding="utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        results = {}
+        for name, script in [("overview (demo store)", None), ("bare page, one plotly chart", bare)]:
+            server = StreamlitServer(demo, folder / f"{len(results)}.log", script=script)
+            try:
+                first = cold_open_seconds(browser, server.url)  # the server's first session too
+                again = [cold_open_seconds(browser, server.url) for _ in range(COLD_OPENS)]
+            finally:
+                server.stop()
+            results[name] = (first, statistics.median(again))
+        print(f"\nfirst chart, cold browser{'':<16}{'new server':>12}{f'median of {COLD_OPENS}':>14}")
+        for name, (first, median) in results.items():
+            print(f"{name:<40}{first:>10.2f} s{median:>12.2f} s")
+        (overview_first, overview_median), (bare_first, bare_median) = results.values()
+        print(
+            f"{'ratio overview / bare page':<40}{overview_first / bare_first:>10.2f}×{overview_median / bare_median:>12.2f}×"
+            "   target ≤ 1.3×"
+        )
+
+        server = StreamlitServer(demo, folder / "memory.log")
+        try:
+            print(f"\nserver memory (RSS), {SESSIONS} browser sessions per round, {AT_ONCE} at a time")
+            print(f"  after start-up: {rss_mb(server.process.pid):.0f} MB")
+            for round_number in range(1, ROUNDS + 1):
+                for _batch in range(0, SESSIONS, AT_ONCE):
+                    contexts = [browser.new_context(viewport={"width": 1400, "height": 900}) for _ in range(AT_ONCE)]
+                    pages = [context.new_page() for context in contexts]
+                    for page in pages:
+                        page.goto(server.url, wait_until="commit")
+                    for page in pages:
+                        page.wait_for_selector(FIRST_CHART, timeout=180_000)
+                        page.get_by_text("下载本页简报").first.wait_for(timeout=180_000)
+                    for context in contexts:
+                        context.close()
+                print(
+                    f"  after round {round_number} ({round_number * SESSIONS} sessions): {rss_mb(server.process.pid):.0f} MB"
+                )
+        finally:
+            server.stop()
+        browser.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="warm runs per page (the median is reported)")
+    parser.add_argument("--no-browser", action="store_true", help="skip the browser measurements")
     args = parser.parse_args()
+    print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         folder = Path(tmp)
         empty = folder / "empty.py"
@@ -137,6 +244,8 @@ def main() -> int:
                 f"{ms / empty_ms:>7.1f}×"
                 f"   warm target < {TARGET_MS} ms: {verdict}"
             )
+        if not args.no_browser:
+            browser_bench(folder, stores["demo store"])
     return 0 if worst < TARGET_MS else 1
 
 

@@ -278,7 +278,7 @@ def session_user(
             audit.record(con, user=user.username, action="session_expired", target=user.username, detail=detail)
         return None
     if (now - last_seen).total_seconds() >= TOUCH_SECONDS:
-        with transaction(con):
+        with transaction(con, bump=False):  # bookkeeping no page shows: keep the caches
             con.execute("update sessions set last_seen = ? where token_hash = ?", [now, key])
     return user
 
@@ -309,8 +309,8 @@ def set_password(
     must_change: bool = False,
     now: datetime | None = None,
 ) -> None:
-    """Set a new password and clear any lock-out. Set by someone else (a reset), it ends the user's
-    sessions; `must_change` makes the user choose their own at the next sign-in."""
+    """Set a new password and clear any lock-out, and end the user's sessions (whoever set it);
+    `must_change` makes the user choose their own at the next sign-in."""
     check_password(password)
     password_hash = hash_password(password)
     with transaction(con):
@@ -322,6 +322,9 @@ def set_password(
             [password_hash, must_change, username],
         )
         if actor == username:
+            # Every sign-in of the account ends, this one too (the caller starts a new one): a copied
+            # sign-in cookie stops working once the password is changed.
+            _end_user_sessions(con, username, _now(now))
             audit.record(con, user=actor, action="password_change", target=username, detail="本人修改密码")
         else:
             _end_user_sessions(con, username, _now(now))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,8 +14,9 @@ import duckdb
 
 from rectification import audit, store
 
-# Sessions are not restored: a restore must not bring back sign-ins that had ended.
-NOT_RESTORED = {"sessions"}
+# Sessions are not restored: a restore must not bring back sign-ins that had ended. Nor the change
+# marker: it only ever grows, so caches keyed by an older value are never taken for the restored data.
+NOT_RESTORED = {"sessions", "data_version"}
 SAFETY_PREFIX = "before-restore"
 
 
@@ -52,6 +55,13 @@ def default_name(prefix: str = "rectification", now: datetime | None = None) -> 
     return f"{prefix}-{(now or datetime.now()):%Y%m%d-%H%M%S}.duckdb"
 
 
+def latest_backup(store_path: Path) -> Path | None:
+    """The newest backup beside the store at `store_path` (no connection needed: the store may be damaged)."""
+    folder = Path(store_path).parent / "backups"
+    files = sorted(folder.glob("*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []
+    return files[0] if files else None
+
+
 def list_backups(con: duckdb.DuckDBPyConnection) -> list[Path]:
     """Backup files on the server, newest first."""
     folder = backup_dir(con)
@@ -62,24 +72,68 @@ def create_backup(
     con: duckdb.DuckDBPyConnection, out: Path | None = None, *, actor: str, prefix: str = "rectification"
 ) -> Path:
     """Copy the whole store into a new single DuckDB file and audit it. COPY FROM DATABASE reads one
-    snapshot, and holding the write lock keeps this process's writers out while it runs."""
+    snapshot (committed data only), the write lock keeps this process's writers out while it runs,
+    and no other process can write while this one has the file open, so the copy is consistent.
+    It is written under a temporary name and renamed when complete: a full disk or a killed process
+    never leaves a half backup that looks like a whole one."""
     out = Path(out) if out else backup_dir(con) / default_name(prefix)
     if out.exists():
         raise BackupError(f"备份文件已存在，请换一个文件名：{out}")
     out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    partial.unlink(missing_ok=True)
     source = con.execute("select current_database()").fetchone()[0]
     with store.WRITE_LOCK:
-        con.execute("attach ? as backup_target", [str(out)])
         try:
-            con.execute(f"copy from database {_quote(source)} to backup_target")
-        except BaseException:
-            con.execute("detach backup_target")
-            out.unlink(missing_ok=True)
+            con.execute("attach ? as backup_target", [str(partial)])
+            try:
+                con.execute(f"copy from database {_quote(source)} to backup_target")
+                con.execute("detach backup_target")  # checkpoints the copy: it is complete on disk
+                partial.rename(out)
+            except BaseException:
+                _detach_quietly(con)
+                raise
+        except (duckdb.Error, OSError) as error:
+            _remove_partial(partial)
+            if store.is_write_failure(error):
+                raise BackupError(
+                    f"备份失败：无法写入 {out.parent}（磁盘已满，或目录不可写）。"
+                    f"没有留下不完整的备份文件，数据库未受影响。详细信息：{error}"
+                ) from error
             raise
-        con.execute("detach backup_target")
+        except BaseException:
+            _remove_partial(partial)
+            raise
         with store.transaction(con):
             audit.record(con, user=actor, action="backup", target=out.name, detail=f"备份数据库到 {out}")
     return out
+
+
+def _remove_partial(partial: Path) -> None:
+    for path in (partial, partial.with_name(partial.name + ".wal")):
+        path.unlink(missing_ok=True)
+
+
+def _detach_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("detach if exists backup_target")
+    except duckdb.Error:
+        pass
+
+
+def prune_backups(folder: Path, keep: int, prefix: str = "rectification") -> list[Path]:
+    """Delete all but the newest `keep` regular backups (prefix-YYYYmmdd-HHMMSS.duckdb) in `folder`;
+    safety copies taken before a restore and files named otherwise are never touched. Returns the deleted."""
+    if keep < 1:
+        raise BackupError("--keep 至少为 1。")
+    pattern = re.compile(rf"^{re.escape(prefix)}-\d{{8}}-\d{{6}}\.duckdb$")
+    ours = sorted(
+        (p for p in Path(folder).glob("*.duckdb") if pattern.match(p.name)), key=lambda p: p.name, reverse=True
+    )
+    removed = ours[keep:]
+    for path in removed:
+        path.unlink()
+    return removed
 
 
 def inspect_backup(path: Path) -> BackupInfo:
@@ -182,3 +236,30 @@ def _advance_sequences(con: duckdb.DuckDBPyConnection, target: str, source: str)
     for name, current, restored in rows:
         if restored > current:
             con.execute("select max(nextval(?)) from range(?)", [name, restored - current])
+
+
+def restore_over_damaged(store_path: Path, source: Path, *, actor: str) -> tuple[BackupInfo, Path]:
+    """The store cannot be opened (damaged): keep it under a new name, put the checked backup in
+    its place (migrated to this version) and audit it. Returns the backup's info and the kept file."""
+    store_path, source = Path(store_path), Path(source)
+    info = inspect_backup(source)
+    stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
+    kept = store_path.with_name(f"{store_path.name}.damaged-{stamp}")
+    staged = store_path.with_name(f".{store_path.name}.restoring")
+    shutil.copyfile(source, staged)
+    store.connect(staged).close()  # migrated on the copy, never in place
+    store_path.rename(kept)
+    wal = store_path.with_name(store_path.name + ".wal")
+    if wal.exists():
+        wal.rename(kept.with_name(kept.name + ".wal"))
+    staged.rename(store_path)
+    con = store.connect(store_path)
+    try:
+        with store.transaction(con):
+            # The change marker jumps past any value a running dashboard may have cached under.
+            con.execute("update data_version set version = greatest(version, ?)", [time.time_ns() // 1000])
+            detail = f"数据库文件损坏，从 {source.name} 恢复；损坏的文件改名保留为 {kept.name}"
+            audit.record(con, user=actor, action="restore", target=source.name, detail=detail)
+    finally:
+        con.close()
+    return info, kept

@@ -8,6 +8,8 @@ import getpass
 import sys
 from pathlib import Path
 
+import duckdb
+
 from rectification import (
     auth,
     backup,
@@ -19,16 +21,54 @@ from rectification import (
     evidence,
     exports,
     ingest,
+    store,
     uploads,
 )
 from rectification.config import db_path
 from rectification.months import current_month
-from rectification.store import StoreBusy, connect
+from rectification.store import StoreBusy, StoreDamaged, StoreTooNew, connect
 
-BUSY_MESSAGE = (
-    "数据库文件正被另一个进程（通常是正在运行的看板）占用。"
-    "请在看板的「数据上报」页面上传，或先停止看板（Ctrl+C）后再运行此命令。"
-)
+# How long a command waits for the store while another process (the dashboard, between two clicks,
+# or another command) holds it; --wait changes it.
+WAIT_SECONDS = 30.0
+NOTICE_SECONDS = 3.0
+
+
+def busy_message(command: str, holder: str, waited: float) -> str:
+    """Said when the store stayed held for the whole wait: which command did not run, and what to do."""
+    return (
+        f"「{command}」没有执行：数据库文件被另一个进程{holder}占用，已等待 {waited:g} 秒仍未释放。"
+        "看板只在读写的片刻占用它；一直占用多半是另一个命令（如导入、备份、恢复）仍在运行。"
+        f"请等它结束后重新运行「{command}」，或加 --wait 秒数 等得更久。"
+    )
+
+
+def waiting_message(holder: str, wait: float) -> str:
+    return f"数据库文件正被另一个进程{holder}占用，等待其释放（最多 {wait:g} 秒）…"
+
+
+def write_failed_message(command: str, error: BaseException) -> str:
+    return (
+        f"「{command}」失败：写入时出错（磁盘已满，或数据目录不可写）。数据库保持原样，本次没有写入任何内容。"
+        f"请检查磁盘空间和目录权限后重新运行。详细信息：{error}"
+    )
+
+
+def damaged_message(path: Path) -> str:
+    latest = backup.latest_backup(path)
+    how = (
+        f"最新的备份是 {latest}，可运行：python -m rectification restore {latest} --db {path}"
+        if latest
+        else f"{path.parent / 'backups'} 中没有备份：请取回最近的备份文件，运行 python -m rectification restore 备份文件"
+    )
+    return f"数据库文件 {path} 已损坏，无法读取。{how}（损坏的文件会改名保留）。"
+
+
+def too_new_message(path: Path, error: StoreTooNew) -> str:
+    return (
+        f"数据库文件 {path} 由更新版本的系统写入（数据库版本 {error.version}，本程序只支持到 {error.newest}），"
+        "拒绝打开以免损坏数据。请把程序升级到与该数据库相同或更新的版本。"
+    )
 
 
 class CliError(Exception):
@@ -246,8 +286,14 @@ def cmd_users_status(args, con) -> str:
 
 
 def cmd_backup(args, con) -> str:
+    if args.keep is not None and args.keep < 1:
+        raise CliError("--keep 至少为 1。")
     out = backup.create_backup(con, Path(args.out) if args.out else None, actor="cli")
-    return f"已备份到 {out}"
+    message = f"已备份到 {out}"
+    if args.keep is not None:
+        removed = backup.prune_backups(out.parent, args.keep)
+        message += f"\n保留最新 {args.keep} 份备份" + (f"，已删除较旧的 {len(removed)} 份" if removed else "")
+    return message
 
 
 def cmd_restore(args, con) -> str:
@@ -387,6 +433,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--db", default=argparse.SUPPRESS, help="数据库文件路径（默认 $RECTIFICATION_DB 或 data/rectification.duckdb）"
     )
+    common.add_argument(
+        "--wait",
+        type=float,
+        default=argparse.SUPPRESS,
+        metavar="秒",
+        help=f"数据库被看板或另一命令占用时最多等待的秒数（默认 {WAIT_SECONDS:g}）",
+    )
     parser = argparse.ArgumentParser(
         prog="python -m rectification", description="整改进展看板 命令行工具", parents=[common]
     )
@@ -472,10 +525,14 @@ def build_parser() -> argparse.ArgumentParser:
     u = users.add_parser("status", parents=[common], help="是否已有管理员；没有时说明如何创建")
     u.set_defaults(func=cmd_users_status)
 
-    p = sub.add_parser(
-        "backup", parents=[common], help="备份整个数据库为一个文件（看板运行时请在「备份与恢复」页操作）"
-    )
+    p = sub.add_parser("backup", parents=[common], help="备份整个数据库为一个文件（看板运行时也可执行，如每晚定时）")
     p.add_argument("--out", help="备份文件路径（默认 数据库目录/backups/rectification-时间.duckdb）")
+    p.add_argument(
+        "--keep",
+        type=int,
+        metavar="N",
+        help="备份后只保留该目录中最新的 N 份定时备份（rectification-时间.duckdb），删除更旧的",
+    )
     p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("restore", parents=[common], help="用备份文件替换当前数据（先自动备份当前数据）")
@@ -632,12 +689,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_name(args) -> str:
+    """The command as typed, without its arguments: `python -m rectification users add`."""
+    action = getattr(args, f"{args.command}_command", None)
+    return " ".join(filter(None, ["python -m rectification", args.command, action]))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    path = db_path(getattr(args, "db", None))
+    wait = getattr(args, "wait", WAIT_SECONDS)
+    command = command_name(args)
+
+    def on_wait(busy: StoreBusy) -> None:
+        print(waiting_message(busy.holder, wait), file=sys.stderr, flush=True)
+
     try:
-        con = connect(db_path(getattr(args, "db", None)))
-    except StoreBusy:
-        print(BUSY_MESSAGE, file=sys.stderr)
+        con = connect(path, wait=wait, on_wait=on_wait)
+    except StoreBusy as busy:
+        print(busy_message(command, busy.holder, wait), file=sys.stderr)
+        return 1
+    except StoreDamaged:
+        if args.command == "restore":
+            return _restore_damaged(args, path)
+        print(damaged_message(path), file=sys.stderr)
+        return 1
+    except StoreTooNew as error:
+        print(too_new_message(path, error), file=sys.stderr)
+        return 1
+    except (duckdb.Error, OSError) as error:
+        if not store.is_write_failure(error):
+            raise
+        print(write_failed_message(command, error), file=sys.stderr)
         return 1
     try:
         message = args.func(args, con)
@@ -658,8 +741,34 @@ def main(argv: list[str] | None = None) -> int:
     ) as error:
         print(str(error), file=sys.stderr)
         return 1
+    except (duckdb.Error, OSError) as error:
+        if not store.is_write_failure(error):
+            raise
+        print(write_failed_message(command, error), file=sys.stderr)
+        return 1
     finally:
-        con.close()
+        try:
+            con.close()
+        except duckdb.Error:
+            pass  # a failed write may have closed it already; the message above says what happened
     if message:
         print(message)
+    return 0
+
+
+def _restore_damaged(args, path: Path) -> int:
+    """restore onto a store that cannot be opened: the damaged file is renamed and kept."""
+    source = Path(args.file)
+    if not source.is_file():
+        print(f"找不到文件：{source}", file=sys.stderr)
+        return 1
+    try:
+        info, kept = backup.restore_over_damaged(path, source, actor="cli")
+    except backup.BackupError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print(
+        f"已从 {source} 恢复：整改问题 {info.findings} 项，上报记录 {info.uploads} 次，用户 {info.users} 个。\n"
+        f"损坏的数据库文件已改名保留为 {kept}"
+    )
     return 0

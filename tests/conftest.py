@@ -73,9 +73,9 @@ def _free_port() -> int:
 
 
 class StreamlitServer:
-    """`streamlit run dashboard.py` on a free loopback port against the store at `db`."""
+    """`streamlit run dashboard.py` (or `script`) on a free loopback port against the store at `db`."""
 
-    def __init__(self, db: Path, log_path: Path):
+    def __init__(self, db: Path, log_path: Path, script: Path | None = None):
         import os
         import subprocess
         import sys
@@ -85,7 +85,7 @@ class StreamlitServer:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "RECTIFICATION_DB": str(db), "PYTHONPATH": str(ROOT)}
         command = [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+            sys.executable, "-m", "streamlit", "run", str(script or ROOT / "dashboard.py"),
             "--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
         ]  # fmt: skip

@@ -61,6 +61,8 @@ def test_sigkill_in_the_middle_of_a_commit_leaves_nothing(store_path, tmp_path):
 
 
 def test_cli_import_while_another_process_holds_the_store(store_path, tmp_path):
+    """It waits; when the other process keeps the store past --wait, it says which command did not
+    run and what to do, and the store is unchanged."""
     form = tmp_path / "form.csv"
     form.write_bytes(csv_bytes([["月份", "指标编码", "数值"], ["2025-04", "F05_DISSUADE_SESSIONS", "3"]]))
     before = snapshot(store_path)
@@ -72,7 +74,7 @@ def test_cli_import_while_another_process_holds_the_store(store_path, tmp_path):
     try:
         assert holder.stdout.readline() == b"ready\n"
         result = subprocess.run(
-            [sys.executable, "-m", "rectification", "import", str(form), "--db", str(store_path)],
+            [sys.executable, "-m", "rectification", "import", str(form), "--db", str(store_path), "--wait", "1"],
             cwd=ROOT,
             env=ENV,
             capture_output=True,
@@ -83,6 +85,6 @@ def test_cli_import_while_another_process_holds_the_store(store_path, tmp_path):
         holder.wait(timeout=60)
     err = result.stderr.decode()
     assert result.returncode == 1
-    assert err.strip() == cli.BUSY_MESSAGE
+    assert err.strip() == cli.busy_message("python -m rectification import", f"python3.11（PID {holder.pid}）", 1)
     assert "Traceback" not in err
     assert snapshot(store_path) == before
