@@ -529,3 +529,14 @@ def test_evidence_added_to_a_ledger_request(people):
     closure.approve(con, CODE, user="rev", today=TODAY)
     with pytest.raises(closure.ClosureError, match="没有待审核的销号申请"):
         closure.add_evidence(con, CODE, files=[evidence.Upload("b.pdf", PDF)], user="ed")
+
+
+def test_the_reports_closures_date_from_the_run_of_done_statuses_before_it(con):
+    """Before the workflow, 已完成 was the closure: a finding the report gives as done counts as 已销号 from
+    the month its unbroken run of 已完成 began (the demo history), not as 待审核 until the report's month."""
+    before = closure.states(con, "2025-02")
+    reported_done = before[before.reported_status == "已完成"]
+    assert len(reported_done) == 17
+    assert set(reported_done.closure_state) == {closure.CLOSED}
+    assert (before.closure_state == closure.PENDING).sum() == 0
+    assert (closure.states(con, "2025-03").closure_state == closure.CLOSED).sum() == 19

@@ -7,12 +7,23 @@ with
 events as (
     select * from closure_events
 ),
+-- Before the workflow existed 已完成 was the only closure: the report's closure dates from the start of
+-- the unbroken run of 已完成 statuses that leads up to the report's month (the demo history's too).
 opening_closures as (
     select
         -row_number() over (order by s.finding_code) as event_id,
         s.finding_code,
         'approve' as kind,
-        s.month,
+        (
+            select min(d.month)
+            from current_finding_status as d
+            where d.finding_code = s.finding_code and d.status = '已完成' and d.month <= s.month
+              and d.month > coalesce(
+                  (select max(n.month) from current_finding_status as n
+                   where n.finding_code = s.finding_code and n.status <> '已完成' and n.month < s.month),
+                  date '1900-01-01'
+              )
+        ) as month,
         '通报公布已完成（截至2025年3月），视同已销号' as note,
         'system' as user_name,
         u.created_at,
