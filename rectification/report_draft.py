@@ -29,7 +29,9 @@ REPORT_PATH = DATA_DIR / "source" / "report.txt"
 STORE, FIGURE, REVIEW = "store", "figure", "review"
 
 STATUS_PHRASES = {
-    progress.DONE: "已完成整改。",
+    "已完成": "已完成整改。",  # as a ledger or the report says it
+    progress.DONE: "已完成整改。",  # 已销号: signed off (the report's own 已完成 count as signed off)
+    progress.PENDING: "已完成整改，待审核销号。",
     progress.ONGOING: "正在推进整改。",
     progress.LONG_TERM: "已取得阶段性成效，需长期坚持。",
     progress.NOT_STARTED: "尚未启动整改。",

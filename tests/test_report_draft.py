@@ -161,7 +161,7 @@ def test_after_an_import_the_uploaded_figures_change_and_nothing_else(store_path
     # Finding 4 is done now: its status phrase says so, and the report's "正在施工推进" is marked stale.
     index = before.index("（4）整治岐江公路穗丰路口左转路段安全风险隐患")
     assert before[index + 1] == "整改进展：正在推进整改。"
-    assert after[index + 1] == "整改进展：已完成整改。"
+    assert after[index + 1] == "整改进展：已完成整改，待审核销号。"  # a ledger 已完成 is a closure request
     assert [a for a, b in zip(before, after, strict=True) if a != b and a.startswith("整改进展：")] == [
         "整改进展：正在推进整改。"
     ]
