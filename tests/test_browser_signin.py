@@ -49,7 +49,7 @@ def test_a_reload_and_a_second_tab_stay_signed_in_until_sign_out(fresh_server, p
     assert cookie["path"] == "/"
     assert not cookie["secure"]  # served over plain HTTP here; over HTTPS the script adds Secure
     # The store keeps only the token's hash.
-    con = store.connect(fresh_server.db)
+    con = store.connect(fresh_server.db, wait=30)  # the server holds the file while a run uses it
     try:
         hashes = [row[0] for row in con.execute("select token_hash from sessions where ended_at is null").fetchall()]
     finally:

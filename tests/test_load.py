@@ -18,6 +18,7 @@ AT_ONCE = 4  # two cores: a few sessions at a time keep the test's wall time rea
 MONTH = "2025-04"
 CHART = ".js-plotly-plot .main-svg"
 TILES = '[data-testid="stMetricValue"]'
+TILE_COUNT = 11  # six status tiles (已销号 … 完成率) and five headlines: a run that drew fewer is not finished
 
 
 def ledger(store_path: Path, folder: Path) -> tuple[Path, int]:
@@ -51,7 +52,9 @@ def read_overview(page) -> tuple[tuple[str, ...], int]:
     """Wait for the overview's charts; its status tiles and how many charts it drew."""
     page.get_by_text("整改进展总览").first.wait_for(timeout=120_000)
     page.wait_for_selector(CHART, timeout=120_000)
-    page.wait_for_function("document.querySelectorAll('[data-testid=\"stMetricValue\"]').length >= 5", timeout=120_000)
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-testid=\"stMetricValue\"]').length >= {TILE_COUNT}", timeout=120_000
+    )
     page.get_by_text("下载本页简报").first.wait_for(timeout=120_000)  # the last element: the run drew it all
     # Still running means more may come: wait until the script run has finished.
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=120_000)
