@@ -155,26 +155,46 @@ def _load_sample(con, findings: pd.DataFrame, metrics: pd.DataFrame) -> None:
     months = month_range(TRACKING_START, OPENING_MONTH)
     rows = [[r.metric_code, to_date(r.month), r.value] for r in sample_values(metrics).itertuples()]
     statuses = [[r.finding_code, to_date(r.month), r.status] for r in sample_statuses(findings).itertuples()]
+    _insert_sample(con, rows, statuses, file_name="示例数据（系统生成）", months=months)
+
+
+def _insert_sample(con, values: list, statuses: list, *, file_name: str, months: list[str]) -> None:
+    """Demo figures and statuses as one sample upload, each a new revision of its month."""
     upload_id = uploads.new_upload(
         con,
         kind="observations",
         source=uploads.SOURCE_SAMPLE,
         user=SYSTEM_USER,
-        file_name="示例数据（系统生成）",
+        file_name=file_name,
         months=months,
-        n_rows=len(rows) + len(statuses),
-        n_new=len(rows) + len(statuses),
+        n_rows=len(values) + len(statuses),
+        n_new=len(values) + len(statuses),
     )
-    con.executemany(
-        "insert into observations (metric_code, month, value, note, upload_id, revision)"
-        " values (?, ?, ?, '示例数据', ?, 1)",
-        [row + [upload_id] for row in rows],
-    )
-    con.executemany(
-        "insert into finding_status (finding_code, month, status, note, upload_id, revision)"
-        " values (?, ?, ?, '示例数据', ?, 1)",
-        [row + [upload_id] for row in statuses],
-    )
+    _append_revisions(con, "observations", values, upload_id)
+    _append_revisions(con, "finding_status", statuses, upload_id)
+
+
+# Each inserts the registered frame new_rows (key, month, field) as the next revision of its month.
+_APPEND_REVISIONS = {
+    "observations": "insert into observations (metric_code, month, value, note, upload_id, revision)"
+    " select n.key, n.month, n.field, '示例数据', ?, coalesce(r.revision, 0) + 1 from new_rows as n"
+    " left join (select metric_code as key, month, max(revision) as revision from observations group by all)"
+    " as r using (key, month)",
+    "finding_status": "insert into finding_status (finding_code, month, status, note, upload_id, revision)"
+    " select n.key, n.month, n.field, '示例数据', ?, coalesce(r.revision, 0) + 1 from new_rows as n"
+    " left join (select finding_code as key, month, max(revision) as revision from finding_status group by all)"
+    " as r using (key, month)",
+}
+
+
+def _append_revisions(con, table: str, rows: list, upload_id: int) -> None:
+    if not rows:
+        return
+    con.register("new_rows", pd.DataFrame(rows, columns=["key", "month", "field"]))
+    try:
+        con.execute(_APPEND_REVISIONS[table], [upload_id])
+    finally:
+        con.unregister("new_rows")
 
 
 # --- Bringing a store built from an older catalogue revision up to date -------------------------
@@ -356,26 +376,5 @@ def _upgrade_sample(con, findings: pd.DataFrame, metrics: pd.DataFrame) -> list[
     if not changed_values and not changed_statuses:
         return []
     months = sorted({row[1].strftime("%Y-%m") for row in changed_values + changed_statuses})
-    upload_id = uploads.new_upload(
-        con,
-        kind="observations",
-        source=uploads.SOURCE_SAMPLE,
-        user=SYSTEM_USER,
-        file_name="示例数据（系统生成，随目录更正）",
-        months=months,
-        n_rows=len(changed_values) + len(changed_statuses),
-        n_new=len(changed_values) + len(changed_statuses),
-    )
-    con.executemany(
-        "insert into observations (metric_code, month, value, note, upload_id, revision)"
-        " values (?, ?, ?, '示例数据', ?, coalesce((select max(revision) from observations"
-        " where metric_code = ? and month = ?), 0) + 1)",
-        [[code, month, value, upload_id, code, month] for code, month, value in changed_values],
-    )
-    con.executemany(
-        "insert into finding_status (finding_code, month, status, note, upload_id, revision)"
-        " values (?, ?, ?, '示例数据', ?, coalesce((select max(revision) from finding_status"
-        " where finding_code = ? and month = ?), 0) + 1)",
-        [[code, month, status, upload_id, code, month] for code, month, status in changed_statuses],
-    )
+    _insert_sample(con, changed_values, changed_statuses, file_name="示例数据（系统生成，随目录更正）", months=months)
     return [f"示例数据随之更新 {len(changed_values)} 个月度数值、{len(changed_statuses)} 个月度状态"]
