@@ -1,10 +1,12 @@
-"""Helpers for page tests: sign a user in to an AppTest without going through the form."""
+"""Helpers shared by the tests: sign a user in (to an AppTest, or through the form in a browser),
+and build a store as an older release made it."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-from rectification import auth, store
+from rectification import auth, bootstrap, store
 
 # Every user login() creates has this password, so a test can also sign in through the form.
 TEST_PASSWORD = "correct-horse-42"
@@ -25,3 +27,41 @@ def login(at, store_path: Path, role: str = "editor", username: str | None = Non
     finally:
         con.close()
     return user
+
+
+def sign_in_through_form(page, username: str, password: str, where: str = "main") -> None:
+    """Sign in through the page's own form (in the main area, or the sidebar's 登录 expander)
+    and wait until the page says who is signed in, so the next step sees the signed-in page."""
+    if where == "sidebar":
+        box = page.locator('[data-testid="stSidebar"]')
+        box.get_by_text("登录", exact=True).first.click()
+    else:
+        box = page.locator('[data-testid="stMain"]')
+    box.get_by_label("用户名").fill(username)
+    box.get_by_label("密码").fill(password)
+    box.get_by_role("button", name="登录").click()
+    page.get_by_text("已登录：").first.wait_for(timeout=60_000)
+
+
+def store_before_migration(
+    tmp_path: Path, monkeypatch, version: int, *, sample: bool = True, directory: Path | None = None, setup=None
+) -> Path:
+    """A store as an older release built it: migrations before `version` only, then bootstrap
+    (from the catalogue in `directory`, if given) and `setup(con)` for rows of that era. The
+    current migrations are back in place when it returns, so the next connect migrates it."""
+    older = tmp_path / "migrations"
+    older.mkdir()
+    for number, _, path in store.migrations():
+        if number < version:
+            shutil.copy(path, older / path.name)
+    monkeypatch.setattr(store, "MIGRATIONS_DIR", older)
+    path = tmp_path / f"v{version - 1}.duckdb"
+    con = store.connect(path)
+    try:
+        bootstrap.initialise(con, sample=sample, **({"directory": directory} if directory else {}))
+        if setup:
+            setup(con)
+    finally:
+        con.close()
+        monkeypatch.undo()
+    return path

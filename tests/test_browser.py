@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import BROWSER_PASSWORD
+from support import sign_in_through_form
 
 # (url path and query, a text the page must show, whether it draws at least one plotly chart)
 PAGES = [
@@ -88,10 +89,7 @@ def test_editor_signs_in_and_uploads_a_gbk_file(fresh_server, page, tmp_path):
         '2025/4,F05_PERSONS_EDUCATED,教育不戴头盔驾乘人员,人次,"4,105",\n'.encode("gbk")
     )
     open_page(page, f"{fresh_server.url}/upload")
-    main = page.locator('[data-testid="stMain"]')
-    main.get_by_label("用户名").fill("browser_editor")
-    main.get_by_label("密码").fill(BROWSER_PASSWORD)
-    main.get_by_role("button", name="登录").click()
+    sign_in_through_form(page, "browser_editor", BROWSER_PASSWORD)
     page.get_by_text("上传填好的月报").first.wait_for(timeout=30_000)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(gbk))
     page.get_by_role("button", name="确认导入").first.wait_for(timeout=30_000)

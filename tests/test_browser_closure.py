@@ -9,6 +9,7 @@ from test_closure import EXE, PDF, jpeg_bytes
 
 from conftest import BROWSER_PASSWORD, StreamlitServer
 from rectification import auth, store
+from support import sign_in_through_form
 
 CODE = "F03"
 
@@ -40,14 +41,7 @@ def signed_in(browser, url: str, username: str, *, where: str = "sidebar"):
     page = context.new_page()
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
-    if where == "sidebar":
-        box = page.locator('[data-testid="stSidebar"]')
-        box.get_by_text("登录", exact=True).first.click()
-    else:
-        box = page.locator('[data-testid="stMain"]')
-    box.get_by_label("用户名").fill(username)
-    box.get_by_label("密码").fill(BROWSER_PASSWORD)
-    box.get_by_role("button", name="登录").click()
+    sign_in_through_form(page, username, BROWSER_PASSWORD, where)
     page.get_by_text(f"已登录：{username}").first.wait_for(timeout=60_000)
     return context, page
 

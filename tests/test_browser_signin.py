@@ -8,6 +8,7 @@ from test_browser import assert_healthy, open_page
 from app_state import COOKIE_NAME
 from conftest import BROWSER_PASSWORD
 from rectification import auth, store
+from support import sign_in_through_form
 
 SIGNED_IN = "已登录：浏览器测试（填报）"
 NEW_PASSWORD = "a-new-password-2026"
@@ -15,11 +16,7 @@ NEW_PASSWORD = "a-new-password-2026"
 
 def sign_in(page, url: str, password: str = BROWSER_PASSWORD) -> None:
     open_page(page, f"{url}/upload")
-    main = page.locator('[data-testid="stMain"]')
-    main.get_by_label("用户名").fill("browser_editor")
-    main.get_by_label("密码").fill(password)
-    main.get_by_role("button", name="登录").click()
-    page.get_by_text("上传填好的月报").first.wait_for(timeout=30_000)
+    sign_in_through_form(page, "browser_editor", password)
     page.get_by_text(SIGNED_IN).wait_for(timeout=30_000)
 
 

@@ -5,16 +5,15 @@ export; the `catalogue` commands; the 目录管理 page; the migration."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rectification import audit, bootstrap, catalogue_admin, cli, exports, ingest, progress, store
+from rectification import audit, catalogue_admin, cli, exports, ingest, progress, store
 from rectification.catalogue_admin import CatalogueError
 from snapshot import store_snapshot
-from support import login
+from support import login, sign_in_through_form, store_before_migration
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "data" / "catalogue"
@@ -439,23 +438,18 @@ def test_init_on_a_fresh_store_applies_every_migration(tmp_path, capsys):
 
 
 def test_a_store_made_before_the_migration_keeps_its_rows(tmp_path, monkeypatch):
-    older = tmp_path / "migrations"
-    older.mkdir()
-    for version, _, path in store.migrations():
-        if version < 6:
-            shutil.copy(path, older / path.name)
-    monkeypatch.setattr(store, "MIGRATIONS_DIR", older)
-    path = tmp_path / "v5.duckdb"
-    con = store.connect(path)
-    bootstrap.initialise(con, sample=True)
-    observations = con.execute("select count(*) from observations").fetchone()[0]
-    con.close()
-    monkeypatch.undo()
+    observations = []
+    path = store_before_migration(
+        tmp_path,
+        monkeypatch,
+        6,
+        setup=lambda con: observations.append(con.execute("select count(*) from observations").fetchone()[0]),
+    )
 
     con = store.connect(path)
     try:
         assert store.schema_version(con) >= 6
-        assert con.execute("select count(*) from observations").fetchone()[0] == observations
+        assert [con.execute("select count(*) from observations").fetchone()[0]] == observations
         assert con.execute("select distinct origin from metrics").fetchall() == [("通报",)]
         assert add(con) == "F05_X01"
     finally:
@@ -611,10 +605,8 @@ def test_browser_picker_and_tab_stay_put_after_a_rename(admin_server, page, tmp_
     from conftest import BROWSER_PASSWORD
 
     page.goto(f"{admin_server.url}/catalogue", wait_until="domcontentloaded")
+    sign_in_through_form(page, "browser_admin", BROWSER_PASSWORD)
     main = page.locator('[data-testid="stMain"]')
-    main.get_by_label("用户名").fill("browser_admin")
-    main.get_by_label("密码").fill(BROWSER_PASSWORD)
-    main.get_by_role("button", name="登录").click()
     main.get_by_role("tab", name="修改指标").click()
     # Streamlit gives each keyed widget the class st-key-<key>.
     picker = main.locator(".st-key-edit_metric_code input")

@@ -14,28 +14,19 @@ from rectification.catalogue import read_metrics, read_table
 from rectification.config import CATALOGUE_DIR, OPENING_MONTH
 from rectification.months import to_date
 from snapshot import store_snapshot
+from support import store_before_migration
 
 V1 = Path(__file__).resolve().parent / "data" / "catalogue_v1"
 
 
 def _old_store(tmp_path: Path, monkeypatch, *, sample: bool = True) -> Path:
     """What version 1 built: migrations up to 007 and the first revision of data/catalogue."""
-    older = tmp_path / "migrations"
-    older.mkdir()
-    for version, _, path in store.migrations():
-        if version < 8:
-            shutil.copy(path, older / path.name)
     directory = tmp_path / "catalogue_v1"
     shutil.copytree(CATALOGUE_DIR, directory)
     (directory / "headline_metrics.csv").unlink()
     for path in V1.glob("*.csv"):
         shutil.copy(path, directory / path.name)
-    monkeypatch.setattr(store, "MIGRATIONS_DIR", older)
-    path = tmp_path / "v1.duckdb"
-    con = store.connect(path)
-    bootstrap.initialise(con, sample=sample, directory=directory)
-    con.close()
-    monkeypatch.undo()
+    return store_before_migration(tmp_path, monkeypatch, 8, sample=sample, directory=directory)
     return path
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import shutil
 
 import pytest
 from PIL import Image
 
-from rectification import auth, bootstrap, closure, deadlines, evidence, ingest, store, uploads
+from rectification import auth, closure, deadlines, evidence, ingest, store, uploads
 from snapshot import store_snapshot
-from support import TEST_PASSWORD
+from support import TEST_PASSWORD, store_before_migration
 
 TODAY = dt.date(2025, 6, 10)
 CODE = "F03"  # 推进中 at the report, led by 交警大队
@@ -88,19 +87,10 @@ def test_the_reports_completed_findings_count_as_closed(con):
 
 
 def test_a_store_from_before_migration_009_is_migrated(tmp_path, monkeypatch):
-    older = tmp_path / "migrations"
-    older.mkdir()
-    for version, _, path in store.migrations():
-        if version < 9:
-            shutil.copy(path, older / path.name)
-    monkeypatch.setattr(store, "MIGRATIONS_DIR", older)
-    path = tmp_path / "v8.duckdb"
-    con = store.connect(path)
-    bootstrap.initialise(con, sample=True)
-    auth_row = ["old_admin", "admin", "x"]
-    con.execute("insert into users (username, role, password_hash) values (?, ?, ?)", auth_row)
-    con.close()
-    monkeypatch.undo()
+    def old_admin(con):
+        con.execute("insert into users (username, role, password_hash) values ('old_admin', 'admin', 'x')")
+
+    path = store_before_migration(tmp_path, monkeypatch, 9, setup=old_admin)
 
     con = store.connect(path)
     try:
