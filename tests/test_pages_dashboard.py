@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rectification import store
+from rectification import auth, store
 from support import login
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -471,6 +471,9 @@ def test_finding_detail_tables_show_blank_not_none(store_path):
 )  # fmt: skip
 def test_no_table_shows_none_or_nan(store_path, page):
     _import_figures(store_path, [("2025-04", "F05_DISSUADE_SESSIONS", 100)])  # an upload: a row without rollback
+    con = store.connect(store_path)
+    auth.create_user(con, "never_signed_in", "viewer", "a-password-2026", actor="test")  # no last sign-in
+    con.close()
     at = open_page(page, {"asof": "2025-04"}, store_path=store_path, role="admin")
     for frame in at.dataframe:
         cells = shown_cells(frame)

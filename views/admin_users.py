@@ -40,6 +40,9 @@ table = users.assign(
     must_change_password=users.must_change_password.map({True: "是", False: ""}),
     display_name=users.display_name.fillna(""),
     department=users.department.fillna(""),
+    # As text: the grid shows a missing time as a grey "None".
+    last_login=[f"{t:%Y-%m-%d %H:%M}" if pd.notna(t) else "从未登录" for t in users.last_login],
+    created_at=[f"{t:%Y-%m-%d %H:%M}" for t in users.created_at],
 )[["username", "display_name", "department", "role", "status", "must_change_password", "last_login", "created_at"]]
 app_state.show_table(
     table,
@@ -51,8 +54,8 @@ app_state.show_table(
         "role": "角色",
         "status": "状态",
         "must_change_password": "须改密码",
-        "last_login": st.column_config.DatetimeColumn("最近登录", format="YYYY-MM-DD HH:mm"),
-        "created_at": st.column_config.DatetimeColumn("创建时间", format="YYYY-MM-DD HH:mm"),
+        "last_login": "最近登录",
+        "created_at": "创建时间",
     },
 )
 
