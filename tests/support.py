@@ -6,7 +6,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from rectification import auth, bootstrap, store
+from rectification.config import OPENING_MONTH
+from rectification.months import to_date
 
 # Every user login() creates has this password, so a test can also sign in through the form.
 TEST_PASSWORD = "correct-horse-42"
@@ -65,3 +69,38 @@ def store_before_migration(
         con.close()
         monkeypatch.undo()
     return path
+
+
+def opening_balances(con) -> dict[str, float]:
+    return dict(con.execute("select metric_code, value from current_opening_balances").fetchall())
+
+
+def assert_demo_months_add_up_to_the_report(con) -> None:
+    """Each flow metric's demo months, summed to the report's month, give the report's figure."""
+    sums = dict(
+        con.execute(
+            "select o.metric_code, sum(o.value) from current_observations o join metrics m using (metric_code)"
+            " where m.kind = 'count' and o.month <= ? group by 1",
+            [to_date(OPENING_MONTH)],
+        ).fetchall()
+    )
+    opening = opening_balances(con)
+    counts = [code for (code,) in con.execute("select metric_code from metrics where kind = 'count'").fetchall()]
+    assert sorted(sums) == sorted(counts)
+    assert {code: sums[code] for code in counts} == pytest.approx({code: opening[code] for code in counts})
+
+
+def add_night_check_metric(con, **fields) -> str:
+    """A metric an administrator adds after the report (夜查行动次数 under 问题05); returns its code."""
+    from rectification import catalogue_admin
+
+    return catalogue_admin.add_metric(
+        con,
+        finding_code="F05",
+        name="夜查行动次数",
+        unit="次",
+        kind="count",
+        group_code="PATROL",
+        actor="admin",
+        **fields,
+    )

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from rectification import audit, catalogue_admin, cli, exports, ingest, progress, store
 from rectification.catalogue_admin import CatalogueError
 from snapshot import store_snapshot
-from support import login, sign_in_through_form, store_before_migration
+from support import add_night_check_metric, login, sign_in_through_form, store_before_migration
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "data" / "catalogue"
@@ -631,16 +631,7 @@ def test_browser_picker_and_tab_stay_put_after_a_rename(admin_server, page, tmp_
 
 
 def test_definitions_are_added_and_edited_with_the_metric_and_audited(con):
-    code = catalogue_admin.add_metric(
-        con,
-        finding_code="F05",
-        name="夜查行动次数",
-        unit="次",
-        kind="count",
-        group_code="PATROL",
-        actor="admin",
-        definition="一次 = 一次夜间查控行动；按完成当月填报当月新增数",
-    )
+    code = add_night_check_metric(con, definition="一次 = 一次夜间查控行动；按完成当月填报当月新增数")
     assert con.execute("select definition from metrics where metric_code = ?", [code]).fetchone() == (
         "一次 = 一次夜间查控行动；按完成当月填报当月新增数",
     )

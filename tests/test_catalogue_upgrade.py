@@ -14,7 +14,7 @@ from rectification.catalogue import read_metrics, read_table
 from rectification.config import CATALOGUE_DIR, OPENING_MONTH
 from rectification.months import to_date
 from snapshot import store_snapshot
-from support import store_before_migration
+from support import assert_demo_months_add_up_to_the_report, opening_balances, store_before_migration
 
 V1 = Path(__file__).resolve().parent / "data" / "catalogue_v1"
 
@@ -30,15 +30,11 @@ def _old_store(tmp_path: Path, monkeypatch, *, sample: bool = True) -> Path:
     return path
 
 
-def _opening(con) -> dict[str, float]:
-    return dict(con.execute("select metric_code, value from current_opening_balances").fetchall())
-
-
 def test_an_old_demo_store_gets_every_correction(tmp_path, monkeypatch):
     path = _old_store(tmp_path, monkeypatch)
     con = store.connect(path, read_only=True)  # read-only: no migration, no upgrade
     try:
-        assert _opening(con)["F16_SCHOOLS_CCTV_90_DAYS"] == 31  # what version 1 said
+        assert opening_balances(con)["F16_SCHOOLS_CCTV_90_DAYS"] == 31  # what version 1 said
     finally:
         con.close()
 
@@ -47,19 +43,10 @@ def test_an_old_demo_store_gets_every_correction(tmp_path, monkeypatch):
         assert catalogue.store_revision(con) == catalogue.REVISION
         metrics = read_metrics()
         assert con.execute("select count(*) from metrics").fetchone()[0] == len(metrics)
-        opening = _opening(con)
+        opening = opening_balances(con)
         assert opening == pytest.approx({m.metric_code: float(m.opening_value) for m in metrics.itertuples()})
         # The demo months still add up to the report's figures, the corrected and the new ones too.
-        sums = dict(
-            con.execute(
-                "select o.metric_code, sum(o.value) from current_observations o join metrics m using (metric_code)"
-                " where m.kind = 'count' and o.month <= ? group by 1",
-                [to_date(OPENING_MONTH)],
-            ).fetchall()
-        )
-        counts = set(metrics[metrics.kind == "count"].metric_code)
-        assert set(sums) == counts
-        assert {c: sums[c] for c in counts} == pytest.approx({c: opening[c] for c in counts})
+        assert_demo_months_add_up_to_the_report(con)
         # 问题16 is 推进中 in the report's month and in the demo months leading to it.
         statuses = dict(
             con.execute(
@@ -149,8 +136,8 @@ def test_an_old_store_without_demo_data_gets_no_demo_rows(tmp_path, monkeypatch)
     con = store.connect(path)
     try:
         assert con.execute("select count(*) from observations").fetchone()[0] == 0
-        assert _opening(con)["F16_SCHOOLS_CCTV_90_DAYS"] == 0
-        assert _opening(con)["F29_PROHIBITED_BEHAVIOURS"] == 21
+        assert opening_balances(con)["F16_SCHOOLS_CCTV_90_DAYS"] == 0
+        assert opening_balances(con)["F29_PROHIBITED_BEHAVIOURS"] == 21
         assert len(read_table("metrics")) == con.execute("select count(*) from metrics").fetchone()[0]
     finally:
         con.close()

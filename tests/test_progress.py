@@ -9,6 +9,7 @@ import pytest
 
 from rectification import briefing, ingest, progress, targets
 from rectification.progress import GREEN, GREY, RED, YELLOW, Data, Filters
+from support import add_night_check_metric
 
 REF = dt.date(2025, 6, 30)
 
@@ -340,18 +341,7 @@ def test_nothing_is_behind_the_trajectory_before_the_report_month(con):
 
 
 def test_a_metric_added_later_is_not_missing_before_it_existed(con):
-    from rectification import catalogue_admin
-
-    code = catalogue_admin.add_metric(
-        con,
-        finding_code="F05",
-        name="夜查行动次数",
-        unit="次",
-        kind="count",
-        group_code="PATROL",
-        actor="admin",
-        active_from="2025-05",
-    )
+    code = add_night_check_metric(con, active_from="2025-05")
     _import(con, [(m, "F05_DISSUADE_SESSIONS", 100) for m in ("2025-04", "2025-05")])
     data = _demo(con)
     assert data.metrics.set_index("metric_code").active_from[code] == "2025-05"

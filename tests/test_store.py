@@ -11,6 +11,7 @@ from rectification.catalogue import read_table
 from rectification.config import OPENING_MONTH
 from rectification.months import to_date
 from snapshot import store_snapshot
+from support import assert_demo_months_add_up_to_the_report
 
 
 def test_migrations_recorded_in_schema_version(con):
@@ -39,22 +40,8 @@ def test_catalogue_loaded_whole(con):
     assert counts == (56, 2, len(read_table("measures")), len(read_table("metrics")))
 
 
-def _opening(con) -> dict[str, float]:
-    return dict(con.execute("select metric_code, value from current_opening_balances").fetchall())
-
-
 def test_demo_months_add_up_to_the_report_totals(con):
-    sums = dict(
-        con.execute(
-            "select o.metric_code, sum(o.value) from current_observations o join metrics m using (metric_code)"
-            " where m.kind = 'count' and o.month <= ? group by 1",
-            [to_date(OPENING_MONTH)],
-        ).fetchall()
-    )
-    opening = _opening(con)
-    counts = [code for code, kind in con.execute("select metric_code, kind from metrics").fetchall() if kind == "count"]
-    assert sorted(sums) == sorted(counts)
-    assert {code: sums[code] for code in counts} == pytest.approx({code: opening[code] for code in counts})
+    assert_demo_months_add_up_to_the_report(con)
 
 
 @pytest.mark.parametrize("fixture", ["store_path", "empty_store_path"])
