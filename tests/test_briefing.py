@@ -4,6 +4,7 @@ cache, the run without a browser, and the CLI commands."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import struct
@@ -14,8 +15,9 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
-from rectification import briefing, charts, progress, store
+from rectification import auth, briefing, charts, closure, deadlines, progress, store
 from rectification.cli import main
+from support import TEST_PASSWORD
 
 NO_CHROME = "/nonexistent/chromium"
 
@@ -185,3 +187,75 @@ def test_cli_refuses_a_month_without_data_and_a_wrong_extension(store_path, tmp_
     assert main(["chart", "--metric", "NOPE", "--out", str(tmp_path / "x.png")]) == 1
     assert "指标编码不存在：NOPE" in capsys.readouterr().err
     assert not (tmp_path / "x.pptx").exists()
+
+
+def test_headline_slides_list_every_metric_of_the_group(con):
+    data = briefing.load(con)
+    overview = briefing.overview_recipes(data, briefing.briefing_filters(data, "2025-03"))
+    panels = {r.title: r.headline for r in overview if r.headline is not None}
+    assert list(panels) == ["头盔劝导", "隐患整治", "巡逻防控", "案件办理", "资产处置"]
+    assert all(r.headline is None for r in overview[: -len(panels)])  # the other overview slides: a chart only
+    hazards = panels["隐患整治"]
+    assert hazards.summary == "隐患整改处数：累计 332 处，本月 +43 处（7 项指标之和）"
+    assert hazards.charted == "古神公路小路口隐患治理" and hazards.definition.startswith("排查发现并已完成整改")
+    # every metric of the group, those in other units too (项, 间), with this month's change
+    assert hazards.rows == [
+        ("问题02", "照明不足点整改（累计）", "10 处", "+1 处"),
+        ("问题02", "货车右转必停路口整改（累计）", "8 处", "+1 处"),
+        ("问题02", "公交站点隐患整改（累计）", "35 处", "+3 处"),
+        ("问题02", "古神公路小路口隐患治理（累计）", "129 处", "+19 处"),
+        ("问题03", "庆丰路类似隐患整治（累计）", "6 处", "+1 处"),
+        ("问题04", "临水临崖隐患路段整治（累计）", "65 处", "+8 处"),
+        ("问题12", "出租屋消防隐患整改（累计）", "79 处", "+10 处"),
+        ("问题13", "社区会通报隐患整改（累计）", "45 项", "+3 项"),
+        ("问题13", "社区会通报问题隐患（累计）", "45 项", "+9 项"),
+        ("问题16", "学校临时交通管制布置（累计）", "12 间", "+1 间"),
+    ]
+    assert hazards.summed == [True] * 7 + [False] * 3
+    helmet = panels["头盔劝导"]
+    assert [row[1:] for row in helmet.rows] == [
+        ("劝导覆盖村（社区）（月末）", "11 个", "持平"),
+        ("村居交通劝导员（月末）", "33 名", "持平"),
+        ("头盔劝导场次（累计）", "2,629 场次", "+309 场次"),
+        ("教育不戴头盔驾乘人员（累计）", "30,342 人次", "+1,798 人次"),
+    ]
+    assert (
+        helmet.summed == [False, False, True, False]
+        and helmet.summary == "头盔劝导场次：累计 2,629 场次，本月 +309 场次"
+    )
+
+
+def test_finding_slides_show_the_closure_step_and_an_extended_deadline(store_path, tmp_path, capsys):
+    """Through the CLI: 问题03 asked to close (待审核) with its deadline extended, 问题04 signed off
+    (已销号, re-check in September), 问题43 sent back (已退回); the headline slides carry their tables."""
+    con = store.connect(store_path)
+    day = dt.date(2025, 3, 20)
+    auth.create_user(con, "ed", "editor", TEST_PASSWORD, department="交警大队", actor="test")
+    auth.create_user(con, "ed2", "editor", TEST_PASSWORD, department="涉案财物管理中心", actor="test")
+    auth.create_user(con, "rev", "reviewer", TEST_PASSWORD, actor="test")
+    deadlines.set_deadline(con, "F03", dt.date(2025, 3, 31), user="rev", leader="李副局长")
+    deadlines.request_extension(con, "F03", dt.date(2025, 6, 30), reason="工程延后", user="ed")
+    deadlines.approve_extension(con, "F03", user="rev")
+    closure.submit(con, "F03", note="已完成路口改造", user="ed", today=day)
+    closure.submit(con, "F04", note="已完成", user="ed", today=day)
+    closure.approve(con, "F04", user="rev", recheck="2025-09", today=day)
+    closure.submit(con, "F43", note="已完成", user="ed2", today=day)
+    closure.return_submission(con, "F43", reason="佐证材料不足", user="rev", today=day)
+    con.close()
+
+    out = tmp_path / "pack.pptx"
+    assert main(["briefing", "--month", "2025-03", "--findings", "3,4,43,5", "--out", str(out)]) == 0
+    capsys.readouterr()
+    slides = {texts(s)[0].split("　")[0]: "\n".join(texts(s)) for s in Presentation(str(out)).slides}
+    pending, closed, returned, helmet = slides["问题03"], slides["问题04"], slides["问题43"], slides["问题05"]
+    assert "状态：待审核" in pending and "销号：待审核（ed " in pending
+    assert "整改期限：原定 2025-03-31，经批准延至 2025-06-30（剩余 91 天）" in pending
+    assert "责任领导：李副局长" in pending
+    assert "状态：已销号" in closed and "销号：已销号，2025年9月回头看" in closed
+    assert "状态：推进中" in returned and "销号：已退回，重新整改（佐证材料不足）" in returned
+    assert "销号：" not in helmet  # a long-term item is never closed
+    hazards = next(s for s in Presentation(str(out)).slides if texts(s)[0] == "隐患整治")
+    table = next(shape for shape in hazards.shapes if shape.has_table).table
+    assert [table.cell(0, j).text for j in range(4)] == ["问题", "指标", "截至本月", "本月变化"]
+    assert len(table.rows) == 11 and table.cell(10, 1).text == "学校临时交通管制布置（累计）"
+    assert "隐患整改处数：累计 332 处，本月 +43 处（7 项指标之和）" in texts(hazards)
