@@ -18,6 +18,19 @@ SCOPES = {
     "attention": "仅需要关注的问题",
 }
 
+
+def offer_download(key: str, month: str, data: bytes | None, name: str, mime: str, label: str) -> None:
+    """Keep a document built for `month` across reruns (`data` None: nothing new this run) and offer it
+    while that month is chosen, under its Chinese file name."""
+    if data is not None:
+        st.session_state[key] = (month, data)
+    if (built := st.session_state.get(key)) and built[0] == month:
+        st.download_button(
+            label, data=built[1], file_name=name, mime=mime, key=f"{key}_download", icon=":material/download:"
+        )
+        st.caption(f"文件名：{name}")  # names built here from the month alone, no user text
+
+
 st.title("简报导出")
 if not app_state.page_header():
     st.stop()
@@ -49,6 +62,7 @@ with pack_tab:
         numbers = st.multiselect(
             "问题", list(labels), format_func=labels.get, key="briefing_findings", placeholder="选择一个或多个问题"
         )
+    deck = None
     if st.button("生成简报", key="briefing_build", type="primary", disabled=scope == "findings" and not numbers):
         bar = st.progress(0.0, text="正在准备")
         try:
@@ -67,18 +81,7 @@ with pack_tab:
             st.session_state.pop("briefing_pptx", None)
             st.error("简报未生成：")
             st.text(str(error))  # may name a path or a department: shown as plain text
-        else:
-            st.session_state["briefing_pptx"] = (month, deck)
-    if (built := st.session_state.get("briefing_pptx")) and built[0] == month:
-        st.download_button(
-            "下载简报",
-            data=built[1],
-            file_name=briefing.pack_file_name(month),
-            mime=PPTX_MIME,
-            key="briefing_download",
-            icon=":material/download:",
-        )
-        st.caption(f"文件名：{briefing.pack_file_name(month)}")
+    offer_download("briefing_pptx", month, deck, briefing.pack_file_name(month), PPTX_MIME, "下载简报")
 
 with report_tab:
     st.caption(
@@ -86,23 +89,12 @@ with report_tab:
         "（数量类为累计数，状态类为最新值），各问题的整改进展取自整改台账。系统没有保存的叙述性文字沿用上一期原文，"
         "以黄色底纹标出，请审核修改。版式按 GB/T 9704 公文格式。"
     )
+    document = None
     if st.button("起草通报", key="report_build", type="primary"):
         try:
-            result = report_draft.draft(app_state.cursor(), month)
-            document = report_draft.to_docx(result)
+            document = report_draft.to_docx(report_draft.draft(app_state.cursor(), month))
         except report_draft.DraftError as error:
             st.session_state.pop("report_docx", None)
             st.error("通报未生成：")
             st.text(str(error))
-        else:
-            st.session_state["report_docx"] = (month, document)
-    if (drafted := st.session_state.get("report_docx")) and drafted[0] == month:
-        st.download_button(
-            "下载通报草稿",
-            data=drafted[1],
-            file_name=report_draft.file_name(month),
-            mime=DOCX_MIME,
-            key="report_download",
-            icon=":material/download:",
-        )
-        st.caption(f"文件名：{report_draft.file_name(month)}")
+    offer_download("report_docx", month, document, report_draft.file_name(month), DOCX_MIME, "下载通报草稿")
