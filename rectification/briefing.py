@@ -40,6 +40,7 @@ SLIDE_FONT = "Microsoft YaHei"  # what the bureau's PowerPoint has; LibreOffice 
 HEATMAP_ROWS_PER_SLIDE = 20  # beyond this the finding labels of a 900 px image overlap
 BRIEFING_MONTHS = 12
 APPENDIX_ROWS = 10  # metric rows per appendix slide (the 口径 column wraps)
+ATTENTION_ROWS = 10  # 需要关注 rows per slide (the 说明 column wraps)
 KEY_FIGURES = 5  # metric rows on a finding slide; the rest are in the appendix
 
 BUREAU = "中山市公安局横栏分局"  # as the report signs: 中共中山市公安局横栏分局委员会
@@ -326,8 +327,9 @@ class Recipe:
     """A slide's title and how to build its figure (built only when the renderer asks for it)."""
 
     title: str
-    make: Callable[[], go.Figure]
+    make: Callable[[], go.Figure] | None  # None: a table slide, no picture
     headline: HeadlinePanel | None = None
+    table: pd.DataFrame | None = None  # the 需要关注 rows a table slide lists (类别, 状态, 问题, 事项, 说明)
 
 
 def overview_recipes(data: progress.Data, filters: progress.Filters, *, today=None) -> list[Recipe]:
@@ -346,7 +348,13 @@ def overview_recipes(data: progress.Data, filters: progress.Filters, *, today=No
         out.append(
             Recipe(title, lambda chunk=chunk, title=title: charts.heatmap_figure(data, filters, chunk, title=title))
         )
-    out.append(Recipe("需要关注", lambda: charts.attention_figure(data, filters, today)))
+    # A native table, not a picture of one: legible at the back of a meeting room, and staff can edit it.
+    flagged = progress.attention(data, filters, today)
+    parts = max(1, -(-len(flagged) // ATTENTION_ROWS))
+    for i in range(parts):
+        suffix = f"（{i + 1}/{parts}）" if parts > 1 else ""
+        chunk = flagged.iloc[i * ATTENTION_ROWS : (i + 1) * ATTENTION_ROWS]
+        out.append(Recipe(f"需要关注{suffix}", None, table=chunk.reset_index(drop=True)))
     metrics = progress.filter_metrics(data.metrics, filters)
     positions = Positions(data, filters.as_of)
     for headline in progress.headlines(data, metrics, filters.as_of):
@@ -670,7 +678,7 @@ class Pack:
 
     @property
     def recipes(self) -> list[Callable[[], go.Figure]]:
-        return [r.make for r in self.overview] + [c.make_figure for c in self.cards]
+        return [r.make for r in self.overview if r.make is not None] + [c.make_figure for c in self.cards]
 
     @property
     def n_slides(self) -> int:
@@ -790,12 +798,15 @@ def render_pack(
     prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
     deck = Deck(prs, pack)
     deck.title_slide()
-    overview_images, card_images = images[: len(pack.overview)], images[len(pack.overview) :]
-    for slide, image in zip(pack.overview, overview_images, strict=True):
-        if slide.headline is not None:
-            deck.headline_slide(slide.title, slide.headline, image)
+    charted = sum(r.make is not None for r in pack.overview)
+    overview_images, card_images = iter(images[:charted]), images[charted:]
+    for slide in pack.overview:
+        if slide.make is None:
+            deck.attention_slide(slide.title, slide.table)
+        elif slide.headline is not None:
+            deck.headline_slide(slide.title, slide.headline, next(overview_images))
         else:
-            deck.chart_slide(slide.title, image)
+            deck.chart_slide(slide.title, next(overview_images))
     for card, image in zip(pack.cards, card_images, strict=True):
         deck.finding_slide(card, image)
     if pack.appendix is not None:
@@ -941,6 +952,39 @@ class Deck:
         width = Emu(int(height * WIDTH / HEIGHT))
         left = Emu(int((SLIDE_WIDTH - width) / 2))
         slide.shapes.add_picture(io.BytesIO(image), left, top, width=width, height=height)
+        self._footer(slide)
+
+    def attention_slide(self, title: str, rows: pd.DataFrame) -> None:
+        """需要关注 as a table: the category in its RAG colour, the finding, the item, why."""
+        slide = self._blank()
+        self.band(slide, title)
+        if rows is None or rows.empty:
+            self.text(
+                slide, f"{chinese(self.pack.as_of)}没有需要关注的事项。", left=Inches(0.4), top=Inches(1.3),
+                width=Inches(12.5), height=Inches(0.6), size=20, colour=GREY,
+            )  # fmt: skip
+            self._footer(slide)
+            return
+        widths = [Inches(1.4), Inches(1.1), Inches(3.9), Inches(6.13)]
+        shape = slide.shapes.add_table(
+            len(rows) + 1, 4, Inches(0.4), Inches(1.1), sum(widths, Emu(0)), Inches(0.45) * (len(rows) + 1)
+        )
+        table = shape.table
+        for j, w in enumerate(widths):
+            table.columns[j].width = w
+        for j, head in enumerate(["类别", "问题", "事项", "说明"]):
+            self._cell(table.cell(0, j), head, 14, True, WHITE, BAND)
+        table.rows[0].height = Inches(0.45)
+        for i, row in enumerate(rows.itertuples(index=False), start=1):
+            fill = RGBColor.from_string(charts.RAG_COLOURS.get(row.状态, charts.RAG_COLOURS[charts.GREY]).lstrip("#"))
+            item, why = charts.short(row.事项, 40), charts.short(row.说明, 90)
+            self._cell(table.cell(i, 0), row.类别, 13, True, INK if _light(str(fill)) else WHITE, fill)
+            self._cell(table.cell(i, 1), row.问题, 13)
+            self._cell(table.cell(i, 2), item, 13)
+            self._cell(table.cell(i, 3), why, 12)
+            # rows as tall as their text: LibreOffice, unlike PowerPoint, does not grow a row to fit
+            lines = max(_lines(item, widths[2] - Inches(0.1), 13), _lines(why, widths[3] - Inches(0.1), 12))
+            table.rows[i].height = Emu(int(Pt(13) * 1.3 * lines + Inches(0.12)))
         self._footer(slide)
 
     def headline_slide(self, title: str, panel: HeadlinePanel, image: bytes) -> None:

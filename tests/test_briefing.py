@@ -12,6 +12,7 @@ import struct
 import pytest
 from PIL import Image
 from pptx import Presentation
+from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
@@ -111,7 +112,7 @@ def test_the_meeting_pack_slide_by_slide(store_path, tmp_path):
     assert "本问题无量化指标，图为逐月整改状态。" in texts(leftover)  # 问题11 has no metric: its status row
     assert heard == sorted(heard) and heard[-1] == 1.0
     # one PNG per distinct figure: 问题05's 头盔劝导场次 chart is the overview's 头盔劝导 slide, rendered once
-    assert len(list(cache.glob("*.png"))) == len(overview) + 2
+    assert len(list(cache.glob("*.png"))) == sum(r.make is not None for r in overview) + 2
 
 
 def test_the_same_month_again_comes_from_the_cache_without_a_browser(store_path, tmp_path, monkeypatch, capsys):
@@ -162,8 +163,17 @@ def test_overview_deck_has_one_picture_per_chart_slide(con):
     slides = list(prs.slides)
     assert len(slides) == 1 + len(overview)
     for slide, recipe in zip(slides[1:], overview, strict=True):
-        assert len(pictures(slide)) == 1 and texts(slide)[0] == recipe.title
+        assert len(pictures(slide)) == (recipe.title != "需要关注") and texts(slide)[0] == recipe.title
     assert [r.title for r in overview][:3] == ["重点成效", "整改完成进度", "各问题逐月整改状态（1/3）"]
+    # 需要关注 is a table on the slide, legible and editable, not a picture of one
+    (attention,) = [s for s, r in zip(slides[1:], overview, strict=True) if r.title == "需要关注"]
+    table = next(shape for shape in attention.shapes if shape.has_table).table
+    flagged = progress.attention(data, filters)
+    assert [[table.cell(i, j).text for j in range(2)] for i in range(len(table.rows))] == [["类别", "问题"]] + [
+        [r.类别, r.问题] for r in flagged.itertuples()
+    ]
+    red = next(i for i, r in enumerate(flagged.itertuples(), start=1) if r.状态 == progress.RED)
+    assert table.cell(red, 0).fill.fore_color.rgb == RGBColor.from_string(charts.RAG_COLOURS[progress.RED][1:])
 
 
 def test_ensure_browser_points_kaleido_at_chromium(monkeypatch):
