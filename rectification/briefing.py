@@ -278,7 +278,9 @@ def _render_watching(first: dict, stream, queued: dict, built: list, n: int, ste
                 return
             except concurrent.futures.TimeoutError:
                 done = sum(p.exists() for p in list(queued.values()))
-                step((built[0] + done) / (2 * n), f"正在生成图表：已整理 {built[0]}/{n}，已绘制 {done}/{len(queued)}")
+                # how many are to be drawn is known only once every figure is built (the cached ones are not)
+                drawn = f"{done}/{len(queued)}" if built[0] == n else f"{done}"
+                step((built[0] + done) / (2 * n), f"正在生成图表：已整理 {built[0]}/{n}，已绘制 {drawn}")
 
 
 def _store_in_cache(cache_dir: Path, images: dict[str, bytes]) -> None:
