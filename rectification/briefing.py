@@ -595,7 +595,7 @@ def finding_cards(
         if lead is not None:
             make = partial(charts.metric_figure, data, lead, filters)
         else:
-            make = partial(charts.heatmap_figure, data, filters, (code,), title=f"{label} 逐月整改状态")
+            make = partial(charts.status_strip_figure, data, filters, code, f"{label} 逐月整改状态")
         deadline, original, closed = f.deadline, None, None
         if closures is not None and code in closures.index:
             row = closures.loc[code]

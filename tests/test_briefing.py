@@ -269,3 +269,17 @@ def test_finding_slides_show_the_closure_step_and_an_extended_deadline(store_pat
     assert [table.cell(0, j).text for j in range(4)] == ["问题", "指标", "截至本月", "本月变化"]
     assert len(table.rows) == 11 and table.cell(10, 1).text == "学校临时交通管制布置（累计）"
     assert "隐患整改处数：累计 332 处，本月 +43 处（7 项指标之和）" in texts(hazards)
+
+
+def test_a_finding_without_metrics_shows_its_status_month_by_month_labelled(con):
+    data = briefing.load(con)
+    filters = briefing.briefing_filters(data, "2025-03")
+    (card,) = briefing.finding_cards(data, filters, ["F11"], briefing.latest_notes(con, "2025-03"))
+    fig = card.make_figure()
+    months = [m for m in data.months if filters.start <= m <= filters.end]
+    grid = progress.status_grid(data, data.findings[data.findings.finding_code == "F11"], months)
+    # every month named on the axis, every cell saying its status (a one-row heatmap labelled neither)
+    assert list(fig.data[0].x) == charts.month_labels(months)
+    assert [a.text for a in fig.layout.annotations] == list(grid.sort_values("month").shown)
+    assert {a.text for a in fig.layout.annotations} == {progress.NOT_STARTED, progress.ONGOING}
+    assert fig.layout.title.text == "问题11 逐月整改状态"
