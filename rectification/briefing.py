@@ -1125,7 +1125,7 @@ class Deck:
 
     def appendix(self, rows: pd.DataFrame) -> None:
         parts = max(1, -(-len(rows) // APPENDIX_ROWS))
-        widths = [0.8, 2.2, 0.75, 1.4, 1.1, 1.0, 5.28]
+        widths = [0.8, 2.2, 0.75, 1.6, 1.0, 1.0, 5.18]  # 截至2025年12月 on one line
         for part in range(parts):
             chunk = rows.iloc[part * APPENDIX_ROWS : (part + 1) * APPENDIX_ROWS]
             slide = self._blank()
