@@ -30,7 +30,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from rectification import charts, progress, store
+from rectification import charts, closure, deadlines, progress, store
 from rectification.config import TRACKING_START
 from rectification.months import add_months, chinese
 
@@ -40,6 +40,7 @@ SLIDE_FONT = "Microsoft YaHei"  # what the bureau's PowerPoint has; LibreOffice 
 HEATMAP_ROWS_PER_SLIDE = 20  # beyond this the finding labels of a 900 px image overlap
 BRIEFING_MONTHS = 12
 APPENDIX_ROWS = 10  # metric rows per appendix slide (the 口径 column wraps)
+ATTENTION_ROWS = 10  # 需要关注 rows per slide (the 说明 column wraps)
 KEY_FIGURES = 5  # metric rows on a finding slide; the rest are in the appendix
 
 BUREAU = "中山市公安局横栏分局"  # as the report signs: 中共中山市公安局横栏分局委员会
@@ -277,7 +278,9 @@ def _render_watching(first: dict, stream, queued: dict, built: list, n: int, ste
                 return
             except concurrent.futures.TimeoutError:
                 done = sum(p.exists() for p in list(queued.values()))
-                step((built[0] + done) / (2 * n), f"正在生成图表：已整理 {built[0]}/{n}，已绘制 {done}/{len(queued)}")
+                # how many are to be drawn is known only once every figure is built (the cached ones are not)
+                drawn = f"{done}/{len(queued)}" if built[0] == n else f"{done}"
+                step((built[0] + done) / (2 * n), f"正在生成图表：已整理 {built[0]}/{n}，已绘制 {drawn}")
 
 
 def _store_in_cache(cache_dir: Path, images: dict[str, bytes]) -> None:
@@ -311,11 +314,24 @@ def briefing_filters(data: progress.Data, month: str | None, department: str | N
 
 
 @dataclass
+class HeadlinePanel:
+    """What a headline slide shows beside its chart: the group's total and every metric of the group."""
+
+    summary: str  # 隐患整改处数：累计 332 处，本月 +43 处（7 项指标之和）
+    definition: str  # the headline's 口径
+    rows: list[tuple[str, str, str, str]]  # (问题, 指标（累计/月末）, 截至本月, 本月变化)
+    summed: list[bool]  # the row counts in the headline's total
+    charted: str  # the metric the chart shows
+
+
+@dataclass
 class Recipe:
     """A slide's title and how to build its figure (built only when the renderer asks for it)."""
 
     title: str
-    make: Callable[[], go.Figure]
+    make: Callable[[], go.Figure] | None  # None: a table slide, no picture
+    headline: HeadlinePanel | None = None
+    table: pd.DataFrame | None = None  # the 需要关注 rows a table slide lists (类别, 状态, 问题, 事项, 说明)
 
 
 def overview_recipes(data: progress.Data, filters: progress.Filters, *, today=None) -> list[Recipe]:
@@ -334,15 +350,68 @@ def overview_recipes(data: progress.Data, filters: progress.Filters, *, today=No
         out.append(
             Recipe(title, lambda chunk=chunk, title=title: charts.heatmap_figure(data, filters, chunk, title=title))
         )
-    out.append(Recipe("需要关注", lambda: charts.attention_figure(data, filters, today)))
+    # A native table, not a picture of one: legible at the back of a meeting room, and staff can edit it.
+    flagged = progress.attention(data, filters, today)
+    parts = max(1, -(-len(flagged) // ATTENTION_ROWS))
+    for i in range(parts):
+        suffix = f"（{i + 1}/{parts}）" if parts > 1 else ""
+        chunk = flagged.iloc[i * ATTENTION_ROWS : (i + 1) * ATTENTION_ROWS]
+        out.append(Recipe(f"需要关注{suffix}", None, table=chunk.reset_index(drop=True)))
     metrics = progress.filter_metrics(data.metrics, filters)
+    positions = Positions(data, filters.as_of)
     for headline in progress.headlines(data, metrics, filters.as_of):
-        positions = progress.metric_positions(
-            data, metrics[metrics.metric_code.isin(headline.metric_codes)], filters.as_of
-        )
-        lead = positions.sort_values("cumulative", ascending=False).metric_code.iloc[0]
-        out.append(Recipe(f"{headline.group_name}", lambda lead=lead: charts.metric_figure(data, lead, filters)))
+        summed = positions.now.reindex(list(headline.metric_codes))
+        lead = summed.sort_values("cumulative", ascending=False, kind="stable").index[0]
+        panel = headline_panel(data, metrics, headline, lead, positions)
+        out.append(Recipe(f"{headline.group_name}", lambda lead=lead: charts.metric_figure(data, lead, filters), panel))
     return out
+
+
+class Positions:
+    """Every metric's position at the month and the month before: what a key figure and its change read."""
+
+    def __init__(self, data: progress.Data, as_of: str):
+        self.as_of = as_of
+        self.now = progress.metric_positions(data, data.metrics, as_of).set_index("metric_code")
+        self.before = progress.metric_positions(data, data.metrics, add_months(as_of, -1)).set_index("metric_code")
+
+    def figure(self, m) -> tuple[str, str, str]:
+        """(指标（累计/月末）, 截至本月, 本月变化) of a metrics row: a count's change is this month's
+        figure, a level's the difference from last month's."""
+        total = self.now.cumulative.get(m.metric_code)
+        if m.kind == "count":
+            delta = self.now.month_value.get(m.metric_code)
+        else:
+            prior = self.before.cumulative.get(m.metric_code)
+            delta = None if pd.isna(total) or prior is None or pd.isna(prior) else total - prior
+        return (
+            f"{m.metric_name}（{'累计' if m.kind == 'count' else '月末'}）",
+            charts.value_text(total, m.unit),
+            change_text(delta, m.unit),
+        )
+
+
+def headline_panel(
+    data: progress.Data, metrics: pd.DataFrame, headline: progress.Headline, lead: str, positions: Positions
+) -> HeadlinePanel:
+    """The headline's total and every metric of its group still asked for at the month (those in other
+    units too: the headline adds up only its own unit), in catalogue order."""
+    group = progress.metrics_in_use(metrics[metrics.group_code == headline.group_code], positions.as_of)
+    rows, summed = [], []
+    for m in group.itertuples():
+        name, total, change = positions.figure(m)
+        rows.append((progress.finding_label(m.finding_code, m.report_number), name, total, change))
+        summed.append(m.metric_code in headline.metric_codes)
+    month = change_text(headline.month_value, headline.unit)
+    total = charts.value_text(headline.cumulative, headline.unit, headline.approximate)
+    parts = f"（{len(headline.metric_codes)} 项指标之和）" if len(headline.metric_codes) > 1 else ""
+    return HeadlinePanel(
+        summary=f"{headline.name}：累计 {total}，本月 {month}{parts}",
+        definition=headline.definition,
+        rows=rows,
+        summed=summed,
+        charted=data.metrics.set_index("metric_code").metric_name.get(lead, lead),
+    )
 
 
 def slides(data: progress.Data, filters: progress.Filters, *, today=None) -> list[Slide]:
@@ -406,7 +475,7 @@ class FindingCard:
     label: str  # 问题05 / 长期L1
     title: str
     status: str  # the status at the month (逾期 once the deadline has passed unfinished)
-    closure: str | None  # the closure state (销号) once the closure workflow records one
+    closure: str | None  # the closure state (销号) with its step: 待审核（张三 2025-03-20 申请）, 已退回…
     department: str
     leader: str
     deadline: str
@@ -420,17 +489,54 @@ def _text_or(value, fallback: str = "未设定") -> str:
     return value if isinstance(value, str) and value.strip() else fallback
 
 
-def deadline_text(deadline, *, long_term: bool, status: str, ref: dt.date) -> str:
-    """2025-06-30（剩余 91 天） / （已逾期 12 天） / 长期坚持 / 未设定."""
+def deadline_text(deadline, *, long_term: bool, status: str, ref: dt.date, original=None) -> str:
+    """2025-06-30（剩余 91 天） / （已逾期 12 天） / 原定 2025-03-31，经批准延至 2025-06-30（剩余 91 天） /
+    长期整改事项 / 未设定."""
     if long_term:
         return "长期整改事项"
     if deadline is None or pd.isna(deadline):
         return "未设定"
     day = pd.Timestamp(deadline).date()
+    text = deadlines.described(day, original) or f"{day:%Y-%m-%d}"
     if status in (progress.DONE, progress.LONG_TERM):
-        return f"{day:%Y-%m-%d}"
+        return text
     days = (day - ref).days
-    return f"{day:%Y-%m-%d}（剩余 {days} 天）" if days >= 0 else f"{day:%Y-%m-%d}（已逾期 {-days} 天）"
+    return f"{text}（剩余 {days} 天）" if days >= 0 else f"{text}（已逾期 {-days} 天）"
+
+
+def closure_states(con: duckdb.DuckDBPyConnection, as_of: str, today=None) -> pd.DataFrame:
+    """closure.states as of the month, one row per finding (indexed by finding_code): what the finding
+    slides say about 销号 and the deadline (an approved extension keeps its original date)."""
+    return closure.states(con, as_of, today=today).set_index("finding_code")
+
+
+def closure_text(row) -> str | None:
+    """A finding's 销号 step in a few words, from a closure_states row; None for a long-term item."""
+    state, last = row.closure_state, row.last_event
+    if state == closure.LONG_TERM:
+        return None
+    if state == closure.PENDING:
+        parts = [row.submitted_by] if isinstance(row.submitted_by, str) else []
+        if row.submitted_at is not None and pd.notna(row.submitted_at):
+            parts.append(f"{pd.Timestamp(row.submitted_at):%Y-%m-%d}")
+        who = " ".join(parts)
+        text = f"{closure.PENDING}（{who} 申请销号）" if who else f"{closure.PENDING}（台账报已完成）"
+    elif state == closure.CLOSED:
+        text = closure.CLOSED
+        if last == "held":
+            text += "，回头看巩固"
+        elif isinstance(row.recheck_month, str):
+            text += f"，{chinese(row.recheck_month)}回头看"
+    elif last == "return":
+        reason = charts.short(row.note, 24) if isinstance(row.note, str) and row.note else ""
+        text = "已退回，重新整改" + (f"（{reason}）" if reason else "")
+    elif last == "relapsed":
+        text = "回头看反弹，重新整改"
+    else:
+        text = "未申请销号"
+    if bool(row.extension_pending):
+        text += "；延期申请待批"
+    return text
 
 
 def change_text(value: float | None, unit: str) -> str:
@@ -462,10 +568,11 @@ def finding_cards(
     notes: pd.DataFrame,
     *,
     today=None,
-    closures: dict[str, str] | None = None,
+    closures: pd.DataFrame | None = None,
 ) -> list[FindingCard]:
     """One card per finding: facts, key figures with this month's change, latest note, main chart.
-    `closures` (finding_code → 销号 state) comes from the closure workflow where it exists."""
+    `closures` (closure_states: the 销号 state, deadline and original deadline by finding) adds each
+    finding's 销号 step and any extension; without it a slide shows the status and the catalogue's deadline."""
     if not codes:
         return []
     as_of = filters.as_of
@@ -473,8 +580,7 @@ def finding_cards(
     info = data.findings.set_index("finding_code")
     grid = progress.status_grid(data, data.findings[data.findings.finding_code.isin(codes)], [as_of], today)
     grid = grid.set_index("finding_code")
-    now = progress.metric_positions(data, data.metrics, as_of).set_index("metric_code")
-    before = progress.metric_positions(data, data.metrics, add_months(as_of, -1)).set_index("metric_code")
+    positions = Positions(data, as_of)
     ledger_notes = notes.set_index("finding_code") if len(notes) else None
     finding_notes = data.annotations[data.annotations.month <= as_of]
     cards = []
@@ -483,37 +589,29 @@ def finding_cards(
         label = progress.finding_label(code, f.report_number)
         status = grid.shown.get(code, progress.NOT_STARTED)
         metrics = progress.metrics_in_use(data.metrics[data.metrics.finding_code == code], as_of)
-        figures = []
-        for m in metrics.itertuples():
-            total = now.cumulative.get(m.metric_code)
-            if m.kind == "count":
-                delta = now.month_value.get(m.metric_code)
-            else:
-                prior = before.cumulative.get(m.metric_code)
-                delta = None if pd.isna(total) or prior is None or pd.isna(prior) else total - prior
-            figures.append(
-                (
-                    f"{m.metric_name}（{'累计' if m.kind == 'count' else '月末'}）",
-                    charts.value_text(total, m.unit),
-                    change_text(delta, m.unit),
-                )
-            )
+        figures = [positions.figure(m) for m in metrics.itertuples()]
         note = _latest_note(code, ledger_notes, finding_notes)
         lead = main_metric(data, code, as_of)
         if lead is not None:
             make = partial(charts.metric_figure, data, lead, filters)
         else:
-            make = partial(charts.heatmap_figure, data, filters, (code,), title=f"{label} 逐月整改状态")
+            make = partial(charts.status_strip_figure, data, filters, code, f"{label} 逐月整改状态")
+        deadline, original, closed = f.deadline, None, None
+        if closures is not None and code in closures.index:
+            row = closures.loc[code]
+            deadline, original, closed = row.deadline, row.original_deadline, closure_text(row)
         cards.append(
             FindingCard(
                 code=code,
                 label=label,
                 title=f.title,
                 status=status,
-                closure=(closures or {}).get(code),
+                closure=closed,
                 department=_text_or(f.lead_department),
                 leader=_text_or(f.responsible_leader),
-                deadline=deadline_text(f.deadline, long_term=bool(f.is_long_term), status=status, ref=ref),
+                deadline=deadline_text(
+                    deadline, long_term=bool(f.is_long_term), status=status, ref=ref, original=original
+                ),
                 figures=figures[:KEY_FIGURES],
                 more_figures=max(0, len(figures) - KEY_FIGURES),
                 note=note,
@@ -582,7 +680,7 @@ class Pack:
 
     @property
     def recipes(self) -> list[Callable[[], go.Figure]]:
-        return [r.make for r in self.overview] + [c.make_figure for c in self.cards]
+        return [r.make for r in self.overview if r.make is not None] + [c.make_figure for c in self.cards]
 
     @property
     def n_slides(self) -> int:
@@ -599,7 +697,7 @@ def prepare(
     appendix: bool = True,
     scope: str = "",
     today=None,
-    closures: dict[str, str] | None = None,
+    closures: pd.DataFrame | None = None,
 ) -> Pack:
     as_of = filters.as_of
     monthly = data.monthly[data.monthly.month <= as_of].source
@@ -659,6 +757,7 @@ def build_pack(
         notes=latest_notes(con, filters.as_of),
         scope=scope,
         today=today,
+        closures=closure_states(con, filters.as_of, today),
     )
     manifest = deck_digest(data, filters, codes, (today or dt.date.today()).isoformat()) if cache_dir else None
     return render_pack(
@@ -701,9 +800,15 @@ def render_pack(
     prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
     deck = Deck(prs, pack)
     deck.title_slide()
-    overview_images, card_images = images[: len(pack.overview)], images[len(pack.overview) :]
-    for slide, image in zip(pack.overview, overview_images, strict=True):
-        deck.chart_slide(slide.title, image)
+    charted = sum(r.make is not None for r in pack.overview)
+    overview_images, card_images = iter(images[:charted]), images[charted:]
+    for slide in pack.overview:
+        if slide.make is None:
+            deck.attention_slide(slide.title, slide.table)
+        elif slide.headline is not None:
+            deck.headline_slide(slide.title, slide.headline, next(overview_images))
+        else:
+            deck.chart_slide(slide.title, next(overview_images))
     for card, image in zip(pack.cards, card_images, strict=True):
         deck.finding_slide(card, image)
     if pack.appendix is not None:
@@ -713,6 +818,20 @@ def render_pack(
     if final_cb:
         final_cb(1.0, "简报已生成")
     return buffer.getvalue()
+
+
+def _light(colour: str) -> bool:
+    """White text is illegible on this fill (待审核's pale green, 未启动's grey)."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (0, 2, 4))
+    return 0.299 * red + 0.587 * green + 0.114 * blue > 170
+
+
+def _lines(text: str, width: Emu, size: float) -> int:
+    """How many lines `text` takes in a box `width` wide at `size` pt (a CJK character is as wide as
+    its size, a Latin one about half), so the boxes below it can move down instead of overlapping."""
+    usable = (width - Inches(0.2)) / Pt(size)  # the text box's own margins
+    ems = sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text)
+    return max(1, -(-int(ems * 100) // int(usable * 100)))
 
 
 def _set_font(run, size: float, bold: bool = False, colour: RGBColor | None = None) -> None:
@@ -837,6 +956,83 @@ class Deck:
         slide.shapes.add_picture(io.BytesIO(image), left, top, width=width, height=height)
         self._footer(slide)
 
+    def attention_slide(self, title: str, rows: pd.DataFrame) -> None:
+        """需要关注 as a table: the category in its RAG colour, the finding, the item, why."""
+        slide = self._blank()
+        self.band(slide, title)
+        if rows is None or rows.empty:
+            self.text(
+                slide, f"{chinese(self.pack.as_of)}没有需要关注的事项。", left=Inches(0.4), top=Inches(1.3),
+                width=Inches(12.5), height=Inches(0.6), size=20, colour=GREY,
+            )  # fmt: skip
+            self._footer(slide)
+            return
+        widths = [Inches(1.4), Inches(1.1), Inches(3.9), Inches(6.13)]
+        shape = slide.shapes.add_table(
+            len(rows) + 1, 4, Inches(0.4), Inches(1.1), sum(widths, Emu(0)), Inches(0.45) * (len(rows) + 1)
+        )
+        table = shape.table
+        for j, w in enumerate(widths):
+            table.columns[j].width = w
+        for j, head in enumerate(["类别", "问题", "事项", "说明"]):
+            self._cell(table.cell(0, j), head, 14, True, WHITE, BAND)
+        table.rows[0].height = Inches(0.45)
+        for i, row in enumerate(rows.itertuples(index=False), start=1):
+            fill = RGBColor.from_string(charts.RAG_COLOURS.get(row.状态, charts.RAG_COLOURS[charts.GREY]).lstrip("#"))
+            item, why = charts.short(row.事项, 40), charts.short(row.说明, 90)
+            self._cell(table.cell(i, 0), row.类别, 13, True, INK if _light(str(fill)) else WHITE, fill)
+            self._cell(table.cell(i, 1), row.问题, 13)
+            self._cell(table.cell(i, 2), item, 13)
+            self._cell(table.cell(i, 3), why, 12)
+            # rows as tall as their text: LibreOffice, unlike PowerPoint, does not grow a row to fit
+            lines = max(_lines(item, widths[2] - Inches(0.1), 13), _lines(why, widths[3] - Inches(0.1), 12))
+            table.rows[i].height = Emu(int(Pt(13) * 1.3 * lines + Inches(0.12)))
+        self._footer(slide)
+
+    def headline_slide(self, title: str, panel: HeadlinePanel, image: bytes) -> None:
+        """A headline group: its total and 口径 across the top, the main metric's chart on the left,
+        every metric of the group with this month's change on the right (those in the total shaded)."""
+        slide = self._blank()
+        self.band(slide, title)
+        self.text(
+            slide, panel.summary, left=Inches(0.4), top=Inches(0.98), width=Inches(12.5), height=Inches(0.45),
+            size=18, bold=True, colour=BAND,
+        )  # fmt: skip
+        if panel.definition:
+            self.text(
+                slide, f"口径：{charts.short(panel.definition, 150)}", left=Inches(0.4), top=Inches(1.42),
+                width=Inches(12.5), height=Inches(0.5), size=11, colour=GREY,
+            )  # fmt: skip
+        top, width = Inches(2.0), Inches(6.9)
+        height = Emu(int(width * HEIGHT / WIDTH))
+        slide.shapes.add_picture(io.BytesIO(image), Inches(0.3), top, width=width, height=height)
+        left, panel_width = Inches(7.4), Inches(5.53)
+        size = 11 if len(panel.rows) <= 8 else 10
+        row_height = Inches(0.34 if size == 11 else 0.3)
+        shape = slide.shapes.add_table(
+            len(panel.rows) + 1, 4, left, top, panel_width, row_height * (len(panel.rows) + 1)
+        )
+        table = shape.table
+        widths = [Inches(0.75), Inches(2.45), Inches(1.23), Inches(1.1)]
+        for j, w in enumerate(widths):
+            table.columns[j].width = w
+        for j, head in enumerate(["问题", "指标", "截至本月", "本月变化"]):
+            self._cell(table.cell(0, j), head, size, True, WHITE, BAND)
+        for i, (row, summed) in enumerate(zip(panel.rows, panel.summed, strict=True), start=1):
+            fill = PALE if summed and not all(panel.summed) else None
+            bold = row[1].startswith(panel.charted + "（")
+            for j, value in enumerate(row):
+                align = PP_ALIGN.RIGHT if j >= 2 else None
+                self._cell(table.cell(i, j), value, size, bold, INK, fill, align=align)
+        note = f"图：{panel.charted}（表中加粗）"
+        if not all(panel.summed):
+            note += "；底纹行计入合计，其余单位不同或口径不同，单列"
+        self.text(
+            slide, note, left=left, top=top + row_height * (len(panel.rows) + 1) + Inches(0.08), width=panel_width,
+            height=Inches(0.5), size=10, colour=GREY,
+        )  # fmt: skip
+        self._footer(slide)
+
     def finding_slide(self, card: FindingCard, image: bytes) -> None:
         slide = self._blank()
         self.band(slide, f"{card.label}　{charts.short(card.title, 22)}")
@@ -854,19 +1050,25 @@ class Deck:
         pill = self._rect(
             slide, left, top, panel, Inches(0.45), RGBColor.from_string(colour), MSO_SHAPE.ROUNDED_RECTANGLE
         )
-        status = f"状态：{card.status}" + (f"　{card.closure}" if card.closure else "")
         frame = pill.text_frame
         run = frame.paragraphs[0].add_run()
-        run.text = status
+        run.text = f"状态：{card.status}"
         frame.paragraphs[0].alignment = PP_ALIGN.CENTER
-        _set_font(run, 16, True, WHITE)
-        facts = [
-            [("牵头部门：", 13, True, INK), (card.department, 13, False, INK)],
-            [("责任领导：", 13, True, INK), (card.leader, 13, False, INK)],
-            [("整改期限：", 13, True, INK), (card.deadline, 13, False, RULE if "逾期" in card.deadline else INK)],
+        _set_font(run, 16, True, INK if _light(colour) else WHITE)
+        size = 12
+        facts = []
+        if card.closure:  # the 销号 step beside the status: who asked, returned, when to re-check
+            facts.append([("销号：", size, True, INK), (card.closure, size, True, INK)])
+        facts += [
+            [("牵头部门：", size, True, INK), (card.department, size, False, INK)],
+            [("责任领导：", size, True, INK), (card.leader, size, False, INK)],
+            [("整改期限：", size, True, INK), (card.deadline, size, False, RULE if "逾期" in card.deadline else INK)],
         ]
-        self.text(slide, facts, left=left, top=Inches(2.25), width=panel, height=Inches(1.0))
-        self._key_figures(slide, card, left, Inches(3.3), panel)
+        lines = sum(_lines("".join(part[0] for part in line), panel, size) for line in facts)
+        facts_top = top + Inches(0.55)
+        facts_height = Emu(int(Pt(size) * 1.25 * lines))
+        self.text(slide, facts, left=left, top=facts_top, width=panel, height=facts_height)
+        self._key_figures(slide, card, left, max(Inches(3.3), facts_top + facts_height + Inches(0.2)), panel)
         self.text(
             slide, [[("最新进展：", 12, True, INK), (charts.short(card.note, 150), 12, False, INK)]],
             left=Inches(0.4), top=Inches(6.3), width=Inches(12.5), height=Inches(0.7),
@@ -923,7 +1125,7 @@ class Deck:
 
     def appendix(self, rows: pd.DataFrame) -> None:
         parts = max(1, -(-len(rows) // APPENDIX_ROWS))
-        widths = [0.8, 2.2, 0.75, 1.4, 1.1, 1.0, 5.28]
+        widths = [0.8, 2.2, 0.75, 1.6, 1.0, 1.0, 5.18]  # 截至2025年12月 on one line
         for part in range(parts):
             chunk = rows.iloc[part * APPENDIX_ROWS : (part + 1) * APPENDIX_ROWS]
             slide = self._blank()

@@ -1000,3 +1000,54 @@ def attention_figure(data: Data, filters: Filters, today=None) -> go.Figure:
         [data.monthly[data.monthly.month.isin(now)].source, data.statuses[data.statuses.month.isin(now)].source]
     )
     return attention_table(frame, as_of=filters.as_of, sources=sources)
+
+
+def status_strip(grid: pd.DataFrame, *, as_of: str, title: str) -> go.Figure:
+    """One finding's status month by month, every cell labelled with its status and every month named:
+    what a briefing slide shows for a finding with no metric (a one-row heatmap is a coloured slab
+    whose only label is a 14 px row name).
+
+    grid: month, shown (status to colour), source — one finding's rows."""
+    if grid.empty:
+        return empty(title, "所选月份内暂无状态记录", as_of=as_of)
+    grid = grid.sort_values("month")
+    labels = month_labels(grid.month)
+    codes = {status: i for i, status in enumerate(STATUS_ORDER)}
+    n = len(STATUS_ORDER)
+    scale = []
+    for i, status in enumerate(STATUS_ORDER):
+        scale += [[i / n, STATUS_COLOURS[status]], [(i + 1) / n, STATUS_COLOURS[status]]]
+    shown = [s if isinstance(s, str) else "无记录" for s in grid.shown]
+    fig = go.Figure(
+        go.Heatmap(
+            z=[[codes.get(s, math.nan) for s in shown]],
+            x=labels,
+            y=[0],
+            zmin=-0.5,
+            zmax=n - 0.5,
+            colorscale=scale,
+            showscale=False,
+            xgap=4,
+            hovertemplate="%{x}<extra></extra>",
+        )
+    )
+    for label, status in zip(labels, shown, strict=True):
+        light = status in (PENDING, NOT_STARTED) or status not in STATUS_COLOURS
+        fig.add_annotation(
+            x=label,
+            y=0,
+            text=plain(status),
+            showarrow=False,
+            font=dict(size=FONT_SIZE + 6, color="#212121" if light else "white"),
+        )
+    fig.update_xaxes(**month_axis(labels, max_ticks=len(labels)), tickfont=dict(size=FONT_SIZE + 2))
+    fig.update_yaxes(visible=False, range=[-0.5, 0.5])
+    fig.update_layout(margin=dict(l=40, r=40, t=170, b=170))
+    return style(fig, title=title, as_of=as_of, sources=grid.source, filename=title)
+
+
+def status_strip_figure(data: Data, filters: Filters, finding_code: str, title: str) -> go.Figure:
+    """status_strip of one finding over the filtered months."""
+    months = [m for m in data.months if filters.start <= m <= filters.end]
+    findings = data.findings[data.findings.finding_code == finding_code]
+    return status_strip(status_grid(data, findings, months), as_of=filters.as_of, title=title)

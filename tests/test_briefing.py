@@ -4,6 +4,7 @@ cache, the run without a browser, and the CLI commands."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import struct
@@ -11,11 +12,13 @@ import struct
 import pytest
 from PIL import Image
 from pptx import Presentation
+from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
-from rectification import briefing, charts, progress, store
+from rectification import auth, briefing, charts, closure, deadlines, progress, store
 from rectification.cli import main
+from support import TEST_PASSWORD
 
 NO_CHROME = "/nonexistent/chromium"
 
@@ -109,7 +112,7 @@ def test_the_meeting_pack_slide_by_slide(store_path, tmp_path):
     assert "本问题无量化指标，图为逐月整改状态。" in texts(leftover)  # 问题11 has no metric: its status row
     assert heard == sorted(heard) and heard[-1] == 1.0
     # one PNG per distinct figure: 问题05's 头盔劝导场次 chart is the overview's 头盔劝导 slide, rendered once
-    assert len(list(cache.glob("*.png"))) == len(overview) + 2
+    assert len(list(cache.glob("*.png"))) == sum(r.make is not None for r in overview) + 2
 
 
 def test_the_same_month_again_comes_from_the_cache_without_a_browser(store_path, tmp_path, monkeypatch, capsys):
@@ -160,8 +163,17 @@ def test_overview_deck_has_one_picture_per_chart_slide(con):
     slides = list(prs.slides)
     assert len(slides) == 1 + len(overview)
     for slide, recipe in zip(slides[1:], overview, strict=True):
-        assert len(pictures(slide)) == 1 and texts(slide)[0] == recipe.title
+        assert len(pictures(slide)) == (recipe.title != "需要关注") and texts(slide)[0] == recipe.title
     assert [r.title for r in overview][:3] == ["重点成效", "整改完成进度", "各问题逐月整改状态（1/3）"]
+    # 需要关注 is a table on the slide, legible and editable, not a picture of one
+    (attention,) = [s for s, r in zip(slides[1:], overview, strict=True) if r.title == "需要关注"]
+    table = next(shape for shape in attention.shapes if shape.has_table).table
+    flagged = progress.attention(data, filters)
+    assert [[table.cell(i, j).text for j in range(2)] for i in range(len(table.rows))] == [["类别", "问题"]] + [
+        [r.类别, r.问题] for r in flagged.itertuples()
+    ]
+    red = next(i for i, r in enumerate(flagged.itertuples(), start=1) if r.状态 == progress.RED)
+    assert table.cell(red, 0).fill.fore_color.rgb == RGBColor.from_string(charts.RAG_COLOURS[progress.RED][1:])
 
 
 def test_ensure_browser_points_kaleido_at_chromium(monkeypatch):
@@ -185,3 +197,89 @@ def test_cli_refuses_a_month_without_data_and_a_wrong_extension(store_path, tmp_
     assert main(["chart", "--metric", "NOPE", "--out", str(tmp_path / "x.png")]) == 1
     assert "指标编码不存在：NOPE" in capsys.readouterr().err
     assert not (tmp_path / "x.pptx").exists()
+
+
+def test_headline_slides_list_every_metric_of_the_group(con):
+    data = briefing.load(con)
+    overview = briefing.overview_recipes(data, briefing.briefing_filters(data, "2025-03"))
+    panels = {r.title: r.headline for r in overview if r.headline is not None}
+    assert list(panels) == ["头盔劝导", "隐患整治", "巡逻防控", "案件办理", "资产处置"]
+    assert all(r.headline is None for r in overview[: -len(panels)])  # the other overview slides: a chart only
+    hazards = panels["隐患整治"]
+    assert hazards.summary == "隐患整改处数：累计 332 处，本月 +43 处（7 项指标之和）"
+    assert hazards.charted == "古神公路小路口隐患治理" and hazards.definition.startswith("排查发现并已完成整改")
+    # every metric of the group, those in other units too (项, 间), with this month's change
+    assert hazards.rows == [
+        ("问题02", "照明不足点整改（累计）", "10 处", "+1 处"),
+        ("问题02", "货车右转必停路口整改（累计）", "8 处", "+1 处"),
+        ("问题02", "公交站点隐患整改（累计）", "35 处", "+3 处"),
+        ("问题02", "古神公路小路口隐患治理（累计）", "129 处", "+19 处"),
+        ("问题03", "庆丰路类似隐患整治（累计）", "6 处", "+1 处"),
+        ("问题04", "临水临崖隐患路段整治（累计）", "65 处", "+8 处"),
+        ("问题12", "出租屋消防隐患整改（累计）", "79 处", "+10 处"),
+        ("问题13", "社区会通报隐患整改（累计）", "45 项", "+3 项"),
+        ("问题13", "社区会通报问题隐患（累计）", "45 项", "+9 项"),
+        ("问题16", "学校临时交通管制布置（累计）", "12 间", "+1 间"),
+    ]
+    assert hazards.summed == [True] * 7 + [False] * 3
+    helmet = panels["头盔劝导"]
+    assert [row[1:] for row in helmet.rows] == [
+        ("劝导覆盖村（社区）（月末）", "11 个", "持平"),
+        ("村居交通劝导员（月末）", "33 名", "持平"),
+        ("头盔劝导场次（累计）", "2,629 场次", "+309 场次"),
+        ("教育不戴头盔驾乘人员（累计）", "30,342 人次", "+1,798 人次"),
+    ]
+    assert (
+        helmet.summed == [False, False, True, False]
+        and helmet.summary == "头盔劝导场次：累计 2,629 场次，本月 +309 场次"
+    )
+
+
+def test_finding_slides_show_the_closure_step_and_an_extended_deadline(store_path, tmp_path, capsys):
+    """Through the CLI: 问题03 asked to close (待审核) with its deadline extended, 问题04 signed off
+    (已销号, re-check in September), 问题43 sent back (已退回); the headline slides carry their tables."""
+    con = store.connect(store_path)
+    day = dt.date(2025, 3, 20)
+    auth.create_user(con, "ed", "editor", TEST_PASSWORD, department="交警大队", actor="test")
+    auth.create_user(con, "ed2", "editor", TEST_PASSWORD, department="涉案财物管理中心", actor="test")
+    auth.create_user(con, "rev", "reviewer", TEST_PASSWORD, actor="test")
+    deadlines.set_deadline(con, "F03", dt.date(2025, 3, 31), user="rev", leader="李副局长")
+    deadlines.request_extension(con, "F03", dt.date(2025, 6, 30), reason="工程延后", user="ed")
+    deadlines.approve_extension(con, "F03", user="rev")
+    closure.submit(con, "F03", note="已完成路口改造", user="ed", today=day)
+    closure.submit(con, "F04", note="已完成", user="ed", today=day)
+    closure.approve(con, "F04", user="rev", recheck="2025-09", today=day)
+    closure.submit(con, "F43", note="已完成", user="ed2", today=day)
+    closure.return_submission(con, "F43", reason="佐证材料不足", user="rev", today=day)
+    con.close()
+
+    out = tmp_path / "pack.pptx"
+    assert main(["briefing", "--month", "2025-03", "--findings", "3,4,43,5", "--out", str(out)]) == 0
+    capsys.readouterr()
+    slides = {texts(s)[0].split("　")[0]: "\n".join(texts(s)) for s in Presentation(str(out)).slides}
+    pending, closed, returned, helmet = slides["问题03"], slides["问题04"], slides["问题43"], slides["问题05"]
+    assert "状态：待审核" in pending and "销号：待审核（ed " in pending
+    assert "整改期限：原定 2025-03-31，经批准延至 2025-06-30（剩余 91 天）" in pending
+    assert "责任领导：李副局长" in pending
+    assert "状态：已销号" in closed and "销号：已销号，2025年9月回头看" in closed
+    assert "状态：推进中" in returned and "销号：已退回，重新整改（佐证材料不足）" in returned
+    assert "销号：" not in helmet  # a long-term item is never closed
+    hazards = next(s for s in Presentation(str(out)).slides if texts(s)[0] == "隐患整治")
+    table = next(shape for shape in hazards.shapes if shape.has_table).table
+    assert [table.cell(0, j).text for j in range(4)] == ["问题", "指标", "截至本月", "本月变化"]
+    assert len(table.rows) == 11 and table.cell(10, 1).text == "学校临时交通管制布置（累计）"
+    assert "隐患整改处数：累计 332 处，本月 +43 处（7 项指标之和）" in texts(hazards)
+
+
+def test_a_finding_without_metrics_shows_its_status_month_by_month_labelled(con):
+    data = briefing.load(con)
+    filters = briefing.briefing_filters(data, "2025-03")
+    (card,) = briefing.finding_cards(data, filters, ["F11"], briefing.latest_notes(con, "2025-03"))
+    fig = card.make_figure()
+    months = [m for m in data.months if filters.start <= m <= filters.end]
+    grid = progress.status_grid(data, data.findings[data.findings.finding_code == "F11"], months)
+    # every month named on the axis, every cell saying its status (a one-row heatmap labelled neither)
+    assert list(fig.data[0].x) == charts.month_labels(months)
+    assert [a.text for a in fig.layout.annotations] == list(grid.sort_values("month").shown)
+    assert {a.text for a in fig.layout.annotations} == {progress.NOT_STARTED, progress.ONGOING}
+    assert fig.layout.title.text == "问题11 逐月整改状态"

@@ -58,6 +58,15 @@ def test_a_viewer_drafts_the_report_and_builds_a_pack_for_chosen_findings(store_
     assert any(
         shape.has_text_frame and shape.text_frame.text.startswith("问题24　") for s in slides for shape in s.shapes
     )
+    # both documents are kept for the month they were built for: another month offers neither, until back
+    at.selectbox(key="briefing_month").set_value("2025-03").run()
+    assert downloads(at) == [] and not [c for c in at.caption if c.value.startswith("文件名：")]
+    at.selectbox(key="briefing_month").set_value("2025-02").run()
+    assert downloads(at) == ["下载简报", "下载通报草稿"]
+    assert [c.value for c in at.caption if c.value.startswith("文件名：")] == [
+        "文件名：横栏分局巡察整改进展_2025年2月.pptx",
+        "文件名：横栏分局巡察整改进展情况的通报_2025年2月（草稿）.docx",
+    ]
 
 
 def test_without_chromium_the_page_explains_and_the_report_still_comes(store_path, monkeypatch):

@@ -206,3 +206,20 @@ def test_a_metric_added_after_the_report_is_listed_under_its_finding_for_the_edi
     assert "F05_X01" in result.unplaced
     assert all(not any(ch.isdigit() for ch in quotes[c]) for c in result.unplaced if c != "F05_X01")
     assert "F16_SCHOOLS_CCTV_90_DAYS" in result.unplaced  # the report states no number of schools done
+
+
+def test_the_catalogue_and_the_draft_read_findings_from_one_outline(con):
+    """finding_outline (migration 013) holds the findings' joins to sections and themes; the catalogue
+    page's query and the draft's select from it, so the two cannot drift apart."""
+    for name in ("finding_catalogue", "report_findings"):
+        text = store.load_sql(name).lower()
+        assert "from finding_outline" in text and " join " not in text
+    outline = con.execute("select * from finding_outline order by ordinal").df()
+    assert len(outline) == 56 and outline.finding_code.iloc[0] == "F01" and outline.section_title.notna().all()
+    report = store.query(con, "report_findings")
+    catalogue = store.query(con, "finding_catalogue")
+    for frame in (report, catalogue):
+        assert list(frame.finding_code) == list(outline.finding_code)
+        shared = list(frame.columns)
+        assert frame.to_dict("records") == outline[shared].to_dict("records")
+    assert report.theme_title.notna().sum() == outline.theme_title.notna().sum() > 0

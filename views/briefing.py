@@ -18,6 +18,19 @@ SCOPES = {
     "attention": "仅需要关注的问题",
 }
 
+
+def offer_download(key: str, month: str, data: bytes | None, name: str, mime: str, label: str) -> None:
+    """Keep a document built for `month` across reruns (`data` None: nothing new this run) and offer it
+    while that month is chosen, under its Chinese file name."""
+    if data is not None:
+        st.session_state[key] = (month, data)
+    if (built := st.session_state.get(key)) and built[0] == month:
+        st.download_button(
+            label, data=built[1], file_name=name, mime=mime, key=f"{key}_download", icon=":material/download:"
+        )
+        st.caption(f"文件名：{name}")  # names built here from the month alone, no user text
+
+
 st.title("简报导出")
 if not app_state.page_header():
     st.stop()
@@ -32,8 +45,9 @@ pack_tab, report_tab = st.tabs(["督办会简报（PPTX）", "整改进展通报
 
 with pack_tab:
     st.caption(
-        "16:9 幻灯片：封面、总览图表、每个问题一页（编号与标题、状态、牵头部门、责任领导、整改期限与剩余天数、"
-        "主要指标图（含目标与进度线）、关键数字及本月变化、最新进展），最后是全部指标及口径的附表。"
+        "16:9 幻灯片：封面；总览图表、需要关注清单，每类重点成效一页（主要指标图及该类全部指标的本月变化）；"
+        "每个问题一页（编号与标题、状态与销号进展、牵头部门、责任领导、整改期限与剩余天数（经批准延期的注明原定期限）、"
+        "主要指标图（含目标与进度线）、关键数字及本月变化、最新进展）；最后是全部指标及口径的附表。"
         "首次生成约需半分钟，同一月份再次生成只需几秒。"
     )
     scope = st.radio("范围", list(SCOPES), format_func=SCOPES.get, horizontal=True, key="briefing_scope")
@@ -49,6 +63,7 @@ with pack_tab:
         numbers = st.multiselect(
             "问题", list(labels), format_func=labels.get, key="briefing_findings", placeholder="选择一个或多个问题"
         )
+    deck = None
     if st.button("生成简报", key="briefing_build", type="primary", disabled=scope == "findings" and not numbers):
         bar = st.progress(0.0, text="正在准备")
         try:
@@ -67,18 +82,7 @@ with pack_tab:
             st.session_state.pop("briefing_pptx", None)
             st.error("简报未生成：")
             st.text(str(error))  # may name a path or a department: shown as plain text
-        else:
-            st.session_state["briefing_pptx"] = (month, deck)
-    if (built := st.session_state.get("briefing_pptx")) and built[0] == month:
-        st.download_button(
-            "下载简报",
-            data=built[1],
-            file_name=briefing.pack_file_name(month),
-            mime=PPTX_MIME,
-            key="briefing_download",
-            icon=":material/download:",
-        )
-        st.caption(f"文件名：{briefing.pack_file_name(month)}")
+    offer_download("briefing_pptx", month, deck, briefing.pack_file_name(month), PPTX_MIME, "下载简报")
 
 with report_tab:
     st.caption(
@@ -86,23 +90,12 @@ with report_tab:
         "（数量类为累计数，状态类为最新值），各问题的整改进展取自整改台账。系统没有保存的叙述性文字沿用上一期原文，"
         "以黄色底纹标出，请审核修改。版式按 GB/T 9704 公文格式。"
     )
+    document = None
     if st.button("起草通报", key="report_build", type="primary"):
         try:
-            result = report_draft.draft(app_state.cursor(), month)
-            document = report_draft.to_docx(result)
+            document = report_draft.to_docx(report_draft.draft(app_state.cursor(), month))
         except report_draft.DraftError as error:
             st.session_state.pop("report_docx", None)
             st.error("通报未生成：")
             st.text(str(error))
-        else:
-            st.session_state["report_docx"] = (month, document)
-    if (drafted := st.session_state.get("report_docx")) and drafted[0] == month:
-        st.download_button(
-            "下载通报草稿",
-            data=drafted[1],
-            file_name=report_draft.file_name(month),
-            mime=DOCX_MIME,
-            key="report_download",
-            icon=":material/download:",
-        )
-        st.caption(f"文件名：{report_draft.file_name(month)}")
+    offer_download("report_docx", month, document, report_draft.file_name(month), DOCX_MIME, "下载通报草稿")
