@@ -104,8 +104,21 @@ def _spec(fig: go.Figure) -> tuple[dict, str]:
     return json.loads(text), text
 
 
-def _opts(scale: float) -> dict:
-    return {"format": "png", "width": WIDTH, "height": HEIGHT, "scale": scale}
+def _opts(scale: float, spec: dict | None = None) -> dict:
+    """1600×900, or the size a figure was given for a part of a slide (see for_panel)."""
+    layout = (spec or {}).get("layout", {})
+    width, height = (layout["width"], layout["height"]) if "width" in layout and "height" in layout else (WIDTH, HEIGHT)
+    return {"format": "png", "width": width, "height": height, "scale": scale}
+
+
+# A chart that fills part of a slide (8 of its 13.3 inches) is drawn on a smaller canvas, so its
+# labels come out at a size that reads on a projector (drawn at 1600 px they shrank to ~4.5 pt).
+PANEL_WIDTH, PANEL_HEIGHT = 960, 540
+
+
+def for_panel(make: Callable[[], go.Figure]) -> Callable[[], go.Figure]:
+    """`make`, with its figure sized for a slide's chart panel (16:9, like every export)."""
+    return lambda: make().update_layout(width=PANEL_WIDTH, height=PANEL_HEIGHT)
 
 
 def _run_kaleido(jobs, *, n: int = 1) -> None:
@@ -130,7 +143,7 @@ def _run_kaleido(jobs, *, n: int = 1) -> None:
 def kaleido_batch(specs: list, paths: list[Path], *, scale: float = SCALE) -> None:
     """kaleido's own batch for figures already built (what bench/ compares the pack with)."""
     _run_kaleido(
-        [{"fig": spec, "path": str(path), "opts": _opts(scale)} for spec, path in zip(specs, paths, strict=True)]
+        [{"fig": spec, "path": str(path), "opts": _opts(scale, spec)} for spec, path in zip(specs, paths, strict=True)]
     )
 
 
@@ -199,7 +212,7 @@ def render(
                     found[key] = cached.read_bytes()
                     continue
                 queued[key] = folder / f"{key}.png"
-                yield {"fig": spec, "path": str(queued[key]), "opts": _opts(scale)}
+                yield {"fig": spec, "path": str(queued[key]), "opts": _opts(scale, spec)}
 
         stream = jobs()
         first = next(stream, None)  # until the first figure not in the cache: none means no browser at all
@@ -363,7 +376,8 @@ def overview_recipes(data: progress.Data, filters: progress.Filters, *, today=No
         summed = positions.now.reindex(list(headline.metric_codes))
         lead = summed.sort_values("cumulative", ascending=False, kind="stable").index[0]
         panel = headline_panel(data, metrics, headline, lead, positions)
-        out.append(Recipe(f"{headline.group_name}", lambda lead=lead: charts.metric_figure(data, lead, filters), panel))
+        make = for_panel(partial(charts.metric_figure, data, lead, filters))
+        out.append(Recipe(f"{headline.group_name}", make, panel))
     return out
 
 
@@ -593,9 +607,9 @@ def finding_cards(
         note = _latest_note(code, ledger_notes, finding_notes)
         lead = main_metric(data, code, as_of)
         if lead is not None:
-            make = partial(charts.metric_figure, data, lead, filters)
+            make = for_panel(partial(charts.metric_figure, data, lead, filters))
         else:
-            make = partial(charts.status_strip_figure, data, filters, code, f"{label} 逐月整改状态")
+            make = for_panel(partial(charts.status_strip_figure, data, filters, code, f"{label} 逐月整改状态"))
         deadline, original, closed = f.deadline, None, None
         if closures is not None and code in closures.index:
             row = closures.loc[code]

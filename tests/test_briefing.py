@@ -100,7 +100,9 @@ def test_the_meeting_pack_slide_by_slide(store_path, tmp_path):
     helmet, leftover, drink = slides[1 + len(overview) : 1 + len(overview) + 3]
     for slide in (helmet, leftover, drink):
         (picture,) = pictures(slide)
-        assert png_size(picture.image.blob) == (3200, 1800)
+        # drawn on the smaller panel canvas, so its labels stay legible at 8 of the slide's 13.3 inches
+        panel = (briefing.PANEL_WIDTH * briefing.SCALE, briefing.PANEL_HEIGHT * briefing.SCALE)
+        assert png_size(picture.image.blob) == panel == (1920, 1080)
         assert drawn_share(picture.image.blob) > 0.015  # a chart, not a blank image
         assert len(Image.open(io.BytesIO(picture.image.blob)).getcolors(1 << 20)) > 20
     words = "\n".join(texts(helmet))
