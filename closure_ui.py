@@ -78,17 +78,35 @@ def show_evidence(code: str, *, key: str, event_id: int | None = None, change_id
 
 
 def _evidence_inputs(key: str) -> tuple:
-    """The file picker and its captions, inside the caller's form."""
+    """The file picker and its captions, inside the caller's form. After a refused file the picker
+    comes back empty (a new key) while everything written stays."""
+    generation = st.session_state.get(f"{key}_files_generation", 0)
     files = st.file_uploader(
         "佐证材料（可多选）",
         type=UPLOAD_TYPES,
         accept_multiple_files=True,
         # The widget states the evidence limit (the setting), not the server's general upload limit.
         max_upload_size=max(1, math.ceil(config.evidence_max_bytes() / 1024 / 1024)),
-        key=f"{key}_files",
+        key=f"{key}_files" + (f"_{generation}" if generation else ""),
     )
     captions = st.text_area("文件说明（每行一条，依次对应上面的文件，可不填）", key=f"{key}_captions")
     return files, captions
+
+
+def _refused(key: str, error: Exception) -> None:
+    """Say why the form was refused. When a file was the reason, the picker is emptied (a rerun with
+    a new key) so the next try does not send the bad file again; the text written is kept."""
+    if isinstance(error.__cause__, evidence.EvidenceError):
+        st.session_state[f"{key}_files_generation"] = st.session_state.get(f"{key}_files_generation", 0) + 1
+        st.session_state[f"{key}_refusal"] = str(error)
+        st.rerun()
+    st.error(escaped(str(error)))
+
+
+def _show_refusal(key: str) -> None:
+    message = st.session_state.pop(f"{key}_refusal", None)
+    if message:
+        st.error(escaped(message))
 
 
 def _uploads(files, captions: str | None) -> list[evidence.Upload]:
@@ -101,20 +119,21 @@ def _uploads(files, captions: str | None) -> list[evidence.Upload]:
 
 def submit_form(code: str, user: auth.User, *, key: str) -> None:
     limit = config.evidence_max_bytes() / 1024 / 1024
-    # Not cleared on submit: a refused file must not cost the text already written (on success the
-    # form goes away with the state it belongs to).
+    # Not cleared on submit: a refusal must not cost the text already written (a refused file empties
+    # the picker, see _refused; on success the form goes away with the state it belongs to).
     with st.form(f"{key}_submit_form"):
         st.caption(f"申请销号：写明整改情况并附佐证材料（照片、PDF、Word/Excel/WPS 文档，每个不超过 {limit:g} MB）。")
         note = st.text_area("整改情况说明", max_chars=closure.MAX_NOTE, key=f"{key}_note")
         files, captions = _evidence_inputs(key)
         submitted = st.form_submit_button("申请销号", type="primary", key=f"{key}_submit")
+    _show_refusal(key)
     if not submitted:
         return
     uploads = _uploads(files, captions)
     try:
         closure.submit(app_state.connection(), code, note=note, files=uploads, user=user.username)
     except closure.ClosureError as error:
-        st.error(escaped(str(error)))
+        _refused(key, error)
         return
     _done(f"已申请销号（佐证材料 {len(uploads)} 个），等待审核。")
 
@@ -163,13 +182,13 @@ def recheck_form(code: str, user: auth.User, *, key: str) -> None:
 
 def extension_request_form(code: str, user: auth.User, deadline, *, key: str) -> None:
     start = pd.Timestamp(deadline).date() if deadline is not None and not pd.isna(deadline) else dt.date.today()
-    # Not cleared on submit: a refused file must not cost the text already written (on success the
-    # form goes away with the state it belongs to).
+    # Not cleared on submit, as submit_form.
     with st.form(f"{key}_extend_form"):
         new = st.date_input("申请延至", value=start + dt.timedelta(days=30), key=f"{key}_extend_date")
         reason = st.text_area("延期理由", max_chars=deadlines.MAX_REASON, key=f"{key}_extend_reason")
         files, captions = _evidence_inputs(f"{key}_extend")
         submitted = st.form_submit_button("申请延期", key=f"{key}_extend_submit")
+    _show_refusal(f"{key}_extend")
     if submitted:
         uploads = _uploads(files, captions)
         try:
@@ -177,7 +196,7 @@ def extension_request_form(code: str, user: auth.User, deadline, *, key: str) ->
                 app_state.connection(), code, new, reason=reason, user=user.username, files=uploads
             )
         except deadlines.DeadlineError as error:
-            st.error(escaped(str(error)))
+            _refused(f"{key}_extend", error)
         else:
             attached = f"（佐证材料 {len(uploads)} 个）" if uploads else ""
             _done(f"已申请延期至 {new}{attached}，等待审核人员审批。")

@@ -185,7 +185,10 @@ def test_extension_request_with_evidence_is_shown_to_the_reviewer(people):
     at.button(key="detail_extend_submit").click().run()
     assert len(at.error) == 1 and "不是允许的类型" in at.error[0].value
     assert with_store(people, lambda con: deadlines.pending_request(con, CODE)) is None
-    at.file_uploader(key="detail_extend_files").set_value([("工期.jpg", jpeg_bytes(), "image/jpeg")])
+    # the refused file is gone from the picker (a new one), what was written stays
+    assert at.text_area(key="detail_extend_reason").value == "施工延误"
+    assert not at.file_uploader(key="detail_extend_files_1").value
+    at.file_uploader(key="detail_extend_files_1").set_value([("工期.jpg", jpeg_bytes(), "image/jpeg")])
     at.text_area(key="detail_extend_captions").input("<b>施工现场</b>")
     at.button(key="detail_extend_submit").click().run()
     assert [s.value for s in at.success] == ["已申请延期至 2099\\-09\\-30（佐证材料 1 个），等待审核人员审批。"]
