@@ -184,6 +184,10 @@ def extension_request_form(code: str, user: auth.User, deadline, *, key: str) ->
     start = pd.Timestamp(deadline).date() if deadline is not None and not pd.isna(deadline) else dt.date.today()
     # Not cleared on submit, as submit_form.
     with st.form(f"{key}_extend_form"):
+        st.caption(
+            "申请延期：选择新的期限并写明理由，可附佐证材料（照片、PDF、Word/Excel/WPS 文档，"
+            f"每个不超过 {config.evidence_max_bytes() / 1024 / 1024:g} MB）。审核人员批准后生效，原定期限保留在记录中。"
+        )
         new = st.date_input("申请延至", value=start + dt.timedelta(days=30), key=f"{key}_extend_date")
         reason = st.text_area("延期理由", max_chars=deadlines.MAX_REASON, key=f"{key}_extend_reason")
         files, captions = _evidence_inputs(f"{key}_extend")
