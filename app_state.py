@@ -555,5 +555,5 @@ def rag_line(rag: str, text: str, *, where=None) -> None:
 
 def rag_legend(where=None) -> None:
     """The one status legend: the rule from rectification.progress, each colour as its badge."""
-    parts = [f":{charts.RAG_BADGES[k]}-badge[{k}] {escape_markdown(v)}" for k, v in progress.RAG_RULE.items()]
-    (where or st).caption("状态颜色　" + "　".join(parts))
+    parts = [f":{charts.RAG_BADGES[k]}-badge[{k}] {escape_markdown(v)}" for k, v in progress.rag_rule().items()]
+    (where or st).caption("状态颜色　" + "　".join(parts) + "　" + escape_markdown(progress.deadline_rule()))

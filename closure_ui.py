@@ -4,6 +4,7 @@ the submit, review, re-check and extension forms. Logic lives in rectification.c
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pandas as pd
 import streamlit as st
@@ -42,13 +43,16 @@ def _size(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
-def show_evidence(code: str, *, key: str, event_id: int | None = None) -> None:
-    """The finding's current evidence (or one submission's): photos shown re-encoded, every file
-    downloadable under a made-up name. File names and captions only ever go through st.text."""
+def show_evidence(code: str, *, key: str, event_id: int | None = None, change_id: int | None = None) -> None:
+    """The finding's current evidence (or one submission's, or one extension request's): photos shown
+    re-encoded, every file downloadable under a made-up name. File names and captions only ever go
+    through st.text."""
     cursor = app_state.cursor()
     files = evidence.files(cursor, code)
     if event_id is not None:
         files = files[files.event_id == event_id]
+    if change_id is not None:
+        files = files[files.change_id == change_id]
     if files.empty:
         st.caption("没有佐证材料。")
         return
@@ -57,9 +61,10 @@ def show_evidence(code: str, *, key: str, event_id: int | None = None) -> None:
         with st.container(border=True):
             caption = f"　{f.caption}" if isinstance(f.caption, str) and f.caption else ""
             st.text(f"#{f.evidence_id}　{f.file_name}{caption}")
+            came_with = "随延期申请" if pd.notna(f.change_id) else "随销号申请"
             st.text(
                 f"{evidence.KIND_LABELS[f.kind]}，{_size(int(f.size_bytes))}，"
-                f"{f.uploaded_by} 提交于 {pd.Timestamp(f.uploaded_at):%Y-%m-%d %H:%M}"
+                f"{f.uploaded_by} {came_with}提交于 {pd.Timestamp(f.uploaded_at):%Y-%m-%d %H:%M}"
             )
             if f.kind == "image":
                 st.image(data, width=480)
@@ -72,26 +77,63 @@ def show_evidence(code: str, *, key: str, event_id: int | None = None) -> None:
             )
 
 
-def submit_form(code: str, user: auth.User, *, key: str) -> None:
-    limit = config.evidence_max_bytes() / 1024 / 1024
-    with st.form(f"{key}_submit_form", clear_on_submit=True):
-        st.caption(f"申请销号：写明整改情况并附佐证材料（照片、PDF、Word/Excel/WPS 文档，每个不超过 {limit:g} MB）。")
-        note = st.text_area("整改情况说明", max_chars=closure.MAX_NOTE, key=f"{key}_note")
-        files = st.file_uploader(
-            "佐证材料（可多选）", type=UPLOAD_TYPES, accept_multiple_files=True, key=f"{key}_files"
-        )
-        captions = st.text_area("文件说明（每行一条，依次对应上面的文件，可不填）", key=f"{key}_captions")
-        submitted = st.form_submit_button("申请销号", type="primary", key=f"{key}_submit")
-    if not submitted:
-        return
+def _evidence_inputs(key: str) -> tuple:
+    """The file picker and its captions, inside the caller's form. After a refused file the picker
+    comes back empty (a new key) while everything written stays."""
+    generation = st.session_state.get(f"{key}_files_generation", 0)
+    files = st.file_uploader(
+        "佐证材料（可多选）",
+        type=UPLOAD_TYPES,
+        accept_multiple_files=True,
+        # The widget states the evidence limit (the setting), not the server's general upload limit.
+        max_upload_size=max(1, math.ceil(config.evidence_max_bytes() / 1024 / 1024)),
+        key=f"{key}_files" + (f"_{generation}" if generation else ""),
+    )
+    captions = st.text_area("文件说明（每行一条，依次对应上面的文件，可不填）", key=f"{key}_captions")
+    return files, captions
+
+
+def _refused(key: str, error: Exception) -> None:
+    """Say why the form was refused. When a file was the reason, the picker is emptied (a rerun with
+    a new key) so the next try does not send the bad file again; the text written is kept."""
+    if isinstance(error.__cause__, evidence.EvidenceError):
+        st.session_state[f"{key}_files_generation"] = st.session_state.get(f"{key}_files_generation", 0) + 1
+        st.session_state[f"{key}_refusal"] = str(error)
+        st.rerun()
+    st.error(escaped(str(error)))
+
+
+def _show_refusal(key: str) -> None:
+    message = st.session_state.pop(f"{key}_refusal", None)
+    if message:
+        st.error(escaped(message))
+
+
+def _uploads(files, captions: str | None) -> list[evidence.Upload]:
+    """The picked files with the caption on the same line number, for rectification.evidence to check."""
     lines = [line.strip() for line in (captions or "").splitlines()]
-    uploads = [
+    return [
         evidence.Upload(f.name, f.getvalue(), lines[i] if i < len(lines) else "") for i, f in enumerate(files or [])
     ]
+
+
+def submit_form(code: str, user: auth.User, *, key: str) -> None:
+    limit = config.evidence_max_bytes() / 1024 / 1024
+    # Not cleared on submit: a refusal must not cost the text already written (a refused file empties
+    # the picker, see _refused; on success the form goes away with the state it belongs to).
+    with st.form(f"{key}_submit_form"):
+        st.caption(f"申请销号：写明整改情况并附佐证材料（照片、PDF、Word/Excel/WPS 文档，每个不超过 {limit:g} MB）。")
+        note = st.text_area("整改情况说明", max_chars=closure.MAX_NOTE, key=f"{key}_note")
+        files, captions = _evidence_inputs(key)
+        submitted = st.form_submit_button("申请销号", type="primary", key=f"{key}_submit")
+    _show_refusal(key)
+    if not submitted:
+        return
+    uploads = _uploads(files, captions)
     try:
         closure.submit(app_state.connection(), code, note=note, files=uploads, user=user.username)
     except closure.ClosureError as error:
-        st.error(escaped(str(error)))
+        _refused(key, error)
         return
     _done(f"已申请销号（佐证材料 {len(uploads)} 个），等待审核。")
 
@@ -140,17 +182,28 @@ def recheck_form(code: str, user: auth.User, *, key: str) -> None:
 
 def extension_request_form(code: str, user: auth.User, deadline, *, key: str) -> None:
     start = pd.Timestamp(deadline).date() if deadline is not None and not pd.isna(deadline) else dt.date.today()
-    with st.form(f"{key}_extend_form", clear_on_submit=True):
+    # Not cleared on submit, as submit_form.
+    with st.form(f"{key}_extend_form"):
+        st.caption(
+            "申请延期：选择新的期限并写明理由，可附佐证材料（照片、PDF、Word/Excel/WPS 文档，"
+            f"每个不超过 {config.evidence_max_bytes() / 1024 / 1024:g} MB）。审核人员批准后生效，原定期限保留在记录中。"
+        )
         new = st.date_input("申请延至", value=start + dt.timedelta(days=30), key=f"{key}_extend_date")
         reason = st.text_area("延期理由", max_chars=deadlines.MAX_REASON, key=f"{key}_extend_reason")
+        files, captions = _evidence_inputs(f"{key}_extend")
         submitted = st.form_submit_button("申请延期", key=f"{key}_extend_submit")
+    _show_refusal(f"{key}_extend")
     if submitted:
+        uploads = _uploads(files, captions)
         try:
-            deadlines.request_extension(app_state.connection(), code, new, reason=reason, user=user.username)
+            deadlines.request_extension(
+                app_state.connection(), code, new, reason=reason, user=user.username, files=uploads
+            )
         except deadlines.DeadlineError as error:
-            st.error(escaped(str(error)))
+            _refused(f"{key}_extend", error)
         else:
-            _done(f"已申请延期至 {new}，等待审核人员审批。")
+            attached = f"（佐证材料 {len(uploads)} 个）" if uploads else ""
+            _done(f"已申请延期至 {new}{attached}，等待审核人员审批。")
 
 
 def extension_decision_form(code: str, user: auth.User, *, key: str) -> None:
@@ -198,17 +251,11 @@ def add_evidence_form(code: str, user: auth.User, *, key: str) -> None:
     """More files for the submission awaiting review (a ledger's 已完成 comes without any)."""
     with st.form(f"{key}_add_form", clear_on_submit=True):
         st.caption("补充佐证材料：附到待审核的销号申请上。")
-        files = st.file_uploader(
-            "佐证材料（可多选）", type=UPLOAD_TYPES, accept_multiple_files=True, key=f"{key}_add_files"
-        )
-        captions = st.text_area("文件说明（每行一条，依次对应上面的文件，可不填）", key=f"{key}_add_captions")
+        files, captions = _evidence_inputs(f"{key}_add")
         submitted = st.form_submit_button("补充材料", key=f"{key}_add_submit")
     if not submitted:
         return
-    lines = [line.strip() for line in (captions or "").splitlines()]
-    uploads = [
-        evidence.Upload(f.name, f.getvalue(), lines[i] if i < len(lines) else "") for i, f in enumerate(files or [])
-    ]
+    uploads = _uploads(files, captions)
     try:
         closure.add_evidence(app_state.connection(), code, files=uploads, user=user.username)
     except closure.ClosureError as error:

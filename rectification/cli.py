@@ -158,7 +158,17 @@ class _Evidence(argparse.Action):
         namespace.evidence = files
 
 
-def cmd_closure_submit(args, con) -> str:
+def _add_evidence_arguments(parser: argparse.ArgumentParser) -> None:
+    """--evidence FILE [--caption TEXT], repeatable: closure submit and deadline extend alike."""
+    parser.add_argument(
+        "--evidence", action=_Evidence, metavar="FILE", help="佐证材料（照片 JPG/PNG、PDF、Word/Excel/WPS），可多次"
+    )
+    parser.add_argument("--caption", action=_Evidence, metavar="TEXT", help="前一个 --evidence 文件的说明")
+    parser.set_defaults(evidence=[])
+
+
+def _evidence_files(args) -> list[evidence.Upload]:
+    """The --evidence files read, each with its --caption; a missing or oversized file is refused first."""
     files = []
     limit = config.evidence_max_bytes()
     for name, caption in args.evidence or []:
@@ -168,6 +178,11 @@ def cmd_closure_submit(args, con) -> str:
         if path.stat().st_size > limit:  # before reading a huge file into memory
             raise CliError(f"文件「{path.name}」超过大小上限 {limit / 1024 / 1024:g} MB。")
         files.append(evidence.Upload(path.name, path.read_bytes(), caption))
+    return files
+
+
+def cmd_closure_submit(args, con) -> str:
+    files = _evidence_files(args)
     closure.submit(con, args.finding, note=args.note, files=files, user=args.user)
     return f"{args.finding} 已申请销号（佐证材料 {len(files)} 个），待审核。"
 
@@ -211,8 +226,10 @@ def cmd_deadline_set(args, con) -> str:
 
 
 def cmd_deadline_extend(args, con) -> str:
-    deadlines.request_extension(con, args.finding, args.date, reason=args.reason, user=args.user)
-    return f"{args.finding} 已申请延期至 {args.date}，待审核人员审批。"
+    files = _evidence_files(args)
+    deadlines.request_extension(con, args.finding, args.date, reason=args.reason, user=args.user, files=files)
+    attached = f"（佐证材料 {len(files)} 个）" if files else ""
+    return f"{args.finding} 已申请延期至 {args.date}{attached}，待审核人员审批。"
 
 
 def cmd_deadline_approve(args, con) -> str:
@@ -623,12 +640,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = clo.add_parser("submit", parents=[common], help="申请销号：整改情况说明 + 佐证材料（牵头部门填报人员或管理员）")
     c.add_argument("finding", help="问题编号，如 F05")
     c.add_argument("--note", required=True, help="整改情况说明")
-    c.add_argument(
-        "--evidence", action=_Evidence, metavar="FILE", help="佐证材料（照片 JPG/PNG、PDF、Word/Excel/WPS），可多次"
-    )
-    c.add_argument("--caption", action=_Evidence, metavar="TEXT", help="前一个 --evidence 文件的说明")
+    _add_evidence_arguments(c)
     c.add_argument("--user", required=True, help="申请人用户名")
-    c.set_defaults(func=cmd_closure_submit, evidence=[])
+    c.set_defaults(func=cmd_closure_submit)
     c = clo.add_parser("approve", parents=[common], help="审核通过，销号（审核人员或管理员，不能审核自己的申请）")
     c.add_argument("finding")
     c.add_argument("--user", required=True, help="审核人用户名")
@@ -671,10 +685,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--leader", help="责任领导")
     c.add_argument("--user", required=True, help="操作人用户名")
     c.set_defaults(func=cmd_deadline_set)
-    c = dl.add_parser("extend", parents=[common], help="申请延期（牵头部门填报人员或管理员，须写明理由）")
+    c = dl.add_parser("extend", parents=[common], help="申请延期（牵头部门填报人员或管理员，须写明理由，可附佐证材料）")
     c.add_argument("finding")
     c.add_argument("date", type=_date, help="申请延至 YYYY-MM-DD")
     c.add_argument("--reason", required=True, help="延期理由")
+    _add_evidence_arguments(c)
     c.add_argument("--user", required=True, help="申请人用户名")
     c.set_defaults(func=cmd_deadline_extend)
     c = dl.add_parser("approve", parents=[common], help="批准延期申请（审核人员或管理员，不能批自己的申请）")

@@ -215,29 +215,16 @@ def approve(
     _reviewer(con, user, "审核销号")
     finding_info(con, code)
     recheck_month = parse_recheck(recheck, today)
-    with transaction(con):
-        submission = _pending_submission(con, code)
-        if submission["user_name"] == user:
-            raise ClosureError("不能审核自己提交的销号申请：请由另一位审核人员审核。")
-        con.execute(
-            "insert into closure_events (finding_code, kind, month, note, user_name, submission_id, recheck_month)"
-            " values (?, 'approve', ?, ?, ?, ?, ?)",
-            [
-                code,
-                _step_month(con, code, today),
-                _text(note) or None,
-                user,
-                int(submission["event_id"]),
-                recheck_month,
-            ],
-        )
-        audit.record(
-            con,
-            user=user,
-            action="closure_approve",
-            target=code,
-            detail=f"审核通过，销号（{submission['user_name']} 申请）；回头看：{to_month(recheck_month)}",
-        )
+    _record_review(
+        con,
+        code,
+        user,
+        kind="approve",
+        note=_text(note) or None,
+        recheck_month=recheck_month,
+        detail=lambda submitter: f"审核通过，销号（{submitter} 申请）；回头看：{to_month(recheck_month)}",
+        today=today,
+    )
     return recheck_month
 
 
@@ -250,22 +237,40 @@ def return_submission(
     reason = _text(reason)
     if not reason:
         raise ClosureError("请填写退回理由。")
+    _record_review(
+        con,
+        code,
+        user,
+        kind="return",
+        note=reason,
+        detail=lambda submitter: f"退回（{submitter} 申请）：{reason}",
+        today=today,
+    )
+
+
+def _record_review(
+    con,
+    code: str,
+    user: str,
+    *,
+    kind: str,
+    note: str | None,
+    detail,
+    recheck_month: dt.date | None = None,
+    today: dt.date | None = None,
+) -> None:
+    """Decide the submission awaiting review (approve or return) in one transaction: the event row,
+    which names the submission it decides, and the audit row. `detail(submitter)` is the audit text."""
     with transaction(con):
         submission = _pending_submission(con, code)
         if submission["user_name"] == user:
             raise ClosureError("不能审核自己提交的销号申请：请由另一位审核人员审核。")
         con.execute(
-            "insert into closure_events (finding_code, kind, month, note, user_name, submission_id)"
-            " values (?, 'return', ?, ?, ?, ?)",
-            [code, _step_month(con, code, today), reason, user, int(submission["event_id"])],
+            "insert into closure_events (finding_code, kind, month, note, user_name, submission_id, recheck_month)"
+            " values (?, ?, ?, ?, ?, ?, ?)",
+            [code, kind, _step_month(con, code, today), note, user, int(submission["event_id"]), recheck_month],
         )
-        audit.record(
-            con,
-            user=user,
-            action="closure_return",
-            target=code,
-            detail=f"退回（{submission['user_name']} 申请）：{reason}",
-        )
+        audit.record(con, user=user, action=f"closure_{kind}", target=code, detail=detail(submission["user_name"]))
 
 
 def recheck(
@@ -528,21 +533,32 @@ def timeline(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
     for r in query(con, "finding_status_history", finding=code).itertuples():
         rows.append((r.created_at, r.month, f"上报状态：{r.status}", r.user_name, r.note or "", ""))
     files = evidence.files(con, code, include_withdrawn=True)
-    for e in effective_events(con, code).itertuples():
-        attached = files[files.event_id == e.event_id]
-        names = "、".join(
+
+    def names(attached: pd.DataFrame) -> str:
+        return "、".join(
             f"{f.file_name}"
             + (f"（{f.caption}）" if isinstance(f.caption, str) and f.caption else "")
             + ("［已撤回］" if f.withdrawn else "")
             for f in attached.itertuples()
         )
+
+    for e in effective_events(con, code).itertuples():
         label = EVENT_LABELS[e.kind]
         detail = e.note if isinstance(e.note, str) else ""
         if e.kind == "approve" and e.recheck_month is not None and not pd.isna(e.recheck_month):
             detail = (detail + "；" if detail else "") + f"回头看：{to_month(pd.Timestamp(e.recheck_month))}"
         if e.kind == "submit" and e.upload_id is not None and not pd.isna(e.upload_id):
             label += f"（台账批次 #{int(e.upload_id)}）"
-        rows.append((e.created_at, to_month(pd.Timestamp(e.month)), label, e.user_name, detail, names))
+        rows.append(
+            (
+                e.created_at,
+                to_month(pd.Timestamp(e.month)),
+                label,
+                e.user_name,
+                detail,
+                names(files[files.event_id == e.event_id]),
+            )
+        )
     labels = {"set": "设定整改期限", "request": "申请延期", "approve": "批准延期", "refuse": "驳回延期"}
     for d in deadlines.history(con, code).itertuples():
         when = pd.Timestamp(d.created_at)
@@ -555,7 +571,8 @@ def timeline(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
         detail = f"{previous} → {date}" if previous else date
         if isinstance(d.reason, str) and d.reason:
             detail += f"；{d.reason}"
-        rows.append((d.created_at, to_month(when), labels[d.kind], d.user_name, detail, ""))
+        attached = names(files[files.change_id == d.change_id]) if d.kind == "request" else ""
+        rows.append((d.created_at, to_month(when), labels[d.kind], d.user_name, detail, attached))
     withdrawn = con.execute(
         "select w.withdrawn_at, e.file_name, w.withdrawn_by, w.reason from evidence_withdrawals w"
         " join evidence_files e using (evidence_id) where e.finding_code = ?",

@@ -8,7 +8,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from rectification import audit, auth, config
+from rectification import audit, auth, config, evidence
 from rectification.store import transaction
 
 MAX_REASON = 500
@@ -96,9 +96,16 @@ def pending_request(con: duckdb.DuckDBPyConnection, code: str) -> tuple | None:
 
 
 def request_extension(
-    con: duckdb.DuckDBPyConnection, code: str, new_deadline: dt.date, *, reason: str, user: str
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    new_deadline: dt.date,
+    *,
+    reason: str,
+    user: str,
+    files: list[evidence.Upload] | None = None,
 ) -> int:
-    """An editor of the lead department (or an admin) asks for a later deadline, with a reason."""
+    """An editor of the lead department (or an admin) asks for a later deadline, with a reason and,
+    if they like, evidence files (the same rules as a closure submission's)."""
     actor = _user(con, user)
     deadline, _, department, long_term = _finding(con, code)
     if not auth.leads(actor, department):
@@ -115,6 +122,10 @@ def request_extension(
         raise DeadlineError(f"{code} 尚未设定整改期限，请先由审核人员设定。")
     if new_deadline <= deadline:
         raise DeadlineError(f"延期后的日期须晚于现行期限 {deadline}。")
+    try:
+        checked = evidence.check_all(list(files or []))  # every file checked before anything is stored
+    except evidence.EvidenceError as error:
+        raise DeadlineError(str(error)) from error
     with transaction(con):
         if pending_request(con, code) is not None:
             raise DeadlineError(f"{code} 已有待审批的延期申请。")
@@ -123,17 +134,20 @@ def request_extension(
             " values (?, 'request', ?, ?, ?, ?) returning change_id",
             [code, new_deadline, deadline, reason, user],
         ).fetchone()[0]
+        evidence.store(con, checked, change_id=change_id, finding_code=code, user=user)
+        attached = f"；佐证材料 {len(checked)} 个：{'、'.join(f.name for f in checked)}" if checked else ""
         audit.record(
             con,
             user=user,
             action="deadline_request",
             target=code,
-            detail=f"申请延期：{deadline} → {new_deadline}；理由：{reason}",
+            detail=f"申请延期：{deadline} → {new_deadline}；理由：{reason}{attached}",
         )
     return change_id
 
 
-def _decide(con, code: str, user: str, *, approve: bool, reason: str = "") -> tuple:
+def _decide(con, code: str, user: str) -> tuple:
+    """The open request a reviewer (or admin) other than its requester may decide."""
     actor = _user(con, user)
     if not auth.can_review(actor):
         raise DeadlineError(f"无权限：审批延期需要「审核」或「管理」权限，{user} 为「{actor.role_label}」。")
@@ -146,45 +160,40 @@ def _decide(con, code: str, user: str, *, approve: bool, reason: str = "") -> tu
     return request
 
 
+def _record_decision(con, code: str, user: str, *, approve: bool, reason: str | None = None) -> dt.date:
+    """Inside a transaction: decide the open request — the deadline_changes row and the audit row;
+    an approval also moves the finding's deadline (the original stays on record). The requested date."""
+    change_id, new_deadline, _, requester, _ = _decide(con, code, user)
+    new_deadline = _date(new_deadline)
+    old = _date(_finding(con, code)[0])
+    if approve:
+        con.execute("update findings set deadline = ? where finding_code = ?", [new_deadline, code])
+        detail = f"批准延期（{requester} 申请）：{old} → {new_deadline}"
+    else:
+        old, detail = None, f"驳回延期至 {new_deadline}（{requester} 申请）：{reason}"
+    kind = "approve" if approve else "refuse"
+    con.execute(
+        "insert into deadline_changes (finding_code, kind, deadline, previous_deadline, reason, request_id, user_name)"
+        " values (?, ?, ?, ?, ?, ?, ?)",
+        [code, kind, new_deadline, old, reason, change_id, user],
+    )
+    audit.record(con, user=user, action=f"deadline_{kind}", target=code, detail=detail)
+    return new_deadline
+
+
 def approve_extension(con: duckdb.DuckDBPyConnection, code: str, *, user: str) -> dt.date:
     """A reviewer approves the open request: the deadline moves, the original stays on record."""
     with transaction(con):
-        change_id, new_deadline, _, requester, _ = _decide(con, code, user, approve=True)
-        old = _date(_finding(con, code)[0])
-        con.execute("update findings set deadline = ? where finding_code = ?", [new_deadline, code])
-        con.execute(
-            "insert into deadline_changes (finding_code, kind, deadline, previous_deadline, request_id, user_name)"
-            " values (?, 'approve', ?, ?, ?, ?)",
-            [code, new_deadline, old, change_id, user],
-        )
-        audit.record(
-            con,
-            user=user,
-            action="deadline_approve",
-            target=code,
-            detail=f"批准延期（{requester} 申请）：{old} → {new_deadline}",
-        )
-    return _date(new_deadline)
+        return _record_decision(con, code, user, approve=True)
 
 
 def refuse_extension(con: duckdb.DuckDBPyConnection, code: str, *, user: str, reason: str) -> None:
+    """A reviewer refuses the open request, with a reason; the deadline stays."""
     reason = _text(reason, MAX_REASON)
     if not reason:
         raise DeadlineError("请填写驳回理由。")
     with transaction(con):
-        change_id, new_deadline, _, requester, _ = _decide(con, code, user, approve=False)
-        con.execute(
-            "insert into deadline_changes (finding_code, kind, deadline, reason, request_id, user_name)"
-            " values (?, 'refuse', ?, ?, ?, ?)",
-            [code, new_deadline, reason, change_id, user],
-        )
-        audit.record(
-            con,
-            user=user,
-            action="deadline_refuse",
-            target=code,
-            detail=f"驳回延期至 {_date(new_deadline)}（{requester} 申请）：{reason}",
-        )
+        _record_decision(con, code, user, approve=False, reason=reason)
 
 
 def requests(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -199,19 +199,29 @@ def _store_blob(con: duckdb.DuckDBPyConnection, sha: str, data: bytes, media_typ
 
 
 def store(
-    con: duckdb.DuckDBPyConnection, files: list[Checked], *, event_id: int, finding_code: str, user: str
+    con: duckdb.DuckDBPyConnection,
+    files: list[Checked],
+    *,
+    finding_code: str,
+    user: str,
+    event_id: int | None = None,
+    change_id: int | None = None,
 ) -> list[int]:
-    """Inside the caller's transaction: the blobs (once each) and one evidence row per file."""
+    """Inside the caller's transaction: the blobs (once each) and one evidence row per file, attached
+    to a closure submission (event_id) or to a deadline-extension request (change_id)."""
+    if (event_id is None) == (change_id is None):
+        raise ValueError("evidence belongs to one submission or one extension request")
     ids = []
     for f in files:
         _store_blob(con, f.sha256, f.data, f.media_type)
         if f.display is not None:
             _store_blob(con, f.display_sha256, f.display, f.media_type)
         row = con.execute(
-            "insert into evidence_files (event_id, finding_code, sha256, display_sha256, file_name, caption, kind,"
-            " media_type, extension, uploaded_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning evidence_id",
+            "insert into evidence_files (event_id, change_id, finding_code, sha256, display_sha256, file_name, caption,"
+            " kind, media_type, extension, uploaded_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning evidence_id",
             [
                 event_id,
+                change_id,
                 finding_code,
                 f.sha256,
                 f.display_sha256,
@@ -228,10 +238,11 @@ def store(
 
 
 def files(con: duckdb.DuckDBPyConnection, finding_code: str, *, include_withdrawn: bool = False) -> pd.DataFrame:
-    """The finding's evidence, oldest first: evidence_id, event_id, file_name, caption, kind, media_type,
-    extension, sha256, display_sha256, size_bytes, uploaded_by, uploaded_at, withdrawn."""
+    """The finding's evidence, oldest first: evidence_id, event_id (a closure submission's) or change_id
+    (an extension request's), file_name, caption, kind, media_type, extension, sha256, display_sha256,
+    size_bytes, uploaded_by, uploaded_at, withdrawn."""
     frame = con.execute(
-        "select e.evidence_id, e.event_id, e.file_name, e.caption, e.kind, e.media_type, e.extension, e.sha256,"
+        "select e.evidence_id, e.event_id, e.change_id, e.file_name, e.caption, e.kind, e.media_type, e.extension, e.sha256,"
         " e.display_sha256, b.size_bytes, e.uploaded_by, e.uploaded_at,"
         " exists (select 1 from evidence_withdrawals w where w.evidence_id = e.evidence_id) as withdrawn"
         " from evidence_files e join evidence_blobs b using (sha256)"

@@ -11,22 +11,42 @@ from functools import cached_property
 
 import pandas as pd
 
-from rectification import closure, deadlines
+from rectification import closure, config, deadlines
 from rectification.config import TRACKING_START
 from rectification.months import add_months, chinese, to_date
 
 GREEN, YELLOW, RED, GREY = "绿", "黄", "红", "灰"
 RAG_ORDER = {RED: 0, YELLOW: 1, GREEN: 2, GREY: 3}
 TOLERANCE = 0.10  # 黄: at most this far below the trajectory
-DUE_SOON_DAYS = 30  # 黄: the deadline is at most this many days away and the work is not done
 
-# The one documented status rule: the overview shows it as its legend, README repeats it.
-RAG_RULE = {
-    GREEN: "达到或超过进度线（从期初值到目标值的直线进度），或已达目标、已销号、待审核",
-    YELLOW: f"低于进度线不超过{TOLERANCE:.0%}；或距截止不足{DUE_SOON_DAYS}天且尚未完成",
-    RED: f"低于进度线超过{TOLERANCE:.0%}；或已过截止日期仍未完成（逾期）",
-    GREY: "未设目标和截止日期，无从判断",
-}
+
+def due_soon_days() -> int:
+    """黄: the deadline is at most this many days away and the work is not done. The deadline
+    预警 setting, so the colours, 需要关注, 问题详情 and the 催办单 draw the line at the same day."""
+    return config.deadline_days()[1]
+
+
+def rag_rule() -> dict[str, str]:
+    """The one documented status rule, with the thresholds in force: the overview shows it as its
+    legend, README repeats it."""
+    warning = due_soon_days()
+    return {
+        GREEN: "达到或超过进度线（从期初值到目标值的直线进度），或已达目标、已销号、待审核",
+        YELLOW: f"低于进度线不超过{TOLERANCE:.0%}；或距截止不超过{warning}天（预警）且尚未完成",
+        RED: f"低于进度线超过{TOLERANCE:.0%}；或已过截止日期仍未完成（逾期）",
+        GREY: "未设目标和截止日期，无从判断",
+    }
+
+
+def deadline_rule() -> str:
+    """The deadline thresholds in force, as the legend names them (settings deadline_notice_days and
+    deadline_warning_days)."""
+    notice, warning = config.deadline_days()
+    return (
+        f"期限提醒：剩余{notice}天内为{deadlines.NOTICE}（提示，不改颜色），"
+        f"{warning}天内为{deadlines.WARNING}（黄），过期为{deadlines.OVERDUE}（红）"
+    )
+
 
 # A jump is implausible when it exceeds a multiple of the largest recent month, or what the spread of
 # recent months allows (median + k·MAD); repeats are only suspicious for monthly counts (a level may
@@ -226,9 +246,16 @@ def trajectory_value(
 
 
 def metric_rag(
-    actual: float | None, expected: float | None, *, target: float | None, due: dt.date | None, ref: dt.date
+    actual: float | None,
+    expected: float | None,
+    *,
+    target: float | None,
+    due: dt.date | None,
+    ref: dt.date,
+    warning: int | None = None,
 ) -> tuple[str, str]:
-    """The status of one metric and the reason in words. Higher is better for every metric."""
+    """The status of one metric and the reason in words. Higher is better for every metric.
+    `warning`: days before `due` from which it is yellow (default: the deadline 预警 setting)."""
     if target is None or pd.isna(target):
         return GREY, "未设目标"
     actual = 0.0 if actual is None or pd.isna(actual) else float(actual)
@@ -243,8 +270,9 @@ def metric_rag(
         return RED, f"低于进度线 {_shortfall(actual, expected)}"
     if actual < expected - epsilon:
         return YELLOW, f"略低于进度线 {_shortfall(actual, expected)}"
-    if due is not None and (due - ref).days <= DUE_SOON_DAYS:
-        return YELLOW, f"距目标期限不足{DUE_SOON_DAYS}天（{due:%Y-%m-%d}）"
+    warning = due_soon_days() if warning is None else warning
+    if due is not None and (due - ref).days <= warning:
+        return YELLOW, f"{deadlines.WARNING}：目标期限 {due:%Y-%m-%d}，剩余 {(due - ref).days} 天"
     return GREEN, "符合进度"
 
 
@@ -253,9 +281,16 @@ def _shortfall(actual: float, expected: float) -> str:
 
 
 def finding_rag(
-    status: str, *, is_long_term: bool, deadline: dt.date | None, ref: dt.date, metric_rags: list[str]
+    status: str,
+    *,
+    is_long_term: bool,
+    deadline: dt.date | None,
+    ref: dt.date,
+    metric_rags: list[str],
+    warning: int | None = None,
 ) -> tuple[str, str]:
-    """The status of one finding: done, overdue, due soon, else the worst of its metrics."""
+    """The status of one finding: done, overdue, due soon, else the worst of its metrics.
+    `warning`: days before the deadline from which it is yellow (default: the deadline 预警 setting)."""
     if status == DONE:
         return GREEN, "已销号"
     if status == PENDING:
@@ -267,8 +302,9 @@ def finding_rag(
     worst = min(known, key=RAG_ORDER.get) if known else None
     if worst == RED:
         return RED, "有指标低于进度线超过10%"
-    if dated and (deadline - ref).days <= DUE_SOON_DAYS:
-        return YELLOW, f"距整改期限不足{DUE_SOON_DAYS}天（{deadline:%Y-%m-%d}）"
+    warning = due_soon_days() if warning is None else warning
+    if dated and (deadline - ref).days <= warning:
+        return YELLOW, f"{deadlines.WARNING}：整改期限 {deadline:%Y-%m-%d}，剩余 {(deadline - ref).days} 天"
     if worst == YELLOW:
         return YELLOW, "有指标略低于进度线"
     if worst == GREEN or dated:
@@ -306,6 +342,7 @@ def metric_status(data: Data, metrics: pd.DataFrame, as_of: str, today: dt.date 
     ref = reference_date(as_of, today)
     frame = metrics.merge(metric_positions(data, metrics, as_of), on="metric_code", how="left")
     expected, due, rag, reason = [], [], [], []
+    warning = due_soon_days()
     for m in frame.itertuples():
         target = None if pd.isna(m.target_value) else float(m.target_value)
         exp = None
@@ -318,7 +355,7 @@ def metric_status(data: Data, metrics: pd.DataFrame, as_of: str, today: dt.date 
                 target_month=m.target_month if isinstance(m.target_month, str) else None,
             )
         d = metric_due(m.target_month if isinstance(m.target_month, str) else None, m.deadline)
-        r, why = metric_rag(m.cumulative, exp, target=target, due=d, ref=ref)
+        r, why = metric_rag(m.cumulative, exp, target=target, due=d, ref=ref, warning=warning)
         opening = m.opening_month if isinstance(m.opening_month, str) else None
         if target is not None and opening and as_of < opening:
             # The trajectory starts at the report's month: before it nothing is behind or overdue.

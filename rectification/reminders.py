@@ -23,6 +23,7 @@ def rows(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> pd.Dat
     today = today or dt.date.today()
     states = closure.states(con, current_month(today), today=today)
     notice, _ = config.deadline_days()
+    asked = deadlines.requests(con).set_index("finding_code").requested  # open extension requests
     out = []
     for s in states.itertuples():
         department = s.lead_department if isinstance(s.lead_department, str) and s.lead_department else NO_DEPARTMENT
@@ -32,6 +33,8 @@ def rows(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> pd.Dat
         base = (department, label, s.title)
         if isinstance(s.deadline_level, str):
             text = deadlines.level_text(s.deadline_level, s.days_left)
+            if s.finding_code in asked.index:  # chased all the same, but the meeting should know
+                text += f"，已申请延期至 {deadlines.described(asked[s.finding_code], None)}（待审批）"
             out.append((*base, s.deadline_level, due, leader, f"{text}，当前状态：{s.closure_state}"))
         if s.last_event == "return":
             reason = s.note if isinstance(s.note, str) else ""

@@ -112,3 +112,45 @@ def test_submit_return_resubmit_approve_then_a_viewer_sees_it_closed(closure_ser
     assert_healthy(viewer)
     viewer.screenshot(path=str(tmp_path / "closed.png"), full_page=True)
     viewer_context.close()
+
+
+def test_an_extension_request_with_evidence_reaches_the_reviewer(closure_server, browser, tmp_path):
+    import datetime as dt
+
+    from rectification import deadlines
+
+    con = store.connect(closure_server.db, wait=30)
+    try:
+        deadlines.set_deadline(con, CODE, dt.date.today() + dt.timedelta(days=8), user="zgb_li")
+    finally:
+        con.close()
+    photo, letter = tmp_path / "施工现场.jpg", tmp_path / "工期说明函.pdf"
+    photo.write_bytes(jpeg_bytes("orange"))
+    letter.write_bytes(PDF)
+
+    editor_context, editor = signed_in(browser, f"{closure_server.url}/finding_detail?finding={CODE}", "jj_editor")
+    box = editor.locator('[data-testid="stExpander"]').filter(has_text="申请延长整改期限")
+    box.get_by_text("申请延长整改期限").click()
+    box.get_by_label("延期理由").fill("雨季施工受阻，路面需养护")
+    box.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([photo, letter])
+    for file in (photo, letter):
+        box.locator('[data-testid="stFileChipName"]').filter(has_text=file.name).first.wait_for(timeout=30_000)
+    box.get_by_label("文件说明（每行一条，依次对应上面的文件，可不填）").fill("6月施工现场\n区住建局复函")
+    box.get_by_role("button", name="申请延期").click()
+    editor.get_by_text("（佐证材料 2 个），等待审核人员审批。", exact=False).first.wait_for(timeout=30_000)
+    assert_healthy(editor)
+    editor_context.close()
+
+    reviewer_context, reviewer = signed_in(browser, f"{closure_server.url}/closure_review", "zgb_li", where="main")
+    reviewer.get_by_role("tab", name="延期申请").click()
+    main = reviewer.locator('[data-testid="stMain"]')
+    main.get_by_text("雨季施工受阻，路面需养护").first.wait_for(timeout=30_000)
+    main.locator('[data-testid="stImage"] img').first.wait_for(timeout=30_000)
+    assert main.get_by_text("施工现场.jpg　6月施工现场", exact=False).count() >= 1
+    assert main.get_by_text("工期说明函.pdf　区住建局复函", exact=False).count() >= 1
+    assert main.get_by_text("随延期申请提交于", exact=False).count() == 2
+    main.get_by_role("button", name="批准延期").click()
+    reviewer.get_by_text(f"{CODE} 延期已批准", exact=False).first.wait_for(timeout=30_000)
+    assert_healthy(reviewer)
+    reviewer.screenshot(path=str(tmp_path / "extension_approved.png"))
+    reviewer_context.close()

@@ -143,3 +143,25 @@ def test_deadline_set_extend_approve_through_the_cli(db, tmp_path, capsys):
     assert run(db, "findings", "--month", "2025-03", "--out", str(out)) == 0
     row = next(r for r in read_csv(out.read_bytes()) if r["code"] == CODE)
     assert (row["deadline"], row["original_deadline"]) == ("2025-09-30", "2025-06-30")
+
+
+def test_deadline_extend_with_evidence_through_the_cli(db, tmp_path, capsys):
+    con = store.connect(db)
+    auth.create_user(con, "rev", "reviewer", TEST_PASSWORD)
+    con.close()
+    photo, pdf, exe = tmp_path / "工期.jpg", tmp_path / "函.pdf", tmp_path / "照片.jpg"
+    photo.write_bytes(jpeg_bytes())
+    pdf.write_bytes(PDF)
+    exe.write_bytes(EXE)
+    assert run(db, "deadline", "set", CODE, "2025-06-30", "--user", "rev") == 0
+    capsys.readouterr()
+    extend = ["deadline", "extend", CODE, "2025-09-30", "--reason", "施工延误", "--user", "ed"]
+    assert run(db, *extend, "--evidence", str(exe)) == 1
+    assert "不是允许的类型" in capsys.readouterr().err
+    assert run(db, *extend, "--evidence", str(photo), "--caption", "施工现场", "--evidence", str(pdf)) == 0
+    assert capsys.readouterr().out.strip() == f"{CODE} 已申请延期至 2025-09-30（佐证材料 2 个），待审核人员审批。"
+    out = tmp_path / "evidence"
+    assert run(db, "closure", "evidence", CODE, "--out", str(out)) == 0
+    listing = read_csv((out / "清单.csv").read_bytes())
+    assert [(r["原文件名"], r["说明"]) for r in listing] == [("工期.jpg", "施工现场"), ("函.pdf", "")]
+    assert run(db, "deadline", "approve", CODE, "--user", "rev2") == 0

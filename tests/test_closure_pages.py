@@ -104,6 +104,7 @@ def test_an_exe_renamed_jpg_is_refused_on_the_page(people):
     assert not at.exception
     assert len(at.error) == 1 and "不是允许的类型" in at.error[0].value and "可执行程序" in at.error[0].value
     assert with_store(people, lambda con: closure.current_state(con, CODE)) == closure.ONGOING
+    assert at.text_area(key="detail_note").value == "完成"  # the refusal does not cost what was written
 
 
 def _submitted(store_path, user="ed"):
@@ -175,6 +176,36 @@ def test_extension_request_and_approval_on_the_pages(people):
     assert "原定 2099-06-30，经批准延至 2099-09-30" in texts(at)
 
 
+def test_extension_request_with_evidence_is_shown_to_the_reviewer(people):
+    with_store(people, lambda con: deadlines.set_deadline(con, CODE, dt.date(2099, 6, 30), user="rev"))
+    at = open_page(DETAIL, people, username="ed", query={"finding": CODE})
+    at.date_input(key="detail_extend_date").set_value(dt.date(2099, 9, 30))
+    at.text_area(key="detail_extend_reason").input("施工延误")
+    at.file_uploader(key="detail_extend_files").set_value([("照片.jpg", EXE, "image/jpeg")])
+    at.button(key="detail_extend_submit").click().run()
+    assert len(at.error) == 1 and "不是允许的类型" in at.error[0].value
+    assert with_store(people, lambda con: deadlines.pending_request(con, CODE)) is None
+    # the refused file is gone from the picker (a new one), what was written stays
+    assert at.text_area(key="detail_extend_reason").value == "施工延误"
+    assert not at.file_uploader(key="detail_extend_files_1").value
+    at.file_uploader(key="detail_extend_files_1").set_value([("工期.jpg", jpeg_bytes(), "image/jpeg")])
+    at.text_area(key="detail_extend_captions").input("<b>施工现场</b>")
+    at.button(key="detail_extend_submit").click().run()
+    assert [s.value for s in at.success] == ["已申请延期至 2099\\-09\\-30（佐证材料 1 个），等待审核人员审批。"]
+    timeline = next(d.value for d in at.dataframe if "佐证材料" in d.value.columns)
+    request = timeline[timeline["事项"] == "申请延期"].iloc[0]
+    assert request["佐证材料"] == "工期.jpg（<b>施工现场</b>）"
+
+    at = open_page(REVIEW, people, username="rev")
+    assert "施工延误" in texts(at)
+    assert any(t.startswith("#") and "工期.jpg　<b>施工现场</b>" in t for t in texts(at))  # as typed, via st.text
+    assert any("随延期申请提交于" in t for t in texts(at))
+    assert len(at.get("image")) == 1
+    at.button(key="extension_extension_approve").click().run()
+    assert not at.exception
+    assert with_store(people, lambda con: deadlines.pending_request(con, CODE)) is None
+
+
 def test_recheck_on_the_review_page(people):
     _submitted(people)
     with_store(people, lambda con: closure.approve(con, CODE, user="rev", today=dt.date(2024, 1, 5)))
@@ -193,6 +224,7 @@ def test_reminders_list_a_departments_findings_with_downloads(people):
     with_store(people, lambda con: deadlines.set_deadline(con, CODE, soon, user="rev", leader="王副局长"))
     at = open_page(REMINDERS, people, username="ed")
     assert at.selectbox(key="reminder_department").value == DEPT
+    assert at.selectbox(key="reminder_department").options == [f"{DEPT}（1 项）"]  # how many, per department
     rows = at.dataframe[0].value
     assert rows[["问题", "类别", "责任领导"]].values.tolist() == [["问题03", "预警", "王副局长"]]
     assert rows["说明"].iloc[0] == "剩余 5 天，当前状态：推进中"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from ingest_files import assert_refused, csv_bytes, fetch, import_bytes, run, xlsx_bytes
 
-from rectification import exports, ledger, store
+from rectification import exports, store
+from rectification.ingest import ledger
 
 HEADER = ["月份", "问题编号", "状态", "进展说明"]
 

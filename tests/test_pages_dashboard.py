@@ -113,6 +113,17 @@ def test_overview_tiles_charts_and_attention(store_path):
     assert any("示例数据" in w.value for w in at.warning)
 
 
+def test_overview_legend_names_the_deadline_settings(store_path, monkeypatch):
+    def legend(at) -> str:
+        return next(c.value for c in at.caption if "状态颜色" in c.value)
+
+    at = open_page(OVERVIEW)
+    assert "不超过10天（预警）" in legend(at) and "剩余20天内为临近" in legend(at)
+    monkeypatch.setenv("RECTIFICATION_DEADLINE_WARNING_DAYS", "25")
+    at.run()
+    assert "不超过25天（预警）" in legend(at) and "25天内为预警（黄）" in legend(at)
+
+
 def test_overview_section_filter_changes_counts_and_url(store_path):
     at = open_page(OVERVIEW)
     at.selectbox(key="flt_section").select("S2").run()

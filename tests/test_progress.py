@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from rectification import briefing, ingest, progress, targets
+from rectification import briefing, deadlines, ingest, progress, targets
 from rectification.progress import GREEN, GREY, RED, YELLOW, Data, Filters
 from support import add_night_check_metric
 
@@ -35,8 +35,12 @@ def test_metric_rag_against_trajectory(actual, expected, rag):
 
 def test_metric_rag_deadline_boundaries():
     on_track = dict(target=200, ref=REF)
-    assert progress.metric_rag(150, 150, due=REF + dt.timedelta(days=31), **on_track)[0] == GREEN
-    assert progress.metric_rag(150, 150, due=REF + dt.timedelta(days=30), **on_track)[0] == YELLOW
+    # yellow from the deadline 预警 setting (10 days by default), as 需要关注 and the 催办单 warn
+    assert progress.metric_rag(150, 150, due=REF + dt.timedelta(days=11), **on_track)[0] == GREEN
+    assert progress.metric_rag(150, 150, due=REF + dt.timedelta(days=10), **on_track) == (
+        YELLOW,
+        "预警：目标期限 2025-07-10，剩余 10 天",
+    )
     assert progress.metric_rag(150, 150, due=REF, **on_track)[0] == YELLOW  # due today, not yet late
     rag, reason = progress.metric_rag(199, 150, due=REF - dt.timedelta(days=1), **on_track)
     assert (rag, reason) == (RED, "已过目标期限（2025-06-29）仍未达目标")
@@ -65,14 +69,36 @@ def test_finding_rag_boundaries():
     assert progress.finding_rag("已销号", deadline=deadline, ref=dt.date(2025, 9, 1), **common)[0] == GREEN
     assert progress.finding_rag("推进中", deadline=deadline, ref=dt.date(2025, 7, 1), **common)[0] == RED
     assert progress.finding_rag("推进中", deadline=deadline, ref=deadline, **common)[0] == YELLOW
-    assert progress.finding_rag("推进中", deadline=deadline, ref=dt.date(2025, 5, 31), **common)[0] == YELLOW
-    assert progress.finding_rag("推进中", deadline=deadline, ref=dt.date(2025, 5, 30), **common)[0] == GREEN
+    assert progress.finding_rag("推进中", deadline=deadline, ref=dt.date(2025, 6, 20), **common) == (
+        YELLOW,
+        "预警：整改期限 2025-06-30，剩余 10 天",
+    )
+    assert progress.finding_rag("推进中", deadline=deadline, ref=dt.date(2025, 6, 19), **common)[0] == GREEN
     assert progress.finding_rag("推进中", deadline=None, ref=REF, **common) == (GREY, "未设期限和目标")
     # a long-term item is never overdue; its metrics decide
     long_term = dict(is_long_term=True, deadline=deadline, ref=dt.date(2026, 1, 1))
     assert progress.finding_rag("长期坚持", metric_rags=[GREEN], **long_term)[0] == GREEN
     assert progress.finding_rag("长期坚持", metric_rags=[GREEN, RED, GREY], **long_term)[0] == RED
     assert progress.finding_rag("推进中", deadline=None, ref=REF, is_long_term=False, metric_rags=[YELLOW])[0] == YELLOW
+
+
+def test_the_yellow_window_is_the_deadline_warning_setting(monkeypatch):
+    """Changing RECTIFICATION_DEADLINE_WARNING_DAYS moves the colours, the legend and the deadline
+    level together, so the overview, 需要关注, 问题详情 and the 催办单 agree."""
+    deadline = dt.date(2025, 6, 30)
+    ref = dt.date(2025, 6, 5)  # 25 days left
+    common = dict(is_long_term=False, metric_rags=[], deadline=deadline, ref=ref)
+    on_track = dict(target=200, ref=ref, due=deadline)
+    assert progress.finding_rag("推进中", **common)[0] == GREEN
+    assert progress.metric_rag(150, 150, **on_track)[0] == GREEN
+    assert "不超过10天" in progress.rag_rule()[YELLOW]
+    monkeypatch.setenv("RECTIFICATION_DEADLINE_WARNING_DAYS", "25")
+    assert progress.finding_rag("推进中", **common) == (YELLOW, "预警：整改期限 2025-06-30，剩余 25 天")
+    assert progress.metric_rag(150, 150, **on_track)[0] == YELLOW
+    assert deadlines.level(deadline, ref)[0] == deadlines.WARNING
+    assert "不超过25天" in progress.rag_rule()[YELLOW]
+    monkeypatch.setenv("RECTIFICATION_DEADLINE_NOTICE_DAYS", "40")
+    assert "剩余40天内为临近" in progress.deadline_rule() and "25天内为预警" in progress.deadline_rule()
 
 
 def test_reference_date_is_month_end_but_never_after_today():

@@ -147,7 +147,7 @@ def test_ledger_tab_imports_statuses(store_path):
 
 
 def test_form_downloads_for_the_chosen_month(store_path):
-    from rectification import ledger
+    from rectification.ingest import ledger
 
     at = open_page(store_path, "views/upload.py")
     at.selectbox(key="upload_month").select("2025-05").run()
@@ -162,7 +162,8 @@ def test_form_downloads_for_the_chosen_month(store_path):
 
 
 def test_forms_default_to_the_editors_department(store_path):
-    from rectification import auth, ledger
+    from rectification import auth
+    from rectification.ingest import ledger
 
     con = store.connect(store_path)
     auth.create_user(con, "traffic", "editor", "traffic-pass-1", department="交警大队", actor="test")

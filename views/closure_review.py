@@ -76,7 +76,24 @@ with tab_extend:
             width="stretch",
             key="extension_table",
         )
-        code = st.selectbox("审批问题", list(requests.finding_code), key="extension_pick")
+        pending = requests.set_index("finding_code")
+        code = st.selectbox(
+            "审批问题",
+            list(requests.finding_code),
+            format_func=lambda c: f"{c}　{pending.title[c][:40]}",
+            key="extension_pick",
+        )
+        request = pending.loc[code]
+        with st.container(border=True):
+            st.caption("延期申请")
+            st.text(
+                f"{request.user_name} 于 {pd.Timestamp(request.created_at):%Y-%m-%d %H:%M} 申请："
+                f"{_day(request.previous_deadline)} → {_day(request.requested)}"
+            )
+            st.caption("延期理由")
+            st.text(request.reason if isinstance(request.reason, str) else "")
+            st.caption("佐证材料")
+            closure_ui.show_evidence(code, key="extension_evidence", change_id=int(request.change_id))
         closure_ui.extension_decision_form(code, user, key="extension")
 
 with tab_recheck:

@@ -151,6 +151,7 @@ else:
             with st.expander("审批延期申请", expanded=True):
                 request = deadlines.pending_request(app_state.cursor(), code)
                 st.text(f"{request[3]} 申请延至 {request[1]}，理由：{request[2]}")
+                closure_ui.show_evidence(code, key="detail_extension_evidence", change_id=int(request[0]))
                 closure_ui.extension_decision_form(code, closure_user, key="detail")
 
 # --- Status over time ---

@@ -25,7 +25,14 @@ if everything.empty:
 departments = sorted(everything["牵头部门"].unique())
 user = app_state.current_user()
 default = departments.index(user.department) if user and user.department in departments else 0
-department = st.selectbox("牵头部门", departments, index=default, key="reminder_department")
+counts = everything["牵头部门"].value_counts()
+department = st.selectbox(
+    "牵头部门",
+    departments,
+    index=default,
+    format_func=lambda d: f"{d}（{counts[d]} 项）",
+    key="reminder_department",
+)
 rows = reminders.for_department(everything, department)
 app_state.show_table(
     rows.drop(columns="牵头部门"),
@@ -34,7 +41,7 @@ app_state.show_table(
     column_config={"事项": st.column_config.TextColumn(width="large")},
     key="reminder_table",
 )
-left, right = st.columns(2)
+left, right, _ = st.columns([1, 1, 2])
 left.download_button(
     "下载催办单（Excel）",
     data=reminders.xlsx_bytes(rows, department, today),

@@ -7,8 +7,9 @@ import pandas as pd
 import streamlit as st
 
 import app_state
-from rectification import exports, ingest, ledger, progress
+from rectification import exports, ingest, progress
 from rectification.config import TRACKING_START, max_upload_bytes
+from rectification.ingest import ledger
 from rectification.months import add_months, chinese, current_month, month_range
 
 st.title("数据上报")

@@ -8,18 +8,10 @@ import duckdb
 import pandas as pd
 
 from rectification.catalogue import STATUSES
-from rectification.ingest import (
-    LEDGER,
-    Header,
-    Problem,
-    Staged,
-    cell_text,
-    checked_rows,
-    finish_staging,
-    is_not_reported,
-    month_problem,
-    shown,
-)
+from rectification.ingest.header import LEDGER, Header, checked_rows
+from rectification.ingest.problems import Problem, cell_text, shown
+from rectification.ingest.staging import Staged, finish_staging
+from rectification.ingest.values import is_not_reported, month_problem
 from rectification.months import add_months, to_date
 from rectification.progress import finding_label
 from rectification.store import query

@@ -1,0 +1,73 @@
+"""Problems: every reason a file is refused, each with the row and column the user sees in Excel;
+and how a cell reads as text. Every other ingest module builds on this one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass
+class Problem:
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+    subject: str | None = None  # the metric (or finding) the row is about, as the form names it
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行" if self.row else "文件"
+        column = f"「{self.column}」列" if self.column else ""
+        value = f"（值：{self.value}）" if self.value not in (None, "") else ""
+        about = f"（{self.subject}）" if self.subject else ""
+        return f"{where}{column}{value}：{self.reason}{about}"
+
+
+class Refused(Exception):
+    """The file cannot be imported; `problems` lists every reason at once."""
+
+    def __init__(self, problems: list[Problem], headline: str | None = None):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+        self.headline = headline or f"未导入，文件有 {len(problems)} 处问题："
+
+
+def refuse(reason: str) -> Refused:
+    """A refusal about the whole file (no row to point at)."""
+    return Refused([Problem(None, None, None, reason)], headline="未导入：")
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """Problems as a table: what the page shows and offers as a CSV download."""
+    return pd.DataFrame(
+        [
+            [
+                "" if p.row is None else p.row,
+                p.subject or "",
+                p.column or "",
+                "" if p.value is None else p.value,
+                p.reason,
+            ]
+            for p in problems
+        ],
+        columns=["行", "指标/问题", "列", "值", "问题"],
+    )
+
+
+def cell_text(value) -> str:
+    """A cell as text the way the user typed it, full-width characters folded (NFKC)."""
+    if value is None:
+        return ""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def shown(value) -> str:
+    """A cell's value as quoted in a message."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d")
+    return "" if value is None else str(value).strip()
