@@ -209,7 +209,7 @@ def test_a_metric_added_after_the_report_is_listed_under_its_finding_for_the_edi
 
 
 def test_the_catalogue_and_the_draft_read_findings_from_one_outline(con):
-    """finding_outline (migration 013) holds the findings' joins to sections and themes; the catalogue
+    """finding_outline (migration 012) holds the findings' joins to sections and themes; the catalogue
     page's query and the draft's select from it, so the two cannot drift apart."""
     for name in ("finding_catalogue", "report_findings"):
         text = store.load_sql(name).lower()
