@@ -90,7 +90,7 @@ else:
     )[["类别", "状态", "问题", "事项", "说明", "详情"]].fillna("")
     badge = {rag: f"background-color: {colour}; color: white" for rag, colour in charts.RAG_COLOURS.items()}
     app_state.show_table(
-        shown.style.map(badge.get, subset=["状态"]).format(na_rep=""),
+        app_state.formula_safe(shown).style.map(badge.get, subset=["状态"]).format(na_rep=""),
         hide_index=True,
         width="stretch",
         column_config={
