@@ -209,6 +209,7 @@ def server_memory(browser, folder: Path, demo: Path, StreamlitServer) -> None:  
     try:
         print(f"\nserver memory (RSS), {SESSIONS} browser sessions per round, {AT_ONCE} at a time")
         print(f"  after start-up: {rss_mb(server.process.pid):.0f} MB")
+        after_rounds = []
         for round_number in range(1, ROUNDS + 1):
             for _batch in range(0, SESSIONS, AT_ONCE):
                 contexts = [browser.new_context(viewport={"width": 1400, "height": 900}) for _ in range(AT_ONCE)]
@@ -220,9 +221,11 @@ def server_memory(browser, folder: Path, demo: Path, StreamlitServer) -> None:  
                     page.get_by_text("下载本页简报").first.wait_for(timeout=180_000)
                 for context in contexts:
                     context.close()
-            print(
-                f"  after round {round_number} ({round_number * SESSIONS} sessions): {rss_mb(server.process.pid):.0f} MB"
-            )
+            after_rounds.append(rss_mb(server.process.pid))
+            print(f"  after round {round_number} ({round_number * SESSIONS} sessions): {after_rounds[-1]:.0f} MB")
+        # Bounded: later rounds stay about where the first left it (sessions let go of what they held).
+        bounded = after_rounds[-1] < after_rounds[0] * 1.25 + 50
+        print(f"  growth after round 1: {after_rounds[-1] - after_rounds[0]:+.0f} MB   {'ok' if bounded else 'GROWS'}")
     finally:
         server.stop()
 
