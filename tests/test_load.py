@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest_files import csv_bytes
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import BROWSER_PASSWORD
 from rectification import store
@@ -23,11 +24,13 @@ CHARTS = 3  # completion, headlines, the status heatmap
 TILE_COUNT = 11  # six status tiles (已销号 … 完成率) and five headlines
 
 # The run has finished (no running indicator), its last element (the briefing download) is there, and
-# so are every tile and every chart with its traces drawn; then: what the session shows.
+# so are every tile and every chart with its traces drawn (the charts draw after the run's last
+# message arrives); then: what the session shows.
 DRAWN = f"""() => !document.querySelector('[data-testid="stStatusWidget"]')
     && document.querySelector('.st-key-briefing_download')
     && document.querySelectorAll('[data-testid="stMetricValue"]').length >= {TILE_COUNT}
-    && document.querySelectorAll('.js-plotly-plot .main-svg .trace').length > 0"""
+    && [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.querySelector('.main-svg .trace')).length
+        >= {CHARTS}"""
 SHOWN = """() => ({
     tiles: [...document.querySelectorAll('[data-testid="stMetricValue"]')].map(e => e.innerText),
     charts: [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.querySelector('.main-svg .trace')).length,
@@ -54,7 +57,10 @@ def ledger(store_path: Path, folder: Path) -> tuple[Path, int]:
 def read_overview(page) -> tuple[str, ...]:
     """Wait until the overview has drawn everything; its status tiles, after checking it drew every
     chart and no exception."""
-    page.wait_for_function(DRAWN, timeout=120_000, polling=250)
+    try:
+        page.wait_for_function(DRAWN, timeout=120_000, polling=250)
+    except PlaywrightTimeout:
+        raise AssertionError(f"the overview did not finish drawing: {page.evaluate(SHOWN)}") from None
     shown = page.evaluate(SHOWN)
     assert shown["exceptions"] == 0 and shown["charts"] == CHARTS, shown
     return tuple(shown["tiles"])
