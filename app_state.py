@@ -424,10 +424,14 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def show_table(data: pd.DataFrame | Styler | dict, **kwargs):
-    """st.dataframe for every table a page shows: formula-like text neutralised first (a Styler keeps
-    its styling: its data is replaced in place before it is drawn)."""
+    """st.dataframe for every table a page shows, its formula-like text neutralised (formula_safe).
+
+    A frame (or dict) is made safe here. A Styler is drawn as given, so build it on a safe frame:
+    `app_state.formula_safe(frame).style...`; one whose cells still hold formula-like text is refused
+    (ValueError), since its styles belong to its own frame and cannot follow a copy."""
     if isinstance(data, Styler):
-        data.data = formula_safe(data.data)
+        if not data.data.equals(formula_safe(data.data)):
+            raise ValueError("show_table: build the Styler on app_state.formula_safe(frame)")
         return st.dataframe(data, **kwargs)
     return st.dataframe(formula_safe(pd.DataFrame(data)), **kwargs)
 

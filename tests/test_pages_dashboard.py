@@ -92,11 +92,14 @@ def test_overview_tiles_charts_and_attention(store_path):
     assert "固定资产减册 3 件 + 固定资产报废 1 件 = 4 件" in helps["固定资产减册及报废"]
     assert "醉驾案件移送起诉 128 宗 + 醉驾案件撤案 149 宗 = 277 宗" in helps["醉驾积案移诉及撤案"]
     assert any(c.value.startswith("单位：场次") for c in at.caption)  # the figure alone fits the tile at 1280 px
+    # Completion first, under the status tiles; the headline tiles carry no sparkline (the chart below
+    # them shows the series), so the page loads no second chart library.
     assert titles(at) == [
-        "重点成效：头盔劝导场次、隐患整改处数、义警巡逻行动、醉驾积案移诉及撤案、固定资产减册及报废",
         "整改完成进度（按通报部分累计已销号问题数）",
+        "重点成效：头盔劝导场次、隐患整改处数、义警巡逻行动、醉驾积案移诉及撤案、固定资产减册及报废",
         "各问题逐月整改状态",
     ]
+    assert not any(m.proto.chart_data for m in at.metric)
     # every chart carries its context and downloads as a Chinese-named 1600×900 PNG at 2×
     for fig, config in zip(figures(at), configs(at), strict=True):
         assert "数据截至 2025年3月" in fig["layout"]["title"]["subtitle"]["text"]

@@ -10,6 +10,7 @@ import re
 
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import app_state
 from conftest import ROOT, StreamlitServer
@@ -35,6 +36,27 @@ def test_formula_safe_prefixes_formula_text_and_leaves_the_rest():
     assert safe["注释"].tolist()[4] == "正常文字" and pd.isna(safe["注释"].tolist()[5])
     assert safe["数值"].tolist() == [1, 2, 3, 4, 5, 6]
     assert frame["注释"].tolist()[0] == HOSTILE[0]  # the caller's frame is not changed
+
+
+def _styled_tables_page():
+    import pandas as pd
+
+    import app_state
+
+    frame = pd.DataFrame({"注释": ["=1+1", "正常文字"], "数值": [1, 2]})
+    red = "color: red"
+    app_state.show_table(app_state.formula_safe(frame).style.map(lambda _: red, subset=["注释"]), key="built_safe")
+    app_state.show_table(frame.style.map(lambda _: red, subset=["注释"]), key="built_raw")
+
+
+def test_a_styled_table_is_drawn_only_when_built_on_the_formula_safe_frame():
+    at = AppTest.from_function(_styled_tables_page, default_timeout=60).run()
+    assert len(at.dataframe) == 1  # the Styler built on the safe frame, with its styling
+    drawn = at.dataframe[0]
+    assert drawn.value["注释"].tolist() == ["'=1+1", "正常文字"]
+    assert "color: red" in drawn.proto.arrow_data.styler.styles
+    # One built on the raw frame would bring =1+1 into the CSV download: refused, not drawn.
+    assert len(at.exception) == 1 and "formula_safe" in at.exception[0].value
 
 
 @pytest.fixture

@@ -5,8 +5,16 @@ import datetime as dt
 import streamlit as st
 
 import app_state
-from rectification import briefing, charts, progress
+from rectification import charts, progress
 from rectification.months import add_months, chinese, current_month
+
+
+def _briefing_pptx(data, filters) -> bytes:
+    # Imported on a click, not on the page's first run: python-pptx is not needed to draw the page.
+    from rectification import briefing
+
+    return briefing.build_pptx(data, filters)
+
 
 st.title("整改进展总览")
 if not app_state.page_header():
@@ -75,6 +83,9 @@ for line in notes:
 
 app_state.rag_legend()
 
+# --- Completion over time, under the tiles it extends: the first chart on the page ---
+app_state.chart(app_state.view(charts.completion_figure, filters), key="completion_chart")
+
 # --- 需要关注 ---
 st.subheader("需要关注")
 attention = view.attention
@@ -90,7 +101,7 @@ else:
     )[["类别", "状态", "问题", "事项", "说明", "详情"]].fillna("")
     badge = {rag: f"background-color: {colour}; color: white" for rag, colour in charts.RAG_COLOURS.items()}
     app_state.show_table(
-        shown.style.map(badge.get, subset=["状态"]).format(na_rep=""),
+        app_state.formula_safe(shown).style.map(badge.get, subset=["状态"]).format(na_rep=""),
         hide_index=True,
         width="stretch",
         column_config={
@@ -115,11 +126,10 @@ else:
 
 # --- The headline outcomes ---
 st.subheader("重点成效")
-headlines, series = view.headlines, view.headline_series
+headlines = view.headlines
 if headlines:
     columns = st.columns(len(headlines))
     for column, h in zip(columns, headlines, strict=True):
-        rows = series[series.group == h.group_name]
         target = (
             "未设目标"
             if h.target is None
@@ -137,21 +147,18 @@ if headlines:
             delta_arrow="off",
             border=True,
             help=h.label,
-            chart_data=list(rows.value.fillna(0)),
-            chart_type="bar",
         )
         column.caption(f"单位：{h.unit}　{target}" if not bare else target)
     app_state.chart(app_state.view(charts.headline_figure, filters), key="headline_chart")
 else:
     st.info("所选范围内没有重点成效指标。")
 
-# --- Completion over time and the status of every finding, month by month ---
-app_state.chart(app_state.view(charts.completion_figure, filters), key="completion_chart")
+# --- The status of every finding, month by month ---
 app_state.chart(app_state.view(charts.heatmap_figure, filters), key="status_heatmap")
 
 st.download_button(
     "下载本页简报（PPTX，16:9，每页一图）",
-    data=lambda: briefing.build_pptx(data, filters),
+    data=lambda: _briefing_pptx(data, filters),
     file_name=f"整改进展简报_{chinese(as_of)}.pptx",
     mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
     key="briefing_download",

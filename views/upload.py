@@ -61,7 +61,9 @@ def flag_suspicious(table: pd.DataFrame):
     """The preview with its 数据存疑 cells coloured, so a clerk's eye lands on them."""
     if "数据存疑" not in table:
         return table
-    return table.style.map(lambda v: "background-color: #fff3cd" if v else "", subset=["数据存疑", "此前数值"])
+    return app_state.formula_safe(table).style.map(
+        lambda v: "background-color: #fff3cd" if v else "", subset=["数据存疑", "此前数值"]
+    )
 
 
 def show_problems(problems: list[ingest.Problem], headline: str, key: str) -> None:
