@@ -294,6 +294,10 @@ def write_files(con: duckdb.DuckDBPyConnection, finding_code: str, out_dir: Path
             "原文件名": listing.file_name,
             "说明": listing.caption.fillna(""),
             "类型": listing.kind.map(KIND_LABELS),
+            "随附于": [
+                f"销号申请 #{int(event)}" if pd.notna(event) else f"延期申请 #{int(change)}"
+                for event, change in zip(listing.event_id, listing.change_id, strict=True)
+            ],
             "SHA-256": listing.sha256,
             "提交人": listing.uploaded_by,
             "提交时间": listing.uploaded_at.astype(str),

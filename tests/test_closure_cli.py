@@ -92,6 +92,7 @@ def test_evidence_written_out_by_content_not_by_name(db, tmp_path, capsys):
     assert (out / f"1_{sha[:12]}.jpg").read_bytes() == photo.read_bytes()
     index = read_csv((out / "清单.csv").read_bytes())
     assert [(r["原文件名"], r["SHA-256"]) for r in index] == [("a b;rm -rf.jpg", sha)]
+    assert index[0]["随附于"].startswith("销号申请 #")
 
 
 @pytest.mark.parametrize(
@@ -164,4 +165,5 @@ def test_deadline_extend_with_evidence_through_the_cli(db, tmp_path, capsys):
     assert run(db, "closure", "evidence", CODE, "--out", str(out)) == 0
     listing = read_csv((out / "清单.csv").read_bytes())
     assert [(r["原文件名"], r["说明"]) for r in listing] == [("工期.jpg", "施工现场"), ("函.pdf", "")]
+    assert {r["随附于"] for r in listing} == {listing[0]["随附于"]} and listing[0]["随附于"].startswith("延期申请 #")
     assert run(db, "deadline", "approve", CODE, "--user", "rev2") == 0
