@@ -20,7 +20,7 @@ from rectification import store
 SESSIONS = 20
 AT_ONCE = 5  # two cores: a few sessions at a time
 MONTH = "2025-04"
-CHARTS = 3  # completion, headlines, the status heatmap
+CHARTS = 1  # the open chart tab's (completion); the other tabs draw when opened
 TILE_COUNT = 11  # six status tiles (已销号 … 完成率) and five headlines
 
 # The run has finished (no running indicator), its last element (the briefing download) is there, and

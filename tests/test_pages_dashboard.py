@@ -92,16 +92,21 @@ def test_overview_tiles_charts_and_attention(store_path):
     assert "固定资产减册 3 件 + 固定资产报废 1 件 = 4 件" in helps["固定资产减册及报废"]
     assert "醉驾案件移送起诉 128 宗 + 醉驾案件撤案 149 宗 = 277 宗" in helps["醉驾积案移诉及撤案"]
     assert any(c.value.startswith("单位：场次") for c in at.caption)  # the figure alone fits the tile at 1280 px
-    # Completion first, under the status tiles; the headline tiles carry no sparkline (the chart below
-    # them shows the series), so the page loads no second chart library.
-    assert titles(at) == [
-        "整改完成进度（按通报部分累计已销号问题数）",
-        "重点成效：头盔劝导场次、隐患整改处数、义警巡逻行动、醉驾积案移诉及撤案、固定资产减册及报废",
-        "各问题逐月整改状态",
-    ]
+    # One chart at a time, in tabs drawn only when open: completion first, then the headlines and the
+    # status of every finding. The headline tiles carry no sparkline (the 重点成效 tab shows the series).
+    assert [tab.label for tab in at.tabs] == ["整改完成进度", "重点成效", "各问题逐月状态"]
+    assert titles(at) == ["整改完成进度（按通报部分累计已销号问题数）"]
     assert not any(m.proto.chart_data for m in at.metric)
+    shown = [*figures(at)], [*configs(at)]
+    for tab, title in [("重点成效", "重点成效：头盔劝导场次、隐患整改处数、义警巡逻行动、醉驾积案移诉及撤案、固定资产减册及报废"),
+                       ("各问题逐月状态", "各问题逐月整改状态")]:  # fmt: skip
+        at.query_params["chart"] = tab  # as the tab's own link would
+        at.run()
+        assert titles(at) == [title]
+        shown[0].extend(figures(at))
+        shown[1].extend(configs(at))
     # every chart carries its context and downloads as a Chinese-named 1600×900 PNG at 2×
-    for fig, config in zip(figures(at), configs(at), strict=True):
+    for fig, config in zip(*shown, strict=True):
         assert "数据截至 2025年3月" in fig["layout"]["title"]["subtitle"]["text"]
         assert "示例数据" in fig["layout"]["title"]["subtitle"]["text"]
         assert config["locale"] == "zh-CN"
@@ -128,22 +133,22 @@ def test_overview_legend_names_the_deadline_settings(store_path, monkeypatch):
 
 
 def test_overview_section_filter_changes_counts_and_url(store_path):
-    at = open_page(OVERVIEW)
+    at = open_page(OVERVIEW, {"chart": "各问题逐月状态"})
     at.selectbox(key="flt_section").select("S2").run()
     assert not at.exception
     assert tiles(at)["已销号（项）"] == "8"
     assert at.query_params["section"] == "S2"
-    heatmap = figures(at)[2]["data"][0]
+    heatmap = figures(at)[0]["data"][0]
     assert len(heatmap["y"]) == 16  # the section's findings only
 
 
 def test_overview_query_parameters_restore_a_view(store_path):
-    at = open_page(OVERVIEW, {"section": "S2", "asof": "2025-01", "from": "2024-10"})
+    at = open_page(OVERVIEW, {"section": "S2", "asof": "2025-01", "from": "2024-10", "chart": "各问题逐月状态"})
     assert at.selectbox(key="flt_section").value == "S2"
     assert at.selectbox(key="flt_as_of").value == "2025-01"
     assert at.select_slider(key="flt_range").value == ("2024-10", "2025-01")
     assert any("数据截至 2025年1月" in c.value for c in at.caption)
-    heatmap = figures(at)[2]["data"][0]
+    heatmap = figures(at)[0]["data"][0]
     assert heatmap["x"] == ["2024年10月", "2024年11月", "2024年12月", "2025年1月"]
     assert all("数据截至 2025年1月" in f["layout"]["title"]["subtitle"]["text"] for f in figures(at))
 
