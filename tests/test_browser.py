@@ -154,9 +154,16 @@ def test_overview_labels_do_not_collide_and_tiles_are_not_cut(live_server, brows
                 for box in (b for b in (el.bounding_box() for el in chart.locator(other).all()) if b):
                     assert not any(_overlap(box, t) for t in ticks), (other, texts)
             assert main.get_by_role("tab", name=tab).get_attribute("aria-selected") == "true"
-        # the headline tiles show their figures whole (no "2,629 …")
-        for value in page.locator('[data-testid="stMetricValue"]').all():
-            assert value.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), value.inner_text()
+            # the tiles (the status tiles; in 重点成效 the headline ones too) show their figures whole
+            values = page.locator('[data-testid="stMetricValue"]').all()
+            assert len(values) == (11 if tab == "重点成效" else 6)
+            for value in values:
+                assert value.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), value.inner_text()
+        # the lists have tabs of their own, drawn when opened
+        main.get_by_role("tab", name="需要关注").click()
+        main.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+        assert not page.locator(".js-plotly-plot").count()
+        assert_healthy(page)
     finally:
         context.close()
 
