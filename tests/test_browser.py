@@ -124,15 +124,26 @@ def test_overview_labels_do_not_collide_and_tiles_are_not_cut(live_server, brows
     page = context.new_page()
     try:
         open_page(page, live_server.url)
-        page.wait_for_function(
-            "[...document.querySelectorAll('.js-plotly-plot')].filter(c => c.querySelector('.xtick text')).length >= 3",
-            timeout=60_000,
-        )
-        page.wait_for_timeout(1500)  # the last chart's labels settle
-        assert_healthy(page)
-        charts = page.locator(".js-plotly-plot").all()
-        assert len(charts) == 3
-        for chart in charts:
+        main = page.locator('[data-testid="stMain"]')
+        # One chart at a time, the open tab's; its title names it.
+        for tab, title in [
+            ("整改完成进度", "整改完成进度"),
+            ("重点成效", "重点成效"),
+            ("各问题逐月状态", "各问题逐月整改状态"),
+        ]:
+            main.get_by_role("tab", name=tab).click()
+            page.wait_for_function(
+                """title => {
+                    const charts = [...document.querySelectorAll('.js-plotly-plot')];
+                    return charts.length == 1 && charts[0].querySelector('.xtick text')
+                        && (charts[0].querySelector('.gtitle')?.textContent || '').startsWith(title);
+                }""",
+                arg=title,
+                timeout=60_000,
+            )
+            page.wait_for_timeout(1500)  # the chart's labels settle
+            assert_healthy(page)
+            (chart,) = page.locator(".js-plotly-plot").all()
             ticks = [b for b in (t.bounding_box() for t in chart.locator(".xtick text").all()) if b]
             texts = [t for t in chart.locator(".xtick text").all_text_contents() if t]
             assert texts and all("年" in t and "月" in t for t in texts)
@@ -142,9 +153,17 @@ def test_overview_labels_do_not_collide_and_tiles_are_not_cut(live_server, brows
             for other in (".gtitle-subtitle", ".legend .traces"):
                 for box in (b for b in (el.bounding_box() for el in chart.locator(other).all()) if b):
                     assert not any(_overlap(box, t) for t in ticks), (other, texts)
-        # the headline tiles show their figures whole (no "2,629 …")
-        for value in page.locator('[data-testid="stMetricValue"]').all():
-            assert value.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), value.inner_text()
+            assert main.get_by_role("tab", name=tab).get_attribute("aria-selected") == "true"
+            # the tiles (the status tiles; in 重点成效 the headline ones too) show their figures whole
+            values = page.locator('[data-testid="stMetricValue"]').all()
+            assert len(values) == (11 if tab == "重点成效" else 6)
+            for value in values:
+                assert value.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), value.inner_text()
+        # the lists have tabs of their own, drawn when opened
+        main.get_by_role("tab", name="需要关注").click()
+        main.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+        assert not page.locator(".js-plotly-plot").count()
+        assert_healthy(page)
     finally:
         context.close()
 

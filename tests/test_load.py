@@ -20,8 +20,8 @@ from rectification import store
 SESSIONS = 20
 AT_ONCE = 5  # two cores: a few sessions at a time
 MONTH = "2025-04"
-CHARTS = 3  # completion, headlines, the status heatmap
-TILE_COUNT = 11  # six status tiles (已销号 … 完成率) and five headlines
+CHARTS = 1  # the open tab's (整改完成进度); the other tabs draw when opened
+TILE_COUNT = 6  # the status tiles, 已销号 … 完成率 (the headline tiles are in their own tab)
 
 # The run has finished (no running indicator), its last element (the briefing download) is there, and
 # so are every tile and every chart with its traces drawn (the charts draw after the run's last

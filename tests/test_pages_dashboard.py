@@ -77,12 +77,38 @@ def rows(store_path: Path, sql: str, params: list | None = None) -> list[tuple]:
 # --- Overview --------------------------------------------------------------------------------------
 
 
+def open_tab(at, label: str) -> AppTest:
+    """The overview with its `label` tab open, as the tab's own link (?tab=…) would open it."""
+    at.query_params["tab"] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def test_overview_tiles_charts_and_attention(store_path):
     at = open_page(OVERVIEW)
     assert tiles(at)["已销号（项）"] == "19"
     assert tiles(at)["长期坚持（项）"] == "29"
     assert tiles(at)["完成率"] == "70%"
+    assert any("状态颜色" in c.value and "低于进度线超过10%" in c.value for c in at.caption)
+    assert any("示例数据" in w.value for w in at.warning)
+    # The body in tabs, only the open one drawn: completion first, so a cold browser draws one chart
+    # and no table before it; the caption above the tabs counts what the other tabs hold.
+    assert [tab.label for tab in at.tabs] == ["整改完成进度", "需要关注", "本月变化", "重点成效", "各问题逐月状态"]
+    assert titles(at) == ["整改完成进度（按通报部分累计已销号问题数）"]
+    assert not at.dataframe
+    assert any(c.value.startswith("需要关注 2 项，本月变化 ") for c in at.caption)
+    shown = [*figures(at)], [*configs(at)]
+
+    attention = table(open_tab(at, "需要关注"), "类别")
+    assert list(attention["问题"]) == ["问题16", "长期L1"]
+    assert not figures(at)
+    changes = table(open_tab(at, "本月变化"), "变化")  # the demo statuses move towards the report's in its last month
+    assert len(changes) > 0 and set(changes["类别"]) == {"状态变化"}
+    assert all(" → " in change for change in changes["变化"])
+
     # Each headline tile says what it counts, and only that: disposals are 3 减册 + 1 报废.
+    open_tab(at, "重点成效")
     assert tiles(at)["头盔劝导场次"] == "2,629"
     assert tiles(at)["义警巡逻行动"] == "15"
     assert tiles(at)["醉驾积案移诉及撤案"] == "277"
@@ -92,28 +118,20 @@ def test_overview_tiles_charts_and_attention(store_path):
     assert "固定资产减册 3 件 + 固定资产报废 1 件 = 4 件" in helps["固定资产减册及报废"]
     assert "醉驾案件移送起诉 128 宗 + 醉驾案件撤案 149 宗 = 277 宗" in helps["醉驾积案移诉及撤案"]
     assert any(c.value.startswith("单位：场次") for c in at.caption)  # the figure alone fits the tile at 1280 px
-    # Completion first, under the status tiles; the headline tiles carry no sparkline (the chart below
-    # them shows the series), so the page loads no second chart library.
-    assert titles(at) == [
-        "整改完成进度（按通报部分累计已销号问题数）",
-        "重点成效：头盔劝导场次、隐患整改处数、义警巡逻行动、醉驾积案移诉及撤案、固定资产减册及报废",
-        "各问题逐月整改状态",
-    ]
-    assert not any(m.proto.chart_data for m in at.metric)
+    assert not any(m.proto.chart_data for m in at.metric)  # no sparklines: the chart below shows the series
+    assert titles(at) == ["重点成效：头盔劝导场次、隐患整改处数、义警巡逻行动、醉驾积案移诉及撤案、固定资产减册及报废"]
+    shown[0].extend(figures(at))
+    shown[1].extend(configs(at))
+    assert titles(open_tab(at, "各问题逐月状态")) == ["各问题逐月整改状态"]
+    shown[0].extend(figures(at))
+    shown[1].extend(configs(at))
     # every chart carries its context and downloads as a Chinese-named 1600×900 PNG at 2×
-    for fig, config in zip(figures(at), configs(at), strict=True):
+    for fig, config in zip(*shown, strict=True):
         assert "数据截至 2025年3月" in fig["layout"]["title"]["subtitle"]["text"]
         assert "示例数据" in fig["layout"]["title"]["subtitle"]["text"]
         assert config["locale"] == "zh-CN"
         assert config["toImageButtonOptions"]["filename"].endswith("_2025年3月")
         assert (config["toImageButtonOptions"]["width"], config["toImageButtonOptions"]["scale"]) == (1600, 2)
-    attention = table(at, "类别")
-    assert list(attention["问题"]) == ["问题16", "长期L1"]
-    changes = table(at, "变化")  # the demo statuses move towards the report's in its last month
-    assert len(changes) > 0 and set(changes["类别"]) == {"状态变化"}
-    assert all(" → " in change for change in changes["变化"])
-    assert any("状态颜色" in c.value and "低于进度线超过10%" in c.value for c in at.caption)
-    assert any("示例数据" in w.value for w in at.warning)
 
 
 def test_overview_legend_names_the_deadline_settings(store_path, monkeypatch):
@@ -128,22 +146,22 @@ def test_overview_legend_names_the_deadline_settings(store_path, monkeypatch):
 
 
 def test_overview_section_filter_changes_counts_and_url(store_path):
-    at = open_page(OVERVIEW)
+    at = open_page(OVERVIEW, {"tab": "各问题逐月状态"})
     at.selectbox(key="flt_section").select("S2").run()
     assert not at.exception
     assert tiles(at)["已销号（项）"] == "8"
     assert at.query_params["section"] == "S2"
-    heatmap = figures(at)[2]["data"][0]
+    heatmap = figures(at)[0]["data"][0]
     assert len(heatmap["y"]) == 16  # the section's findings only
 
 
 def test_overview_query_parameters_restore_a_view(store_path):
-    at = open_page(OVERVIEW, {"section": "S2", "asof": "2025-01", "from": "2024-10"})
+    at = open_page(OVERVIEW, {"section": "S2", "asof": "2025-01", "from": "2024-10", "tab": "各问题逐月状态"})
     assert at.selectbox(key="flt_section").value == "S2"
     assert at.selectbox(key="flt_as_of").value == "2025-01"
     assert at.select_slider(key="flt_range").value == ("2024-10", "2025-01")
     assert any("数据截至 2025年1月" in c.value for c in at.caption)
-    heatmap = figures(at)[2]["data"][0]
+    heatmap = figures(at)[0]["data"][0]
     assert heatmap["x"] == ["2024年10月", "2024年11月", "2024年12月", "2025年1月"]
     assert all("数据截至 2025年1月" in f["layout"]["title"]["subtitle"]["text"] for f in figures(at))
 
@@ -310,7 +328,7 @@ def test_admin_sets_a_deadline_and_the_finding_turns_overdue(store_path):
     ]
     at.switch_page(OVERVIEW).run()
     assert tiles(at)["逾期（项）"] == "1"
-    assert list(table(at, "类别")["问题"])[0] == "问题03"
+    assert list(table(open_tab(at, "需要关注"), "类别")["问题"])[0] == "问题03"
 
 
 @pytest.mark.parametrize("page", [OVERVIEW, DETAIL, EXPLORER])
@@ -376,8 +394,8 @@ def test_overview_opens_on_the_latest_substantially_reported_month(store_path):
     assert at.selectbox(key="flt_as_of").value == "2025-03"
     assert "2025年6月" in at.selectbox(key="flt_as_of").options  # the user may move forward
     assert any("2025年6月仅 1 个指标已上报" in c.value for c in at.caption)
-    assert "本月无数据" not in set(table(at, "类别")["类别"])
     assert tiles(at)["已销号（项）"] == "19"
+    assert "本月无数据" not in set(table(open_tab(at, "需要关注"), "类别")["类别"])
 
 
 def test_overview_tiles_partition_the_findings_with_an_overdue_one(store_path):
@@ -406,14 +424,14 @@ def test_overview_zero_change_is_neutral(store_path):
 
 def test_attention_links_carry_the_view_and_blank_cells_stay_blank(store_path):
     _import_figures(store_path, [("2025-04", "F05_DISSUADE_SESSIONS", 100)])
-    at = open_page(OVERVIEW, {"asof": "2025-04", "from": "2024-10", "dept": "交警大队"})
+    at = open_page(OVERVIEW, {"asof": "2025-04", "from": "2024-10", "dept": "交警大队", "tab": "需要关注"})
     frame = table(at, "类别")
     links = set(frame["详情"])
     assert (
         "finding_detail?dept=%E4%BA%A4%E8%AD%A6%E5%A4%A7%E9%98%9F&from=2024-10&to=2025-04&asof=2025-04&finding=F05"
         in links
     )
-    everyone = open_page(OVERVIEW, {"asof": "2025-04"})
+    everyone = open_page(OVERVIEW, {"asof": "2025-04", "tab": "需要关注"})
     attention = next(d for d in everyone.dataframe if "类别" in d.value.columns)
     assert "综合" in set(attention.value["问题"])  # a metric of no finding: no link
     cells = shown_cells(attention)

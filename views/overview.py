@@ -83,15 +83,16 @@ for line in notes:
 
 app_state.rag_legend()
 
-# --- Completion over time, under the tiles it extends: the first chart on the page ---
-app_state.chart(app_state.view(charts.completion_figure, filters), key="completion_chart")
 
-# --- 需要关注 ---
-st.subheader("需要关注")
-attention = view.attention
-if attention.empty:
-    st.success(f"{chinese(as_of)}没有需要关注的事项。")
-else:
+def completion_panel() -> None:
+    app_state.chart(app_state.view(charts.completion_figure, filters), key="completion_chart")
+
+
+def attention_panel() -> None:
+    attention = view.attention
+    if attention.empty:
+        st.success(f"{chinese(as_of)}没有需要关注的事项。")
+        return
     # The link carries the view (filters and month), so the new tab opens on the same view.
     shown = attention.assign(
         详情=[
@@ -111,11 +112,12 @@ else:
         key="attention_table",
     )
 
-# --- 本月变化: what moved this month, and the editors' notes on why ---
-st.subheader("本月变化")
-if view.changes.empty:
-    st.caption(f"{chinese(as_of)}没有问题状态变化，也没有注释。")
-else:
+
+def changes_panel() -> None:
+    """What moved this month, and the editors' notes on why."""
+    if view.changes.empty:
+        st.caption(f"{chinese(as_of)}没有问题状态变化，也没有注释。")
+        return
     app_state.show_table(
         view.changes.drop(columns="finding_code"),
         hide_index=True,
@@ -124,10 +126,13 @@ else:
         key="changes_table",
     )
 
-# --- The headline outcomes ---
-st.subheader("重点成效")
-headlines = view.headlines
-if headlines:
+
+def headlines_panel() -> None:
+    """The headline outcomes: a tile for each, then their months in one chart."""
+    headlines = view.headlines
+    if not headlines:
+        st.info("所选范围内没有重点成效指标。")
+        return
     columns = st.columns(len(headlines))
     for column, h in zip(columns, headlines, strict=True):
         target = (
@@ -150,11 +155,33 @@ if headlines:
         )
         column.caption(f"单位：{h.unit}　{target}" if not bare else target)
     app_state.chart(app_state.view(charts.headline_figure, filters), key="headline_chart")
-else:
-    st.info("所选范围内没有重点成效指标。")
 
-# --- The status of every finding, month by month ---
-app_state.chart(app_state.view(charts.heatmap_figure, filters), key="status_heatmap")
+
+def heatmap_panel() -> None:
+    app_state.chart(app_state.view(charts.heatmap_figure, filters), key="status_heatmap")
+
+
+# --- The body in tabs, and only the open tab is drawn. A cold browser then draws one chart and loads
+# no table component before it: plotly draws all the charts of a page in one frame, and the tables'
+# scripts (≈1.2 MB) compete with plotly's on the first load. The tab is part of the URL (?tab=…). ---
+panels = {
+    "整改完成进度": completion_panel,
+    "需要关注": attention_panel,
+    "本月变化": changes_panel,
+    "重点成效": headlines_panel,
+    "各问题逐月状态": heatmap_panel,
+}
+waiting = [f"需要关注 {len(view.attention)} 项"] if not view.attention.empty else []
+if not view.changes.empty:
+    waiting.append(f"本月变化 {len(view.changes)} 项")
+if waiting:
+    st.caption("，".join(waiting) + "：见下方同名页签。")
+for tab, draw in zip(
+    st.tabs(list(panels), key="tab", on_change="rerun", bind="query-params"), panels.values(), strict=True
+):
+    if tab.open:
+        with tab:
+            draw()
 
 st.download_button(
     "下载本页简报（PPTX，16:9，每页一图）",
