@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -41,8 +42,14 @@ WRONG_CREDENTIALS = "用户名或密码错误。"
 DISABLED = "该账号已停用，请联系管理员。"
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended cost
-# Verified against when the username is unknown, so both failures take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so both failures take the same time. Made on
+    the first such sign-in, not on import: an argon2 hash costs ~0.1 s, which every CLI command and
+    the dashboard's first page would otherwise pay."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AuthError(Exception):
@@ -181,7 +188,7 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str, *
         "select password_hash, disabled, locked_until, failed_logins from users where username = ?", [username]
     ).fetchone()
     if row is None:
-        _verify(_DUMMY_HASH, password or "")
+        _verify(_dummy_hash(), password or "")
         # The typed name is not recorded: people sometimes type their password into it.
         with transaction(con):
             audit.record(con, user="-", action="login_failed", detail="未知用户名")
