@@ -510,3 +510,16 @@ def test_no_table_shows_none_or_nan(store_path, page):
     for frame in at.dataframe:
         cells = shown_cells(frame)
         assert not [c for c in cells if c in ("None", "nan", "NaN", "<NA>", "NaT")], list(frame.value.columns)
+
+
+def test_finding_detail_says_which_day_its_badge_judges_the_deadline_by(store_path):
+    from rectification import targets
+
+    # Due ten days after the latest data month: 预警 as of that month's end, long overdue today.
+    con = store.connect(store_path)
+    targets.set_finding_plan(con, "F03", deadline=dt.date(2025, 4, 10), leader=None, department="交警大队", user="t")
+    con.close()
+    at = open_page(DETAIL, {"finding": "F03"})
+    badge = next(m.value for m in at.markdown if "剩余 10 天" in m.value)
+    assert "按2025年3月末判断" in badge and "整改期限的当前情况见「销号」" in badge
+    assert any("整改期限逾期" in m.value for m in at.markdown)  # today's warning, under 销号

@@ -1,6 +1,8 @@
 """问题详情: one finding — verbatim text and measures, who answers for it, its status over time,
 each metric against target and trajectory, the numbers, notes and annotations."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -57,6 +59,11 @@ rag, reason = progress.finding_rag(
     ref=ref,
     metric_rags=list(metric_now.rag),
 )
+
+if not pd.isna(finding.deadline) and ref < dt.date.today():
+    # The badge is the chosen month's; the deadline warning under 销号 is today's. Say so, or a
+    # 「剩余 15 天」 here would read as a contradiction of 「已逾期」 there.
+    reason += f"（按{chinese(as_of)}末判断；整改期限的当前情况见「销号」）"
 
 # --- The finding, verbatim, and who answers for it ---
 st.subheader(labels[code])
