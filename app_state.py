@@ -423,6 +423,27 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
+# Streamlit's file picker has no Chinese: its button reads "Upload" and its line "42MB per file • XLSX,
+# CSV" (the widget's outer bound, not the importer's limit). Fixed CSS of ours shows 选择文件 and the
+# picker's own line instead, per widget (Streamlit gives each keyed widget the class st-key-<key>).
+_PICKER_CSS = """<style>
+.st-key-{key} [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size: 0}}
+.st-key-{key} [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after
+    {{content: "选择文件"; font-size: 0.875rem}}
+.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0}}
+.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: "{note}"; font-size: 0.875rem}}
+</style>"""
+
+
+def file_uploader(label: str, *, key: str, note: str, **kwargs):
+    """st.file_uploader in Chinese: its button reads 选择文件 and its line `note` (our own fixed text:
+    what to drop there, the real size limit and the types)."""
+    if not re.fullmatch(r"[\w\s，。、；：（）「」·.,;:()%-]+", note) or not re.fullmatch(r"[\w-]+", key):
+        raise ValueError("a picker's note and key go into CSS: words and punctuation only")
+    st.html(_PICKER_CSS.format(key=key, note=note))
+    return st.file_uploader(label, key=key, **kwargs)
+
+
 def show_table(data: pd.DataFrame | Styler | dict, **kwargs):
     """st.dataframe for every table a page shows, its formula-like text neutralised (formula_safe).
 

@@ -81,13 +81,15 @@ def _evidence_inputs(key: str) -> tuple:
     """The file picker and its captions, inside the caller's form. After a refused file the picker
     comes back empty (a new key) while everything written stays."""
     generation = st.session_state.get(f"{key}_files_generation", 0)
-    files = st.file_uploader(
+    limit_mb = max(1, math.ceil(config.evidence_max_bytes() / 1024 / 1024))
+    files = app_state.file_uploader(
         "佐证材料（可多选）",
         type=UPLOAD_TYPES,
         accept_multiple_files=True,
         # The widget states the evidence limit (the setting), not the server's general upload limit.
-        max_upload_size=max(1, math.ceil(config.evidence_max_bytes() / 1024 / 1024)),
+        max_upload_size=limit_mb,
         key=f"{key}_files" + (f"_{generation}" if generation else ""),
+        note=f"或把文件拖到此处；图片、PDF、Word、Excel、WPS，单个不超过 {limit_mb} MB",
     )
     captions = st.text_area("文件说明（每行一条，依次对应上面的文件，可不填）", key=f"{key}_captions")
     return files, captions

@@ -91,6 +91,13 @@ def test_editor_signs_in_and_uploads_a_gbk_file(fresh_server, page, tmp_path):
     open_page(page, f"{fresh_server.url}/upload")
     sign_in_through_form(page, "browser_editor", BROWSER_PASSWORD)
     page.get_by_text("上传填好的月报").first.wait_for(timeout=30_000)
+    # The picker speaks Chinese: 选择文件, and the importer's real limit instead of Streamlit's "42MB per file".
+    zone = page.locator('[data-testid="stFileUploaderDropzone"]').first
+    shown = zone.evaluate(
+        """z => [z.querySelector('button p'), z.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span')]
+            .map(e => [getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content])"""
+    )
+    assert shown == [["0px", '"选择文件"'], ["0px", '"或把文件拖到此处；Excel（.xlsx）或 CSV，单个不超过 20 MB"']]
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(gbk))
     page.get_by_role("button", name="确认导入").first.wait_for(timeout=30_000)
     # The preview says what will be written before anything is.

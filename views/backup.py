@@ -100,7 +100,11 @@ sources = (["服务器上的备份"] if chosen else []) + ["上传备份文件"]
 source = st.radio("备份来源", sources, horizontal=True, key=f"restore_source_{len(sources)}")
 if source == "服务器上的备份":
     offer_restore(chosen)
-elif (upload := st.file_uploader("备份文件（.duckdb）", type=["duckdb"], key="restore_upload")) is not None:
+elif (
+    upload := app_state.file_uploader(
+        "备份文件（.duckdb）", type=["duckdb"], key="restore_upload", note="或把备份文件拖到此处；.duckdb"
+    )
+) is not None:
     # Checked and restored from a private temporary copy; nothing unchecked lands in backups/.
     with tempfile.TemporaryDirectory(prefix="restore-upload-") as folder:
         candidate = Path(folder) / (Path(upload.name).name or "uploaded.duckdb")

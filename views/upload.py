@@ -149,8 +149,7 @@ def handle(uploaded, tab: str) -> None:
     st.rerun()
 
 
-# Streamlit draws the drop zone's own words ("Upload", "per file") in English; say it in Chinese too.
-UPLOAD_HELP = "把文件拖到框内，或点「Upload」选择文件。支持 Excel（.xlsx）和 CSV，单个文件不超过 {limit}。"
+UPLOAD_HELP = "把文件拖到框内，或点「选择文件」。支持 Excel（.xlsx）和 CSV，单个文件不超过 {limit}。"
 
 ALL_DEPARTMENTS = "全部指标"
 
@@ -179,6 +178,7 @@ suffix = f"_{department}" if department else ""
 # file just under the stated limit is never refused by the browser first.
 limit_text = f"{ingest.size_text(max_upload_bytes())}（{max_upload_bytes():,} 字节）"
 max_mb = min(200, 2 * math.ceil(max_upload_bytes() / 1_000_000))
+PICKER_NOTE = f"或把文件拖到此处；Excel（.xlsx）或 CSV，单个不超过 {ingest.size_text(max_upload_bytes())}"
 
 figures_tab, ledger_tab = st.tabs(["月报数值", "整改台账"])
 with figures_tab:
@@ -202,11 +202,12 @@ with figures_tab:
         mime="text/csv",
         key="form_csv",
     )
-    figures_file = st.file_uploader(
+    figures_file = app_state.file_uploader(
         "上传填好的月报",
         type=["xlsx", "csv", "txt"],
         max_upload_size=max_mb,
         key="figures_file",
+        note=PICKER_NOTE,
         help=UPLOAD_HELP.format(limit=limit_text),
     )
     if figures_file is not None:
@@ -233,11 +234,12 @@ with ledger_tab:
         mime="text/csv",
         key="ledger_csv",
     )
-    ledger_file = st.file_uploader(
+    ledger_file = app_state.file_uploader(
         "上传填好的整改台账",
         type=["xlsx", "csv", "txt"],
         max_upload_size=max_mb,
         key="ledger_file",
+        note=PICKER_NOTE,
         help=UPLOAD_HELP.format(limit=limit_text),
     )
     if ledger_file is not None:
