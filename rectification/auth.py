@@ -34,6 +34,9 @@ LOCK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 8
 # Touch last_seen at most once a minute: every Streamlit rerun asks for the user.
 TOUCH_SECONDS = 60
+# Signing in and out (sessions, failure counts, their audit rows) commits with bump=False: no cached
+# page reads those tables (the audit log and the user list are read afresh), and a sign-in should not
+# make every page of every user recompute its data.
 
 # Letters (Chinese included), digits and . _ - ; no spaces, so a name reads the same everywhere.
 USERNAME_PATTERN = re.compile(r"^[\w.\-]{1,32}$")
@@ -190,21 +193,21 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str, *
     if row is None:
         _verify(_dummy_hash(), password or "")
         # The typed name is not recorded: people sometimes type their password into it.
-        with transaction(con):
+        with transaction(con, bump=False):
             audit.record(con, user="-", action="login_failed", detail="未知用户名")
         raise AuthError(WRONG_CREDENTIALS)
     password_hash, disabled, locked_until, failed = row
     if locked_until is not None and locked_until > now:
-        with transaction(con):
+        with transaction(con, bump=False):
             audit.record(con, user=username, action="login_failed", target=username, detail="账号锁定中")
         raise AuthError(_locked_message(locked_until))
     if not _verify(password_hash, password or ""):
         _count_failure(con, username, failed + 1, now)
     if disabled:
-        with transaction(con):
+        with transaction(con, bump=False):
             audit.record(con, user=username, action="login_failed", target=username, detail="账号已停用")
         raise AuthError(DISABLED)
-    with transaction(con):
+    with transaction(con, bump=False):
         con.execute("update users set failed_logins = 0, locked_until = null where username = ?", [username])
         if _hasher.check_needs_rehash(password_hash):
             con.execute("update users set password_hash = ? where username = ?", [hash_password(password), username])
@@ -214,7 +217,7 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str, *
 def _count_failure(con, username: str, failed: int, now: datetime) -> None:
     """Record a wrong password and raise; lock the account at the 5th."""
     locked_until = now + timedelta(minutes=LOCK_MINUTES) if failed >= MAX_FAILED_LOGINS else None
-    with transaction(con):
+    with transaction(con, bump=False):
         if locked_until is None:
             con.execute("update users set failed_logins = ? where username = ?", [failed, username])
             audit.record(
@@ -245,7 +248,7 @@ def start_session(con: duckdb.DuckDBPyConnection, username: str, *, now: datetim
     """A new session for a user who has just authenticated; the token goes into the browser session."""
     now = _now(now)
     token = secrets.token_urlsafe(32)
-    with transaction(con):
+    with transaction(con, bump=False):
         con.execute(
             "insert into sessions (token_hash, username, created_at, last_seen) values (?, ?, ?, ?)",
             [_token_hash(token), username, now, now],
@@ -279,13 +282,13 @@ def session_user(
         return None
     last_seen, disabled, user = row[0], row[1], _user(row[2:])
     if disabled or now - last_seen > idle:
-        with transaction(con):
+        with transaction(con, bump=False):
             con.execute("update sessions set ended_at = ? where token_hash = ?", [now, key])
             detail = "账号已停用" if disabled else f"闲置超过 {int(idle.total_seconds() // 60)} 分钟，会话结束"
             audit.record(con, user=user.username, action="session_expired", target=user.username, detail=detail)
         return None
     if (now - last_seen).total_seconds() >= TOUCH_SECONDS:
-        with transaction(con, bump=False):  # bookkeeping no page shows: keep the caches
+        with transaction(con, bump=False):
             con.execute("update sessions set last_seen = ? where token_hash = ?", [now, key])
     return user
 
@@ -295,7 +298,7 @@ def end_session(con: duckdb.DuckDBPyConnection, token: str | None, *, now: datet
     if not token:
         return
     key = _token_hash(token)
-    with transaction(con):
+    with transaction(con, bump=False):
         row = con.execute("select username from sessions where token_hash = ? and ended_at is null", [key]).fetchone()
         if row is None:
             return

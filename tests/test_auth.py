@@ -155,6 +155,30 @@ def test_logout_ends_the_session(users_con):
     assert [action for action, _ in audit_actions(users_con, "zhang")] == ["user_add", "login", "logout"]
 
 
+def test_signing_in_and_out_keeps_the_pages_caches(users_con):
+    """Sign-in bookkeeping is audited but does not mark the store changed: every cached page would
+    otherwise recompute at each sign-in. (The audit log page reads afresh: test_access_pages.)"""
+    auth.create_user(users_con, "zhang", "viewer", PASSWORD)
+    version = store.data_version(users_con)
+    with pytest.raises(auth.AuthError):
+        auth.authenticate(users_con, "zhang", "wrong-password", now=T0)
+    with pytest.raises(auth.AuthError):
+        auth.authenticate(users_con, "nobody", PASSWORD, now=T0)
+    auth.authenticate(users_con, "zhang", PASSWORD, now=T0)
+    token = auth.start_session(users_con, "zhang", now=T0)
+    auth.session_user(users_con, token, now=T0 + timedelta(minutes=5))
+    auth.end_session(users_con, token)
+    assert store.data_version(users_con) == version
+    assert [action for action, _ in audit_actions(users_con, "zhang")] == [
+        "user_add",
+        "login_failed",
+        "login",
+        "logout",
+    ]
+    auth.set_role(users_con, "zhang", "editor", actor="admin")  # an account change is a change
+    assert store.data_version(users_con) > version
+
+
 def test_the_session_token_itself_is_not_stored(users_con):
     auth.create_user(users_con, "zhang", "viewer", PASSWORD)
     token = auth.start_session(users_con, "zhang")

@@ -13,7 +13,7 @@ if not app_state.page_header():
 app_state.require_role("admin")
 
 ALL = "（全部）"
-values = app_state.query("audit_filter_values")
+values = app_state.live_query("audit_filter_values")
 users = [ALL, *values[values.kind == "user"].value]
 actions = [ALL, *values[values.kind == "action"].value]
 
@@ -25,7 +25,7 @@ period = right.date_input("日期范围", value=(today - timedelta(days=30), tod
 # While the second date is being picked the widget holds one date: treat it as a single day.
 date_from, date_to = (period[0], period[-1]) if isinstance(period, tuple | list) and period else (today, today)
 
-entries = app_state.query(
+entries = app_state.live_query(
     "audit_entries",
     user_name=None if user_name == ALL else user_name,
     action=None if action == ALL else action,
