@@ -1,0 +1,109 @@
+"""`python -m rectification warm`: a newly started server runs the overview's script once (Streamlit's
+script health check), so the first visitor finds the imports done and the caches filled. What the
+caches did is read from the server's own counters (/_stcore/metrics: lookups by hit and miss), not
+from timings."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, StreamlitServer, _free_port
+from rectification import cli, store, warm
+
+FIRST_CHART = ".js-plotly-plot .main-svg .trace"
+
+
+def run_warm(url: str, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "rectification", "warm", "--url", url, *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
+
+
+def lookups(url: str) -> dict[tuple[str, str], int]:
+    """{(cache function, "hit" | "miss"): count} from the server's metrics."""
+    with urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=30) as response:
+        text = response.read().decode()
+    pattern = r'cache_lookups_total\{cache="app_state\.(\w+)",cache_type="\w+",result="(\w+)"\} (\d+)'
+    return {(name, result): int(count) for name, result, count in re.findall(pattern, text)}
+
+
+def test_warm_fills_the_caches_the_first_visitor_uses(fresh_server, page):
+    done = run_warm(fresh_server.url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("看板已预热：总览脚本运行正常（")
+    # No browser has opened the page yet: the check's run loaded the data once and built the
+    # overview's summary and its first chart.
+    counts = lookups(fresh_server.url)
+    assert counts[("_dashboard_data", "miss")] == 1
+    assert counts[("_view", "miss")] == 2
+
+    # The first visitor's overview draws its first chart from those caches: nothing computed again.
+    page.goto(fresh_server.url, wait_until="domcontentloaded")
+    page.wait_for_selector(FIRST_CHART, timeout=120_000)
+    counts = lookups(fresh_server.url)
+    assert counts[("_dashboard_data", "miss")] == 1
+    assert counts[("_view", "miss")] == 2
+    assert counts[("_view", "hit")] >= 2
+
+
+def test_with_login_required_warm_fills_the_data_caches_and_shows_nothing(store_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("RECTIFICATION_LOGIN_REQUIRED", "1")
+    server = StreamlitServer(store_path, tmp_path / "streamlit.log")
+    try:
+        done = run_warm(server.url)
+        assert done.returncode == 0, done.stderr
+        counts = lookups(server.url)
+    finally:
+        server.stop()
+    # The sign-in page stops the script before the data are read; in the check's own run (no
+    # browser) it reads them into the caches all the same.
+    assert counts[("_dashboard_data", "miss")] == 1
+    assert counts[("_view", "miss")] == 2
+
+
+def test_warm_with_nothing_listening_says_so_in_chinese(capsys):
+    url = f"http://127.0.0.1:{_free_port()}"
+    assert cli.main(["warm", "--url", url, "--wait", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"看板预热失败：{url} 在 1 秒内没有响应")
+    assert "请检查看板是否已启动" in err
+    assert "Traceback" not in err
+
+
+def damage(path) -> None:
+    with open(path, "r+b") as f:
+        f.write(b"\0" * 8192 * 3)
+
+
+def uninitialised(path) -> None:
+    path.unlink()
+    store.connect(path).close()  # the schema, no findings: the page says to run init
+
+
+@pytest.mark.parametrize("spoil", [damage, uninitialised])
+def test_warm_fails_when_the_overview_cannot_be_drawn(store_path, tmp_path, spoil):
+    spoil(store_path)
+    server = StreamlitServer(store_path, tmp_path / "streamlit.log")
+    try:
+        done = run_warm(server.url, "--wait", "30")
+    finally:
+        server.stop()
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"看板预热失败：{server.url} 的总览脚本运行出错（HTTP 503）")
+    assert "Traceback" not in done.stderr
+
+
+def test_default_url_comes_from_the_streamlit_config(tmp_path, monkeypatch):
+    monkeypatch.delenv("STREAMLIT_SERVER_PORT", raising=False)
+    monkeypatch.delenv("STREAMLIT_SERVER_BASE_URL_PATH", raising=False)
+    config = tmp_path / "config.toml"
+    config.write_text('[server]\nport = 8600\nbaseUrlPath = "/dashboard/"\n', encoding="utf-8")
+    assert warm.default_url(config) == "http://127.0.0.1:8600/dashboard"
+    assert warm.default_url(tmp_path / "missing.toml") == "http://127.0.0.1:8501"
+    assert warm.default_url() == "http://127.0.0.1:8501"  # the project's own config
+    monkeypatch.setenv("STREAMLIT_SERVER_PORT", "8700")  # as Streamlit itself reads it
+    assert warm.default_url(config) == "http://127.0.0.1:8700/dashboard"
