@@ -37,7 +37,8 @@ def _shared(path: str) -> store.SharedStore:
 # run); in that check nobody would read it, so it raises instead and the check answers 503.
 def script_check_run() -> bool:
     """True in the script health check's run: a session the server's session manager does not know
-    (a real browser session is registered before its first run)."""
+    (a real browser session is registered before its first run; one whose browser has just gone
+    is not, but nobody would read its message either)."""
     from streamlit.runtime import Runtime
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -50,6 +51,9 @@ def fill_overview_caches() -> None:
     summary, the first chart), into the process-wide caches; nothing is drawn."""
     import datetime as dt
 
+    if not is_initialised():
+        fail_script_check("the store is not initialised")
+        return
     data = dashboard_data()
     filters = progress.resolve(progress.Filters(**dict.fromkeys(FILTER_PARAMS)), data)
     view(progress.overview, filters, dt.date.today())
