@@ -32,6 +32,9 @@ system-deps:
 run: setup
 	@test -f "$(DB)" || $(PY) -m rectification init
 	@-$(PY) -m rectification users status
+# Warm-up in the background: once the server answers it runs the overview once, so the first
+# visitor does not wait for the imports and caches (see README, 运维); it never blocks or fails the run.
+	@( $(PY) -m rectification warm --wait 120 >/dev/null 2>&1 & )
 	$(VENV)/bin/streamlit run dashboard.py
 
 test: setup-dev

@@ -31,6 +31,40 @@ def _shared(path: str) -> store.SharedStore:
     return store.SharedStore(path, wait=WAIT_SECONDS)
 
 
+# --- The script health check (server.scriptHealthCheckEnabled; `python -m rectification warm`):
+# Streamlit runs this script once in a session of its own, with no browser attached, and answers
+# 200 unless the run raised. A page that cannot be drawn normally shows a message and stops (a clean
+# run); in that check nobody would read it, so it raises instead and the check answers 503.
+def script_check_run() -> bool:
+    """True in the script health check's run: a session the server's session manager does not know
+    (a real browser session is registered before its first run; one whose browser has just gone
+    is not, but nobody would read its message either)."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx is not None and Runtime.exists() and Runtime.instance().get_client(ctx.session_id) is None
+
+
+def fill_overview_caches() -> None:
+    """What the overview reads first with no filters chosen (views/overview.py: the data, its
+    summary, the first chart), into the process-wide caches; nothing is drawn."""
+    import datetime as dt
+
+    if not is_initialised():
+        fail_script_check("the store is not initialised")
+        return
+    data = dashboard_data()
+    filters = progress.resolve(progress.Filters(**dict.fromkeys(FILTER_PARAMS)), data)
+    view(progress.overview, filters, dt.date.today())
+    view(charts.completion_figure, filters)
+
+
+def fail_script_check(problem: str) -> None:
+    if script_check_run():
+        raise RuntimeError(f"script health check: the overview cannot be drawn: {problem}")
+
+
 def db() -> str:
     return str(db_path())
 
@@ -50,6 +84,7 @@ def _run_connection() -> duckdb.DuckDBPyConnection:
             with st.spinner("数据库正被命令行任务（如备份、导入）使用，稍候…"):
                 con = shared.acquire()
     except store.StoreBusy as busy:
+        fail_script_check("the store stayed busy")
         st.error(
             f"数据库文件正被另一个进程{busy.holder}占用，已等待 {WAIT_SECONDS} 秒仍未释放。"
             "通常是正在运行的备份或导入，请稍后刷新页面；若一直如此，请管理员检查服务器上的任务。"
@@ -72,6 +107,7 @@ def end_run() -> None:
 
 def store_problem(problem: BaseException) -> None:
     """A damaged store or one from a newer version: say so and what to do, never a traceback."""
+    fail_script_check(f"the store cannot be opened ({type(problem).__name__})")
     path = db_path()
     if isinstance(problem, store.StoreTooNew):
         st.error(
@@ -112,6 +148,7 @@ def store_failure(error: BaseException) -> None:
         raise error  # not the store's trouble: Streamlit shows it as it would have
     held = getattr(_run, "held", None)
     _shared(held[0] if held else db()).close()
+    fail_script_check(f"the store failed ({type(error).__name__})")
     if known:
         store_problem(error if not isinstance(error, duckdb.Error) else store.StoreDamaged(str(error)))
         return
@@ -176,6 +213,7 @@ def page_header() -> bool:
     elif (user := current_user()) is not None and user.must_change_password:
         require_role("viewer")  # shows the forced password change
     if not is_initialised():
+        fail_script_check("the store is not initialised")
         st.error("数据库尚未初始化。请在项目目录运行：python -m rectification init")
         return False
     if has_sample_data():
@@ -270,6 +308,8 @@ def require_role(minimum: str) -> auth.User:
     if user is None:
         st.info(f"此页面需要「{auth.ROLE_LABELS[minimum]}」及以上权限，请先登录。")
         _sign_in_form(st.container(), "main")
+        if config.login_required() and script_check_run():
+            fill_overview_caches()  # nobody sees this run: the first page after a sign-in finds them ready
         st.stop()
     if user.must_change_password:
         st.warning("管理员为您设置了临时密码：请先设置自己的新密码再继续。")

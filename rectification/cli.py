@@ -23,6 +23,7 @@ from rectification import (
     ingest,
     store,
     uploads,
+    warm,
 )
 from rectification.config import db_path
 from rectification.months import current_month
@@ -444,6 +445,21 @@ def cmd_report(args, con) -> str:
     return f"已生成通报草稿 {args.out}（数据截至 {args.month}；黄色底纹为沿用上期通报的文字，请审核）"
 
 
+WARM_WAIT_SECONDS = 60.0
+
+
+def run_warm(args) -> int:
+    """warm talks to the running dashboard, not to the store: it never opens the database file."""
+    url = args.url or warm.default_url()
+    try:
+        seconds = warm.warm(url, getattr(args, "wait", WARM_WAIT_SECONDS))
+    except warm.WarmError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print(f"看板已预热：总览脚本运行正常（{seconds:.1f} 秒，{url}）")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --db is accepted both before and after the subcommand's own arguments.
     common = argparse.ArgumentParser(add_help=False)
@@ -701,6 +717,20 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--reason", required=True, help="驳回理由")
     c.add_argument("--user", required=True, help="审批人用户名")
     c.set_defaults(func=cmd_deadline_refuse)
+
+    p = sub.add_parser(
+        "warm",
+        help="预热刚启动的看板：等它响应后运行一次总览脚本（导入与缓存就绪），失败时退出码为 1",
+    )
+    p.add_argument("--url", help="看板地址（默认 http://127.0.0.1:端口，端口与路径取自 .streamlit/config.toml）")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=argparse.SUPPRESS,
+        metavar="秒",
+        help=f"最多等待看板响应的秒数（默认 {WARM_WAIT_SECONDS:g}）",
+    )
+    p.set_defaults(func=None)
     return parser
 
 
@@ -712,6 +742,8 @@ def command_name(args) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "warm":
+        return run_warm(args)
     path = db_path(getattr(args, "db", None))
     wait = getattr(args, "wait", WAIT_SECONDS)
     command = command_name(args)
