@@ -45,11 +45,13 @@ tiles = [
     (progress.LONG_TERM, "长期坚持", "off", ""),
     (progress.OVERDUE, "逾期", "inverse", "；已过整改期限仍未完成的问题，不再计入「推进中」「未启动」"),
 ]
-columns = st.columns(6)
-for column, (key, label, colour, note) in zip(columns, tiles, strict=False):
+# A grid, not st.columns(6): six tiles in a row where each is wide enough for its label and change
+# (≥ about 200 px; 1920 px with the sidebar open), else three in two rows (1280 px), never cut to 「已销号（…」.
+status_tiles = st.grid(6)
+for key, label, colour, note in tiles:
     delta = now[key] - before[key] if before else None
     # No change reads neutral (±0, grey, no arrow): a green ↑ +0 would read as progress.
-    column.metric(
+    status_tiles.metric(
         f"{label}（项）",
         now[key],
         delta=None if delta is None else (f"{delta:+d}" if delta else "±0"),
@@ -60,7 +62,7 @@ for column, (key, label, colour, note) in zip(columns, tiles, strict=False):
     )
 rate, rate_before = now["完成率"], before["完成率"] if before else None
 points = None if rate is None or rate_before is None else round((rate - rate_before) * 100)
-columns[5].metric(
+status_tiles.metric(
     "完成率",
     "—" if rate is None else f"{rate:.0%}",
     delta=None if points is None else (f"{points:+d} 个百分点" if points else "±0 个百分点"),
@@ -133,8 +135,10 @@ def headlines_panel() -> None:
     if not headlines:
         st.info("所选范围内没有重点成效指标。")
         return
-    columns = st.columns(len(headlines))
-    for column, h in zip(columns, headlines, strict=True):
+    # A grid as for the status tiles: at 1280 px five tiles in a row cut 「醉驾积案移诉及撤案」.
+    cells = st.grid(len(headlines))
+    for h in headlines:
+        column = cells.cell()
         target = (
             "未设目标"
             if h.target is None
