@@ -45,11 +45,16 @@ tiles = [
     (progress.LONG_TERM, "长期坚持", "off", ""),
     (progress.OVERDUE, "逾期", "inverse", "；已过整改期限仍未完成的问题，不再计入「推进中」「未启动」"),
 ]
-columns = st.columns(6)
-for column, (key, label, colour, note) in zip(columns, tiles, strict=False):
+# Grids, not st.columns(6), which cut labels to 「已销号（…」 at 1280 px: the six tiles in two halves of three,
+# side by side where each tile gets ≥ 170 px (the widest label, 「长期坚持（项）」 with its "?", needs about
+# 165 px; 1920 px with the sidebar open), else one half above the other (1280 px), never five and one.
+TILE_WIDTH = 170
+halves = st.grid(2, min_column_width=3 * TILE_WIDTH + 2 * 16)  # three tiles and the two 1rem gaps between
+status_tiles = [half.grid(3, min_column_width=TILE_WIDTH) for half in (halves.cell(), halves.cell())]
+for i, (key, label, colour, note) in enumerate(tiles):
     delta = now[key] - before[key] if before else None
     # No change reads neutral (±0, grey, no arrow): a green ↑ +0 would read as progress.
-    column.metric(
+    status_tiles[i // 3].metric(
         f"{label}（项）",
         now[key],
         delta=None if delta is None else (f"{delta:+d}" if delta else "±0"),
@@ -60,7 +65,7 @@ for column, (key, label, colour, note) in zip(columns, tiles, strict=False):
     )
 rate, rate_before = now["完成率"], before["完成率"] if before else None
 points = None if rate is None or rate_before is None else round((rate - rate_before) * 100)
-columns[5].metric(
+status_tiles[1].metric(
     "完成率",
     "—" if rate is None else f"{rate:.0%}",
     delta=None if points is None else (f"{points:+d} 个百分点" if points else "±0 个百分点"),
@@ -133,8 +138,10 @@ def headlines_panel() -> None:
     if not headlines:
         st.info("所选范围内没有重点成效指标。")
         return
-    columns = st.columns(len(headlines))
-    for column, h in zip(columns, headlines, strict=True):
+    # A grid as for the status tiles: at 1280 px five tiles in a row cut 「醉驾积案移诉及撤案」.
+    cells = st.grid(len(headlines))
+    for h in headlines:
+        column = cells.cell()
         target = (
             "未设目标"
             if h.target is None
