@@ -747,12 +747,14 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
     breakdown from progress.headline_series)."""
     if "title" not in series:
         series = series.assign(title=series.group)
-    title = "重点成效：" + "、".join(dict.fromkeys(series.title)) if not series.empty else "重点成效"
     if series.empty:
         return empty("重点成效", "暂无重点成效数据", as_of=as_of)
     groups = list(dict.fromkeys(series.group))
     first_rows = series.drop_duplicates("group").set_index("group")
     units = first_rows.unit
+    # The names in the title while they fit a page's chart at 1280 px; each panel is titled anyway.
+    listed = "、".join(dict.fromkeys(series.title))
+    title = f"重点成效：{listed}" if len(listed) <= 24 else f"重点成效（{len(groups)} 项，每月数值与累计）"
     fig = make_subplots(
         rows=1,
         cols=len(groups),

@@ -119,7 +119,7 @@ def test_overview_tiles_charts_and_attention(store_path):
     assert "醉驾案件移送起诉 128 宗 + 醉驾案件撤案 149 宗 = 277 宗" in helps["醉驾积案移诉及撤案"]
     assert any(c.value.startswith("单位：场次") for c in at.caption)  # the figure alone fits the tile at 1280 px
     assert not any(m.proto.chart_data for m in at.metric)  # no sparklines: the chart below shows the series
-    assert titles(at) == ["重点成效：头盔劝导场次、隐患整改处数、义警巡逻行动、醉驾积案移诉及撤案、固定资产减册及报废"]
+    assert titles(at) == ["重点成效（5 项，每月数值与累计）"]  # each panel names its outcome
     shown[0].extend(figures(at))
     shown[1].extend(configs(at))
     assert titles(open_tab(at, "各问题逐月状态")) == ["各问题逐月整改状态"]
