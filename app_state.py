@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
 import re
@@ -49,13 +50,11 @@ def script_check_run() -> bool:
 def fill_overview_caches() -> None:
     """What the overview reads first with no filters chosen (views/overview.py: the data, its
     summary, the first chart), into the process-wide caches; nothing is drawn."""
-    import datetime as dt
-
     if not is_initialised():
         fail_script_check("the store is not initialised")
         return
     data = dashboard_data()
-    filters = progress.resolve(progress.Filters(**dict.fromkeys(FILTER_PARAMS)), data)
+    filters = progress.resolve(progress.Filters(), data)
     view(progress.overview, filters, dt.date.today())
     view(charts.completion_figure, filters)
 

@@ -452,7 +452,7 @@ def run_warm(args) -> int:
     """warm talks to the running dashboard, not to the store: it never opens the database file."""
     url = args.url or warm.default_url()
     try:
-        seconds = warm.warm(url, getattr(args, "wait", WARM_WAIT_SECONDS))
+        seconds = warm.warm(url, args.wait)
     except warm.WarmError as error:
         print(str(error), file=sys.stderr)
         return 1
@@ -726,7 +726,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--wait",
         type=float,
-        default=argparse.SUPPRESS,
+        default=WARM_WAIT_SECONDS,
         metavar="秒",
         help=f"最多等待看板响应的秒数（默认 {WARM_WAIT_SECONDS:g}）",
     )

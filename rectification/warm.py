@@ -45,6 +45,7 @@ def _reason(error: BaseException) -> str:
 
 def wait_until_up(url: str, wait: float) -> None:
     deadline = time.monotonic() + wait
+    last = "无响应"
     while True:
         try:
             with urllib.request.urlopen(url + HEALTH, timeout=5) as response:

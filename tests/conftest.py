@@ -94,19 +94,13 @@ class StreamlitServer:
         self._wait_until_healthy()
 
     def _wait_until_healthy(self, seconds: float = 60) -> None:
-        import time
-        import urllib.request
+        from rectification import warm
 
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"streamlit did not start within {seconds:.0f} s")
+        try:
+            warm.wait_until_up(self.url, seconds)  # what `python -m rectification warm` waits for
+        except warm.WarmError:
+            self.stop()
+            raise RuntimeError(f"streamlit did not start within {seconds:.0f} s") from None
 
     def stop(self) -> None:
         self.process.terminate()

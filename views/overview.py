@@ -178,9 +178,8 @@ panels = {
     "重点成效": headlines_panel,
     "各问题逐月状态": heatmap_panel,
 }
-waiting = [f"需要关注 {len(view.attention)} 项"] if not view.attention.empty else []
-if not view.changes.empty:
-    waiting.append(f"本月变化 {len(view.changes)} 项")
+lists = {"需要关注": view.attention, "本月变化": view.changes}
+waiting = [f"{name} {len(frame)} 项" for name, frame in lists.items() if not frame.empty]
 if waiting:
     st.caption("，".join(waiting) + "：见下方同名页签。")
 for tab, draw in zip(
