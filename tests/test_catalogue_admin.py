@@ -5,6 +5,7 @@ export; the `catalogue` commands; the 目录管理 page; the migration."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -612,6 +613,9 @@ def test_browser_picker_and_tab_stay_put_after_a_rename(admin_server, page, tmp_
     picker = main.locator(".st-key-edit_metric_code input")
     picker.click()
     page.keyboard.type("F07_LEAFLETS")
+    # Enter picks the highlighted option: wait until the typed text has filtered the list to it (on a
+    # busy machine an early Enter picked nothing and the test waited for a form that never came).
+    page.get_by_role("option", name=re.compile(r"^F07_LEAFLETS")).first.wait_for(timeout=30_000)
     page.keyboard.press("Enter")
     name = main.locator(".st-key-edit_name_F07_LEAFLETS input")
     name.wait_for(timeout=30_000)
@@ -621,6 +625,7 @@ def test_browser_picker_and_tab_stay_put_after_a_rename(admin_server, page, tmp_
     # Another interaction: a filter above the table.
     main.locator(".st-key-cat_filter_state input").click()
     page.keyboard.type("在用")
+    page.get_by_role("option", name="在用").first.wait_for(timeout=30_000)
     page.keyboard.press("Enter")
     page.get_by_text(f"当前列出 {N_REPORT_METRICS} 个").wait_for(timeout=30_000)
     assert main.get_by_role("tab", selected=True).inner_text() == "修改指标"
