@@ -96,6 +96,21 @@ def _run_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def begin_run() -> None:
+    """dashboard.py, before the page runs: a slot at the top of the sidebar (under the page list)
+    for the filters, so a viewer sees them before the account box the page draws first."""
+    _run.sidebar_top = st.sidebar.container()
+
+
+def sidebar_top():
+    """Where the sidebar's filters go: the slot begin_run made this run, else the sidebar itself."""
+    return getattr(_run, "sidebar_top", None) or st.sidebar
+
+
+def end_sidebar() -> None:
+    _run.sidebar_top = None
+
+
 def end_run() -> None:
     """Give this run's connection back (dashboard.py calls it when the page script ends)."""
     held = getattr(_run, "held", None)
@@ -551,7 +566,7 @@ def sidebar_filters(data: progress.Data) -> progress.Filters:
     for key, value in seeds.items():
         state = st.session_state.get(key)
         st.session_state[key] = state if key in st.session_state and state in choices[key] else value
-    bar = st.sidebar
+    bar = sidebar_top()  # above the account box
     bar.subheader("筛选")
     section = bar.selectbox(
         "通报部分",

@@ -43,10 +43,22 @@ def _size(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
+EVIDENCE_SIGN_IN = "佐证材料可能涉及人员、案卷和地点，登录后才能查看和下载。"
+
+
+def may_see_evidence() -> bool:
+    """Evidence (its files, pictures and names) is for signed-in users only, whatever
+    RECTIFICATION_LOGIN_REQUIRED says: it may show people, case files and places."""
+    return app_state.current_user() is not None
+
+
 def show_evidence(code: str, *, key: str, event_id: int | None = None, change_id: int | None = None) -> None:
     """The finding's current evidence (or one submission's, or one extension request's): photos shown
     re-encoded, every file downloadable under a made-up name. File names and captions only ever go
-    through st.text."""
+    through st.text. Nothing of it without a signed-in user (may_see_evidence)."""
+    if not may_see_evidence():
+        st.caption(EVIDENCE_SIGN_IN)
+        return
     cursor = app_state.cursor()
     files = evidence.files(cursor, code)
     if event_id is not None:

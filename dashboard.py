@@ -8,36 +8,57 @@ session after the server starts, skipping this navigation. tests/test_browser.py
 import streamlit as st
 
 import app_state
+from rectification import auth
 
 st.set_page_config(page_title="整改进展看板", page_icon="📊", layout="wide")
 
-pages = [
-    st.Page("views/overview.py", title="总览", icon=":material/dashboard:", default=True),
-    st.Page("views/finding_detail.py", title="问题详情", icon=":material/search:", url_path="finding_detail"),
-    st.Page("views/metric_explorer.py", title="指标趋势", icon=":material/monitoring:", url_path="metric_explorer"),
-    st.Page("views/reminders.py", title="催办", icon=":material/notifications:", url_path="reminders"),
-]
-# Reporting: editors upload the month's figures and ledger; the upload history and rollback.
-data_pages = [
-    st.Page("views/upload.py", title="数据上报", icon=":material/upload_file:", url_path="upload"),
-    st.Page("views/data_admin.py", title="数据管理", icon=":material/manage_history:", url_path="data_admin"),
-    st.Page("views/closure_review.py", title="销号审核", icon=":material/fact_check:", url_path="closure_review"),
-    # Export (the 督办会 pack, the 通报 draft): open to everyone who may view the dashboard.
-    st.Page("views/briefing.py", title="简报导出", icon=":material/slideshow:", url_path="briefing"),
-]
-# Administration, in its own section; each page checks the role itself.
-admin_pages = [
-    st.Page("views/targets.py", title="目标设置", icon=":material/flag:", url_path="targets"),
-    st.Page("views/catalogue.py", title="目录管理", icon=":material/list_alt:", url_path="catalogue"),
-    st.Page("views/admin_users.py", title="用户管理", icon=":material/group:"),
-    st.Page("views/audit_log.py", title="审计日志", icon=":material/history:"),
-    st.Page("views/backup.py", title="备份与恢复", icon=":material/backup:"),
-]
-# expanded=True: all pages always listed (a collapsed menu shows an English "View N more" button).
-navigation = st.navigation({"": pages, "数据": data_pages, "管理": admin_pages}, expanded=True)
+# Each page with the role it is for (None: everyone who may view the dashboard). The sidebar lists
+# only the pages the current user may use; the others stay registered but hidden (in the unnamed
+# section, so no empty heading shows), so a link to one still opens it and its own role check — the
+# second line of defence — asks to sign in or says 无权限.
+SECTIONS = {
+    "": [
+        ("views/overview.py", "总览", ":material/dashboard:", None, {"default": True}),
+        ("views/finding_detail.py", "问题详情", ":material/search:", None, {"url_path": "finding_detail"}),
+        ("views/metric_explorer.py", "指标趋势", ":material/monitoring:", None, {"url_path": "metric_explorer"}),
+        ("views/reminders.py", "催办", ":material/notifications:", None, {"url_path": "reminders"}),
+    ],
+    # Reporting: editors upload the month's figures and ledger; the upload history and rollback.
+    "数据": [
+        ("views/upload.py", "数据上报", ":material/upload_file:", "editor", {"url_path": "upload"}),
+        ("views/data_admin.py", "数据管理", ":material/manage_history:", "editor", {"url_path": "data_admin"}),
+        ("views/closure_review.py", "销号审核", ":material/fact_check:", "reviewer", {"url_path": "closure_review"}),
+        # Export (the 督办会 pack, the 通报 draft): open to everyone who may view the dashboard.
+        ("views/briefing.py", "简报导出", ":material/slideshow:", None, {"url_path": "briefing"}),
+    ],
+    # Administration, in its own section.
+    "管理": [
+        ("views/targets.py", "目标设置", ":material/flag:", "admin", {"url_path": "targets"}),
+        ("views/catalogue.py", "目录管理", ":material/list_alt:", "admin", {"url_path": "catalogue"}),
+        ("views/admin_users.py", "用户管理", ":material/group:", "admin", {}),
+        ("views/audit_log.py", "审计日志", ":material/history:", "admin", {}),
+        ("views/backup.py", "备份与恢复", ":material/backup:", "admin", {}),
+    ],
+}
+
+
+def navigation():
+    user = app_state.current_user()
+    sections: dict[str, list] = {name: [] for name in SECTIONS}
+    for name, entries in SECTIONS.items():
+        for path, title, icon, minimum, extra in entries:
+            listed = minimum is None or auth.has_role(user, minimum)
+            page = st.Page(path, title=title, icon=icon, visibility="visible" if listed else "hidden", **extra)
+            sections[name if listed else ""].append(page)
+    # expanded=True: all listed pages always shown (a collapsed menu shows an English "View N more" button).
+    return st.navigation({name: pages for name, pages in sections.items() if pages}, expanded=True)
+
+
 try:
-    navigation.run()
+    app_state.begin_run()  # the sidebar's first slot, for the filters: the account box comes below them
+    navigation().run()
 except app_state.STORE_ERRORS as error:
     app_state.store_failure(error)  # a full disk, a read-only folder, a damaged file: a message, no traceback
 finally:
     app_state.end_run()  # the store file is held only while a script run uses it
+    app_state.end_sidebar()

@@ -497,7 +497,11 @@ def build_parser() -> argparse.ArgumentParser:
         "有任何问题时整份文件都不导入，并逐行列出问题。",
     )
     p.add_argument("file", help="CSV、TXT 或 XLSX 文件")
-    p.add_argument("--user", default="cli", help="上报人（记入上报记录）")
+    p.add_argument(
+        "--user",
+        default="cli",
+        help="上报人（记入上报记录）；台账报“已完成”即申请销号，须为该问题牵头部门的填报人员或管理员的用户名",
+    )
     p.add_argument(
         "--replace", action="store_true", help="数值与已存不一致时，以本次为准（生成新修订，原值保留在历史中）"
     )

@@ -99,6 +99,37 @@ def current_state(con: duckdb.DuckDBPyConnection, code: str) -> str:
 # --- The steps ----------------------------------------------------------------------------------
 
 
+def may_submit(actor: auth.User | None, department: str | None) -> bool:
+    """THE rule for opening a 销号 request, whichever way it comes (问题详情's form, `closure submit`,
+    a ledger's 已完成 on the upload page or through `import`): an editor of the finding's lead
+    department, or an admin. A finding with no lead department: an admin only."""
+    return auth.leads(actor, department)
+
+
+def submit_refusal(
+    actor: auth.User | None, username: str, department: str | None, what: str = "申请销号"
+) -> str | None:
+    """None when `actor` may open (or add to) a 销号 request on a finding led by `department`; else
+    the Chinese reason. `actor` is None when `username` is no enabled account."""
+    if may_submit(actor, department):
+        return None
+    lead = department or "未定，仅管理员"
+    if actor is None:
+        return f"无权限：只有牵头部门（{lead}）的填报人员或管理员可以{what}，{username} 不是可用的用户账号。"
+    who = f"{username}（{actor.role_label}{'，' + actor.department if actor.department else ''}）"
+    return f"无权限：只有牵头部门（{lead}）的填报人员或管理员可以{what}，{who}不是。"
+
+
+def check_may_submit(con: duckdb.DuckDBPyConnection, code: str, user: str, what: str = "申请销号") -> auth.User:
+    """The enabled account `user` when it may submit `code`'s closure (may_submit); else ClosureError."""
+    actor = _user(con, user)
+    _, department, _ = finding_info(con, code)
+    refusal = submit_refusal(actor, user, department, what)
+    if refusal:
+        raise ClosureError(refusal)
+    return actor
+
+
 def submit(
     con: duckdb.DuckDBPyConnection,
     code: str,
@@ -110,13 +141,8 @@ def submit(
 ) -> int:
     """申请销号: an editor of the lead department (or an admin) submits with 整改情况说明 and evidence.
     Every file is checked before anything is written; returns the submission's event id."""
-    actor = _user(con, user)
-    _, department, long_term = finding_info(con, code)
-    if not auth.leads(actor, department):
-        raise ClosureError(
-            f"无权限：只有牵头部门（{department or '未定'}）的填报人员或管理员可以申请销号，"
-            f"{user}（{actor.role_label}{'，' + actor.department if actor.department else ''}）不是。"
-        )
+    check_may_submit(con, code, user)
+    _, _, long_term = finding_info(con, code)
     if long_term or current_state(con, code) == LONG_TERM:
         raise ClosureError(f"{code} 是长期坚持事项，不销号：请每月填报进展。")
     note = _text(note)
@@ -152,10 +178,7 @@ def submit(
 def add_evidence(con: duckdb.DuckDBPyConnection, code: str, *, files: list[evidence.Upload], user: str) -> list[int]:
     """More evidence for the submission awaiting review (e.g. one a ledger upload made, which has
     none): the lead department's editors or an admin."""
-    actor = _user(con, user)
-    _, department, _ = finding_info(con, code)
-    if not auth.leads(actor, department):
-        raise ClosureError(f"无权限：只有牵头部门（{department or '未定'}）的填报人员或管理员可以补充佐证材料。")
+    check_may_submit(con, code, user, "补充佐证材料")
     if not files:
         raise ClosureError("请选择要补充的文件。")
     try:
@@ -331,19 +354,20 @@ def withdraw_evidence(con: duckdb.DuckDBPyConnection, evidence_id: int, *, user:
 # --- From the ledger and the report --------------------------------------------------------------
 
 
-def requests_from_ledger(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, *, upload_id: int, user: str) -> list[str]:
-    """Inside the ledger import's transaction: each row saying 已完成 (columns code, month, value,
-    note) becomes a closure request with the row's 进展说明 as its note, unless the finding is
-    long-term, already awaiting review or closed. Returns the findings submitted."""
-    done = rows[rows.value == REPORTED_DONE].sort_values("month")
-    submitted = []
-    for r in done.itertuples():
-        if r.code in submitted:
-            continue
+def ledger_requests(
+    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, *, upload_id: int | None = None
+) -> pd.DataFrame:
+    """The rows of a ledger (columns line, code, month, value, note) that open a closure request:
+    the first 已完成 of each finding that is not long-term, already awaiting review or closed. The
+    preview asks with upload_id None (nothing written yet); the import, after writing its rows, with
+    its own upload_id, which is left out of the status the finding had before."""
+    done = rows[rows.value == REPORTED_DONE].sort_values("month", kind="stable")
+    opening = []
+    for r in done.drop_duplicates("code").itertuples():
         _, _, long_term = finding_info(con, r.code)
         last = _last_event(con, r.code)
         before = con.execute(
-            "select status from current_finding_status where finding_code = ? and upload_id <> ?"
+            "select status from current_finding_status where finding_code = ? and upload_id is distinct from ?"
             " order by month desc limit 1",
             [r.code, upload_id],
         ).fetchone()
@@ -354,10 +378,41 @@ def requests_from_ledger(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, *, 
         month = r.month if isinstance(r.month, dt.date) else to_date(r.month)
         if last is not None:  # never dated before the step it follows (a return this month)
             month = max(month, pd.Timestamp(last["month"]).date())
+        opening.append({"line": getattr(r, "line", None), "code": r.code, "month": month, "note": r.note})
+    return pd.DataFrame(opening, columns=["line", "code", "month", "note"])
+
+
+def ledger_refusals(
+    con: duckdb.DuckDBPyConnection, requests: pd.DataFrame, user: str
+) -> list[tuple[int | None, str, str]]:
+    """(line, code, reason) for each request of ledger_requests that `user` may not submit, by the
+    same rule as the 问题详情 form and `closure submit` (may_submit)."""
+    try:
+        actor = auth.active_user(con, user)
+    except auth.AuthError:
+        actor = None
+    refused = []
+    for r in requests.itertuples():
+        _, department, _ = finding_info(con, r.code)
+        refusal = submit_refusal(actor, user, department, "报“已完成”（申请销号）")
+        if refusal:
+            refused.append((None if pd.isna(r.line) else int(r.line), r.code, refusal))
+    return refused
+
+
+def requests_from_ledger(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, *, upload_id: int, user: str) -> list[str]:
+    """Inside the ledger import's transaction: each row of ledger_requests becomes a closure request
+    with the row's 进展说明 as its note. The caller has refused the file when `user` may not submit
+    one of them (ledger_refusals); checked again here, so no request is ever opened without it.
+    Returns the findings submitted."""
+    requests = ledger_requests(con, rows, upload_id=upload_id)
+    if refused := ledger_refusals(con, requests, user):
+        raise ClosureError("；".join(f"{code}：{reason}" for _, code, reason in refused))
+    for r in requests.itertuples():
         con.execute(
             "insert into closure_events (finding_code, kind, month, note, user_name, upload_id)"
             " values (?, 'submit', ?, ?, ?, ?)",
-            [r.code, month, _text(r.note) or "台账报已完成", user, upload_id],
+            [r.code, r.month, _text(r.note) or "台账报已完成", user, upload_id],
         )
         audit.record(
             con,
@@ -366,8 +421,7 @@ def requests_from_ledger(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, *, 
             target=r.code,
             detail=f"台账（上报批次 #{upload_id}）报已完成，转为销号申请",
         )
-        submitted.append(r.code)
-    return submitted
+    return list(requests.code)
 
 
 # --- Reading the state ---------------------------------------------------------------------------

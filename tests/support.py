@@ -33,6 +33,14 @@ def login(at, store_path: Path, role: str = "editor", username: str | None = Non
     return user
 
 
+def account(con, username: str, role: str = "admin", department: str | None = None) -> str:
+    """Create `username` on `con` if missing (for writes that name an account who may make them:
+    a note, a ledger's 销号 request); returns the name."""
+    if auth.get_user(con, username) is None:
+        auth.create_user(con, username, role, TEST_PASSWORD, department=department, actor="test")
+    return username
+
+
 def sign_in_through_form(page, username: str, password: str, where: str = "main") -> None:
     """Sign in through the page's own form (in the main area, or the sidebar's 登录 expander)
     and wait until the page says who is signed in, so the next step sees the signed-in page."""

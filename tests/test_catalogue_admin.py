@@ -480,7 +480,7 @@ def stored(store_path: Path, code: str) -> tuple | None:
 
 def test_page_is_registered_in_the_admin_section():
     text = (ROOT / "dashboard.py").read_text(encoding="utf-8")
-    admin_section = text[text.index("admin_pages = [") :]
+    admin_section = text[text.index('"管理": [') :]
     assert admin_section.index('"views/targets.py"') < admin_section.index(f'"{PAGE}"')
 
 

@@ -14,7 +14,7 @@ from rectification.catalogue import read_metrics, read_table
 from rectification.config import CATALOGUE_DIR, OPENING_MONTH
 from rectification.months import to_date
 from snapshot import store_snapshot
-from support import assert_demo_months_add_up_to_the_report, opening_balances, store_before_migration
+from support import account, assert_demo_months_add_up_to_the_report, opening_balances, store_before_migration
 
 V1 = Path(__file__).resolve().parent / "data" / "catalogue_v1"
 
@@ -106,7 +106,8 @@ def test_the_upgrade_keeps_what_people_entered(tmp_path, monkeypatch):
         con.execute("update metrics set group_code = 'PATROL' where metric_code = 'F52_HQ_STAFF_DEPLOYED'")
         catalogue_admin.update_metric(con, "F52_HQ_STAFF_DEPLOYED", group_code="ORG", actor="admin")
         ledger = "月份,问题编号,状态,进展说明\n2025-03,F16,已完成,各校监控已达标\n"
-        ingest.import_file(con, ledger.encode("utf-8"), "台账.csv", user="editor", replace=True)
+        # F16 has no lead department: only an admin may open its 销号 request.
+        ingest.import_file(con, ledger.encode("utf-8"), "台账.csv", user=account(con, "clerk_admin"), replace=True)
         figures = "月份,指标编码,数值\n2025-03,F17_RENTAL_INSPECTIONS,12\n"
         ingest.import_file(con, figures.encode("utf-8"), "月报.csv", user="editor", replace=True)
     finally:

@@ -8,13 +8,18 @@ import pytest
 
 from rectification import annotations, briefing, charts, progress, targets
 from rectification.progress import Filters
+from support import account
 
 
 @pytest.fixture
 def data(con):
     targets.set_target(con, metric_code="F05_DISSUADE_SESSIONS", value=6000, month="2025-12", user="admin")
     annotations.add(
-        con, user="张科长", text="1月起开展<b>夜查</b>行动", month="2025-01", metric_code="F05_DISSUADE_SESSIONS"
+        con,
+        user=account(con, "张科长"),
+        text="1月起开展<b>夜查</b>行动",
+        month="2025-01",
+        metric_code="F05_DISSUADE_SESSIONS",
     )
     return briefing.load(con)
 
@@ -228,7 +233,7 @@ def test_small_counts_tick_in_whole_numbers(data, filters):
 
 
 def test_finding_notes_are_markers_on_the_status_timeline(con):
-    annotations.add(con, user="张科长", text="春节期间劝导岗减半", month="2025-02", finding_code="F05")
+    annotations.add(con, user=account(con, "张科长"), text="春节期间劝导岗减半", month="2025-02", finding_code="F05")
     data = briefing.load(con)
     fig = charts.heatmap_figure(data, progress.resolve(Filters(), data), ("F05",), "问题05 逐月整改状态")
     notes = fig.data[-1]

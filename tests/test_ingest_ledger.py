@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from ingest_files import assert_refused, csv_bytes, fetch, import_bytes, run, xlsx_bytes
 
-from rectification import exports, store
+from rectification import auth, exports, store
 from rectification.ingest import ledger
+from support import TEST_PASSWORD
 
 HEADER = ["月份", "问题编号", "状态", "进展说明"]
 
@@ -32,7 +33,12 @@ def test_numbers_and_status_synonyms_as_departments_write_them(store_path, tmp_p
         ["2025-04", "L1", "持续推进", ""],
         ["2025-04", "问题（7）", "整改完成", ""],
     ]
-    code, out, err = import_bytes(store_path, tmp_path, csv_bytes(rows, encoding="gbk"), "台账.csv", capsys=capsys)
+    # 问题4 完成 opens a 销号 request: the uploader must be the lead department's editor or an admin.
+    con = store.connect(store_path)
+    auth.create_user(con, "clerk", "admin", TEST_PASSWORD, actor="test")
+    con.close()
+    data = csv_bytes(rows, encoding="gbk")
+    code, out, err = import_bytes(store_path, tmp_path, data, "台账.csv", "--user", "clerk", capsys=capsys)
     assert code == 0, err
     assert "已导入台账" in out and "新增 8 条" in out
     assert [status(store_path, c, "2025-04") for c in ("F01", "F02", "F03", "F04", "F05", "F06", "L1", "F07")] == [

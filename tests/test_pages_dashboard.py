@@ -470,7 +470,9 @@ def test_finding_detail_shows_progress_notes_with_the_reporters_name(store_path)
     from rectification import auth, ingest
 
     con = store.connect(store_path)
-    auth.create_user(con, "clerk", "editor", "clerk-pass-123", display_name="王科员", actor="test")
+    auth.create_user(
+        con, "clerk", "editor", "clerk-pass-123", display_name="王科员", department="交警大队", actor="test"
+    )
     ledger = "月份,问题编号,状态,进展说明\n2025-04,问题03,已完成,庆丰路改造完成\n"
     ingest.import_file(con, ledger.encode("utf-8"), "台账.csv", user="clerk")
     con.close()

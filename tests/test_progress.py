@@ -9,7 +9,7 @@ import pytest
 
 from rectification import briefing, deadlines, ingest, progress, targets
 from rectification.progress import GREEN, GREY, RED, YELLOW, Data, Filters
-from support import add_night_check_metric
+from support import account, add_night_check_metric
 
 REF = dt.date(2025, 6, 30)
 
@@ -304,9 +304,11 @@ def test_month_changes_lists_status_moves_then_notes(con):
     from rectification import annotations
 
     ledger = "月份,问题编号,状态,进展说明\n2025-04,（3）,已完成,庆丰路改造完成\n2025-04,F04,推进中,\n"
-    ingest.import_file(con, ledger.encode("utf-8"), "台账.csv", user="test")
+    ingest.import_file(con, ledger.encode("utf-8"), "台账.csv", user=account(con, "test"))
     _import(con, [("2025-04", "F05_DISSUADE_SESSIONS", 120)])
-    annotations.add(con, user="张科长", text="4月起开展夜查行动", month="2025-04", metric_code="F05_DISSUADE_SESSIONS")
+    annotations.add(
+        con, user=account(con, "张科长"), text="4月起开展夜查行动", month="2025-04", metric_code="F05_DISSUADE_SESSIONS"
+    )
     data = _demo(con)
 
     changes = progress.month_changes(data, progress.resolve(Filters(as_of="2025-04"), data), today=dt.date(2026, 1, 1))

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 import app_state
 from conftest import ROOT, StreamlitServer
 from rectification import annotations, store
+from support import account
 
 HOSTILE = ['=HYPERLINK("http://example.invalid","点我")', "+SUM(1,2)", "@cmd", "-2+3"]
 
@@ -63,7 +64,7 @@ def test_a_styled_table_is_drawn_only_when_built_on_the_formula_safe_frame():
 def hostile_notes_server(store_path, tmp_path):
     con = store.connect(store_path)
     for text in HOSTILE:
-        annotations.add(con, user="test", text=text, month="2025-03", finding_code="F05")
+        annotations.add(con, user=account(con, "test"), text=text, month="2025-03", finding_code="F05")
     con.close()
     server = StreamlitServer(store_path, tmp_path / "streamlit.log")
     yield server

@@ -112,6 +112,8 @@ if isinstance(now_state.deadline_level, str):
 if now_state.extension_pending:
     st.caption("有待审批的延期申请。")
 timeline = closure.timeline(app_state.cursor(), code)
+if not closure_ui.may_see_evidence():
+    timeline = timeline.assign(佐证材料="")  # even the file names: evidence needs a signed-in user
 # Open when the workflow has moved (a submission, a review, a deadline change), not for status reports alone.
 workflow_steps = int((~timeline["事项"].str.startswith("上报状态")).sum())
 with st.expander(
@@ -132,7 +134,7 @@ if closure_user is None:
     st.caption("牵头部门的填报人员登录后可申请销号；审核人员登录后可审核。")
 else:
     lead = finding.lead_department if isinstance(finding.lead_department, str) else None
-    if auth.leads(closure_user, lead):
+    if closure.may_submit(closure_user, lead):  # the rule closure.submit enforces, ledger and CLI alike
         if now_state.closure_state in (closure.NOT_STARTED, closure.ONGOING):
             closure_ui.submit_form(code, closure_user, key="detail")
         if now_state.closure_state == closure.PENDING:
@@ -258,9 +260,14 @@ _SAVED = "annotation_saved"
 if saved := st.session_state.pop(_SAVED, None):
     st.success(saved)
 
-editor = app_state.can_edit("editor")
+# The finding's rule (rectification/annotations.py, which enforces it): its lead department's
+# editors or an admin add and remove the notes on it and on its metrics; nobody else sees the forms.
+editor = app_state.current_user()
+note_lead = finding.lead_department if isinstance(finding.lead_department, str) else None
 if editor is None:
-    st.caption("登录「填报」及以上权限的账号后可添加注释。")
+    st.caption(f"牵头部门（{note_lead or '未定'}）的填报人员或管理员登录后可添加注释。")
+elif not annotations.may_write(app_state.cursor(), editor, finding_code=code):
+    st.caption(f"只有牵头部门（{note_lead or '未定，仅管理员'}）的填报人员或管理员可以添加或删除本问题的注释。")
 else:
     with st.form("annotation_form", clear_on_submit=True):
         st.caption("添加注释：说明某月数字背后的原因（如“4月起开展夜查行动”），图表上以★标注。")

@@ -37,6 +37,10 @@ def preview_table(plan: ingest.Plan):
         old_value=plan.rows.old_value.map(as_text),
         note=plan.rows.note.fillna(""),
     )[["line", "action", "month", "code", "name", "value", "old_value", "note"]]
+    if ledger_file and len(plan.closure_requests):
+        # The rows whose 已完成 opens a 销号 request (the rest: already awaiting review, closed, long-term).
+        opening = set(plan.closure_requests.line)
+        table.insert(2, "closure", table.line.map(lambda line: "申请销号" if line in opening else ""))
     labels = {
         "line": "行",
         "month": "月份",
@@ -46,6 +50,7 @@ def preview_table(plan: ingest.Plan):
         "old_value": "已存状态" if ledger_file else "已存数值",
         "note": "进展说明" if ledger_file else "备注",
         "action": "处理",
+        "closure": "销号",
     }
     if len(plan.checks):
         # A figure that looks like a typo carries the warning on its own row, the months before beside it.
@@ -98,7 +103,8 @@ def handle(uploaded, tab: str) -> None:
         show_outcome(done[sha])
         return
     try:
-        plan = ingest.preview(app_state.cursor(), data, uploaded.name)
+        # With the user: a ledger row opening a 销号 request this user may not submit refuses the file.
+        plan = ingest.preview(app_state.cursor(), data, uploaded.name, user=user.username)
     except ingest.Refused as refused:
         show_problems(refused.problems, refused.headline + "（数据库未作任何更改）", f"{tab}_problems_{sha}")
         return
@@ -112,6 +118,13 @@ def handle(uploaded, tab: str) -> None:
         st.warning(
             f"有 {len(plan.checks)} 个数值看起来可能填错（见下表「数据存疑」列，旁边是此前几个月的数值）。"
             "请核对；如确实无误可照常导入。"
+        )
+    if len(plan.closure_requests):
+        labels = ingest.finding_labels(app_state.cursor())
+        rows = "、".join(f"第{r.line}行 {labels.get(r.code, r.code)}" for r in plan.closure_requests.itertuples())
+        st.info(
+            f"导入后将申请销号（{len(plan.closure_requests)} 项，报“已完成”，进展说明作为整改情况说明，"
+            f"待审核人员审核）：{rows}。佐证材料请在「问题详情」页补充。"
         )
     app_state.show_table(flag_suspicious(preview_table(plan)), hide_index=True)
     if plan.staged.warnings:

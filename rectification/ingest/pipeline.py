@@ -20,6 +20,7 @@ from rectification.ingest.problems import Problem, Refused, shown
 from rectification.ingest.reading import read_sheets
 from rectification.ingest.staging import Staged
 from rectification.months import to_date
+from rectification.progress import finding_label
 from rectification.store import query, transaction
 
 
@@ -86,6 +87,8 @@ class Plan:
     staged: Staged
     rows: pd.DataFrame  # line, month, code, name, value, note, old_value, old_note, action
     checks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHECK_COLUMNS))
+    # A ledger's rows that open a 销号 request (closure.ledger_requests: line, code, month, note).
+    closure_requests: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["line", "code", "month"]))
 
     def check_problems(self) -> list[Problem]:
         """The checks as messages, for the command line: 第5行「数值」（值：1234）：数据存疑：…"""
@@ -150,13 +153,44 @@ def _stage_table(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
         con.unregister("staged_frame")
 
 
-def plan(con: duckdb.DuckDBPyConnection, staged: Staged) -> Plan:
-    """Compare the staged rows with what counts now: new, unchanged, or revised (a conflict)."""
+def plan(con: duckdb.DuckDBPyConnection, staged: Staged, *, user: str | None = None) -> Plan:
+    """Compare the staged rows with what counts now: new, unchanged, or revised (a conflict). For a
+    ledger, the rows that would open a 销号 request; with `user`, refused (Refused, naming the rows)
+    when that user may not submit one of them, by the rule of every other way to submit."""
     _stage_table(con, staged)
     rows = query(con, TARGETS[staged.layout.kind].plan_query)
     if staged.layout is FIGURES:
         return Plan(staged, rows, figure_checks(con, staged.rows))
-    return Plan(staged, rows)
+    requests = closure.ledger_requests(con, rows[rows.action != "unchanged"])
+    if user is not None:
+        refuse_closure_requests(con, requests, user)
+    return Plan(staged, rows, closure_requests=requests)
+
+
+def finding_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """问题43 / 长期L1 for each finding code, as the ledger template and the dashboard name them."""
+    rows = con.execute("select finding_code, report_number from findings").fetchall()
+    return {code: finding_label(code, number) for code, number in rows}
+
+
+def refuse_closure_requests(con: duckdb.DuckDBPyConnection, requests: pd.DataFrame, user: str) -> None:
+    """Refuse the whole ledger (nothing is imported) when it would open a 销号 request `user` may not
+    submit, naming every such row and finding."""
+    refused = closure.ledger_refusals(con, requests, user)
+    if not refused:
+        return
+    labels = finding_labels(con)
+    named = "、".join(
+        f"第{line}行 {labels.get(code, code)}" if line else labels.get(code, code) for line, code, _ in refused
+    )
+    raise Refused(
+        [
+            Problem(line, "状态", closure.REPORTED_DONE, reason, subject=labels.get(code, code))
+            for line, code, reason in refused
+        ],
+        headline=f"未导入：{named} 报“已完成”会申请销号，而 {user} 无权为这些问题申请销号"
+        "（只有牵头部门的填报人员或管理员可以）。请删去这些行或改报其他状态，由牵头部门另行上报：",
+    )
 
 
 @dataclass
@@ -197,8 +231,9 @@ def commit(
     staged = plan_.staged
     target = TARGETS[staged.layout.kind]
     with transaction(con):
-        # Planned again under the write lock: someone may have imported since the preview.
-        fresh = plan(con, staged)
+        # Planned again under the write lock: someone may have imported since the preview. A 销号
+        # request the user may not submit refuses the file here, before anything is written.
+        fresh = plan(con, staged, user=user)
         if len(fresh.conflicts) and not replace:
             raise Refused(
                 fresh.conflict_problems(),
@@ -255,9 +290,10 @@ def held_by(con: duckdb.DuckDBPyConnection, data: bytes) -> str:
     return f"此文件已于 {created:%Y-%m-%d %H:%M} 由 {user} 导入（上报批次 #{upload_id}，见「数据管理」页）。"
 
 
-def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str) -> Plan:
-    """stage -> plan without writing: what the page shows before the user confirms."""
-    return plan(con, stage(con, data, file_name))
+def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *, user: str | None = None) -> Plan:
+    """stage -> plan without writing: what the page shows before the user confirms. With `user`, a
+    ledger opening a 销号 request that user may not submit is refused already here."""
+    return plan(con, stage(con, data, file_name), user=user)
 
 
 def import_file(
@@ -270,7 +306,7 @@ def import_file(
     dry_run: bool = False,
 ) -> Result:
     """The whole import of a monthly form or a ledger (told apart by their columns)."""
-    plan_ = preview(con, data, file_name)
+    plan_ = preview(con, data, file_name, user=user)
     if dry_run:
         return Result(None, plan_, f"试运行，未写入：{plan_.summary()}。")
     return commit(con, plan_, data=data, file_name=file_name, user=user, replace=replace)
