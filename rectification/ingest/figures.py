@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from rectification.ingest.header import FIGURES, Header, checked_rows
-from rectification.ingest.problems import Problem, cell_text, shown
+from rectification.ingest.problems import Problem, cell_text, free_text, shown
 from rectification.ingest.staging import Staged, finish_staging
 from rectification.ingest.values import is_not_reported, month_problem, number_of
 from rectification.months import chinese
@@ -89,7 +89,7 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
             continue
         if month:
             rows.append(
-                {"line": line, "month": month, "code": code, "value": value, "note": cell_text(cell("note")) or None}
+                {"line": line, "month": month, "code": code, "value": value, "note": free_text(cell("note")) or None}
             )
     for problem in problems + warnings:  # each problem names its metric, unless its reason already does
         about = named.get(problem.row)
