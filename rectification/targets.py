@@ -4,11 +4,13 @@ deadline, responsible leader and lead department. Every change is audited with i
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import duckdb
 
 from rectification import audit, deadlines
 from rectification.config import OPENING_MONTH
+from rectification.ingest.values import MAX_ABS_VALUE
 from rectification.months import chinese, to_date
 from rectification.store import transaction
 
@@ -41,6 +43,8 @@ def set_target(
         raise TargetError(f"指标不存在：{metric_code}")
     unit, name = row
     if value is not None:
+        if not math.isfinite(value) or abs(value) >= MAX_ABS_VALUE:
+            raise TargetError("目标值过大（应小于 1 万亿），请检查是否多填了数字。")
         if value < 0:
             raise TargetError("目标值不能为负数。")
         if unit == "%" and value > 100:

@@ -522,3 +522,20 @@ def test_preview_flags_the_same_event_reported_with_two_values(store_path):
     )
     agreeing = [["2025-04", "F12_JOINT_INSPECTIONS", "12"], ["2025-04", "F17_RENTAL_INSPECTIONS", "12"]]
     assert _checks(store_path, agreeing).empty
+
+
+@pytest.mark.parametrize("kind", ["gbk-csv", "xlsx"])
+def test_a_figures_note_is_stored_as_typed(store_path, tmp_path, capsys, kind):
+    from ingest_files import xlsx_bytes
+
+    note = "含外卖骑手（１２人），见附表！"
+    rows = [["月份", "指标编码", "数值", "备注"], ["２０２５－０４", f" {COUNT.lower()} ", "３１２", note]]
+    data = csv_bytes(rows, encoding="gbk") if kind == "gbk-csv" else xlsx_bytes(rows)
+    code, _, err = import_bytes(
+        store_path, tmp_path, data, "form." + ("csv" if kind == "gbk-csv" else "xlsx"), capsys=capsys
+    )
+    assert code == 0, err
+    assert current(store_path, COUNT, "2025-04") == 312
+    assert fetch(
+        store_path, "select note from observations where metric_code = ? and month = '2025-04-01'", [COUNT]
+    ) == [(note,)]

@@ -134,3 +134,26 @@ def test_ledger_form_round_trip(store_path, tmp_path, capsys):
     line = next(x for x in findings.read_text(encoding="utf-8-sig").splitlines() if x.startswith("F02,"))
     # status as reported, then the closure state: F02 was 已销号 since the report, and stays so
     assert line.endswith(",已完成,已销号,,")
+
+
+CLERK_NOTE = "已完成整改，群众满意（回访１０户）：良好！"
+
+
+@pytest.mark.parametrize("kind", ["gbk-csv", "xlsx"])
+def test_progress_notes_are_stored_as_typed_while_codes_are_read_through_full_width(store_path, tmp_path, capsys, kind):
+    # Month, finding number and status typed with full-width digits, brackets and a full-width
+    # space still read; the 进展说明 keeps every full-width character the clerk typed.
+    rows = [
+        HEADER,
+        ["２０２５－０４", "问题（４）", "　已完成", CLERK_NOTE],
+        ["２０２５年４月", "（６）", "推进中", "　 正在推进，预计６月底完成。 "],
+    ]
+    data = csv_bytes(rows, encoding="gbk") if kind == "gbk-csv" else xlsx_bytes(rows)
+    code, out, err = import_bytes(
+        store_path, tmp_path, data, "台账.csv" if kind == "gbk-csv" else "台账.xlsx", capsys=capsys
+    )
+    assert code == 0, err
+    assert status(store_path, "F04", "2025-04") == ("已完成", CLERK_NOTE)
+    assert status(store_path, "F06", "2025-04") == ("推进中", "正在推进，预计６月底完成。")
+    # The note becomes the 销号 request's note as typed.
+    assert fetch(store_path, "select finding_code, kind, note from closure_events") == [("F04", "submit", CLERK_NOTE)]

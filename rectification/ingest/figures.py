@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from rectification.ingest.header import FIGURES, Header, checked_rows
-from rectification.ingest.problems import Problem, cell_text, shown
+from rectification.ingest.problems import Problem, cell_text, free_text, shown
 from rectification.ingest.staging import Staged, finish_staging
 from rectification.ingest.values import is_not_reported, month_problem, number_of
 from rectification.months import chinese
@@ -61,7 +61,7 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
             percent_cell = "value" in header.columns and (line, header.columns["value"] + 1) in header.sheet.percent
             value = number_of(raw_value, percent_metric=unit == "%", percent_cell=percent_cell)
         except ValueError as reason:
-            problems.append(Problem(line, "数值", shown(raw_value), str(reason)))
+            problems.append(Problem(line, "数值", _abridged(shown(raw_value)), str(reason)))
             continue
         if value < 0:
             problems.append(Problem(line, "数值", shown(raw_value), "数值不能为负数"))
@@ -89,13 +89,18 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
             continue
         if month:
             rows.append(
-                {"line": line, "month": month, "code": code, "value": value, "note": cell_text(cell("note")) or None}
+                {"line": line, "month": month, "code": code, "value": value, "note": free_text(cell("note")) or None}
             )
     for problem in problems + warnings:  # each problem names its metric, unless its reason already does
         about = named.get(problem.row)
         if about and not problem.subject and about.split()[0] not in problem.reason:
             problem.subject = about
     return finish_staging(FIGURES, rows, problems, warnings, skipped, n_rows, "数值")
+
+
+def _abridged(text: str, keep: int = 20) -> str:
+    """A long cell quoted in a message: its start and its length, so 400 nines do not fill the page."""
+    return text if len(text) <= keep + 10 else f"{text[:keep]}…（共 {len(text)} 个字符）"
 
 
 def _catalogue_warnings(line, code, name, unit, sent_name, sent_unit) -> list[Problem]:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from rectification.catalogue import STATUSES
 from rectification.ingest.header import LEDGER, Header, checked_rows
-from rectification.ingest.problems import Problem, cell_text, shown
+from rectification.ingest.problems import Problem, cell_text, free_text, shown
 from rectification.ingest.staging import Staged, finish_staging
 from rectification.ingest.values import is_not_reported, month_problem
 from rectification.months import add_months, to_date
@@ -111,7 +111,7 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
             continue
         if month:
             rows.append(
-                {"line": line, "month": month, "code": code, "value": status, "note": cell_text(cell("note")) or None}
+                {"line": line, "month": month, "code": code, "value": status, "note": free_text(cell("note")) or None}
             )
     for problem in problems + warnings:  # each problem names its finding, not only its row
         problem.subject = problem.subject or named.get(problem.row)

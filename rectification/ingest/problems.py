@@ -58,10 +58,18 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
 
 
 def cell_text(value) -> str:
-    """A cell as text the way the user typed it, full-width characters folded (NFKC)."""
+    """A cell read as a month, code, number or keyword: full-width characters folded (NFKC), so
+    ２０２５－０４ and （１） read like 2025-04 and (1). Never for free text: see free_text."""
     if value is None:
         return ""
     return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def free_text(value) -> str:
+    """A free-text cell (进展说明, 备注) as typed: it becomes the 销号 note and goes into the 通报
+    draft, so a clerk's full-width punctuation and digits (，（１０户）：！) stay; only the blanks
+    around it are trimmed."""
+    return shown(value)
 
 
 def shown(value) -> str:

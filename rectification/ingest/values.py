@@ -83,6 +83,12 @@ def month_problem(value, line: int, column: str = "月份") -> tuple[str | None,
 NOT_REPORTED = {"", "-", "--", "—", "——", "–", "/", "无", "N/A", "#N/A", "#DIV/0!"}
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+_SCIENTIFIC = re.compile(r"^-?\d+(\.\d+)?E[+-]?\d+$", re.IGNORECASE)  # how Excel writes 1.2E+15 into a CSV
+# A monthly figure counts cases, people, places or items (the largest in the catalogue are thousands of
+# 人次), or is a percentage: a unit never reports a trillion of anything. A value this large is a typo or
+# pasted junk, and 400 nines would even become infinity, which no chart, sum or export can show.
+MAX_ABS_VALUE = 1e12
+TOO_LARGE = "数值过大（应小于 1 万亿），请检查是否多填了数字"
 
 
 def is_not_reported(value) -> bool:
@@ -95,13 +101,13 @@ def number_of(value, *, percent_metric: bool, percent_cell: bool = False) -> flo
         raise ValueError("不是数字")
     if isinstance(value, int | float):
         number = float(value)
-        if not math.isfinite(number):
+        if math.isnan(number):
             raise ValueError("不是数字")
         if percent_cell:
             if not percent_metric:
                 raise ValueError("该指标不是百分比，请填写数字")
             number *= 100  # Excel keeps 12.5% as 0.125
-        return round(number, 9)
+        return round(_within_bound(number), 9)
     text = re.sub(r"\s", "", cell_text(value))
     if text.startswith("#"):
         raise ValueError("单元格是 Excel 错误值，请检查公式")
@@ -118,6 +124,14 @@ def number_of(value, *, percent_metric: bool, percent_cell: bool = False) -> flo
         if not _GROUPED.match(text):
             raise ValueError("千分位写法不正确（应如 1,234 或 12,345.6）")
         text = text.replace(",", "")
+    if _SCIENTIFIC.match(text) and abs(float(text)) >= MAX_ABS_VALUE:
+        raise ValueError(TOO_LARGE)  # small ones stay refused below, as before: a figure is typed in full
     if not _NUMBER.match(text):
         raise ValueError("不是数字")
-    return float(text)
+    return _within_bound(float(text))
+
+
+def _within_bound(number: float) -> float:
+    if not math.isfinite(number) or abs(number) >= MAX_ABS_VALUE:
+        raise ValueError(TOO_LARGE)
+    return number
