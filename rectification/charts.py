@@ -935,7 +935,7 @@ def completion_figure(data: Data, filters: Filters, today=None) -> go.Figure:
     """The completion chart; its last month counts 销号 up to today on the current view (closure_cutoff)."""
     findings = filter_findings(data.findings, data.metrics, filters)
     months = [m for m in data.months if filters.start <= m <= filters.end]
-    table = completion_by_section_table(data, findings, months, today)
+    table = completion_by_section_table(data, findings, months, today, as_of=filters.as_of)
     scope = int((status_grid(data, findings, [filters.as_of], today).status != LONG_TERM).sum())
     closures = closure_note(data, filters.as_of, today)
     return completion_by_section(table, scope=scope, as_of=filters.as_of, closures=closures)
@@ -955,7 +955,7 @@ def heatmap_figure(
     else:
         findings = data.findings[data.findings.finding_code.isin(finding_codes)]
     months = [m for m in data.months if filters.start <= m <= filters.end]
-    grid = status_grid(data, findings, months, today)
+    grid = status_grid(data, findings, months, today, as_of=filters.as_of)
     notes = data.annotations[data.annotations.is_finding_note]
     fig = status_heatmap(grid, as_of=filters.as_of, annotations=notes, **({"title": title} if title else {}))
     return with_closure_note(fig, closure_note(data, filters.as_of, today))
@@ -1070,5 +1070,7 @@ def status_strip_figure(data: Data, filters: Filters, finding_code: str, title: 
     """status_strip of one finding over the filtered months (the last counting 销号 as the overview does)."""
     months = [m for m in data.months if filters.start <= m <= filters.end]
     findings = data.findings[data.findings.finding_code == finding_code]
-    fig = status_strip(status_grid(data, findings, months, today), as_of=filters.as_of, title=title)
+    fig = status_strip(
+        status_grid(data, findings, months, today, as_of=filters.as_of), as_of=filters.as_of, title=title
+    )
     return with_closure_note(fig, closure_note(data, filters.as_of, today))

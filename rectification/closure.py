@@ -523,9 +523,11 @@ def monthly(statuses: pd.DataFrame, events: pd.DataFrame, findings: pd.DataFrame
 
 def last_event_at(codes: pd.Series, at: pd.Series, events: pd.DataFrame) -> pd.DataFrame:
     """For each (finding code, day) pair, the latest effective closure step dated on or before that day:
-    columns kind and event_id (None where there is none yet), in the order of the pairs. A step is
+    columns kind and event_id (None and NaN where there is none yet), in the order of the pairs. A step is
     dated the first of its month, so the first of a month finds the steps of that month."""
-    found = pd.DataFrame({"kind": [None] * len(codes), "event_id": [None] * len(codes)}, dtype=object)
+    found = pd.DataFrame(
+        {"kind": pd.Series([None] * len(codes), dtype=object), "event_id": [float("nan")] * len(codes)}
+    )
     if events is None or events.empty or not len(codes):
         return found
     # one resolution on both sides: merge_asof refuses a date against a datetime of another unit
@@ -546,7 +548,7 @@ def last_event_at(codes: pd.Series, at: pd.Series, events: pd.DataFrame) -> pd.D
         direction="backward",
     ).sort_values("_order")
     found["kind"] = merged.kind.astype(object).where(merged.kind.notna(), None).tolist()
-    found["event_id"] = merged.event_id.astype(object).where(merged.event_id.notna(), None).tolist()
+    found["event_id"] = pd.to_numeric(merged.event_id, errors="coerce").to_numpy(dtype="float64")
     return found
 
 

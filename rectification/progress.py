@@ -405,10 +405,11 @@ UNCONFIRMED = "据通报措辞归纳，待整改办确认"
 
 
 def closure_cutoff(data: Data, month: str, today: dt.date | None = None) -> dt.date:
-    """The last day whose 销号 steps a view of `month` counts. A step is dated the day it is taken, and
-    the overview opens on last month: the current view (the default month or later) counts every step
-    up to today, or each sign-off would be missing from it for a month while 问题详情 says 已销号. A
-    past month counts its own, up to its end."""
+    """The last day whose 销号 steps a view as of `month` counts for that month. A step is dated the day
+    it is taken, and the overview opens on last month: the current view (the default month or later)
+    counts every step up to today, or each sign-off would be missing from it for a month while 问题详情
+    says 已销号. A past month counts its own, up to its end; so do the months before the view's (the
+    tiles' 较上月, the charts' earlier months)."""
     end = month_end(month)
     if month < data.default_as_of:
         return end
@@ -431,17 +432,17 @@ def closure_note(data: Data, month: str, today: dt.date | None = None) -> str | 
     return closure_cutoff_text(data, month, today)
 
 
-def _closures_until_cutoff(data: Data, grid: pd.DataFrame, today: dt.date | None) -> pd.DataFrame:
-    """The grid with each current month's closure state counted up to its cutoff (closure_cutoff)."""
+def _closures_until_cutoff(data: Data, grid: pd.DataFrame, as_of: str | None, today: dt.date | None) -> pd.DataFrame:
+    """The grid with the view's own month's closure state counted up to its cutoff (closure_cutoff)."""
     events = data.closure_events
-    if grid.empty or "reported" not in grid or events is None or events.empty:
+    if as_of is None or grid.empty or "reported" not in grid or events is None or events.empty:
         return grid
-    cutoffs = {m: closure_cutoff(data, m, today) for m in grid.month.unique()}
-    later = grid.month.map(lambda m: cutoffs[m] > month_end(m))
-    if not later.any():
+    cutoff = closure_cutoff(data, as_of, today)
+    later = grid.month == as_of
+    if cutoff <= month_end(as_of) or not later.any():
         return grid
     rows = grid[later]
-    steps = closure.last_event_at(rows.finding_code, rows.month.map(cutoffs), events)
+    steps = closure.last_event_at(rows.finding_code, [cutoff] * len(rows), events)
     long_term = data.findings.set_index("finding_code").is_long_term.fillna(False).astype(bool)
     shown = [
         closure.state_of(reported, bool(long_term.get(code, False)), kind)
@@ -467,15 +468,21 @@ def status_confirmed(grid: pd.DataFrame) -> pd.Series:
 
 
 def status_grid(
-    data: Data, findings: pd.DataFrame, months: list[str] | None = None, today: dt.date | None = None
+    data: Data,
+    findings: pd.DataFrame,
+    months: list[str] | None = None,
+    today: dt.date | None = None,
+    *,
+    as_of: str | None = None,
 ) -> pd.DataFrame:
-    """finding × month: the reported status, shown as 逾期 from the month its deadline has passed; the
-    current months count 销号 steps up to today (closure_cutoff); `confirmed` says whether the status
-    is confirmed (status_confirmed)."""
+    """finding × month: the reported status, shown as 逾期 from the month its deadline has passed;
+    `confirmed` says whether the status is confirmed (status_confirmed). `as_of`, the month the view is
+    as of (default: the last of `months`), counts its 销号 steps up to its cutoff (closure_cutoff)."""
     grid = data.statuses[data.statuses.finding_code.isin(findings.finding_code)]
     if months is not None:
         grid = grid[grid.month.isin(months)]
-    grid = _closures_until_cutoff(data, grid, today)
+    as_of = as_of or (max(months) if months else None)
+    grid = _closures_until_cutoff(data, grid, as_of, today)
     info = findings.set_index("finding_code")
     deadline = pd.to_datetime(grid.finding_code.map(info.deadline))
     long_term = grid.finding_code.map(info.is_long_term).fillna(False).astype(bool)
@@ -496,11 +503,12 @@ def status_grid(
 
 
 def status_counts(
-    data: Data, findings: pd.DataFrame, month: str, today: dt.date | None = None
+    data: Data, findings: pd.DataFrame, month: str, today: dt.date | None = None, *, as_of: str | None = None
 ) -> dict[str, float | None]:
     """The overview's tiles for one month: counts by status as a partition of the findings (an overdue
-    finding counts under 逾期 only, not also under 推进中 or 未启动), and the completion rate."""
-    grid = status_grid(data, findings, [month], today)
+    finding counts under 逾期 only, not also under 推进中 or 未启动), and the completion rate. `as_of`:
+    the view's month when `month` is another (the month before, for 较上月)."""
+    grid = status_grid(data, findings, [month], today, as_of=as_of or month)
     counts = grid.shown.value_counts()
     total = len(findings)
     long_term = int(counts.get(LONG_TERM, 0))
@@ -535,10 +543,10 @@ def completion_rate_text(counts: dict) -> str:
 
 
 def completion_by_section(
-    data: Data, findings: pd.DataFrame, months: list[str], today: dt.date | None = None
+    data: Data, findings: pd.DataFrame, months: list[str], today: dt.date | None = None, *, as_of: str | None = None
 ) -> pd.DataFrame:
-    """month × section: how many of the section's findings were 已销号 by then."""
-    grid = status_grid(data, findings, months, today)
+    """month × section: how many of the section's findings were 已销号 by then (`as_of`: the view's month)."""
+    grid = status_grid(data, findings, months, today, as_of=as_of)
     sections = findings.set_index("finding_code")
     grid = grid.assign(
         section_code=grid.finding_code.map(sections.section_code),
@@ -983,6 +991,15 @@ def recheck_counts(data: Data, findings: pd.DataFrame, as_of: str) -> dict[str, 
     }
 
 
+def approximate_text(figure: str, approximate: str | None) -> str:
+    """A written figure as the report words a rounded one: 2,000余 / 约700 (the 通报 draft's 2000余 too)."""
+    if approximate == "余":
+        return f"{figure}余"
+    if approximate == "约":
+        return f"约{figure}"
+    return figure
+
+
 def number_with_unit(
     value, unit: str = "", approximate: str | None = None, *, difference: bool = False, signed: bool = False
 ) -> str:
@@ -995,10 +1012,7 @@ def number_with_unit(
     text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
     if signed and value > 0:
         text = f"+{text}"
-    if approximate == "余":
-        text = f"{text}余"
-    elif approximate == "约":
-        text = f"约{text}"
+    text = approximate_text(text, approximate)
     if difference and unit == "%":
         return f"{text} 个百分点"
     return f"{text}{unit}" if unit == "%" or not unit else f"{text} {unit}"
@@ -1119,7 +1133,7 @@ def overview(data: Data, filters: Filters, today: dt.date | None = None) -> Over
         n_findings=len(findings),
         n_metrics=len(metrics),
         now=status_counts(data, findings, filters.as_of, today),
-        before=status_counts(data, findings, previous, today) if previous in data.months else None,
+        before=status_counts(data, findings, previous, today, as_of=filters.as_of) if previous in data.months else None,
         attention=attention(data, filters, today),
         changes=month_changes(data, filters, today),
         headlines=found,
