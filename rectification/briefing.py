@@ -352,7 +352,7 @@ def overview_recipes(data: progress.Data, filters: progress.Filters, *, today=No
     and each headline metric's progress."""
     out = [
         Recipe("重点成效", lambda: charts.headline_figure(data, filters)),
-        Recipe("整改完成进度", lambda: charts.completion_figure(data, filters)),
+        Recipe("整改完成进度", lambda: charts.completion_figure(data, filters, today)),
     ]
     findings = progress.filter_findings(data.findings, data.metrics, filters)
     parts = max(1, -(-len(findings) // HEATMAP_ROWS_PER_SLIDE))
@@ -361,7 +361,10 @@ def overview_recipes(data: progress.Data, filters: progress.Filters, *, today=No
         suffix = f"（{i + 1}/{parts}）" if parts > 1 else ""
         title = f"各问题逐月整改状态{suffix}"
         out.append(
-            Recipe(title, lambda chunk=chunk, title=title: charts.heatmap_figure(data, filters, chunk, title=title))
+            Recipe(
+                title,
+                lambda chunk=chunk, title=title: charts.heatmap_figure(data, filters, chunk, title=title, today=today),
+            )
         )
     # A native table, not a picture of one: legible at the back of a meeting room, and staff can edit it.
     flagged = progress.attention(data, filters, today)
@@ -393,6 +396,8 @@ class Positions:
         """(指标（累计/月末）, 截至本月, 本月变化) of a metrics row: a count's change is this month's
         figure, a level's the difference from last month's."""
         total = self.now.cumulative.get(m.metric_code)
+        # a running total that includes the report's rounded figure is as rounded (2,000余 人次)
+        approximate = m.approximate if isinstance(getattr(m, "approximate", None), str) else None
         if m.kind == "count":
             delta = self.now.month_value.get(m.metric_code)
         else:
@@ -400,7 +405,7 @@ class Positions:
             delta = None if pd.isna(total) or prior is None or pd.isna(prior) else total - prior
         return (
             f"{m.metric_name}（{'累计' if m.kind == 'count' else '月末'}）",
-            charts.value_text(total, m.unit),
+            charts.value_text(total, m.unit, approximate),
             change_text(delta, m.unit),
         )
 
@@ -497,6 +502,7 @@ class FindingCard:
     more_figures: int
     note: str
     make_figure: Callable[[], go.Figure] = field(repr=False)
+    confirmed: bool = True  # False: the status is the catalogue's reading of the report (progress.UNCONFIRMED)
 
 
 def _text_or(value, fallback: str = "未设定") -> str:
@@ -518,10 +524,12 @@ def deadline_text(deadline, *, long_term: bool, status: str, ref: dt.date, origi
     return f"{text}（剩余 {days} 天）" if days >= 0 else f"{text}（已逾期 {-days} 天）"
 
 
-def closure_states(con: duckdb.DuckDBPyConnection, as_of: str, today=None) -> pd.DataFrame:
+def closure_states(con: duckdb.DuckDBPyConnection, as_of: str, today=None, *, data=None) -> pd.DataFrame:
     """closure.states as of the month, one row per finding (indexed by finding_code): what the finding
-    slides say about 销号 and the deadline (an approved extension keeps its original date)."""
-    return closure.states(con, as_of, today=today).set_index("finding_code")
+    slides say about 销号 and the deadline (an approved extension keeps its original date). With `data`
+    the 销号 steps are counted as the overview counts them (progress.closure_cutoff)."""
+    until = progress.closure_cutoff(data, as_of, today) if data is not None else None
+    return closure.states(con, as_of, today=today, closures_until=until).set_index("finding_code")
 
 
 def closure_text(row) -> str | None:
@@ -554,11 +562,12 @@ def closure_text(row) -> str | None:
 
 
 def change_text(value: float | None, unit: str) -> str:
+    """本月变化: +43 处, +5.4 个百分点 (a rate's change is in points), 持平, 本月未报."""
     if value is None or pd.isna(value):
         return "本月未报"
     if value == 0:
         return "持平" if unit else "0"
-    return f"{'+' if value > 0 else ''}{charts.value_text(value, unit)}"
+    return progress.number_with_unit(value, unit, difference=True, signed=True)
 
 
 def main_metric(data: progress.Data, code: str, as_of: str) -> str | None:
@@ -609,7 +618,9 @@ def finding_cards(
         if lead is not None:
             make = for_panel(partial(charts.metric_figure, data, lead, filters))
         else:
-            make = for_panel(partial(charts.status_strip_figure, data, filters, code, f"{label} 逐月整改状态"))
+            make = for_panel(
+                partial(charts.status_strip_figure, data, filters, code, f"{label} 逐月整改状态", today=today)
+            )
         deadline, original, closed = f.deadline, None, None
         if closures is not None and code in closures.index:
             row = closures.loc[code]
@@ -630,6 +641,7 @@ def finding_cards(
                 more_figures=max(0, len(figures) - KEY_FIGURES),
                 note=note,
                 make_figure=make,
+                confirmed=bool(grid.confirmed.get(code, False)),
             )
         )
     return cards
@@ -661,13 +673,14 @@ def appendix_rows(data: progress.Data, as_of: str, codes: list[str] | None) -> p
     for m, definition in zip(metrics.itertuples(), definitions, strict=True):
         month_value = now.month_value.get(m.metric_code)
         target = "" if pd.isna(m.target_value) else charts.value_text(m.target_value, m.unit)
+        approximate = m.approximate if isinstance(getattr(m, "approximate", None), str) else None
         rows.append(
             {
                 "问题": progress.finding_label(m.finding_code, m.report_number),
                 "指标": m.metric_name
                 + ("（已停用）" if isinstance(m.retired_from, str) and m.retired_from <= as_of else ""),
                 "类型": "累计" if m.kind == "count" else "月末值",
-                f"截至{chinese(as_of)}": charts.value_text(now.cumulative.get(m.metric_code), m.unit),
+                f"截至{chinese(as_of)}": charts.value_text(now.cumulative.get(m.metric_code), m.unit, approximate),
                 "本月": "—" if pd.isna(month_value) else charts.value_text(month_value, m.unit),
                 "目标": target,
                 "口径": definition if isinstance(definition, str) else "",
@@ -691,6 +704,8 @@ class Pack:
     overview: list[Recipe]
     cards: list[FindingCard]
     appendix: pd.DataFrame | None
+    closures: str = ""  # 销号情况截至 12月2日, when the counts run past the month (progress.closure_note)
+    unconfirmed: int = 0  # findings in scope whose status is the catalogue's reading, not confirmed
 
     @property
     def recipes(self) -> list[Callable[[], go.Figure]]:
@@ -729,6 +744,8 @@ def prepare(
         overview=overview_recipes(data, filters, today=today),
         cards=finding_cards(data, filters, codes, notes, today=today, closures=closures),
         appendix=appendix_rows(data, as_of, None if finding_codes is None else codes) if appendix else None,
+        closures=progress.closure_note(data, as_of, today) or "",
+        unconfirmed=sum(progress.unconfirmed_counts(data, findings, as_of, today).values()),
     )
 
 
@@ -771,7 +788,7 @@ def build_pack(
         notes=latest_notes(con, filters.as_of),
         scope=scope,
         today=today,
-        closures=closure_states(con, filters.as_of, today),
+        closures=closure_states(con, filters.as_of, today, data=data),
     )
     manifest = deck_digest(data, filters, codes, (today or dt.date.today()).isoformat()) if cache_dir else None
     return render_pack(
@@ -916,7 +933,8 @@ class Deck:
         pack = self.pack
         self._rect(slide, Inches(0.4), Inches(7.05), SLIDE_WIDTH - Inches(0.8), Emu(9525), PALE)
         shown = "、".join(part for part in pack.sources.split("、") if not part.startswith("示例数据")) or "—"
-        parts = [(f"数据截至 {chinese(pack.as_of)}　|　数据来源：{shown}", 10, False, GREY)]
+        closures = f"　|　{pack.closures}" if pack.closures else ""
+        parts = [(f"数据截至 {chinese(pack.as_of)}{closures}　|　数据来源：{shown}", 10, False, GREY)]
         if pack.demo:
             parts.append(("　示例数据（系统生成，非真实数据）", 10, True, DEMO_RED))
         self.text(slide, [parts], left=Inches(0.4), top=Inches(7.08), width=Inches(11.2), height=Inches(0.35))
@@ -940,12 +958,13 @@ class Deck:
             height=Inches(0.6), size=22, colour=WHITE, align=PP_ALIGN.CENTER,
         )  # fmt: skip
         counts = pack.counts
-        rate = counts["完成率"]
         lines = [
             f"已销号 {counts[progress.DONE]} 项　待审核 {counts[progress.PENDING]} 项　推进中 {counts[progress.ONGOING]} 项　"
             f"长期坚持 {counts[progress.LONG_TERM]} 项　逾期 {counts[progress.OVERDUE]} 项",
-            (f"完成率 {rate:.0%}（已销号 ÷ 不含长期坚持的问题数）" if rate is not None else "完成率 —"),
+            progress.completion_rate_text(counts) + (f"　{pack.closures}" if pack.closures else ""),
         ]
+        if pack.unconfirmed:
+            lines.append(f"其中 {pack.unconfirmed} 项问题的状态{progress.UNCONFIRMED}")
         if pack.scope:
             lines.append(pack.scope)
         box = self.text(
@@ -1071,6 +1090,8 @@ class Deck:
         _set_font(run, 16, True, INK if _light(colour) else WHITE)
         size = 12
         facts = []
+        if not card.confirmed:  # the report states no status per finding: the catalogue's is a reading
+            facts.append([("状态来源：", size, True, INK), (progress.UNCONFIRMED, size, False, RULE)])
         if card.closure:  # the 销号 step beside the status: who asked, returned, when to re-check
             facts.append([("销号：", size, True, INK), (card.closure, size, True, INK)])
         facts += [

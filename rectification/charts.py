@@ -32,6 +32,7 @@ from rectification.progress import (
     Data,
     Filters,
     attention,
+    closure_note,
     filter_findings,
     filter_metrics,
     finding_label,
@@ -571,8 +572,9 @@ def metrics_trend(frame: pd.DataFrame, *, measure: str, as_of: str, title: str) 
     )
 
 
-def completion_by_section(table: pd.DataFrame, *, scope: int, as_of: str) -> go.Figure:
+def completion_by_section(table: pd.DataFrame, *, scope: int, as_of: str, closures: str | None = None) -> go.Figure:
     """Findings 已销号 over time, stacked by report section, against the number that can be completed.
+    `closures` (销号情况截至 12月2日) goes in the context line when the last month counts later sign-offs.
 
     table: month, section, completed, source (one row per section and month)."""
     title = "整改完成进度（按通报部分累计已销号问题数）"
@@ -608,7 +610,15 @@ def completion_by_section(table: pd.DataFrame, *, scope: int, as_of: str) -> go.
     totals = table.groupby("month").completed.sum()
     fig.update_yaxes(title_text="已销号问题数（项）", **value_axis(totals, [scope]))
     fig.update_layout(hovermode="x unified", legend=dict(traceorder="normal"), margin=dict(b=170))
-    return style(fig, title=title, unit="项", as_of=as_of, sources=table.source, filename="整改完成进度", height=600)
+    fig = style(fig, title=title, unit="项", as_of=as_of, sources=table.source, filename="整改完成进度", height=600)
+    return with_closure_note(fig, closures)
+
+
+def with_closure_note(fig: go.Figure, closures: str | None) -> go.Figure:
+    """The figure with 销号情况截至 … added to its context line (a chart counting closures)."""
+    if closures and fig.layout.title.subtitle.text:
+        fig.layout.title.subtitle.text = f"{fig.layout.title.subtitle.text}　|　{plain(closures)}"
+    return fig
 
 
 def status_heatmap(
@@ -921,26 +931,34 @@ def metric_figure(data: Data, metric_code: str, filters: Filters) -> go.Figure:
     )
 
 
-def completion_figure(data: Data, filters: Filters) -> go.Figure:
+def completion_figure(data: Data, filters: Filters, today=None) -> go.Figure:
+    """The completion chart; its last month counts 销号 up to today on the current view (closure_cutoff)."""
     findings = filter_findings(data.findings, data.metrics, filters)
     months = [m for m in data.months if filters.start <= m <= filters.end]
-    table = completion_by_section_table(data, findings, months)
-    scope = int((status_grid(data, findings, [filters.as_of]).status != LONG_TERM).sum())
-    return completion_by_section(table, scope=scope, as_of=filters.as_of)
+    table = completion_by_section_table(data, findings, months, today, as_of=filters.as_of)
+    scope = int((status_grid(data, findings, [filters.as_of], today).status != LONG_TERM).sum())
+    closures = closure_note(data, filters.as_of, today)
+    return completion_by_section(table, scope=scope, as_of=filters.as_of, closures=closures)
 
 
 def heatmap_figure(
-    data: Data, filters: Filters, finding_codes: tuple[str, ...] | None = None, title: str | None = None
+    data: Data,
+    filters: Filters,
+    finding_codes: tuple[str, ...] | None = None,
+    title: str | None = None,
+    today=None,
 ) -> go.Figure:
-    """The status heatmap of the filtered findings, or of `finding_codes` (a briefing page, one finding)."""
+    """The status heatmap of the filtered findings, or of `finding_codes` (a briefing page, one finding);
+    its last month counts 销号 up to today on the current view (closure_cutoff)."""
     if finding_codes is None:
         findings = filter_findings(data.findings, data.metrics, filters)
     else:
         findings = data.findings[data.findings.finding_code.isin(finding_codes)]
     months = [m for m in data.months if filters.start <= m <= filters.end]
-    grid = status_grid(data, findings, months)
+    grid = status_grid(data, findings, months, today, as_of=filters.as_of)
     notes = data.annotations[data.annotations.is_finding_note]
-    return status_heatmap(grid, as_of=filters.as_of, annotations=notes, **({"title": title} if title else {}))
+    fig = status_heatmap(grid, as_of=filters.as_of, annotations=notes, **({"title": title} if title else {}))
+    return with_closure_note(fig, closure_note(data, filters.as_of, today))
 
 
 def headline_figure(data: Data, filters: Filters) -> go.Figure:
@@ -1048,8 +1066,11 @@ def status_strip(grid: pd.DataFrame, *, as_of: str, title: str) -> go.Figure:
     return style(fig, title=title, as_of=as_of, sources=grid.source, filename=title)
 
 
-def status_strip_figure(data: Data, filters: Filters, finding_code: str, title: str) -> go.Figure:
-    """status_strip of one finding over the filtered months."""
+def status_strip_figure(data: Data, filters: Filters, finding_code: str, title: str, today=None) -> go.Figure:
+    """status_strip of one finding over the filtered months (the last counting 销号 as the overview does)."""
     months = [m for m in data.months if filters.start <= m <= filters.end]
     findings = data.findings[data.findings.finding_code == finding_code]
-    return status_strip(status_grid(data, findings, months), as_of=filters.as_of, title=title)
+    fig = status_strip(
+        status_grid(data, findings, months, today, as_of=filters.as_of), as_of=filters.as_of, title=title
+    )
+    return with_closure_note(fig, closure_note(data, filters.as_of, today))

@@ -433,20 +433,28 @@ def _last_per_finding(events: pd.DataFrame, upto: dt.date | None) -> pd.DataFram
     return events.groupby("finding_code", sort=False).tail(1).set_index("finding_code")
 
 
-def states(con: duckdb.DuckDBPyConnection, as_of: str | None = None, today: dt.date | None = None) -> pd.DataFrame:
+def states(
+    con: duckdb.DuckDBPyConnection,
+    as_of: str | None = None,
+    today: dt.date | None = None,
+    *,
+    closures_until: dt.date | None = None,
+) -> pd.DataFrame:
     """One row per finding in report order, as of month `as_of` (default this month): finding_code,
     closure_state, deadline, original_deadline (the date before an approved extension; equal to
     deadline otherwise), recheck_month ('YYYY-MM' set at sign-off), plus reported_status,
     last_event, submitted_by, submitted_at, note, recheck_due, deadline_level (临近/预警/逾期),
     days_left, lead_department, responsible_leader, title, extension_pending. For the briefing and the
-    pages alike."""
+    pages alike. `closures_until`: count the closure steps dated up to that day rather than those of
+    `as_of` (the current view counts today's sign-offs: progress.closure_cutoff)."""
     as_of = as_of or current_month(today)
     upto = to_date(as_of)
     findings = query(con, "findings_with_status", as_of=upto)
     events = effective_events(con)
-    last = _last_per_finding(events, upto)
-    submits = _last_per_finding(events[events.kind == "submit"], upto)
-    approvals = _last_per_finding(events[events.kind == "approve"], upto)
+    steps_until = max(upto, closures_until) if closures_until else upto
+    last = _last_per_finding(events, steps_until)
+    submits = _last_per_finding(events[events.kind == "submit"], steps_until)
+    approvals = _last_per_finding(events[events.kind == "approve"], steps_until)
     originals = deadlines.original_deadlines(con)
     pending_extensions = set(deadlines.requests(con).finding_code)
     ref = min(_month_end(as_of), today or dt.date.today())
@@ -537,7 +545,10 @@ def queue(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> pd.Da
 
 def monthly(statuses: pd.DataFrame, events: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
     """finding_status_monthly with each month's status replaced by the closure state; months after
-    the grid's last are added when an event is dated later (a sign-off this month shows this month)."""
+    the grid's last are added when an event is dated later (a sign-off this month shows this month).
+    `reported` keeps the status as reported and `closure_event` the id of the closure step in force
+    (none: no step yet), so a view may count later steps (progress.status_grid) and tell a confirmed
+    status from the catalogue's reading (progress.status_confirmed)."""
     if statuses.empty:
         return statuses
     last_month = statuses.month.max()
@@ -552,27 +563,47 @@ def monthly(statuses: pd.DataFrame, events: pd.DataFrame, findings: pd.DataFrame
                 month = add_months(month, 1)
             statuses = pd.concat([statuses, *extra], ignore_index=True)
     long_term = findings.set_index("finding_code").is_long_term.astype(bool)
-    if len(events):
-        keyed = events.assign(_m=events.month.map(lambda d: to_month(pd.Timestamp(d))))
-        keyed = keyed.groupby(["finding_code", "_m"], sort=False).tail(1)
-        grid = statuses.assign(_order=range(len(statuses)))
-        merged = pd.merge_asof(
-            grid.assign(_key=pd.to_datetime(grid.month + "-01")).sort_values("_key"),
-            keyed.assign(_key=pd.to_datetime(keyed._m + "-01")).sort_values("_key")[["_key", "finding_code", "kind"]],
-            on="_key",
-            by="finding_code",
-            direction="backward",
-        ).sort_values("_order")
-        kinds = merged.kind.where(merged.kind.notna(), None).tolist()
-    else:
-        kinds = [None] * len(statuses)
+    steps = last_event_at(statuses.finding_code, pd.to_datetime(statuses.month + "-01"), events)
     shown = [
         state_of(s, bool(long_term.get(code, False)), k)
-        for s, code, k in zip(statuses.status, statuses.finding_code, kinds, strict=True)
+        for s, code, k in zip(statuses.status, statuses.finding_code, steps.kind, strict=True)
     ]
     order = findings.set_index("finding_code").ordinal
-    out = statuses.assign(status=shown, _o=statuses.finding_code.map(order))
+    out = statuses.assign(
+        status=shown, reported=statuses.status, closure_event=steps.event_id, _o=statuses.finding_code.map(order)
+    )
     return out.sort_values(["_o", "month"], kind="stable").drop(columns="_o").reset_index(drop=True)
+
+
+def last_event_at(codes: pd.Series, at: pd.Series, events: pd.DataFrame) -> pd.DataFrame:
+    """For each (finding code, day) pair, the latest effective closure step dated on or before that day:
+    columns kind and event_id (None and NaN where there is none yet), in the order of the pairs. A step is
+    dated the first of its month, so the first of a month finds the steps of that month."""
+    found = pd.DataFrame(
+        {"kind": pd.Series([None] * len(codes), dtype=object), "event_id": [float("nan")] * len(codes)}
+    )
+    if events is None or events.empty or not len(codes):
+        return found
+    # one resolution on both sides: merge_asof refuses a date against a datetime of another unit
+    dated = events.assign(_key=pd.to_datetime(events.month).astype("datetime64[ns]"))
+    dated = dated.groupby(["finding_code", "_key"], sort=False).tail(1).sort_values("_key", kind="stable")
+    pairs = pd.DataFrame(
+        {
+            "finding_code": list(codes),
+            "_key": pd.to_datetime(list(at)).astype("datetime64[ns]"),
+            "_order": range(len(codes)),
+        }
+    )
+    merged = pd.merge_asof(
+        pairs.sort_values("_key", kind="stable"),
+        dated[["_key", "finding_code", "kind", "event_id"]],
+        on="_key",
+        by="finding_code",
+        direction="backward",
+    ).sort_values("_order")
+    found["kind"] = merged.kind.astype(object).where(merged.kind.notna(), None).tolist()
+    found["event_id"] = pd.to_numeric(merged.event_id, errors="coerce").to_numpy(dtype="float64")
+    return found
 
 
 # --- The finding's history ----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from rectification import closure, config, deadlines
+from rectification import closure, config, deadlines, uploads
 from rectification.config import TRACKING_START
 from rectification.months import add_months, chinese, to_date
 
@@ -253,9 +253,11 @@ def metric_rag(
     due: dt.date | None,
     ref: dt.date,
     warning: int | None = None,
+    unit: str = "",
 ) -> tuple[str, str]:
     """The status of one metric and the reason in words. Higher is better for every metric.
-    `warning`: days before `due` from which it is yellow (default: the deadline 预警 setting)."""
+    `warning`: days before `due` from which it is yellow (default: the deadline 预警 setting); `unit`
+    words the gap (a rate's in 个百分点)."""
     if target is None or pd.isna(target):
         return GREY, "未设目标"
     actual = 0.0 if actual is None or pd.isna(actual) else float(actual)
@@ -267,17 +269,40 @@ def metric_rag(
     floor = expected * (1 - TOLERANCE)
     epsilon = 1e-9 * max(1.0, abs(expected))  # 90 must count as "within 10% of 100" despite rounding
     if actual < floor - epsilon:
-        return RED, f"低于进度线 {_shortfall(actual, expected)}"
+        return RED, f"{BEHIND}（{gap_text(actual, expected, unit)}）"
     if actual < expected - epsilon:
-        return YELLOW, f"略低于进度线 {_shortfall(actual, expected)}"
+        return YELLOW, f"{SLIGHTLY_BEHIND}（{gap_text(actual, expected, unit)}）"
     warning = due_soon_days() if warning is None else warning
     if due is not None and (due - ref).days <= warning:
         return YELLOW, f"{deadlines.WARNING}：目标期限 {due:%Y-%m-%d}，剩余 {(due - ref).days} 天"
     return GREEN, "符合进度"
 
 
-def _shortfall(actual: float, expected: float) -> str:
-    return f"{(expected - actual) / expected:.0%}" if expected else ""
+BEHIND, SLIGHTLY_BEHIND = "低于进度线", "略低于进度线"
+
+
+def gap_text(actual: float, expected: float, unit: str = "") -> str:
+    """How far below its trajectory a figure is: 差 10 个百分点 for a rate (the values are percentages
+    themselves, so a relative 10% would be a third number), 差 16 宗（12%） for anything else."""
+    gap = float(expected) - float(actual)
+    if unit == "%":
+        return f"差 {number_with_unit(gap, unit, difference=True)}"
+    share = f"（{gap / expected:.0%}）" if expected else ""
+    return f"差 {number_with_unit(gap, unit)}{share}"
+
+
+def position_text(actual, expected, unit: str = "", *, kind: str = "count", approximate: str | None = None) -> str:
+    """Where a metric stands against its trajectory, as 需要关注 says it: 当前 90%，进度线 100%，差 10 个百分点
+    (a level reads 当前, a count 累计; the gap only when it is behind)."""
+    word = "累计" if kind == "count" else "当前"
+    text = f"{word} {number_with_unit(actual, unit, approximate)}"
+    if expected is None or pd.isna(expected):
+        return text
+    text += f"，进度线 {number_with_unit(expected, unit)}"
+    actual = 0.0 if actual is None or pd.isna(actual) else float(actual)
+    if actual < float(expected) - 1e-9 * max(1.0, abs(float(expected))):
+        text += f"，{gap_text(actual, expected, unit)}"
+    return text
 
 
 def finding_rag(
@@ -355,7 +380,8 @@ def metric_status(data: Data, metrics: pd.DataFrame, as_of: str, today: dt.date 
                 target_month=m.target_month if isinstance(m.target_month, str) else None,
             )
         d = metric_due(m.target_month if isinstance(m.target_month, str) else None, m.deadline)
-        r, why = metric_rag(m.cumulative, exp, target=target, due=d, ref=ref, warning=warning)
+        unit = m.unit if isinstance(getattr(m, "unit", None), str) else ""
+        r, why = metric_rag(m.cumulative, exp, target=target, due=d, ref=ref, warning=warning, unit=unit)
         opening = m.opening_month if isinstance(m.opening_month, str) else None
         if target is not None and opening and as_of < opening:
             # The trajectory starts at the report's month: before it nothing is behind or overdue.
@@ -373,14 +399,90 @@ def metric_status(data: Data, metrics: pd.DataFrame, as_of: str, today: dt.date 
 
 # --- Findings over time ------------------------------------------------------------------------
 
+# The catalogue's statuses are a reading of the report's wording (it publishes no per-finding status):
+# said wherever one shows until a ledger or a 销号 step confirms it (status_confirmed).
+UNCONFIRMED = "据通报措辞归纳，待整改办确认"
+
+
+def closure_cutoff(data: Data, month: str, today: dt.date | None = None) -> dt.date:
+    """The last day whose 销号 steps a view as of `month` counts for that month. A step is dated the day
+    it is taken, and the overview opens on last month: the current view (the default month or later)
+    counts every step up to today, or each sign-off would be missing from it for a month while 问题详情
+    says 已销号. A past month counts its own, up to its end; so do the months before the view's (the
+    tiles' 较上月, the charts' earlier months)."""
+    end = month_end(month)
+    if month < data.default_as_of:
+        return end
+    return max(end, today or dt.date.today())
+
+
+def closure_cutoff_text(data: Data, month: str, today: dt.date | None = None) -> str:
+    """销号情况截至 12月2日 (the year too when it is not the month's): what the closure figures of a view of
+    `month` count, as the overview, its charts and the pack label them."""
+    day = min(closure_cutoff(data, month, today), today or dt.date.today())
+    year = "" if str(day.year) == month[:4] else f"{day.year}年"
+    return f"销号情况截至 {year}{day.month}月{day.day}日"
+
+
+def closure_note(data: Data, month: str, today: dt.date | None = None) -> str | None:
+    """closure_cutoff_text where a view of `month` counts 销号 steps after the month (the current view),
+    for the charts' context line; None for a past month, whose closures are those of its own month."""
+    if closure_cutoff(data, month, today) <= month_end(month):
+        return None
+    return closure_cutoff_text(data, month, today)
+
+
+def _closures_until_cutoff(data: Data, grid: pd.DataFrame, as_of: str | None, today: dt.date | None) -> pd.DataFrame:
+    """The grid with the view's own month's closure state counted up to its cutoff (closure_cutoff)."""
+    events = data.closure_events
+    if as_of is None or grid.empty or "reported" not in grid or events is None or events.empty:
+        return grid
+    cutoff = closure_cutoff(data, as_of, today)
+    later = grid.month == as_of
+    if cutoff <= month_end(as_of) or not later.any():
+        return grid
+    rows = grid[later]
+    steps = closure.last_event_at(rows.finding_code, [cutoff] * len(rows), events)
+    long_term = data.findings.set_index("finding_code").is_long_term.fillna(False).astype(bool)
+    shown = [
+        closure.state_of(reported, bool(long_term.get(code, False)), kind)
+        for reported, code, kind in zip(rows.reported, rows.finding_code, steps.kind, strict=True)
+    ]
+    grid = grid.copy()
+    grid.loc[later, "status"] = shown
+    grid.loc[later, "closure_event"] = steps.event_id.to_numpy()
+    return grid
+
+
+def status_confirmed(grid: pd.DataFrame) -> pd.Series:
+    """Whether each status of a status grid is confirmed, the one rule for it: the status in force came
+    from a ledger upload (整改台账), or a 销号 step someone took (a submission, a review, a re-check) is in
+    force. The catalogue's opening statuses (期初数据), the demo history and the report's own 已完成 (a
+    sign-off derived from the catalogue, with a negative event id) are a reading of the report, not
+    confirmed."""
+    from_ledger = grid.source.eq(uploads.SOURCE_LEDGER) if "source" in grid else pd.Series(False, index=grid.index)
+    if "closure_event" not in grid:
+        return from_ledger.fillna(False).astype(bool)
+    stepped = pd.to_numeric(grid.closure_event, errors="coerce").fillna(0) > 0
+    return (from_ledger.fillna(False) | stepped).astype(bool)
+
 
 def status_grid(
-    data: Data, findings: pd.DataFrame, months: list[str] | None = None, today: dt.date | None = None
+    data: Data,
+    findings: pd.DataFrame,
+    months: list[str] | None = None,
+    today: dt.date | None = None,
+    *,
+    as_of: str | None = None,
 ) -> pd.DataFrame:
-    """finding × month: the reported status, shown as 逾期 from the month its deadline has passed."""
+    """finding × month: the reported status, shown as 逾期 from the month its deadline has passed;
+    `confirmed` says whether the status is confirmed (status_confirmed). `as_of`, the month the view is
+    as of (default: the last of `months`), counts its 销号 steps up to its cutoff (closure_cutoff)."""
     grid = data.statuses[data.statuses.finding_code.isin(findings.finding_code)]
     if months is not None:
         grid = grid[grid.month.isin(months)]
+    as_of = as_of or (max(months) if months else None)
+    grid = _closures_until_cutoff(data, grid, as_of, today)
     info = findings.set_index("finding_code")
     deadline = pd.to_datetime(grid.finding_code.map(info.deadline))
     long_term = grid.finding_code.map(info.is_long_term).fillna(False).astype(bool)
@@ -392,7 +494,7 @@ def status_grid(
         & ~grid.status.isin([DONE, PENDING, LONG_TERM])
         & ~long_term
     )
-    grid = grid.assign(shown=grid.status.where(~overdue, OVERDUE))
+    grid = grid.assign(shown=grid.status.where(~overdue, OVERDUE), confirmed=status_confirmed(grid))
     grid["label"] = grid.finding_code.map(
         {r.finding_code: finding_label(r.finding_code, r.report_number) for r in findings.itertuples()}
     )
@@ -401,11 +503,12 @@ def status_grid(
 
 
 def status_counts(
-    data: Data, findings: pd.DataFrame, month: str, today: dt.date | None = None
+    data: Data, findings: pd.DataFrame, month: str, today: dt.date | None = None, *, as_of: str | None = None
 ) -> dict[str, float | None]:
     """The overview's tiles for one month: counts by status as a partition of the findings (an overdue
-    finding counts under 逾期 only, not also under 推进中 or 未启动), and the completion rate."""
-    grid = status_grid(data, findings, [month], today)
+    finding counts under 逾期 only, not also under 推进中 or 未启动), and the completion rate. `as_of`:
+    the view's month when `month` is another (the month before, for 较上月)."""
+    grid = status_grid(data, findings, [month], today, as_of=as_of or month)
     counts = grid.shown.value_counts()
     total = len(findings)
     long_term = int(counts.get(LONG_TERM, 0))
@@ -421,9 +524,29 @@ def status_counts(
     }
 
 
-def completion_by_section(data: Data, findings: pd.DataFrame, months: list[str]) -> pd.DataFrame:
-    """month × section: how many of the section's findings were 已销号 by then."""
-    grid = status_grid(data, findings, months)
+def unconfirmed_counts(data: Data, findings: pd.DataFrame, month: str, today: dt.date | None = None) -> dict[str, int]:
+    """Shown status (as the tiles count them) → how many of those findings' statuses are not confirmed."""
+    grid = status_grid(data, findings, [month], today)
+    return {k: int(v) for k, v in grid[~grid.confirmed].shown.value_counts().items()}
+
+
+def completion_text(counts: dict) -> str:
+    """19 / 27 项，不含长期坚持: what a 完成率 of status_counts is the share of."""
+    total = sum(int(counts.get(status, 0)) for status in STATUS_ORDER)
+    return f"{counts[DONE]} / {total - int(counts[LONG_TERM])} 项，不含长期坚持"
+
+
+def completion_rate_text(counts: dict) -> str:
+    """完成率 70%（19 / 27 项，不含长期坚持）: the rate always with its denominator."""
+    rate = counts["完成率"]
+    return f"完成率 {'—' if rate is None else f'{rate:.0%}'}（{completion_text(counts)}）"
+
+
+def completion_by_section(
+    data: Data, findings: pd.DataFrame, months: list[str], today: dt.date | None = None, *, as_of: str | None = None
+) -> pd.DataFrame:
+    """month × section: how many of the section's findings were 已销号 by then (`as_of`: the view's month)."""
+    grid = status_grid(data, findings, months, today, as_of=as_of)
     sections = findings.set_index("finding_code")
     grid = grid.assign(
         section_code=grid.finding_code.map(sections.section_code),
@@ -775,10 +898,11 @@ def attention(data: Data, filters: Filters, today: dt.date | None = None) -> pd.
     status_now = metric_status(data, metrics_in_use(metrics, as_of), as_of, today)
     for m in status_now[status_now.rag.isin([RED, YELLOW])].itertuples():
         kind = "逾期" if "已过目标期限" in m.reason else "落后进度"
-        detail = (
-            f"{m.reason}：累计 {number_with_unit(m.cumulative, m.unit)}，进度线 {number_with_unit(m.expected, m.unit)}，"
-            f"目标 {number_with_unit(m.target_value, m.unit)}"
-        )
+        # The gap is in the position (差 10 个百分点), so a behind-trajectory reason keeps only its head.
+        head = m.reason.split("（")[0] if m.reason.startswith((BEHIND, SLIGHTLY_BEHIND)) else m.reason
+        approximate = m.approximate if isinstance(getattr(m, "approximate", None), str) else None
+        position = position_text(m.cumulative, m.expected, m.unit, kind=m.kind, approximate=approximate)
+        detail = f"{head}：{position}；目标 {number_with_unit(m.target_value, m.unit)}"
         rows.append(
             (
                 kind,
@@ -867,16 +991,30 @@ def recheck_counts(data: Data, findings: pd.DataFrame, as_of: str) -> dict[str, 
     }
 
 
-def number_with_unit(value, unit: str = "", approximate: str | None = None) -> str:
+def approximate_text(figure: str, approximate: str | None) -> str:
+    """A written figure as the report words a rounded one: 2,000余 / 约700 (the 通报 draft's 2000余 too)."""
+    if approximate == "余":
+        return f"{figure}余"
+    if approximate == "约":
+        return f"约{figure}"
+    return figure
+
+
+def number_with_unit(
+    value, unit: str = "", approximate: str | None = None, *, difference: bool = False, signed: bool = False
+) -> str:
     """2,629 场次 / 90% / — : thousands separators, the unit after a space (none before %). A figure
-    the report rounds reads as the report words it: 2,000余 人次, 约700 个."""
+    the report rounds reads as the report words it: 2,000余 人次, 约700 个. `difference`: the value is a
+    difference of two figures, so a difference of rates reads 5.4 个百分点, not 5.4%; `signed`: with its
+    sign (+5.4 个百分点, +43 处). The one way a figure is written: tiles, charts, 需要关注, the pack."""
     if value is None or pd.isna(value):
         return "—"
     text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    if approximate == "余":
-        text = f"{text}余"
-    elif approximate == "约":
-        text = f"约{text}"
+    if signed and value > 0:
+        text = f"+{text}"
+    text = approximate_text(text, approximate)
+    if difference and unit == "%":
+        return f"{text} 个百分点"
     return f"{text}{unit}" if unit == "%" or not unit else f"{text} {unit}"
 
 
@@ -981,6 +1119,8 @@ class Overview:
     headlines: list[Headline]
     headline_series: pd.DataFrame
     rechecks: dict = field(default_factory=dict)  # 回头看: held, relapsed, due
+    unconfirmed: dict = field(default_factory=dict)  # shown status → findings whose status is not confirmed
+    closures: str = ""  # 销号情况截至 12月2日: what the closure tiles and charts count
 
 
 def overview(data: Data, filters: Filters, today: dt.date | None = None) -> Overview:
@@ -993,12 +1133,14 @@ def overview(data: Data, filters: Filters, today: dt.date | None = None) -> Over
         n_findings=len(findings),
         n_metrics=len(metrics),
         now=status_counts(data, findings, filters.as_of, today),
-        before=status_counts(data, findings, previous, today) if previous in data.months else None,
+        before=status_counts(data, findings, previous, today, as_of=filters.as_of) if previous in data.months else None,
         attention=attention(data, filters, today),
         changes=month_changes(data, filters, today),
         headlines=found,
         headline_series=headline_series(data, found, months),
         rechecks=recheck_counts(data, findings, filters.as_of),
+        unconfirmed=unconfirmed_counts(data, findings, filters.as_of, today),
+        closures=closure_cutoff_text(data, filters.as_of, today),
     )
 
 

@@ -244,15 +244,18 @@ def _run_in(line: str, base: str, figures, month, placed) -> list[Run]:
     return [Run(head + stop, base, font=H2_FONT), *runs_for(rest, base, figures, month, placed)]
 
 
-def draft(con: duckdb.DuckDBPyConnection, month: str, *, report: LastReport | None = None) -> Draft:
-    """The 通报 for `month` from the store at `con`."""
+def draft(con: duckdb.DuckDBPyConnection, month: str, *, report: LastReport | None = None, today=None) -> Draft:
+    """The 通报 for `month` from the store at `con`: each finding's status as the overview and the pack
+    count it (the current month with today's 销号), marked for review while it is not confirmed."""
     data = progress.load(lambda name, **params: store.query(con, name, **params))
     if month not in data.months:
         raise DraftError(f"库中没有 {month} 的数据（数据范围 {data.months[0]} 至 {data.latest}）。")
     report = report or read_last_report()
     findings = store.query(con, "report_findings")
     measures = store.query(con, "catalogue_measures")
-    statuses = data.statuses[data.statuses.month == month].set_index("finding_code").status
+    grid = progress.status_grid(data, data.findings, [month], today).set_index("finding_code")
+    statuses = grid.status
+    unconfirmed = frozenset(grid.index[~grid.confirmed])
     positions = progress.metric_positions(data, data.metrics, month).set_index("metric_code").cumulative
     quotes = store.query(con, "catalogue_metrics").set_index("metric_code").source_quote
     reported = catalogue.read_table("findings").set_index("finding_code")
@@ -295,15 +298,18 @@ def draft(con: duckdb.DuckDBPyConnection, month: str, *, report: LastReport | No
             theme = f.theme_code
             paras.append(Para("h3", [Run(f"{int(f.theme_ordinal)}.{f.theme_title}")]))
         number = "" if pd.isna(f.report_number) else f"（{int(f.report_number)}）"
-        paras += _finding(f, number, measures, statuses, reported, figures_by_finding, unquoted, data, month, placed)
+        paras += _finding(
+            f, number, measures, statuses, reported, figures_by_finding, unquoted, data, month, placed, unconfirmed
+        )
 
     # 三、 the long-term items, from the store
     paras.append(_heading(3, report.part_titles[3]))
     for i, f in enumerate(findings[findings.is_long_term.astype(bool)].itertuples(), start=1):
         number = f"（{cn_ordinal(i)}）"
         paras += _finding(
-            f, number, measures, statuses, reported, figures_by_finding, unquoted, data, month, placed, level="h2"
-        )
+            f, number, measures, statuses, reported, figures_by_finding, unquoted, data, month, placed, unconfirmed,
+            level="h2",
+        )  # fmt: skip
 
     # 四、 next steps: narrative, as last time; then the closing and the signature block
     paras.append(_heading(4, report.part_titles[4]))
@@ -328,7 +334,10 @@ def _heading(part: int, title: str) -> Para:
     return Para("h1", [Run(f"{cn_ordinal(part)}、{title}")])
 
 
-def _finding(f, number, measures, statuses, reported, figures_by_finding, unquoted, data, month, placed, level="h4"):
+def _finding(
+    f, number, measures, statuses, reported, figures_by_finding, unquoted, data, month, placed, unconfirmed=(),
+    level="h4",
+):  # fmt: skip
     status = statuses.get(f.finding_code, progress.NOT_STARTED)
     # A status that moved since the report makes its justifying phrase stale: mark it for review.
     stale = None
@@ -342,7 +351,15 @@ def _finding(f, number, measures, statuses, reported, figures_by_finding, unquot
     # A figure the measures do not state may stand in the finding's own text (31校监控存储达90天).
     rest = [x for x in figures if x.metric_code not in placed]
     out = [Para(level, runs_for(f"{number}{f.title}", STORE, rest, month, placed))]
-    out.append(Para("status", [Run("整改进展：", bold=True), Run(status_phrase(status), FIGURE)]))
+    line = [Run("整改进展：", bold=True), Run(status_phrase(status), FIGURE)]
+    if f.finding_code in unconfirmed:  # the report states no status per finding: the catalogue's is a reading
+        phrase = status_phrase(status)
+        line[1:] = [
+            Run(phrase.removesuffix("。"), FIGURE),
+            Run(f"（{progress.UNCONFIRMED}）", REVIEW),
+            Run("。", FIGURE),
+        ]
+    out.append(Para("status", line))
     out += body
     # A figure whose fragment states no number (a target the report only implies) is listed only once it
     # has moved from the report's value: until then the report says all there is.
@@ -365,6 +382,8 @@ def _figures_paragraph(codes: list[str], data: progress.Data, positions) -> Para
         prefix = "累计" if m.kind == "count" else ""
         runs.append(Run(f"{'；' if i else ''}{m.metric_name}{prefix}", REVIEW))
         shown = "—" if value is None or pd.isna(value) else figure_text(float(value), how="arabic", original="", old=-1)
+        if shown != "—" and m.kind == "count":  # a running total from the report's rounded figure stays rounded
+            shown = progress.approximate_text(shown, m.approximate if isinstance(m.approximate, str) else None)
         runs.append(Run(f"{shown}{m.unit}", FIGURE))
     runs.append(Run("。", REVIEW))
     return Para("body", runs)

@@ -62,11 +62,14 @@ def test_march_draft_reproduces_the_report_on_a_fresh_store(empty_store_path, tm
         assert sentence in paragraphs, m.metric_code
     # Nothing but the report's own figures: no figure listed apart while nothing has moved.
     assert not [t for t in paragraphs if t.startswith("另据统计")]
-    # Each finding says its status at the month, from the ledger.
+    # Each finding says its status at the month; no ledger has confirmed any, so each says it is a reading.
     findings = catalogue.read_table("findings")
     phrases = [t for t in paragraphs if t.startswith("整改进展：")]
     assert len(phrases) == len(findings) == 56
-    expected = [f"整改进展：{report_draft.STATUS_PHRASES[s]}" for s in findings.status]
+    expected = [
+        f"整改进展：{report_draft.STATUS_PHRASES[s].removesuffix('。')}（据通报措辞归纳，待整改办确认）。"
+        for s in findings.status
+    ]
     assert phrases == expected
 
 

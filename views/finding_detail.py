@@ -48,8 +48,9 @@ closure_ui.show_flash()
 now_state = closure.states(app_state.cursor()).set_index("finding_code").loc[code]
 as_of = filters.as_of
 ref = progress.reference_date(as_of)
-grid = progress.status_grid(data, data.findings[data.findings.finding_code == code], [as_of])
+grid = progress.status_grid(data, data.findings[data.findings.finding_code == code], [as_of], dt.date.today())
 status = grid.status.iloc[0] if len(grid) else progress.NOT_STARTED
+confirmed = bool(grid.confirmed.iloc[0]) if len(grid) else False
 metrics = data.metrics[data.metrics.finding_code == code]
 metric_now = progress.metric_status(data, metrics, as_of)
 rag, reason = progress.finding_rag(
@@ -85,6 +86,10 @@ for column, (label, value) in zip(st.columns(4), facts, strict=True):
     with column.container(border=True):
         st.caption(label)
         st.text(value if isinstance(value, str) and value else "未设定")
+if not confirmed:
+    st.caption(
+        f"{chinese(as_of)}的状态{progress.UNCONFIRMED}：通报未逐项公布整改状态，本问题的整改台账上报或销号审核后即为确认。"
+    )
 
 measures = app_state.query("finding_measures", finding=code)
 with st.expander(f"整改措施（{len(measures)} 条，通报原文）", expanded=True):

@@ -26,7 +26,9 @@ as_of = filters.as_of
 previous = add_months(as_of, -1)
 view = app_state.view(progress.overview, filters, dt.date.today())
 
-st.caption(f"数据截至 {chinese(as_of)}　·　纳入 {view.n_findings} 项整改问题、{view.n_metrics} 个指标")
+st.caption(
+    f"数据截至 {chinese(as_of)}　·　{view.closures}　·　纳入 {view.n_findings} 项整改问题、{view.n_metrics} 个指标"
+)
 if as_of == data.default_as_of and (later := data.later_months(as_of)):
     st.caption(
         "；".join(f"{chinese(month)}仅 {n} 个指标已上报" for month, n in later)
@@ -51,6 +53,13 @@ tiles = [
 TILE_WIDTH = 170
 halves = st.grid(2, min_column_width=3 * TILE_WIDTH + 2 * 16)  # three tiles and the two 1rem gaps between
 status_tiles = [half.grid(3, min_column_width=TILE_WIDTH) for half in (halves.cell(), halves.cell())]
+unconfirmed = view.unconfirmed
+
+
+def unconfirmed_note(n: int) -> str:
+    return f"；其中 {n} 项的状态{progress.UNCONFIRMED}（整改台账上报或销号审核后即为确认）" if n else ""
+
+
 for i, (key, label, colour, note) in enumerate(tiles):
     delta = now[key] - before[key] if before else None
     # No change reads neutral (±0, grey, no arrow): a green ↑ +0 would read as progress.
@@ -61,7 +70,7 @@ for i, (key, label, colour, note) in enumerate(tiles):
         delta_color=colour if delta else "off",
         delta_arrow="auto" if delta else "off",
         border=True,
-        help=f"较{chinese(previous)}{note}",
+        help=f"较{chinese(previous)}{note}{unconfirmed_note(unconfirmed.get(key, 0))}",
     )
 rate, rate_before = now["完成率"], before["完成率"] if before else None
 points = None if rate is None or rate_before is None else round((rate - rate_before) * 100)
@@ -72,9 +81,12 @@ status_tiles[1].metric(
     delta_color="normal" if points else "off",
     delta_arrow="auto" if points else "off",
     border=True,
-    help="已销号 ÷（全部问题 − 长期坚持问题）；只有经审核人员销号的问题才算完成，待审核不计入。",
+    help=f"已销号 ÷（全部问题 − 长期坚持问题）：{progress.completion_text(now)}；只有经审核人员销号的问题才算完成，"
+    f"待审核不计入。{view.closures}。",
 )
-notes = []
+notes = [f"{progress.completion_rate_text(now)}。"]
+if n_unconfirmed := sum(unconfirmed.values()):
+    notes.append(f"{n_unconfirmed} 项问题的状态{progress.UNCONFIRMED}：通报未逐项公布状态，整改台账上报后即为确认。")
 if now[progress.NOT_STARTED]:
     notes.append(f"另有未启动 {now[progress.NOT_STARTED]} 项。")
 rechecks = view.rechecks
@@ -90,7 +102,7 @@ app_state.rag_legend()
 
 
 def completion_panel() -> None:
-    app_state.chart(app_state.view(charts.completion_figure, filters), key="completion_chart")
+    app_state.chart(app_state.view(charts.completion_figure, filters, dt.date.today()), key="completion_chart")
 
 
 def attention_panel() -> None:
@@ -165,7 +177,7 @@ def headlines_panel() -> None:
 
 
 def heatmap_panel() -> None:
-    app_state.chart(app_state.view(charts.heatmap_figure, filters), key="status_heatmap")
+    app_state.chart(app_state.view(charts.heatmap_figure, filters, None, None, dt.date.today()), key="status_heatmap")
 
 
 # --- The body in tabs, and only the open tab is drawn. A cold browser then draws one chart and loads
