@@ -7,7 +7,9 @@ seconds), and rendered PNGs are cached by the figure's content, so the same mont
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -124,14 +126,22 @@ def for_panel(make: Callable[[], go.Figure]) -> Callable[[], go.Figure]:
 def _run_kaleido(jobs, *, n: int = 1) -> None:
     """kaleido's batch call: every job through one browser (`n` tabs)."""
     import kaleido
+
+    with _browser_errors():
+        # No MathJax: the charts use none, and fetching it from a CDN stalls an offline intranet.
+        kaleido.write_fig_from_object_sync(jobs, kopts={"mathjax": False, "n": n}, cancel_on_error=True)
+
+
+@contextlib.contextmanager
+def _browser_errors():
+    """No browser (or one that will not start) as the Chinese BriefingError, whichever way kaleido says it."""
     from kaleido.errors import ChromeNotFoundError
 
     ensure_browser()
     if browser_missing():
         raise BriefingError(NO_BROWSER)
     try:
-        # No MathJax: the charts use none, and fetching it from a CDN stalls an offline intranet.
-        kaleido.write_fig_from_object_sync(jobs, kopts={"mathjax": False, "n": n}, cancel_on_error=True)
+        yield
     except ChromeNotFoundError as error:
         raise BriefingError(NO_BROWSER) from error
     except (RuntimeError, OSError) as error:
@@ -179,10 +189,10 @@ def render(
     progress_cb: Progress | None = None,
     manifest: str | None = None,
 ) -> list[bytes]:
-    """The PNG of each recipe's figure, all through ONE kaleido batch. A figure is built only when its
-    turn comes, so Python builds the next figures while the browser renders the previous ones; a figure
+    """The PNG of each recipe's figure, all through ONE browser. A figure is built only when its turn
+    comes, so Python builds the next figures while the browser renders the previous ones; a figure
     whose content is in `cache_dir` (keyed by its JSON, size and renderer versions) is not rendered again.
-    `progress_cb(fraction, text)` hears how far the batch is."""
+    `progress_cb(fraction, text)` hears how many of the recipes' pictures are ready, as each one is."""
     n = len(recipes)
     step = progress_cb or (lambda fraction, text: None)
     if manifest and cache_dir is not None:
@@ -192,36 +202,33 @@ def render(
             return images
     keys: list[str | None] = [None] * n
     found: dict[str, bytes] = {}
-    queued: dict[str, Path] = {}
-    built = [0]
+    queued: set[str] = set()
+    ready = [0]  # pictures ready, of n: cached, repeated in the deck, or drawn
 
-    with tempfile.TemporaryDirectory(prefix="briefing-") as tmp:
-        folder = Path(tmp)
+    def jobs():
+        """Build each figure in turn; yield (key, spec) for each one neither cached nor queued."""
+        for i, make in enumerate(recipes):
+            spec, text = _spec(make())
+            key = hashlib.sha256((_salt(scale) + text).encode("utf-8")).hexdigest()
+            keys[i] = key
+            if key in found or key in queued:
+                ready[0] += 1
+                continue
+            cached = cache_dir / f"{key}.png" if cache_dir is not None else None
+            if cached is not None and cached.exists():
+                found[key] = cached.read_bytes()
+                ready[0] += 1
+                continue
+            queued.add(key)
+            yield key, spec
 
-        def jobs():
-            """Build each figure in turn; yield a kaleido job for each one not cached nor queued."""
-            for i, make in enumerate(recipes):
-                spec, text = _spec(make())
-                key = hashlib.sha256((_salt(scale) + text).encode("utf-8")).hexdigest()
-                keys[i] = key
-                built[0] += 1
-                if key in found or key in queued:
-                    continue
-                cached = cache_dir / f"{key}.png" if cache_dir is not None else None
-                if cached is not None and cached.exists():
-                    found[key] = cached.read_bytes()
-                    continue
-                queued[key] = folder / f"{key}.png"
-                yield {"fig": spec, "path": str(queued[key]), "opts": _opts(scale, spec)}
-
-        stream = jobs()
-        first = next(stream, None)  # until the first figure not in the cache: none means no browser at all
-        if first is not None:
-            _render_watching(first, stream, queued, built, n, step)
-            for key, path in queued.items():
-                found[key] = path.read_bytes()
-            if cache_dir is not None:
-                _store_in_cache(cache_dir, {k: found[k] for k in queued})
+    stream = jobs()
+    first = next(stream, None)  # until the first figure not in the cache: none means no browser at all
+    if first is not None:
+        drawn = _draw_watching(first, stream, scale=scale, ready=ready, n=n, step=step)
+        found.update(drawn)
+        if cache_dir is not None:
+            _store_in_cache(cache_dir, drawn)
     if manifest and cache_dir is not None:
         _write_manifest(cache_dir, manifest, keys)
     step(1.0, f"图表 {n}/{n} 已就绪")
@@ -273,27 +280,51 @@ def _salt(scale: float) -> str:
     return f"{WIDTH}x{HEIGHT}@{scale}|plotly {version('plotly')}|kaleido {version('kaleido')}\n"
 
 
-def _render_watching(first: dict, stream, queued: dict, built: list, n: int, step: Progress) -> None:
-    """Run the batch in a worker thread; the figures are built on yet another thread as kaleido asks for
-    them (so its event loop stays free to talk to the browser), and this thread reports progress."""
-    import asyncio
+# Two tabs: kaleido reloads a tab after every figure, and one tab renders while the other reloads.
+RENDER_TABS = 2
 
-    async def jobs():
-        yield first
-        while (job := await asyncio.to_thread(next, stream, None)) is not None:
-            yield job
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        job = pool.submit(_run_kaleido, jobs())
+def _draw_watching(first: tuple, stream, *, scale: float, ready: list, n: int, step: Progress) -> dict[str, bytes]:
+    """Draw each (key, spec) of `first` and `stream` as its own kaleido call in one browser session, so
+    each picture is counted in `ready` the moment it is drawn (one batch call says nothing until its
+    end, and it marks every file as written when it starts). The figures are built on yet another
+    thread as the session asks for them, so its event loop stays free to talk to the browser; this
+    thread reports progress."""
+    images: dict[str, bytes] = {}
+
+    def drawn(task: asyncio.Task, key: str) -> None:
+        if not task.cancelled() and task.exception() is None:
+            images[key] = task.result()
+            ready[0] += 1
+
+    async def draw_all() -> None:
+        import kaleido
+
+        # No MathJax: the charts use none, and fetching it from a CDN stalls an offline intranet.
+        async with kaleido.Kaleido(n=RENDER_TABS, mathjax=False) as session:
+            tasks = []
+            job = first
+            try:
+                while job is not None:
+                    key, spec = job
+                    task = asyncio.create_task(session.calc_fig(spec, opts=_opts(scale, spec)))
+                    task.add_done_callback(partial(drawn, key=key))
+                    tasks.append(task)
+                    job = await asyncio.to_thread(next, stream, None)
+                await asyncio.gather(*tasks)
+            except BaseException:
+                for task in tasks:
+                    task.cancel()
+                raise
+
+    with _browser_errors(), concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        job = pool.submit(asyncio.run, draw_all())
         while True:
             try:
                 job.result(timeout=0.3)
-                return
+                return images
             except concurrent.futures.TimeoutError:
-                done = sum(p.exists() for p in list(queued.values()))
-                # how many are to be drawn is known only once every figure is built (the cached ones are not)
-                drawn = f"{done}/{len(queued)}" if built[0] == n else f"{done}"
-                step((built[0] + done) / (2 * n), f"正在生成图表：已整理 {built[0]}/{n}，已绘制 {drawn}")
+                step(ready[0] / n, f"正在生成图表：{ready[0]}/{n} 张已就绪")
 
 
 def _store_in_cache(cache_dir: Path, images: dict[str, bytes]) -> None:
