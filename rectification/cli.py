@@ -18,6 +18,7 @@ from rectification import (
     closure,
     config,
     deadlines,
+    doctor,
     evidence,
     exports,
     ingest,
@@ -735,6 +736,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"最多等待看板响应的秒数（默认 {WARM_WAIT_SECONDS:g}）",
     )
     p.set_defaults(func=None)
+
+    p = sub.add_parser(
+        "doctor", parents=[common], help="检查本机运行看板所需的一切（Python、依赖包、数据库目录、Chromium、中文字体）"
+    )
+    p.set_defaults(func=None)
     return parser
 
 
@@ -748,6 +754,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "warm":
         return run_warm(args)
+    if args.command == "doctor":
+        return doctor.run(db_path(getattr(args, "db", None)))
     path = db_path(getattr(args, "db", None))
     wait = getattr(args, "wait", WAIT_SECONDS)
     command = command_name(args)
