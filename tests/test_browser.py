@@ -25,21 +25,10 @@ PAGES = [
     ("backup", "请先登录", False),
     ("briefing", "简报导出", False),
 ]
-NAVIGATION = [
-    "总览",
-    "问题详情",
-    "指标趋势",
-    "催办",
-    "数据上报",
-    "数据管理",
-    "销号审核",
-    "简报导出",
-    "目标设置",
-    "目录管理",
-    "用户管理",
-    "审计日志",
-    "备份与恢复",
-]
+# What an anonymous visitor (or a viewer) finds listed: the pages they may use. The others open by
+# link (PAGES above), each asking to sign in.
+NAVIGATION = ["总览", "问题详情", "指标趋势", "催办", "简报导出"]
+EDITOR_NAVIGATION = ["总览", "问题详情", "指标趋势", "催办", "数据上报", "数据管理", "简报导出"]
 
 
 def open_page(page, url: str) -> None:
@@ -107,6 +96,25 @@ def test_editor_signs_in_and_uploads_a_gbk_file(fresh_server, page, tmp_path):
     page.get_by_text("已导入").first.wait_for(timeout=30_000)
     assert_healthy(page)
     page.screenshot(path=str(tmp_path / "uploaded.png"), full_page=True)
+    # Signed in, the editor finds the reporting pages listed, and no administration.
+    assert navigation_labels(page) == EDITOR_NAVIGATION
+
+
+def test_the_filters_sit_above_the_account_box_at_1280(live_server, browser):
+    """Issue 17 (item 20): at 1280×800 a viewer sees the filters first, the 登录 box below them."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        open_page(page, f"{live_server.url}/")
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("筛选").first.wait_for(timeout=30_000)
+        filters = sidebar.get_by_text("筛选").first.bounding_box()
+        account = sidebar.get_by_text("登录", exact=True).first.bounding_box()
+        assert filters["y"] < account["y"]
+        assert filters["y"] + filters["height"] < 800  # above the fold
+        assert navigation_labels(page) == NAVIGATION
+    finally:
+        context.close()
 
 
 # --- issue 8: what a new user tripped over, checked where it showed: in the browser at 1280 and 1920 px ---

@@ -113,6 +113,19 @@ def test_submit_return_resubmit_approve_then_a_viewer_sees_it_closed(closure_ser
     viewer.screenshot(path=str(tmp_path / "closed.png"), full_page=True)
     viewer_context.close()
 
+    # Issue 17: without signing in (viewing needs none by default) the evidence is not there at all.
+    anonymous_context = browser.new_context()
+    anonymous = anonymous_context.new_page()
+    anonymous.goto(detail, wait_until="domcontentloaded")
+    anonymous.get_by_text("当前销号状态：已销号", exact=False).first.wait_for(timeout=30_000)
+    main = anonymous.locator('[data-testid="stMain"]')
+    main.get_by_text("登录后才能查看和下载", exact=False).first.wait_for(timeout=30_000)
+    assert main.locator('[data-testid="stImage"] img').count() == 0
+    assert main.get_by_text("验收单.pdf", exact=False).count() == 0
+    assert main.get_by_role("button", name="下载").count() == 0
+    assert_healthy(anonymous)
+    anonymous_context.close()
+
 
 def test_an_extension_request_with_evidence_reaches_the_reviewer(closure_server, browser, tmp_path):
     import datetime as dt
