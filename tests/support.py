@@ -16,7 +16,9 @@ from rectification.months import to_date
 TEST_PASSWORD = "correct-horse-42"
 
 
-def login(at, store_path: Path, role: str = "editor", username: str | None = None) -> auth.User:
+def login(
+    at, store_path: Path, role: str = "editor", username: str | None = None, *, department: str | None = None
+) -> auth.User:
     """Create `username` (default test_<role>) in the store at `store_path` if missing, start a
     session and put its token into at.session_state["auth_token"]. Call before at.run()."""
     username = username or f"test_{role}"
@@ -25,7 +27,13 @@ def login(at, store_path: Path, role: str = "editor", username: str | None = Non
         user = auth.get_user(con, username)
         if user is None:
             user = auth.create_user(
-                con, username, role, TEST_PASSWORD, display_name=f"测试{auth.ROLE_LABELS[role]}", actor="test"
+                con,
+                username,
+                role,
+                TEST_PASSWORD,
+                display_name=f"测试{auth.ROLE_LABELS[role]}",
+                department=department,
+                actor="test",
             )
         at.session_state["auth_token"] = auth.start_session(con, username)
     finally:

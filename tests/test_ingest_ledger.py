@@ -93,9 +93,12 @@ def test_status_conflict_needs_replace_and_keeps_history(store_path, tmp_path, c
     # F03 is 推进中 in the report's month (2025-03).
     assert status(store_path, "F03", "2025-03")[0] == "推进中"
     data = csv_bytes([HEADER, ["2025-03", "3", "已完成", "已验收"]])
-    err = assert_refused(store_path, tmp_path, data, "台账.csv", capsys=capsys)
+    con = store.connect(store_path)
+    auth.create_user(con, "jj", "editor", TEST_PASSWORD, department="交警大队", actor="test")  # F03's lead
+    con.close()
+    err = assert_refused(store_path, tmp_path, data, "台账.csv", "--user", "jj", capsys=capsys)
     assert "第2行「状态」列（值：推进中 → 已完成）：F03 2025-03 与已存的值不一致" in err
-    code, out, err = import_bytes(store_path, tmp_path, data, "台账.csv", "--replace", capsys=capsys)
+    code, out, err = import_bytes(store_path, tmp_path, data, "台账.csv", "--replace", "--user", "jj", capsys=capsys)
     assert code == 0 and "修订 1 条" in out, err
     assert status(store_path, "F03", "2025-03") == ("已完成", "已验收")
     history = fetch(

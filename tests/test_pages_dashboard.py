@@ -25,11 +25,16 @@ OVERVIEW, DETAIL, EXPLORER, TARGETS = (
 
 
 def open_page(
-    page: str, query: dict | None = None, *, store_path: Path | None = None, role: str | None = None
+    page: str,
+    query: dict | None = None,
+    *,
+    store_path: Path | None = None,
+    role: str | None = None,
+    department: str | None = None,
 ) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
     if role:
-        login(at, store_path, role=role)
+        login(at, store_path, role=role, department=department)
     at.query_params.update(query or {})  # as a shared link would: before the session's first run
     at.run()
     if page != OVERVIEW:
@@ -220,11 +225,11 @@ def test_finding_detail_search_without_hits_says_so(store_path):
 def test_viewer_sees_no_annotation_form(store_path):
     at = open_page(DETAIL, {"finding": "F05"})
     assert not any(f.key == "annotation_text" for f in at.text_area)
-    assert any("登录「填报」" in c.value for c in at.caption)
+    assert "牵头部门（交警大队）的填报人员或管理员登录后可添加注释。" in [c.value for c in at.caption]
 
 
 def test_editor_adds_an_annotation_shown_on_the_chart_and_listed(store_path):
-    at = open_page(DETAIL, {"finding": "F05"}, store_path=store_path, role="editor")
+    at = open_page(DETAIL, {"finding": "F05"}, store_path=store_path, role="editor", department="交警大队")
     at.selectbox(key="annotation_target").select("F05_DISSUADE_SESSIONS")
     at.selectbox(key="annotation_month").select("2025-01")
     at.text_area(key="annotation_text").input("1月起开展夜查行动 **重点** <b>x</b>")
@@ -245,7 +250,7 @@ def test_editor_adds_an_annotation_shown_on_the_chart_and_listed(store_path):
 
 
 def test_editor_gets_a_message_for_an_empty_annotation(store_path):
-    at = open_page(DETAIL, {"finding": "F05"}, store_path=store_path, role="editor")
+    at = open_page(DETAIL, {"finding": "F05"}, store_path=store_path, role="editor", department="交警大队")
     at.text_area(key="annotation_text").input("   ")
     at.button(key="annotation_submit").click().run()
     assert not at.exception
@@ -484,7 +489,7 @@ def test_finding_detail_shows_progress_notes_with_the_reporters_name(store_path)
 
 
 def test_editor_is_told_the_annotation_was_saved(store_path):
-    at = open_page(DETAIL, {"finding": "F05"}, store_path=store_path, role="editor")
+    at = open_page(DETAIL, {"finding": "F05"}, store_path=store_path, role="editor", department="交警大队")
     at.text_area(key="annotation_text").input("4月起开展夜查行动")
     at.button(key="annotation_submit").click().run()
     assert not at.exception

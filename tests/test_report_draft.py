@@ -13,6 +13,7 @@ from docx.shared import Pt
 
 from rectification import catalogue, report_draft, store
 from rectification.cli import main
+from support import account
 
 REPORT_LINES = [
     line.replace("[bookmark: _GoBack]", "").strip()
@@ -135,7 +136,10 @@ def test_after_an_import_the_uploaded_figures_change_and_nothing_else(store_path
     assert main(["import", str(csv_file(tmp_path, rows))]) == 0
     ledger = tmp_path / "台账.csv"
     ledger.write_text("月份,问题编号,状态,进展说明\n2025-04,4,已完成,穗丰路口改造完工\n", encoding="utf-8")
-    assert main(["import", str(ledger)]) == 0
+    con = store.connect(store_path)
+    clerk = account(con, "jj_clerk", "editor", "交警大队")  # 问题4's lead department: its 已完成 is a 销号 request
+    con.close()
+    assert main(["import", str(ledger), "--user", clerk]) == 0
     capsys.readouterr()
     con = store.connect(store_path)
     result = report_draft.draft(con, "2025-04")
