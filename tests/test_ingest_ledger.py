@@ -7,7 +7,7 @@ from ingest_files import assert_refused, csv_bytes, fetch, import_bytes, run, xl
 
 from rectification import auth, exports, store
 from rectification.ingest import ledger
-from support import TEST_PASSWORD
+from support import TEST_PASSWORD, account
 
 HEADER = ["月份", "问题编号", "状态", "进展说明"]
 
@@ -152,8 +152,11 @@ def test_progress_notes_are_stored_as_typed_while_codes_are_read_through_full_wi
         ["２０２５年４月", "（６）", "推进中", "　 正在推进，预计６月底完成。 "],
     ]
     data = csv_bytes(rows, encoding="gbk") if kind == "gbk-csv" else xlsx_bytes(rows)
+    con = store.connect(store_path)
+    clerk = account(con, "jj_clerk", "editor", "交警大队")  # 问题4's lead department: its 已完成 is a 销号 request
+    con.close()
     code, out, err = import_bytes(
-        store_path, tmp_path, data, "台账.csv" if kind == "gbk-csv" else "台账.xlsx", capsys=capsys
+        store_path, tmp_path, data, "台账.csv" if kind == "gbk-csv" else "台账.xlsx", "--user", clerk, capsys=capsys
     )
     assert code == 0, err
     assert status(store_path, "F04", "2025-04") == ("已完成", CLERK_NOTE)
