@@ -56,7 +56,7 @@ def fill_overview_caches() -> None:
     data = dashboard_data()
     filters = progress.resolve(progress.Filters(), data)
     view(progress.overview, filters, dt.date.today())
-    view(charts.completion_figure, filters)
+    view(charts.completion_figure, filters, dt.date.today())
 
 
 def fail_script_check(problem: str) -> None:
