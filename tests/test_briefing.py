@@ -285,3 +285,35 @@ def test_a_finding_without_metrics_shows_its_status_month_by_month_labelled(con)
     assert [a.text for a in fig.layout.annotations] == list(grid.sort_values("month").shown)
     assert {a.text for a in fig.layout.annotations} == {progress.NOT_STARTED, progress.ONGOING}
     assert fig.layout.title.text == "问题11 逐月整改状态"
+
+
+def test_pack_figures_keep_the_reports_rounding_and_a_rate_changes_in_points(con):
+    data = briefing.load(con)
+    positions = briefing.Positions(data, "2025-03")
+    metrics = data.metrics.set_index("metric_code", drop=False)
+    shown = {
+        code: positions.figure(metrics.loc[[code]].itertuples().__next__())[1]
+        for code in ("F52_HQ_STAFF_DEPLOYED", "F01_PARENT_VOLUNTEERS_ADDED", "F06_PARKING_SPACES_BUILT")
+    }
+    assert shown == {
+        "F52_HQ_STAFF_DEPLOYED": "2,000余 人次",
+        "F01_PARENT_VOLUNTEERS_ADDED": "120余 名",
+        "F06_PARKING_SPACES_BUILT": "约700 个",
+    }
+    appendix = briefing.appendix_rows(data, "2025-03", None).set_index("指标")
+    assert appendix.loc["机关警力下沉基层", "截至2025年3月"] == "2,000余 人次"
+    assert briefing.change_text(5.4, "%") == "+5.4 个百分点"
+    assert briefing.change_text(43, "处") == "+43 处"
+
+
+def test_pack_marks_unconfirmed_statuses_and_gives_the_rate_its_denominator(con):
+    data = briefing.load(con)
+    filters = briefing.briefing_filters(data, "2025-03")
+    pack = briefing.prepare(data, filters, finding_codes=["F05"], appendix=False, today=dt.date(2025, 4, 1))
+    assert [c.confirmed for c in pack.cards] == [False]
+    assert pack.unconfirmed == 56
+    deck = Presentation(io.BytesIO(briefing.render_pack(pack)))
+    title_text = " ".join(s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame)
+    assert "完成率 70%（19 / 27 项，不含长期坚持）" in title_text
+    finding_text = " ".join(s.text_frame.text for s in deck.slides[-1].shapes if s.has_text_frame)
+    assert "据通报措辞归纳，待整改办确认" in finding_text

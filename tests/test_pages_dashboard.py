@@ -530,3 +530,31 @@ def test_finding_detail_says_which_day_its_badge_judges_the_deadline_by(store_pa
     badge = next(m.value for m in at.markdown if "剩余 10 天" in m.value)
     assert "按2025年3月末判断" in badge and "整改期限的当前情况见「销号」" in badge
     assert any("整改期限逾期" in m.value for m in at.markdown)  # today's warning, under 销号
+
+
+def test_overview_counts_a_sign_off_made_today_and_says_so(store_path):
+    from rectification import closure
+    from support import TEST_PASSWORD
+
+    con = store.connect(store_path)
+    auth.create_user(con, "ed17", "editor", TEST_PASSWORD, department="交警大队")
+    auth.create_user(con, "rev17", "reviewer", TEST_PASSWORD)
+    closure.submit(con, "F03", note="整改完成", user="ed17")
+    closure.approve(con, "F03", user="rev17")  # dated today, long after the default month's end
+    con.close()
+    at = open_page(OVERVIEW)
+    assert at.selectbox(key="flt_as_of").value == "2025-03"
+    assert tiles(at)["已销号（项）"] == "20"
+    assert tiles(at)["完成率"] == "74%"
+    today = dt.date.today()
+    cut = f"销号情况截至 {today.year}年{today.month}月{today.day}日"
+    assert any(cut in c.value for c in at.caption)
+    assert any("完成率 74%（20 / 27 项，不含长期坚持）" in c.value for c in at.caption)
+    assert cut in figures(at)[0]["layout"]["title"]["subtitle"]["text"]
+    helps = {m.label: m.help for m in at.metric}
+    assert "其中 29 项的状态据通报措辞归纳，待整改办确认" in helps["长期坚持（项）"]
+    assert "据通报措辞归纳" not in helps["逾期（项）"]
+    # a past month counts the closures of its own month: the sign-off is not in February
+    past = open_page(OVERVIEW, {"asof": "2025-02"})
+    assert tiles(past)["已销号（项）"] == "17"
+    assert any("销号情况截至 2月28日" in c.value for c in past.caption)

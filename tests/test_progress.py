@@ -393,3 +393,104 @@ def test_status_tiles_partition_the_findings_when_one_is_overdue(con):
     assert counts[progress.ONGOING] == before[progress.ONGOING] - 1  # F03 counts under 逾期 only
     parts = [progress.DONE, progress.ONGOING, progress.LONG_TERM, progress.NOT_STARTED, progress.OVERDUE]
     assert sum(counts[k] for k in parts) == len(data.findings) == 56
+
+
+# --- Issue 17: closures on the current view, confirmed statuses, figures as the report words them ---
+
+
+def _sign_off(con, code: str = "F03", department: str = "交警大队", today: dt.date | None = None) -> None:
+    """A real 销号: the lead department's editor submits, a reviewer approves (dated `today`)."""
+    from rectification import auth, closure
+    from support import TEST_PASSWORD
+
+    auth.create_user(con, "ed17", "editor", TEST_PASSWORD, department=department)
+    auth.create_user(con, "rev17", "reviewer", TEST_PASSWORD)
+    closure.submit(con, code, note="整改完成", user="ed17", today=today)
+    closure.approve(con, code, user="rev17", today=today)
+
+
+def test_closure_cutoff_is_today_on_the_current_view_and_the_month_end_before():
+    statuses = pd.DataFrame(
+        {"finding_code": ["F"] * 3, "month": ["2026-09", "2026-10", "2026-11"], "is_reported": [True] * 3}
+    )
+    data = Data(
+        metrics=pd.DataFrame(columns=["metric_code", "value"]),
+        monthly=pd.DataFrame(columns=["month", "metric_code", "value"]),
+        findings=pd.DataFrame(),
+        statuses=statuses,
+        annotations=pd.DataFrame(),
+    )
+    today = dt.date(2026, 12, 2)
+    assert data.default_as_of == "2026-11"
+    assert progress.closure_cutoff(data, "2026-11", today) == today
+    assert progress.closure_cutoff_text(data, "2026-11", today) == "销号情况截至 12月2日"
+    assert progress.closure_note(data, "2026-11", today) == "销号情况截至 12月2日"
+    assert progress.closure_cutoff(data, "2026-10", today) == dt.date(2026, 10, 31)
+    assert progress.closure_cutoff_text(data, "2026-10", today) == "销号情况截至 10月31日"
+    assert progress.closure_note(data, "2026-10", today) is None
+    assert progress.closure_cutoff_text(data, "2026-11", dt.date(2027, 1, 5)) == "销号情况截至 2027年1月5日"
+
+
+def test_a_sign_off_today_counts_on_the_default_view_not_on_a_past_month(con):
+    today = dt.date.today()
+    _sign_off(con, today=today)
+    data = _demo(con)
+    assert data.default_as_of == "2025-03"  # the sign-off is dated this month, long after the data
+    now = progress.status_counts(data, data.findings, "2025-03", today)
+    assert (now["已销号"], now["推进中"]) == (20, 7)
+    earlier = progress.status_counts(data, data.findings, "2025-02", today)
+    assert earlier["已销号"] == progress.status_counts(_demo_without_events(data), data.findings, "2025-02")["已销号"]
+    # 较上月 on the default view compares with last month's end, so the tile moves by the sign-off
+    view = progress.overview(data, progress.resolve(Filters(), data), today)
+    assert view.now["已销号"] - view.before["已销号"] >= 1
+    grid = progress.status_grid(data, data.findings[data.findings.finding_code == "F03"], ["2025-02", "2025-03"], today)
+    assert list(grid.status) == ["推进中", "已销号"]
+
+
+def _demo_without_events(data: Data) -> Data:
+    return Data(data.metrics, data.monthly, data.findings, data.statuses, data.annotations, pd.DataFrame())
+
+
+def test_statuses_are_unconfirmed_until_a_ledger_or_a_closure_step(con):
+    data = _demo(con)
+    assert progress.unconfirmed_counts(data, data.findings, "2025-03") == {"长期坚持": 29, "已销号": 19, "推进中": 8}
+    ledger = "月份,问题编号,状态,进展说明\n2025-04,F04,推进中,庆丰路施工中\n"
+    ingest.import_file(con, ledger.encode("utf-8"), "台账.csv", user="test")
+    _sign_off(con)
+    data = _demo(con)
+    grid = progress.status_grid(data, data.findings, ["2025-04"], dt.date.today()).set_index("finding_code")
+    assert grid.confirmed["F04"] and grid.confirmed["F03"]  # a ledger row; a 销号 decision
+    assert not grid.confirmed["F05"] and not grid.confirmed["F01"]  # the report's reading, its 已完成 too
+    march = progress.status_grid(data, data.findings, ["2025-03"], dt.date(2025, 3, 31)).set_index("finding_code")
+    assert not march.confirmed["F04"]  # the ledger confirms from its own month on
+
+
+def test_completion_rate_reads_with_its_denominator(con):
+    data = _demo(con)
+    counts = progress.status_counts(data, data.findings, "2025-03")
+    assert progress.completion_text(counts) == "19 / 27 项，不含长期坚持"
+    assert progress.completion_rate_text(counts) == "完成率 70%（19 / 27 项，不含长期坚持）"
+
+
+def test_a_difference_of_rates_is_in_points_and_a_rounded_figure_keeps_its_marker():
+    assert progress.number_with_unit(5.4, "%", difference=True, signed=True) == "+5.4 个百分点"
+    assert progress.number_with_unit(-3, "%", difference=True, signed=True) == "-3 个百分点"
+    assert progress.number_with_unit(43, "处", difference=True, signed=True) == "+43 处"
+    assert progress.number_with_unit(2000, "人次", "余") == "2,000余 人次"
+    assert progress.approximate_text("2000", "余") == "2000余"
+    assert progress.gap_text(90, 100, "%") == "差 10 个百分点"
+    assert progress.gap_text(120, 136, "宗") == "差 16 宗（12%）"
+    assert progress.position_text(90, 100, "%", kind="level") == "当前 90%，进度线 100%，差 10 个百分点"
+    assert progress.metric_rag(90, 100, target=100, due=None, ref=dt.date(2025, 3, 31), unit="%") == (
+        YELLOW,
+        "略低于进度线（差 10 个百分点）",
+    )
+
+
+def test_attention_words_a_rate_behind_its_line_in_points(con):
+    data = _demo(con)
+    frame = progress.attention(data, progress.resolve(Filters(), data), dt.date(2025, 3, 31))
+    assert frame["说明"].tolist() == [
+        "低于进度线：当前 0 校，进度线 31 校，差 31 校（100%）；目标 31 校",
+        "略低于进度线：当前 90%，进度线 100%，差 10 个百分点；目标 100%",  # not 「累计 90%」「低于进度线 10%」
+    ]
