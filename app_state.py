@@ -639,3 +639,13 @@ def rag_legend(where=None) -> None:
     """The one status legend: the rule from rectification.progress, each colour as its badge."""
     parts = [f":{charts.RAG_BADGES[k]}-badge[{k}] {escape_markdown(v)}" for k, v in progress.rag_rule().items()]
     (where or st).caption("状态颜色　" + "　".join(parts) + "　" + escape_markdown(progress.deadline_rule()))
+
+
+def people(logins) -> dict[str, str]:
+    """login -> the name shown for it (rectification.auth.shown_names), for a page's columns of people."""
+    return auth.shown_names(cursor(), logins)
+
+
+def person(login: str | None) -> str:
+    """The name shown for one login (display name; the system's imports as 系统（通报数据）)."""
+    return auth.shown_name(cursor(), login)

@@ -76,7 +76,7 @@ def show_evidence(code: str, *, key: str, event_id: int | None = None, change_id
             came_with = "随延期申请" if pd.notna(f.change_id) else "随销号申请"
             st.text(
                 f"{evidence.KIND_LABELS[f.kind]}，{_size(int(f.size_bytes))}，"
-                f"{f.uploaded_by} {came_with}提交于 {pd.Timestamp(f.uploaded_at):%Y-%m-%d %H:%M}"
+                f"{app_state.person(f.uploaded_by)} {came_with}提交于 {pd.Timestamp(f.uploaded_at):%Y-%m-%d %H:%M}"
             )
             if f.kind == "image":
                 st.image(data, width=480)

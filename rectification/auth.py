@@ -77,6 +77,34 @@ class User:
         return self.display_name or self.username
 
 
+# What bootstrap.SYSTEM_USER wrote (the report's own figures, statuses and targets, the demo data) is
+# shown as this, not as the login "system" (bootstrap imports nothing of auth, so its name is repeated here).
+SYSTEM_LOGIN = "system"
+SYSTEM_NAME = "系统（通报数据）"
+
+
+def shown_names(con: duckdb.DuckDBPyConnection, logins) -> dict[str, str]:
+    """Each login -> the name the interface shows for it: the account's display name, else the login
+    itself (an account since deleted, or one without a display name); the system's as SYSTEM_NAME."""
+    wanted = sorted({str(login) for login in logins if isinstance(login, str) and login})
+    if not wanted:
+        return {}
+    rows = con.execute("select username, display_name from users where list_contains(?, username)", [wanted]).fetchall()
+    names = {login: login for login in wanted} | {
+        username: " ".join(display.split())
+        for username, display in rows
+        if isinstance(display, str) and display.strip()
+    }
+    if SYSTEM_LOGIN in names and names[SYSTEM_LOGIN] == SYSTEM_LOGIN:
+        names[SYSTEM_LOGIN] = SYSTEM_NAME
+    return names
+
+
+def shown_name(con: duckdb.DuckDBPyConnection, login: str | None) -> str:
+    """The name the interface shows for one login ("" for none)."""
+    return shown_names(con, [login]).get(login, "") if isinstance(login, str) else ""
+
+
 def has_role(user: User | None, minimum: str) -> bool:
     """True when `user` is signed in with a role that includes `minimum`: viewer < editor < admin and
     viewer < reviewer < admin, but an editor cannot review and a reviewer cannot report."""

@@ -667,4 +667,5 @@ def timeline(con: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
         rows.append((at, to_month(pd.Timestamp(at)), "撤回佐证材料", who, reason or "", name))
     frame = pd.DataFrame(rows, columns=TIMELINE_COLUMNS)
     frame["时间"] = pd.to_datetime(frame["时间"])
+    frame["操作人"] = frame["操作人"].map(auth.shown_names(con, frame["操作人"])).fillna("")
     return frame.sort_values("时间", ascending=False, kind="stable").reset_index(drop=True)

@@ -120,7 +120,7 @@ def test_reviewer_approves_from_the_review_page(people):
     _submitted(people)
     at = open_page(REVIEW, people, username="rev")
     queue = at.dataframe[0].value
-    assert queue[["问题", "申请人", "整改情况说明"]].values.tolist() == [[CODE, "ed", "路口改造完成"]]
+    assert queue[["问题", "申请人", "整改情况说明"]].values.tolist() == [[CODE, "交警填报", "路口改造完成"]]
     assert "路口改造完成" in texts(at) and len(at.get("image")) == 1
     at.text_input(key="review_recheck").input("2099-03")
     at.button(key="review_approve").click().run()
@@ -138,7 +138,7 @@ def test_reviewer_returns_with_a_reason_on_the_detail_page(people):
     at.button(key="detail_return").click().run()
     assert with_store(people, lambda con: closure.current_state(con, CODE)) == closure.ONGOING
     timeline = next(d.value for d in at.dataframe if "佐证材料" in d.value.columns)
-    assert timeline[["事项", "操作人", "说明"]].iloc[0].tolist() == ["退回", "rev", "照片看不清"]
+    assert timeline[["事项", "操作人", "说明"]].iloc[0].tolist() == ["退回", "整改办", "照片看不清"]
 
 
 def test_nobody_reviews_their_own_submission_on_the_page(people):

@@ -229,7 +229,7 @@ def test_data_admin_lists_uploads_details_and_original(store_path, tmp_path):
     assert admin.selectbox(key="admin_upload").value == 3
     details = dict(zip(admin.dataframe[1].value["项目"], admin.dataframe[1].value["内容"]))
     assert (details["上报人"], details["文件名"], details["SHA-256"], details["新增"]) == (
-        "test_editor", "四月月报.csv", hashlib.sha256(FORM).hexdigest(), "2",
+        "测试填报", "四月月报.csv", hashlib.sha256(FORM).hexdigest(), "2",
     )  # fmt: skip
     values = admin.dataframe[2].value
     assert list(values.metric_code) == [COUNT2, COUNT] or list(values.metric_code) == [COUNT, COUNT2]

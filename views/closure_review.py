@@ -35,7 +35,7 @@ with tab_queue:
                 {
                     "问题": queue.finding_code,
                     "牵头部门": queue.lead_department,
-                    "申请人": queue.submitted_by,
+                    "申请人": queue.submitted_by.map(app_state.people(queue.submitted_by)),
                     "申请时间": queue.submitted_at.map(lambda t: f"{pd.Timestamp(t):%Y-%m-%d %H:%M}"),
                     "整改情况说明": queue.note,
                     "事项": queue.title,
@@ -69,7 +69,7 @@ with tab_extend:
                     "现行期限": requests.previous_deadline.map(_day),
                     "申请延至": requests.requested.map(_day),
                     "理由": requests.reason,
-                    "申请人": requests.user_name,
+                    "申请人": requests.user_name.map(app_state.people(requests.user_name)),
                 }
             ),
             hide_index=True,
@@ -87,7 +87,7 @@ with tab_extend:
         with st.container(border=True):
             st.caption("延期申请")
             st.text(
-                f"{request.user_name} 于 {pd.Timestamp(request.created_at):%Y-%m-%d %H:%M} 申请："
+                f"{app_state.person(request.user_name)} 于 {pd.Timestamp(request.created_at):%Y-%m-%d %H:%M} 申请："
                 f"{_day(request.previous_deadline)} → {_day(request.requested)}"
             )
             st.caption("延期理由")

@@ -30,6 +30,7 @@ def batch(value) -> str:
 app_state.show_table(
     listing.assign(
         kind=listing.kind.map(KINDS),
+        user_name=listing.user_name.map(app_state.people(listing.user_name)),
         file_name=listing.file_name.fillna(""),
         rolls_back=listing.rolls_back.map(batch),
         rolled_back_by=listing.rolled_back_by.map(batch),
@@ -76,7 +77,7 @@ app_state.show_table(
     {
         "项目": ["状态", "类型", "来源", "上报人", "上报时间", "文件名", "SHA-256", "月份", "行数", "新增", "未变", "修订", "跳过"],
         "内容": [
-            record.state, KINDS.get(record.kind, record.kind), record.source, record.user_name, record.created_at,
+            record.state, KINDS.get(record.kind, record.kind), record.source, app_state.person(record.user_name), record.created_at,
             record.file_name or "", record.sha256 or "",
             "、".join(chinese(m) for m in (record.months or "").split(",") if m),
             str(record.n_rows), str(record.n_new), str(record.n_unchanged), str(record.n_revised), str(record.n_skipped),

@@ -101,7 +101,9 @@ with st.expander(f"整改措施（{len(measures)} 条，通报原文）", expand
 st.subheader("销号")
 state_text = f"当前销号状态：{now_state.closure_state}"
 if now_state.closure_state == closure.PENDING and isinstance(now_state.submitted_by, str):
-    state_text += f"（{now_state.submitted_by} 于 {pd.Timestamp(now_state.submitted_at):%Y-%m-%d} 申请）"
+    state_text += (
+        f"（{app_state.person(now_state.submitted_by)} 于 {pd.Timestamp(now_state.submitted_at):%Y-%m-%d} 申请）"
+    )
 if isinstance(now_state.recheck_month, str):
     state_text += f"；回头看：{now_state.recheck_month}"
 st.text(state_text)
@@ -164,7 +166,7 @@ else:
         if now_state.extension_pending:
             with st.expander("审批延期申请", expanded=True):
                 request = deadlines.pending_request(app_state.cursor(), code)
-                st.text(f"{request[3]} 申请延至 {request[1]}，理由：{request[2]}")
+                st.text(f"{app_state.person(request[3])} 申请延至 {request[1]}，理由：{request[2]}")
                 closure_ui.show_evidence(code, key="detail_extension_evidence", change_id=int(request[0]))
                 closure_ui.extension_decision_form(code, closure_user, key="detail")
 
@@ -174,6 +176,7 @@ app_state.chart(
     app_state.view(charts.heatmap_figure, filters, (code,), f"{labels[code]} 逐月整改状态"), key="status_timeline"
 )
 history = app_state.query("finding_status_history", finding=code)
+history = history.assign(reporter=history.user_name.map(app_state.people(history.user_name)))
 # 进展说明 in plain sight: the latest one as text, every report in the table below it.
 st.caption("进展说明（整改台账）")
 latest_note = history[history.note.notna() & (history.note.str.strip() != "")].head(1)
@@ -252,7 +255,7 @@ else:
                     "月份": notes.month.map(chinese),
                     "对象": notes.metric_name.where(notes.metric_name.notna(), "本问题"),
                     "注释": notes.text,
-                    "填写人": notes.author,
+                    "填写人": notes.author.map(app_state.people(notes.author)),
                     "填写时间": notes.created_at,
                 }
             ),

@@ -166,7 +166,9 @@ with plan_tab:
     changes = app_state.query("audit_for_target", target=finding_code)
     with st.expander(f"修改记录（{len(changes)} 条）"):
         app_state.show_table(
-            changes.rename(columns={"logged_at": "时间", "user_name": "操作人", "action": "操作", "detail": "内容"}),
+            changes.assign(user_name=changes.user_name.map(app_state.people(changes.user_name))).rename(
+                columns={"logged_at": "时间", "user_name": "操作人", "action": "操作", "detail": "内容"}
+            ),
             hide_index=True,
             width="stretch",
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from rectification import audit, closure, uploads
+from rectification import audit, auth, closure, uploads
 from rectification.ingest import figures, ledger
 from rectification.ingest.figures import CHECK_COLUMNS, figure_checks
 from rectification.ingest.header import FIGURES, LEDGER, find_header
@@ -286,7 +286,8 @@ def held_by(con: duckdb.DuckDBPyConnection, data: bytes) -> str:
     ).fetchone()
     if row is None:
         return ""
-    upload_id, user, created = row
+    upload_id, login, created = row
+    user = auth.shown_name(con, login)
     return f"此文件已于 {created:%Y-%m-%d %H:%M} 由 {user} 导入（上报批次 #{upload_id}，见「数据管理」页）。"
 
 
