@@ -579,7 +579,7 @@ def watch_viewport() -> None:
     with st.container(key=_VIEWPORT_KEY):
         result = _viewport(key="viewport", data=known, default={"narrow": known}, on_narrow_change=lambda: None)
     st.session_state[_NARROW_STATE] = bool(result.narrow)
-    st.html(f"<style>.st-key-{_VIEWPORT_KEY} {{position: absolute; height: 0; overflow: hidden}}</style>")
+    st.html(f"<style>.st-key-{_VIEWPORT_KEY} {{position: absolute; width: 0; height: 0; overflow: hidden}}</style>")
 
 
 def narrow() -> bool:

@@ -524,7 +524,7 @@ def metric_progress(
 
 def _narrow_axes(fig: go.Figure, *, right: bool = True) -> None:
     """A phone's margins and axis titles: 90 px each side left ~180 px of a 360 px chart for the plot."""
-    fig.update_layout(margin=dict(l=58, r=58 if right else 16), legend=dict(x=0, xanchor="left"))
+    fig.update_layout(margin=dict(l=58, r=58 if right else 34), legend=dict(x=0, xanchor="left"))
     fig.update_yaxes(title_font=dict(size=TICK_SIZE - 1), tickfont=dict(size=TICK_SIZE - 2))
     fig.update_xaxes(tickfont=dict(size=TICK_SIZE - 2))
 
@@ -650,7 +650,8 @@ def completion_by_section(table: pd.DataFrame, *, scope: int, as_of: str, narrow
             hovertemplate="应完成 %{y:,d} 项<extra></extra>",
         )
     )
-    fig.update_xaxes(**month_axis(labels, max_ticks=NARROW_MAX_TICKS if narrow else 12))
+    # Standoff: the first month sits on the value axis, its label under the axis's 0.
+    fig.update_xaxes(**month_axis(labels, max_ticks=NARROW_MAX_TICKS if narrow else 12), ticklabelstandoff=8)
     totals = table.groupby("month").completed.sum()
     fig.update_yaxes(title_text="已销号问题数（项）", **value_axis(totals, [scope]))
     fig.update_layout(hovermode="x unified", legend=dict(traceorder="normal"), margin=dict(b=170))
@@ -925,7 +926,8 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str, narrow: bool = False)
             targets_shown = True
         # One line per label (the rows are close) and few of them: a panel is ~160 px wide at 1280 px.
         axis = month_axis(labels, max_ticks=3 if narrow else 2)
-        fig.update_xaxes(**(axis | {"ticktext": axis["tickvals"]}), row=row, col=col)
+        # Standoff: the last month's label reaches past the bars, under the right-hand axis's 0.
+        fig.update_xaxes(**(axis | {"ticktext": axis["tickvals"]}), ticklabelstandoff=8, row=row, col=col)
         # Each panel says which axis is which: the panels no longer share a row's outer edges.
         fig.update_yaxes(**value_axis(rows.value), row=row, col=col, secondary_y=False)
         fig.update_yaxes(**value_axis(rows.cumulative, target), showgrid=False, row=row, col=col, secondary_y=True)
