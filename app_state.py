@@ -56,7 +56,7 @@ def fill_overview_caches() -> None:
     data = dashboard_data()
     filters = progress.resolve(progress.Filters(), data)
     view(progress.overview, filters, dt.date.today())
-    view(charts.completion_figure, filters, dt.date.today())
+    view(charts.completion_figure, filters, dt.date.today(), False)  # as the overview asks: today, not narrow
 
 
 def fail_script_check(problem: str) -> None:
@@ -221,6 +221,7 @@ def has_sample_data() -> bool:
 def page_header() -> bool:
     """Banners every page shows; False when the store is empty and the page should stop.
     With login required (or a signed-in user who must change their password) it asks first."""
+    watch_viewport()
     sidebar_account()
     if config.login_required():
         require_role("viewer")
@@ -501,22 +502,112 @@ def file_uploader(label: str, *, key: str, note: str, **kwargs):
     return st.file_uploader(label, key=key, **kwargs)
 
 
-def show_table(data: pd.DataFrame | Styler | dict, **kwargs):
+def show_table(data: pd.DataFrame | Styler | dict, *, cards: tuple[str, ...] = (), **kwargs):
     """st.dataframe for every table a page shows, its formula-like text neutralised (formula_safe).
 
     A frame (or dict) is made safe here. A Styler is drawn as given, so build it on a safe frame:
     `app_state.formula_safe(frame).style...`; one whose cells still hold formula-like text is refused
-    (ValueError), since its styles belong to its own frame and cannot follow a copy."""
+    (ValueError), since its styles belong to its own frame and cannot follow a copy.
+    `cards`: the columns that name a row; on a phone (narrow()) the rows are then shown as cards, those
+    columns on top, the others under them, since a table of five columns puts its key one off screen."""
     if isinstance(data, Styler):
         if not data.data.equals(formula_safe(data.data)):
             raise ValueError("show_table: build the Styler on app_state.formula_safe(frame)")
+        if cards and narrow():
+            return table_cards(data.data, heading=cards, key=kwargs.get("key"), links=kwargs.get("column_config"))
         return st.dataframe(data, **kwargs)
-    return st.dataframe(formula_safe(pd.DataFrame(data)), **kwargs)
+    frame = formula_safe(pd.DataFrame(data))
+    if cards and narrow():
+        return table_cards(frame, heading=cards, key=kwargs.get("key"), links=kwargs.get("column_config"))
+    return st.dataframe(frame, **kwargs)
+
+
+def table_cards(frame: pd.DataFrame, *, heading: tuple[str, ...], key: str | None, links: dict | None) -> None:
+    """A table for a phone: a bordered card a row, the `heading` columns on its first line (a RAG column as
+    its badge), every other non-empty cell as 「列名：值」, a link column as a button. Text stays text."""
+    link_columns = [c for c, conf in (links or {}).items() if _is_link_column(conf)]
+    with st.container(key=f"{key}_cards" if key else None):
+        for i, row in enumerate(frame.itertuples(index=False)):
+            values = dict(zip(frame.columns, row, strict=True))
+            with st.container(border=True, key=f"{key}_card_{i}" if key else None):
+                rag = values.get("状态") if "状态" in heading and values.get("状态") in charts.RAG_BADGES else None
+                named = "　".join(_cell(values[c]) for c in heading if c in values and c != "状态" and _cell(values[c]))
+                if rag:
+                    rag_line(rag, named)
+                else:
+                    st.text(named)
+                for column, value in values.items():
+                    if column in heading or column in link_columns or not _cell(value):
+                        continue
+                    st.text(f"{column}：{_cell(value)}")
+                for column in link_columns:
+                    if _cell(values.get(column)):
+                        st.link_button(f"{column}：查看", values[column])
+
+
+def _is_link_column(conf) -> bool:
+    return isinstance(conf, dict) and conf.get("type_config", {}).get("type") == "link"
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return str(value).strip()
+
+
+# --- The width of the browser's window. Streamlit draws one figure at every width, and a script learns
+# nothing of the screen from Streamlit itself (st.context has headers, cookies, locale, timezone, no width);
+# plotly's own `responsive` only stretches a figure, it does not relayout it. So a components.v2 component
+# of a few fixed lines (our own code, never user text) reports whether the window is narrower than 640 px,
+# the width where Streamlit itself switches to its phone layout (sidebar over the page). It reports only a
+# change: a desktop loads with no extra run; a phone's first run draws the wide layout, the next its own,
+# and turning the phone over redraws once more. ---
+NARROW_WIDTH = 640
+_VIEWPORT_JS = f"""
+export default function({{ data, setStateValue }}) {{
+    let known = data;
+    const report = () => {{
+        const narrow = window.innerWidth < {NARROW_WIDTH};
+        if (narrow !== known) {{
+            known = narrow;
+            setStateValue("narrow", narrow);
+        }}
+    }};
+    report();
+    window.addEventListener("resize", report);
+    return () => window.removeEventListener("resize", report);
+}}
+"""
+_viewport = st.components.v2.component("rectification_viewport", js=_VIEWPORT_JS)
+_VIEWPORT_KEY = "viewport_probe"
+
+
+_NARROW_STATE = "viewport_narrow"
+
+
+def watch_viewport() -> None:
+    """Mount the width reporter (page_header does, on every page)."""
+    known = bool(st.session_state.get(_NARROW_STATE, False))
+    # A container of its own, so CSS can take it out of the page's flow (it would add a 1rem gap).
+    with st.container(key=_VIEWPORT_KEY):
+        result = _viewport(key="viewport", data=known, default={"narrow": known}, on_narrow_change=lambda: None)
+    st.session_state[_NARROW_STATE] = bool(result.narrow)
+    st.html(f"<style>.st-key-{_VIEWPORT_KEY} {{position: absolute; width: 0; height: 0; overflow: hidden}}</style>")
+
+
+def narrow() -> bool:
+    """True when the browser's window is narrower than NARROW_WIDTH (a phone): the page then asks
+    rectification.charts for its narrow layouts and shows lists as cards. False until the browser has
+    said otherwise (and in AppTest, which has no browser)."""
+    return bool(st.session_state.get(_NARROW_STATE, False))
 
 
 def chart(fig, *, key: str | None = None) -> None:
     """A figure as built by rectification.charts, drawn as built (theme=None: the page shows what the
-    exported PNG and the briefing show), with the Chinese modebar and its 1600×900 PNG download."""
+    exported PNG and the briefing show), with the Chinese modebar and its 1600×900 PNG download (a
+    narrow figure: as drawn, charts.export_size)."""
     st.plotly_chart(fig, config=charts.plotly_config(fig), theme=None, key=key, width="stretch")
 
 

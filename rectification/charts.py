@@ -51,6 +51,7 @@ TITLE_SIZE = 24
 SUBTITLE_SIZE = 15
 TICK_SIZE = 14
 EXPORT_WIDTH, EXPORT_HEIGHT, EXPORT_SCALE = 1600, 900, 2
+NARROW_EXPORT_WIDTH = 420
 MAX_MONTHS_AHEAD = 36  # a metric chart runs on to its target month, but no further than this
 
 STATUS_COLOURS = {
@@ -199,13 +200,30 @@ def source_label(sources: Iterable) -> str:
     return "、".join(SOURCE_LABELS.get(s, s) for s in ordered) or "—"
 
 
-def subtitle(*, unit: str | None, as_of: str, sources: Iterable) -> str:
+def subtitle(*, unit: str | None, as_of: str, sources: Iterable, narrow: bool = False) -> str:
     parts = []
     if unit:
         parts.append(f"单位：{plain(unit)}")
     parts.append(f"数据截至 {chinese(as_of)}")
     parts.append(f"数据来源：{plain(source_label(sources))}")
+    if narrow:  # one fact a line, a long source list broken: a phone's chart is ~360 px wide
+        return "<br>".join(line for part in parts for line in _wrap(part, NARROW_SUBTITLE_CHARS))
     return "　|　".join(parts)
+
+
+# A phone (a page under 640 px, where Streamlit itself switches to its mobile layout) draws a chart ~360 px
+# wide: the title goes onto lines of 14 characters at 20 px, each fact of the context line onto its own,
+# below a strip left for the modebar (it sat on the title).
+NARROW_TITLE_CHARS, NARROW_TITLE_SIZE, NARROW_SUBTITLE_CHARS = 15, 20, 25
+NARROW_MODEBAR_STRIP = 34  # px above the title
+WIDE_TITLE_BLOCK = 70  # px from the top to below a wide chart's context line; the margins allow for it
+NARROW_MAX_TICKS = 4  # month labels on a phone's month axis
+
+
+def narrow_title_block(title: str, subtitle_text: str) -> int:
+    """px from the top of a narrow chart to below its context line."""
+    title_lines = len(wrap_title(title, NARROW_TITLE_CHARS))
+    return NARROW_MODEBAR_STRIP + 27 * title_lines + 19 * (subtitle_text.count("<br>") + 1) + 10
 
 
 def style(
@@ -217,29 +235,42 @@ def style(
     unit: str | None = None,
     filename: str | None = None,
     height: int | None = None,
+    narrow: bool = False,
 ) -> go.Figure:
-    """The one house style: template, title with its context line, and the export file name."""
+    """The one house style: template, title with its context line, and the export file name.
+    `narrow`: the title and context line wrapped for a phone, the margin above grown to hold them."""
     sources = list(sources)
     demo = "示例数据" in source_label(sources)
     height = height or fig.layout.height
+    context = subtitle(unit=unit, as_of=as_of, sources=sources, narrow=narrow)
+    title_text, title_size, top = plain(title), TITLE_SIZE, 14
+    if narrow:
+        title_text = "<br>".join(plain(line) for line in wrap_title(title, NARROW_TITLE_CHARS))
+        title_size, top = NARROW_TITLE_SIZE, NARROW_MODEBAR_STRIP
+        grow = narrow_title_block(title, context) - WIDE_TITLE_BLOCK
+        margin_top = fig.layout.margin.t if fig.layout.margin.t is not None else TEMPLATE.layout.margin.t
+        fig.update_layout(margin=dict(t=margin_top + grow))
+        height = (height or 450) + grow
     fig.update_layout(
         template=TEMPLATE,
         separators=".,",  # decimal point, thousands comma, whatever the viewer's locale
         title=dict(
-            text=plain(title),
+            text=title_text,
             x=0.01,
             xanchor="left",
             # 14 px from the top whatever the height (0.97 of a tall heatmap pushed it onto the months)
-            y=1 - 14 / height if height else 0.97,
+            y=1 - top / height if height else 0.97,
             yanchor="top",
-            font=dict(size=TITLE_SIZE),
+            font=dict(size=title_size),
             subtitle=dict(
-                text=subtitle(unit=unit, as_of=as_of, sources=sources),
-                font=dict(size=SUBTITLE_SIZE, color=DEMO_COLOUR if demo else "#616161"),
+                text=context,
+                font=dict(size=SUBTITLE_SIZE - (2 if narrow else 0), color=DEMO_COLOUR if demo else "#616161"),
             ),
         ),
-        meta=dict(filename=file_name(filename or title, chinese(as_of))),
+        meta=dict(filename=file_name(filename or title, chinese(as_of)), narrow=narrow),
     )
+    if narrow:
+        fig.update_layout(legend=dict(font=dict(size=TICK_SIZE - 1)))
     if height:
         fig.update_layout(height=height)
     return fig
@@ -247,7 +278,11 @@ def style(
 
 def export_size(fig: go.Figure) -> tuple[int, int]:
     """1600×900, or taller for a figure drawn taller (a heatmap of 56 findings): squeezed into 900 px
-    its rows would be too thin for every label, and plotly would label only every other one."""
+    its rows would be too thin for every label, and plotly would label only every other one. A phone's
+    figure exports as drawn, 420 px wide: its layout is made for that width."""
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    if meta.get("narrow"):
+        return NARROW_EXPORT_WIDTH, int(fig.layout.height or EXPORT_HEIGHT)
     return EXPORT_WIDTH, max(EXPORT_HEIGHT, int(fig.layout.height or 0))
 
 
@@ -271,7 +306,7 @@ def plotly_config(fig: go.Figure) -> dict:
     }
 
 
-def empty(title: str, message: str = "暂无数据", *, as_of: str | None = None) -> go.Figure:
+def empty(title: str, message: str = "暂无数据", *, as_of: str | None = None, narrow: bool = False) -> go.Figure:
     """A figure that says there is nothing to show, in the same style as the others."""
     fig = go.Figure()
     fig.add_annotation(
@@ -286,7 +321,7 @@ def empty(title: str, message: str = "暂无数据", *, as_of: str | None = None
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     if as_of:
-        return style(fig, title=title, as_of=as_of, height=360)
+        return style(fig, title=title, as_of=as_of, height=360, narrow=narrow)
     fig.update_layout(template=TEMPLATE, title=dict(text=plain(title), x=0.01, font=dict(size=TITLE_SIZE)), height=360)
     return fig
 
@@ -373,6 +408,7 @@ def metric_progress(
     as_of: str,
     trajectory: pd.DataFrame | None = None,
     annotations: pd.DataFrame | None = None,
+    narrow: bool = False,
 ) -> go.Figure:
     """One metric over the chosen months: monthly bars with the cumulative line (a level metric: its
     month-end line), the target, the trajectory from the opening balance, and annotation markers.
@@ -381,7 +417,7 @@ def metric_progress(
     annotations: month, text, author."""
     title = f"{metric.label} {metric.name}"
     if series.empty:
-        return empty(title, "所选月份内暂无数据", as_of=as_of)
+        return empty(title, "所选月份内暂无数据", as_of=as_of, narrow=narrow)
     series = series.sort_values("month")
     labels = month_labels(series.month)
     # The axis runs on to the target month, so the trajectory shows where the metric is heading.
@@ -443,7 +479,7 @@ def metric_progress(
             **line_axis,
         )
     _add_notes(fig, series, labels, annotations, line_axis)
-    fig.update_xaxes(**month_axis(axis_labels))
+    fig.update_xaxes(**month_axis(axis_labels, max_ticks=NARROW_MAX_TICKS if narrow else 12))
     if axis_labels[-1] != chinese(as_of) and chinese(as_of) in axis_labels:
         fig.add_shape(
             type="line",
@@ -473,6 +509,8 @@ def metric_progress(
     else:
         fig.update_yaxes(title_text=f"月末值（{unit}）", **value_axis(*line_values))
     fig.update_layout(hovermode="x unified", bargap=0.3, margin=dict(b=140))
+    if narrow:
+        _narrow_axes(fig)
     return style(
         fig,
         title=title,
@@ -481,7 +519,15 @@ def metric_progress(
         sources=series.source,
         filename=file_name(metric.label, metric.name),
         height=520,
+        narrow=narrow,
     )
+
+
+def _narrow_axes(fig: go.Figure, *, right: bool = True) -> None:
+    """A phone's margins and axis titles: 90 px each side left ~180 px of a 360 px chart for the plot."""
+    fig.update_layout(margin=dict(l=58, r=58 if right else 34), legend=dict(x=0, xanchor="left"))
+    fig.update_yaxes(title_font=dict(size=TICK_SIZE - 1), tickfont=dict(size=TICK_SIZE - 2))
+    fig.update_xaxes(tickfont=dict(size=TICK_SIZE - 2))
 
 
 def _line_hover(series: pd.DataFrame, metric: MetricSpec, label: str) -> list[str]:
@@ -572,14 +618,16 @@ def metrics_trend(frame: pd.DataFrame, *, measure: str, as_of: str, title: str) 
     )
 
 
-def completion_by_section(table: pd.DataFrame, *, scope: int, as_of: str, closures: str | None = None) -> go.Figure:
+def completion_by_section(
+    table: pd.DataFrame, *, scope: int, as_of: str, closures: str | None = None, narrow: bool = False
+) -> go.Figure:
     """Findings 已销号 over time, stacked by report section, against the number that can be completed.
     `closures` (销号情况截至 12月2日) goes in the context line when the last month counts later sign-offs.
 
     table: month, section, completed, source (one row per section and month)."""
     title = "整改完成进度（按通报部分累计已销号问题数）"
     if table.empty:
-        return empty(title, "所选范围内暂无整改问题", as_of=as_of)
+        return empty(title, "所选范围内暂无整改问题", as_of=as_of, narrow=narrow)
     months = sorted(table.month.unique())
     labels = month_labels(months)
     fig = go.Figure()
@@ -606,11 +654,24 @@ def completion_by_section(table: pd.DataFrame, *, scope: int, as_of: str, closur
             hovertemplate="应完成 %{y:,d} 项<extra></extra>",
         )
     )
-    fig.update_xaxes(**month_axis(labels))
+    # Standoff: the first month sits on the value axis, its label under the axis's 0.
+    fig.update_xaxes(**month_axis(labels, max_ticks=NARROW_MAX_TICKS if narrow else 12), ticklabelstandoff=8)
     totals = table.groupby("month").completed.sum()
     fig.update_yaxes(title_text="已销号问题数（项）", **value_axis(totals, [scope]))
     fig.update_layout(hovermode="x unified", legend=dict(traceorder="normal"), margin=dict(b=170))
-    fig = style(fig, title=title, unit="项", as_of=as_of, sources=table.source, filename="整改完成进度", height=600)
+    if narrow:
+        _narrow_axes(fig, right=False)
+        fig.update_layout(margin=dict(b=200))  # the six legend entries, one a line under the months
+    fig = style(
+        fig,
+        title=title,
+        unit="项",
+        as_of=as_of,
+        sources=table.source,
+        filename="整改完成进度",
+        height=640 if narrow else 600,
+        narrow=narrow,
+    )
     return with_closure_note(fig, closures)
 
 
@@ -622,7 +683,12 @@ def with_closure_note(fig: go.Figure, closures: str | None) -> go.Figure:
 
 
 def status_heatmap(
-    grid: pd.DataFrame, *, as_of: str, title: str = "各问题逐月整改状态", annotations: pd.DataFrame | None = None
+    grid: pd.DataFrame,
+    *,
+    as_of: str,
+    title: str = "各问题逐月整改状态",
+    annotations: pd.DataFrame | None = None,
+    narrow: bool = False,
 ) -> go.Figure:
     """finding × month, coloured by status (逾期 once the deadline has passed unfinished), with the
     findings' own notes as markers.
@@ -630,12 +696,13 @@ def status_heatmap(
     grid: finding_code, label (问题05), title, month, shown (status to colour), source; in report order.
     annotations: finding_code, month, text, author."""
     if grid.empty:
-        return empty(title, "所选范围内暂无整改问题", as_of=as_of)
+        return empty(title, "所选范围内暂无整改问题", as_of=as_of, narrow=narrow)
     months = sorted(grid.month.unique())
     labels = month_labels(months)
     rows = list(dict.fromkeys(grid.label))
     titles = grid.drop_duplicates("label").set_index("label").title
-    row_names = [f"{r} {short(titles[r], 14)}" for r in rows]
+    # On a phone a row is named by its number and the title's first words: 320 px of names left no plot.
+    row_names = [f"{r} {short(titles[r], 5 if narrow else 14)}" for r in rows]
     codes = {status: i for i, status in enumerate(STATUS_ORDER)}
     wide = grid.pivot(index="label", columns="month", values="shown").reindex(index=rows, columns=months)
     z = wide.apply(lambda col: col.map(codes)).to_numpy(dtype="float64")
@@ -696,7 +763,7 @@ def status_heatmap(
                 )
             )
     # Few month labels (the plot is narrow beside the findings' names at 1280 px), level, on top.
-    fig.update_xaxes(**month_axis(labels, max_ticks=6), side="top")
+    fig.update_xaxes(**month_axis(labels, max_ticks=3 if narrow else 6), side="top")
     # Every finding labelled: tick values given, so plotly never thins them to every other row.
     ys = [plain(r) for r in row_names]
     fig.update_yaxes(
@@ -710,7 +777,13 @@ def status_heatmap(
     )
     fig.update_layout(margin=dict(l=320, t=160, b=90))
     height = max(380, 270 + 26 * len(rows))
-    return style(fig, title=title, as_of=as_of, sources=grid.source, filename=title, height=height)
+    if narrow:
+        # The status swatches in three columns under the grid, and one finding's row a band, not a line.
+        fig.update_layout(margin=dict(l=150, r=12, b=130), legend=dict(entrywidth=100, x=0, xanchor="left"))
+        fig.update_yaxes(tickfont=dict(size=TICK_SIZE - 1))
+        fig.update_xaxes(tickfont=dict(size=TICK_SIZE - 2))
+        height = max(420, 300 + 30 * len(rows))
+    return style(fig, title=title, as_of=as_of, sources=grid.source, filename=title, height=height, narrow=narrow)
 
 
 def short(text: str, width: int) -> str:
@@ -749,36 +822,72 @@ def _wrap(text: str, width: int) -> list[str]:
     return [text[i : i + width] for i in range(0, len(text), width)] or [""]
 
 
-def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
-    """The headline outcomes side by side: monthly bars, the cumulative line, the target. Each panel is
+def wrap_title(text: str, width: int) -> list[str]:
+    """Lines of at most `width` characters, broken after 「：，、」 or a space or before 「（」 where one is near
+    enough (「重点成效（5 项，每月数值与累计）」 must not end on a lone 「计）」), else mid-word."""
+    pieces = [p for p in re.findall(r"（?[^：，、 （]*(?:[：，、 ]|(?=（)|$)", text) if p]
+    lines = [""]
+    for piece in pieces:
+        for chunk in _wrap(piece, width):
+            if lines[-1] and len(lines[-1]) + len(chunk) > width:
+                lines.append("")
+            lines[-1] += chunk
+    return [line.strip() for line in lines if line.strip()] or [""]
+
+
+# Pixel budget of the headline chart: it is drawn at ~820 px (a 1280 px page with the sidebar open), ~1480 px
+# (1920 px), 1600 px (the PNG export and the pack's slide) and ~360 px (a phone). Five panels in a row left
+# ~130 px each at 1280 px, too narrow for a panel's title and both axes' numbers; three to a row (a phone: one)
+# leave room, and every gap is wide enough for one panel's right-hand numbers and the next one's left-hand ones.
+HEADLINE_COLUMNS, HEADLINE_COLUMNS_NARROW = 3, 1
+HEADLINE_PANEL_HEIGHT = 190  # px of plot per panel
+HEADLINE_ROW_GAP = 112  # px between rows: the month labels of one row, the three-line title of the next
+HEADLINE_FOOTNOTE_CHARS, HEADLINE_FOOTNOTE_CHARS_NARROW = 54, 25  # 13 px characters within 750 / 330 px
+HEADLINE_PANEL_TITLE_CHARS = 10  # a panel title longer than this goes onto two lines (17 px bold)
+
+
+def headline_grid(n_groups: int, *, narrow: bool = False) -> tuple[int, int]:
+    """(rows, columns) of the headline panels."""
+    columns = min(n_groups, HEADLINE_COLUMNS_NARROW if narrow else HEADLINE_COLUMNS)
+    return math.ceil(n_groups / columns), columns
+
+
+def headline_outcomes(series: pd.DataFrame, *, as_of: str, narrow: bool = False) -> go.Figure:
+    """The headline outcomes in a grid of panels: monthly bars, the cumulative line, the target. Each panel is
     titled by what it counts, and hovering the line shows what the figure is made of and its 口径.
+    `narrow`: one panel under another, for a phone.
 
     series: group, unit, month, value, cumulative, target, source (and title, definition, approximate,
     breakdown from progress.headline_series)."""
     if "title" not in series:
         series = series.assign(title=series.group)
     if series.empty:
-        return empty("重点成效", "暂无重点成效数据", as_of=as_of)
+        return empty("重点成效", "暂无重点成效数据", as_of=as_of, narrow=narrow)
     groups = list(dict.fromkeys(series.group))
     first_rows = series.drop_duplicates("group").set_index("group")
     units = first_rows.unit
     # The names in the title while they fit a page's chart at 1280 px; each panel is titled anyway.
     listed = "、".join(dict.fromkeys(series.title))
     title = f"重点成效：{listed}" if len(listed) <= 24 else f"重点成效（{len(groups)} 项，每月数值与累计）"
+    n_rows, n_cols = headline_grid(len(groups), narrow=narrow)
+    plot_height = n_rows * HEADLINE_PANEL_HEIGHT + (n_rows - 1) * HEADLINE_ROW_GAP
     fig = make_subplots(
-        rows=1,
-        cols=len(groups),
-        specs=[[{"secondary_y": True}] * len(groups)],
+        rows=n_rows,
+        cols=n_cols,
+        specs=[[{"secondary_y": True}] * n_cols] * n_rows,
         subplot_titles=[_headline_title(series[series.group == g], first_rows.title[g], units[g]) for g in groups],
-        horizontal_spacing=0.07,
+        # A fraction of the plot's width: 0.16 of 680 px (a 1280 px page) is 109 px, room for "2,500" and "300".
+        horizontal_spacing=0.16 if n_cols > 1 else 0.0,
+        vertical_spacing=HEADLINE_ROW_GAP / plot_height if n_rows > 1 else 0.0,
     )
     targets_shown = False
-    for col, group in enumerate(groups, start=1):
-        row = 1
+    for i, group in enumerate(groups):
+        row, col = divmod(i, n_cols)
+        row, col = row + 1, col + 1
         rows = series[series.group == group].sort_values("month")
         labels = month_labels(rows.month)
         unit = plain(units[group])
-        first = col == 1
+        first = i == 0
         fig.add_trace(
             go.Bar(
                 x=labels,
@@ -827,37 +936,51 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str) -> go.Figure:
                 secondary_y=True,
             )
             targets_shown = True
-        # One line per label here: two-line labels would reach this chart's legend, placed beside them.
-        axis = month_axis(labels, max_ticks=2)
-        fig.update_xaxes(**(axis | {"ticktext": axis["tickvals"]}), row=1, col=col)
-        fig.update_yaxes(**value_axis(rows.value), row=1, col=col, secondary_y=False)
-        fig.update_yaxes(**value_axis(rows.cumulative, target), showgrid=False, row=1, col=col, secondary_y=True)
-    fig.update_yaxes(title_text="本月", row=1, col=1, secondary_y=False)
-    fig.update_yaxes(title_text="累计", row=1, col=len(groups), secondary_y=True)
+        # One line per label (the rows are close) and few of them: a panel is ~160 px wide at 1280 px.
+        axis = month_axis(labels, max_ticks=3 if narrow else 2)
+        # Standoff: the last month's label reaches past the bars, under the right-hand axis's 0.
+        fig.update_xaxes(**(axis | {"ticktext": axis["tickvals"]}), ticklabelstandoff=8, row=row, col=col)
+        # Each panel says which axis is which: the panels no longer share a row's outer edges.
+        fig.update_yaxes(**value_axis(rows.value), row=row, col=col, secondary_y=False)
+        fig.update_yaxes(**value_axis(rows.cumulative, target), showgrid=False, row=row, col=col, secondary_y=True)
     fig.update_annotations(font=dict(size=FONT_SIZE + 1))
-    # What each number is made of, on the figure itself: a screenshot needs no report at hand.
-    lines = _wrap_items([_headline_footnote(series[series.group == g]) for g in groups], 88)
+    # What each number is made of, on the figure itself: a screenshot needs no report at hand. Wrapped for
+    # the narrowest width the figure is drawn at (its lines were cut at the right at 1280 px).
+    width = HEADLINE_FOOTNOTE_CHARS_NARROW if narrow else HEADLINE_FOOTNOTE_CHARS
+    lines = _wrap_items([_headline_footnote(series[series.group == g]) for g in groups], width)
+    line_height = 18
     fig.add_annotation(
         text="<br>".join(plain(line) for line in lines),
         x=0,
         y=0,
         xref="paper",
         yref="paper",
-        yshift=-40,
+        yshift=-36,
+        xshift=-30 if narrow else 0,
         showarrow=False,
         xanchor="left",
         yanchor="top",
         align="left",
         font=dict(size=TICK_SIZE - 1, color="#424242"),
     )
+    # The legend sits between the title block and the first panels' three-line titles, clear of every
+    # month label (beside the last panel's labels it hid 「2025年3月」 at 1920 px).
+    top = WIDE_TITLE_BLOCK + 40 + 80
+    bottom = 50 + line_height * len(lines)
     fig.update_layout(
         hovermode="x unified",
         bargap=0.25,
-        margin=dict(l=70, r=70, t=200, b=60 + 19 * len(lines)),
-        legend=dict(x=1, xanchor="right", y=-0.07, yanchor="top", yref="paper"),
+        margin=dict(l=48 if narrow else 70, r=48 if narrow else 70, t=top, b=bottom),
+        legend=dict(x=0, xanchor="left", yref="paper", y=1 + 78 / plot_height, yanchor="bottom"),
     )
     return style(
-        fig, title=title, as_of=as_of, sources=series.source, filename="重点成效", height=540 + 22 * len(lines)
+        fig,
+        title=title,
+        as_of=as_of,
+        sources=series.source,
+        filename="重点成效",
+        height=top + plot_height + bottom,
+        narrow=narrow,
     )
 
 
@@ -917,7 +1040,7 @@ def trajectory(data: Data, metric_code: str, months: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"month": shown, "expected": expected})
 
 
-def metric_figure(data: Data, metric_code: str, filters: Filters) -> go.Figure:
+def metric_figure(data: Data, metric_code: str, filters: Filters, narrow: bool = False) -> go.Figure:
     """A metric's progress over the filtered months, with its target, trajectory and notes."""
     series = in_range(data.monthly[data.monthly.metric_code == metric_code], filters)
     series = series[series.month <= filters.as_of]  # nothing after the month the view is "as of"
@@ -927,18 +1050,23 @@ def metric_figure(data: Data, metric_code: str, filters: Filters) -> go.Figure:
     months = month_range(filters.start, last)
     notes = data.annotations[data.annotations.metric_code == metric_code]
     return metric_progress(
-        series, metric=spec, as_of=filters.as_of, trajectory=trajectory(data, metric_code, months), annotations=notes
+        series,
+        metric=spec,
+        as_of=filters.as_of,
+        trajectory=trajectory(data, metric_code, months),
+        annotations=notes,
+        narrow=narrow,
     )
 
 
-def completion_figure(data: Data, filters: Filters, today=None) -> go.Figure:
+def completion_figure(data: Data, filters: Filters, today=None, narrow: bool = False) -> go.Figure:
     """The completion chart; its last month counts 销号 up to today on the current view (closure_cutoff)."""
     findings = filter_findings(data.findings, data.metrics, filters)
     months = [m for m in data.months if filters.start <= m <= filters.end]
     table = completion_by_section_table(data, findings, months, today, as_of=filters.as_of)
     scope = int((status_grid(data, findings, [filters.as_of], today).status != LONG_TERM).sum())
     closures = closure_note(data, filters.as_of, today)
-    return completion_by_section(table, scope=scope, as_of=filters.as_of, closures=closures)
+    return completion_by_section(table, scope=scope, as_of=filters.as_of, closures=closures, narrow=narrow)
 
 
 def heatmap_figure(
@@ -947,6 +1075,7 @@ def heatmap_figure(
     finding_codes: tuple[str, ...] | None = None,
     title: str | None = None,
     today=None,
+    narrow: bool = False,
 ) -> go.Figure:
     """The status heatmap of the filtered findings, or of `finding_codes` (a briefing page, one finding);
     its last month counts 销号 up to today on the current view (closure_cutoff)."""
@@ -957,15 +1086,17 @@ def heatmap_figure(
     months = [m for m in data.months if filters.start <= m <= filters.end]
     grid = status_grid(data, findings, months, today, as_of=filters.as_of)
     notes = data.annotations[data.annotations.is_finding_note]
-    fig = status_heatmap(grid, as_of=filters.as_of, annotations=notes, **({"title": title} if title else {}))
+    fig = status_heatmap(
+        grid, as_of=filters.as_of, annotations=notes, narrow=narrow, **({"title": title} if title else {})
+    )
     return with_closure_note(fig, closure_note(data, filters.as_of, today))
 
 
-def headline_figure(data: Data, filters: Filters) -> go.Figure:
+def headline_figure(data: Data, filters: Filters, narrow: bool = False) -> go.Figure:
     metrics = filter_metrics(data.metrics, filters)
     months = [m for m in data.months if filters.start <= m <= filters.end]
     found = headlines(data, metrics, filters.as_of)
-    return headline_outcomes(headline_series(data, found, months), as_of=filters.as_of)
+    return headline_outcomes(headline_series(data, found, months), as_of=filters.as_of, narrow=narrow)
 
 
 def attention_table(frame: pd.DataFrame, *, as_of: str, sources: Iterable = (), limit: int = 14) -> go.Figure:

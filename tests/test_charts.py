@@ -303,3 +303,74 @@ def test_headline_title_lists_only_the_groups_shown(data):
     filters = progress.resolve(Filters(group="HELMET"), data)
     fig = charts.headline_figure(data, filters)
     assert fig.layout.title.text.startswith("重点成效：头盔劝导") and "隐患" not in fig.layout.title.text
+
+
+# --- issue 17 items 10 and 11: 重点成效 at 1280 px, every chart on a phone ---
+
+PAGE_PLOT_WIDTH_1280 = 820 - 70 - 70  # the chart's width on a 1280 px page with the sidebar open, less margins
+
+
+def _domains(fig, axis: str) -> list[tuple[float, float]]:
+    """The domains of the figure's `axis` axes (xaxis, yaxis), overlaying ones (which have none) left out."""
+    found = [fig.layout[name].domain for name in sorted(fig.layout) if name.startswith(axis)]
+    return [tuple(d) for d in found if d is not None]
+
+
+def test_headline_outcomes_in_three_columns_with_room_for_titles_and_axes(data, filters):
+    fig = charts.headline_figure(data, filters)
+    domains = sorted(set(_domains(fig, "xaxis")))
+    assert len(domains) == 3 and len(set(_domains(fig, "yaxis"))) == 2
+    panel = min(right - left for left, right in domains) * PAGE_PLOT_WIDTH_1280
+    gap = min(b[0] - a[1] for a, b in zip(domains, domains[1:], strict=False)) * PAGE_PLOT_WIDTH_1280
+    # a title is centred over its panel and may use half the gap on each side: 「醉驾积案移诉及撤案」 in bold 17 px
+    assert panel + gap >= 9 * (charts.FONT_SIZE + 1)
+    assert gap >= 100  # one panel's right-hand numbers (「300」) and the next one's left-hand ones (「2,500」)
+    footnote = fig.layout.annotations[-1].text.split("<br>")
+    assert max(len(line) for line in footnote) <= charts.HEADLINE_FOOTNOTE_CHARS
+    # the legend above the panels' titles, never beside a month label; the export stays 1600×900
+    assert fig.layout.legend.yref == "paper" and fig.layout.legend.y > 1 and fig.layout.legend.yanchor == "bottom"
+    assert charts.export_size(fig) == (1600, 900) and fig.layout.height <= 900
+
+
+def test_headline_outcomes_narrow_one_panel_under_another(data, filters):
+    fig = charts.headline_figure(data, filters, True)
+    assert len(set(_domains(fig, "xaxis"))) == 1  # one column
+    assert len(set(_domains(fig, "yaxis"))) == 5
+    assert fig.layout.title.text == "重点成效（5 项，<br>每月数值与累计）"
+    footnote = fig.layout.annotations[-1].text.split("<br>")
+    assert max(len(line) for line in footnote) <= charts.HEADLINE_FOOTNOTE_CHARS_NARROW
+    assert charts.export_size(fig) == (charts.NARROW_EXPORT_WIDTH, fig.layout.height)
+
+
+def test_narrow_charts_wrap_their_context_and_thin_their_months(data, filters):
+    wide = charts.metric_figure(data, "F05_DISSUADE_SESSIONS", filters)
+    fig = charts.metric_figure(data, "F05_DISSUADE_SESSIONS", filters, True)
+    assert fig.layout.title.text == "问题05 头盔劝导场次"
+    assert _subtitle(fig).split("<br>") == [
+        "单位：场次",
+        "数据截至 2025年3月",
+        "数据来源：示例数据（系统生成，非真实数据）",
+    ]
+    # the title block grows by what the wrapped lines need, below a strip left for the modebar
+    assert fig.layout.margin.t > charts.TEMPLATE.layout.margin.t and fig.layout.height > wide.layout.height
+    assert 1 - fig.layout.title.y == pytest.approx(charts.NARROW_MODEBAR_STRIP / fig.layout.height)
+    assert len(fig.layout.xaxis.tickvals) <= charts.NARROW_MAX_TICKS < len(wide.layout.xaxis.tickvals)
+    assert fig.layout.xaxis.tickvals[-1] == wide.layout.xaxis.tickvals[-1]  # the latest month keeps its label
+    completion = charts.completion_figure(data, filters, True)
+    assert len(completion.layout.xaxis.tickvals) <= charts.NARROW_MAX_TICKS
+    assert completion.layout.title.text == "整改完成进度<br>（按通报部分累计已销号问题数）"
+
+
+def test_narrow_heatmap_short_row_names_and_a_band_for_one_finding(data, filters):
+    fig = charts.heatmap_figure(data, filters, None, None, True)
+    assert all(len(name.split(" ", 1)[1]) <= 5 for name in fig.layout.yaxis.ticktext)
+    assert fig.layout.margin.l == 150 and len(fig.layout.xaxis.tickvals) <= 3
+    one = charts.heatmap_figure(data, filters, ("F05",), "问题05 逐月整改状态", True)
+    plot = one.layout.height - one.layout.margin.t - one.layout.margin.b
+    assert plot >= 100  # one row's band, not the thin line it was at 390 px
+
+
+def test_wrap_title_breaks_at_punctuation():
+    assert charts.wrap_title("重点成效（5 项，每月数值与累计）", 15) == ["重点成效（5 项，", "每月数值与累计）"]
+    assert charts.wrap_title("各问题逐月整改状态", 15) == ["各问题逐月整改状态"]
+    assert charts.wrap_title("甲" * 20, 15) == ["甲" * 15, "甲" * 5]

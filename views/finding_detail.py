@@ -17,6 +17,7 @@ if not app_state.page_header():
 
 data = app_state.dashboard_data()
 filters = app_state.sidebar_filters(data)
+narrow = app_state.narrow()  # a phone: the charts' narrow layouts, the tables as cards
 findings = progress.filter_findings(data.findings, data.metrics, filters)
 labels = {r.finding_code: progress.finding_label(r.finding_code, r.report_number) for r in data.findings.itertuples()}
 
@@ -132,6 +133,7 @@ with st.expander(
         width="stretch",
         column_config={"说明": st.column_config.TextColumn(width="large")},
         key="closure_timeline",
+        cards=("时间", "事项"),
     )
 with st.expander("佐证材料", expanded=now_state.closure_state in (closure.PENDING, closure.CLOSED)):
     closure_ui.show_evidence(code, key="detail_evidence")
@@ -173,7 +175,8 @@ else:
 # --- Status over time ---
 st.subheader("状态变化")
 app_state.chart(
-    app_state.view(charts.heatmap_figure, filters, (code,), f"{labels[code]} 逐月整改状态"), key="status_timeline"
+    app_state.view(charts.heatmap_figure, filters, (code,), f"{labels[code]} 逐月整改状态", dt.date.today(), narrow),
+    key="status_timeline",
 )
 history = app_state.query("finding_status_history", finding=code)
 history = history.assign(reporter=history.user_name.map(app_state.people(history.user_name)))
@@ -206,6 +209,7 @@ if not history.empty:
             "上报时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         },
         key="status_history_table",
+        cards=("月份", "状态"),
     )
 
 # --- Each metric against its target ---
@@ -217,7 +221,7 @@ for m in metric_now.itertuples():
     app_state.rag_line(m.rag, f"{m.metric_name}：{m.reason}")
     # The 口径 above its chart: what one unit is, what counts, the month a figure belongs to.
     st.text(f"口径：{progress.definition_text(catalogue.definition.get(m.metric_code))}")
-    app_state.chart(app_state.view(charts.metric_figure, m.metric_code, filters), key=f"metric_{m.metric_code}")
+    app_state.chart(app_state.view(charts.metric_figure, m.metric_code, filters, narrow), key=f"metric_{m.metric_code}")
 
 if not metrics.empty:
     rows = progress.in_range(data.monthly[data.monthly.metric_code.isin(metrics.metric_code)], filters)
@@ -239,6 +243,7 @@ if not metrics.empty:
             hide_index=True,
             width="stretch",
             key="metric_table",
+            cards=("月份", "指标"),
         )
 
 # --- Notes and annotations ---
@@ -262,6 +267,7 @@ else:
             hide_index=True,
             width="stretch",
             key="notes_table",
+            cards=("月份", "对象"),
         )
 
 _SAVED = "annotation_saved"

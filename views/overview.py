@@ -22,6 +22,7 @@ if not app_state.page_header():
 
 data = app_state.dashboard_data()
 filters = app_state.sidebar_filters(data)
+narrow = app_state.narrow()  # a phone: the charts' narrow layouts, the lists as cards
 as_of = filters.as_of
 previous = add_months(as_of, -1)
 view = app_state.view(progress.overview, filters, dt.date.today())
@@ -102,7 +103,7 @@ app_state.rag_legend()
 
 
 def completion_panel() -> None:
-    app_state.chart(app_state.view(charts.completion_figure, filters, dt.date.today()), key="completion_chart")
+    app_state.chart(app_state.view(charts.completion_figure, filters, dt.date.today(), narrow), key="completion_chart")
 
 
 def attention_panel() -> None:
@@ -127,6 +128,7 @@ def attention_panel() -> None:
             "详情": st.column_config.LinkColumn(display_text="查看"),
         },
         key="attention_table",
+        cards=("状态", "问题", "事项"),
     )
 
 
@@ -141,6 +143,7 @@ def changes_panel() -> None:
         width="stretch",
         column_config={"事项": st.column_config.TextColumn(width="large")},
         key="changes_table",
+        cards=("问题",),
     )
 
 
@@ -173,11 +176,13 @@ def headlines_panel() -> None:
             help=h.label,
         )
         column.caption(f"单位：{h.unit}　{target}" if not bare else target)
-    app_state.chart(app_state.view(charts.headline_figure, filters), key="headline_chart")
+    app_state.chart(app_state.view(charts.headline_figure, filters, narrow), key="headline_chart")
 
 
 def heatmap_panel() -> None:
-    app_state.chart(app_state.view(charts.heatmap_figure, filters, None, None, dt.date.today()), key="status_heatmap")
+    app_state.chart(
+        app_state.view(charts.heatmap_figure, filters, None, None, dt.date.today(), narrow), key="status_heatmap"
+    )
 
 
 # --- The body in tabs, and only the open tab is drawn. A cold browser then draws one chart and loads
