@@ -356,16 +356,16 @@ def test_narrow_charts_wrap_their_context_and_thin_their_months(data, filters):
     assert 1 - fig.layout.title.y == pytest.approx(charts.NARROW_MODEBAR_STRIP / fig.layout.height)
     assert len(fig.layout.xaxis.tickvals) <= charts.NARROW_MAX_TICKS < len(wide.layout.xaxis.tickvals)
     assert fig.layout.xaxis.tickvals[-1] == wide.layout.xaxis.tickvals[-1]  # the latest month keeps its label
-    completion = charts.completion_figure(data, filters, True)
+    completion = charts.completion_figure(data, filters, narrow=True)
     assert len(completion.layout.xaxis.tickvals) <= charts.NARROW_MAX_TICKS
     assert completion.layout.title.text == "整改完成进度<br>（按通报部分累计已销号问题数）"
 
 
 def test_narrow_heatmap_short_row_names_and_a_band_for_one_finding(data, filters):
-    fig = charts.heatmap_figure(data, filters, None, None, True)
+    fig = charts.heatmap_figure(data, filters, None, None, narrow=True)
     assert all(len(name.split(" ", 1)[1]) <= 5 for name in fig.layout.yaxis.ticktext)
     assert fig.layout.margin.l == 150 and len(fig.layout.xaxis.tickvals) <= 3
-    one = charts.heatmap_figure(data, filters, ("F05",), "问题05 逐月整改状态", True)
+    one = charts.heatmap_figure(data, filters, ("F05",), "问题05 逐月整改状态", narrow=True)
     plot = one.layout.height - one.layout.margin.t - one.layout.margin.b
     assert plot >= 100  # one row's band, not the thin line it was at 390 px
 
