@@ -677,8 +677,10 @@ def completion_by_section(
 
 def with_closure_note(fig: go.Figure, closures: str | None) -> go.Figure:
     """The figure with 销号情况截至 … added to its context line (a chart counting closures)."""
-    if closures and fig.layout.title.subtitle.text:
-        fig.layout.title.subtitle.text = f"{fig.layout.title.subtitle.text}　|　{plain(closures)}"
+    context = fig.layout.title.subtitle.text
+    if closures and context:
+        # On a line of its own: beside the source it ran past the chart's edge at 1280 px and on a phone.
+        fig.layout.title.subtitle.text = f"{context}<br>{plain(closures)}"
     return fig
 
 
