@@ -31,9 +31,10 @@ SECTIONS = {
         # Export (the 督办会 pack, the 通报 draft): open to everyone who may view the dashboard.
         ("views/briefing.py", "简报导出", ":material/slideshow:", None, {"url_path": "briefing"}),
     ],
-    # Administration, in its own section.
+    # Administration, in its own section; 目标设置 (targets, deadlines, responsibility) is the 整改办's
+    # too: reviewers set the plan (auth.can_plan).
     "管理": [
-        ("views/targets.py", "目标设置", ":material/flag:", "admin", {"url_path": "targets"}),
+        ("views/targets.py", "目标设置", ":material/flag:", "reviewer", {"url_path": "targets"}),
         ("views/catalogue.py", "目录管理", ":material/list_alt:", "admin", {"url_path": "catalogue"}),
         ("views/admin_users.py", "用户管理", ":material/group:", "admin", {}),
         ("views/audit_log.py", "审计日志", ":material/history:", "admin", {}),

@@ -116,6 +116,13 @@ def can_review(user: User | None) -> bool:
     return has_role(user, "reviewer")
 
 
+def can_plan(user: User | None) -> bool:
+    """THE rule for the plan a finding is judged against (its deadline, responsible leader and lead
+    department, and its metrics' targets), on 目标设置 and through `deadline set`: the 整改办's
+    reviewers and admins. Targets go with deadlines: both set when 黄/红 and 逾期 begin."""
+    return has_role(user, "reviewer")
+
+
 def leads(user: User | None, department: str | None) -> bool:
     """An editor of the finding's lead department, or an admin: who may submit its closure or
     ask to extend its deadline."""

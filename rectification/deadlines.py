@@ -63,7 +63,7 @@ def set_deadline(
 ) -> None:
     """Plan a finding's deadline (and its responsible leader): a reviewer's or an admin's decision."""
     actor = _user(con, user)
-    if not auth.can_review(actor):
+    if not auth.can_plan(actor):
         raise DeadlineError(f"无权限：设定整改期限需要「审核」或「管理」权限，{user} 为「{actor.role_label}」。")
     if deadline < dt.date(2024, 1, 1):
         raise DeadlineError("整改期限早于巡察反馈，请检查日期。")

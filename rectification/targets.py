@@ -1,5 +1,6 @@
 """Targets and plans: a metric's target value and month (append-only history), and a finding's
-deadline, responsible leader and lead department. Every change is audited with its old value."""
+deadline, responsible leader and lead department. Set by reviewers and admins (auth.can_plan);
+every change is audited with its old value."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import math
 
 import duckdb
 
-from rectification import audit, deadlines
+from rectification import audit, auth, deadlines
 from rectification.config import OPENING_MONTH
 from rectification.ingest.values import MAX_ABS_VALUE
 from rectification.months import chinese, to_date
@@ -27,6 +28,18 @@ def _number(value) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
+def check_may_plan(con: duckdb.DuckDBPyConnection, user: str) -> None:
+    """TargetError unless `user` is an enabled account that may set the plan (auth.can_plan)."""
+    try:
+        actor = auth.active_user(con, user)
+    except auth.AuthError as error:
+        raise TargetError(str(error)) from error
+    if not auth.can_plan(actor):
+        raise TargetError(
+            f"无权限：设定指标目标、整改期限和责任需要「审核」或「管理」权限，{user} 为「{actor.role_label}」。"
+        )
+
+
 def set_target(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -38,6 +51,7 @@ def set_target(
 ) -> None:
     """Record a new target for a metric (value None clears it). The target month must come after
     the opening month, so the trajectory runs from the opening balance to the target."""
+    check_may_plan(con, user)
     row = con.execute("select unit, name from metrics where metric_code = ?", [metric_code]).fetchone()
     if row is None:
         raise TargetError(f"指标不存在：{metric_code}")
@@ -91,6 +105,7 @@ def set_finding_plan(
     user: str,
 ) -> bool:
     """Set a finding's deadline, responsible leader and lead department; False when nothing changed."""
+    check_may_plan(con, user)
     row = con.execute(
         "select deadline, responsible_leader, lead_department from findings where finding_code = ?", [finding_code]
     ).fetchone()

@@ -445,3 +445,63 @@ def test_a_department_outside_the_catalogue_is_refused(store_path):
         auth.set_profile(con, "viewer1", display_name="x", department="随便写的部门", actor="test")
     assert con.execute("select display_name from users where username = 'viewer1'").fetchall() == [(None,)]
     con.close()
+
+
+# --- 目标设置: the 整改办's reviewers set the plan (auth.can_plan), on the page and in the core ---------
+
+
+def test_a_reviewer_sets_deadline_leader_department_and_target_on_the_targets_page(store_path):
+    at = open_page("views/targets.py", store_path, "reviewer")
+    assert notices(at) == []
+    at.selectbox(key="plan_finding").select("F03").run()
+    at.date_input(key="plan_deadline_F03").set_value(date(2025, 9, 30))
+    at.text_input(key="plan_leader_F03").input("李副局长")
+    at.text_input(key="plan_department_F03").input("交警大队")
+    at.button(key="plan_submit").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == ["已保存。"]
+    at.selectbox(key="target_metric").select("F05_DISSUADE_SESSIONS").run()
+    at.number_input(key="target_value_F05_DISSUADE_SESSIONS").set_value(6000.0)
+    at.selectbox(key="target_month_F05_DISSUADE_SESSIONS").select("2025-12")
+    at.button(key="target_submit").click().run()
+    assert not at.exception, at.exception
+    con = store.connect(store_path)
+    try:
+        assert con.execute(
+            "select deadline, responsible_leader, lead_department from findings where finding_code = 'F03'"
+        ).fetchall() == [(date(2025, 9, 30), "李副局长", "交警大队")]
+        assert con.execute(
+            "select target_value, set_by from current_targets where metric_code = 'F05_DISSUADE_SESSIONS'"
+        ).fetchall() == [(6000.0, "test_reviewer")]
+        assert con.execute(
+            "select user_name, action from audit_log where action in ('finding_plan', 'target') order by audit_id"
+        ).fetchall() == [("test_reviewer", "finding_plan"), ("test_reviewer", "target")]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_the_plan_is_refused_to_other_roles_in_the_core_and_on_the_page(store_path, role):
+    from rectification import targets
+
+    at = open_page("views/targets.py", store_path, role)
+    assert notices(at) == [
+        f"无权限：此页面需要「审核」及以上权限，当前账号为「{auth.ROLE_LABELS[role]}」。如需开通请联系管理员。"
+    ]
+    con = store.connect(store_path)
+    try:
+        before = con.execute("select deadline, responsible_leader, lead_department from findings").fetchall()
+        with pytest.raises(targets.TargetError, match=f"无权限：.*需要「审核」或「管理」权限，test_{role} 为"):
+            targets.set_finding_plan(
+                con, "F03", deadline=date(2025, 9, 30), leader="某人", department="交警大队", user=f"test_{role}"
+            )
+        with pytest.raises(targets.TargetError, match="无权限"):
+            targets.set_target(
+                con, metric_code="F05_DISSUADE_SESSIONS", value=1.0, month="2025-12", user=f"test_{role}"
+            )
+        with pytest.raises(targets.TargetError, match="没有这个用户"):
+            targets.set_target(con, metric_code="F05_DISSUADE_SESSIONS", value=1.0, month="2025-12", user="nobody")
+        assert con.execute("select deadline, responsible_leader, lead_department from findings").fetchall() == before
+        assert con.execute("select count(*) from metric_targets where set_by like 'test_%'").fetchone() == (0,)
+    finally:
+        con.close()

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from rectification import audit, catalogue_admin, cli, exports, ingest, progress, store
 from rectification.catalogue_admin import CatalogueError
 from snapshot import store_snapshot
-from support import add_night_check_metric, login, sign_in_through_form, store_before_migration
+from support import account, add_night_check_metric, login, sign_in_through_form, store_before_migration
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "data" / "catalogue"
@@ -336,7 +336,7 @@ def test_export_shows_exactly_what_changed(con, tmp_path):
     catalogue_admin.update_metric(con, "F05_SCHOOL_SESSIONS", name="进校园交通安全宣传", actor="admin")
     catalogue_admin.retire_metric(con, "F05_PERSUADERS", "2025-05", actor="admin")
     targets.set_finding_plan(
-        con, "F03", deadline=dt.date(2025, 12, 31), leader="李副局长", department="交警大队", user="admin"
+        con, "F03", deadline=dt.date(2025, 12, 31), leader="李副局长", department="交警大队", user=account(con, "admin")
     )
     out = tmp_path / "out"
     catalogue_admin.write_export(con, out)

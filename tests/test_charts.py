@@ -13,7 +13,9 @@ from support import account
 
 @pytest.fixture
 def data(con):
-    targets.set_target(con, metric_code="F05_DISSUADE_SESSIONS", value=6000, month="2025-12", user="admin")
+    targets.set_target(
+        con, metric_code="F05_DISSUADE_SESSIONS", value=6000, month="2025-12", user=account(con, "admin")
+    )
     annotations.add(
         con,
         user=account(con, "张科长"),
@@ -161,7 +163,7 @@ def test_status_heatmap_rows_in_report_order_with_a_legend_per_status(data, filt
 
 def test_overdue_shows_in_the_heatmap(con):
     targets.set_finding_plan(
-        con, "F03", deadline=pd.Timestamp("2025-01-31").date(), leader=None, department=None, user="admin"
+        con, "F03", deadline=pd.Timestamp("2025-01-31").date(), leader=None, department=None, user=account(con, "admin")
     )
     data = briefing.load(con)
     fig = charts.heatmap_figure(data, progress.resolve(Filters(), data), ("F03",))

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from rectification import store, targets
 from rectification.ingest.values import MAX_ABS_VALUE
-from support import login
+from support import account, login
 
 ROOT = Path(__file__).resolve().parents[1]
 TOO_LARGE = "数值过大（应小于 1 万亿）"
@@ -54,9 +54,9 @@ def test_the_largest_figure_below_the_bound_still_imports(store_path, tmp_path, 
 
 def test_a_target_of_a_trillion_is_refused(con):
     with pytest.raises(targets.TargetError, match="目标值过大"):
-        targets.set_target(con, metric_code=COUNT, value=MAX_ABS_VALUE, month="2025-12", user="test")
+        targets.set_target(con, metric_code=COUNT, value=MAX_ABS_VALUE, month="2025-12", user=account(con, "admin"))
     with pytest.raises(targets.TargetError, match="目标值过大"):
-        targets.set_target(con, metric_code=COUNT, value=float("inf"), month="2025-12", user="test")
+        targets.set_target(con, metric_code=COUNT, value=float("inf"), month="2025-12", user=account(con, "admin"))
 
 
 # --- A value already in a store: a blank month, whatever reads it --------------------------------

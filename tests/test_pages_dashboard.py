@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rectification import auth, store
-from support import login
+from support import account, login
 
 ROOT = Path(__file__).resolve().parents[1]
 OVERVIEW, DETAIL, EXPLORER, TARGETS = (
@@ -286,13 +286,13 @@ def test_explorer_month_range_limits_the_chart(store_path):
     assert (at.query_params["from"], at.query_params["to"]) == ("2024-12", "2025-02")
 
 
-# --- Targets (admins) ---------------------------------------------------------------------------------
+# --- Targets (reviewers and admins) -------------------------------------------------------------------
 
 
-def test_targets_page_asks_for_an_admin(store_path):
+def test_targets_page_asks_for_a_reviewer(store_path):
     at = open_page(TARGETS)
     assert not any(n.key and n.key.startswith("target_value_") for n in at.number_input)
-    assert any("管理" in i.value for i in at.info)
+    assert [i.value for i in at.info] == ["此页面需要「审核」及以上权限，请先登录。"]
     editor = open_page(TARGETS, store_path=store_path, role="editor")
     assert any("无权限" in w.value for w in editor.warning)
     assert not editor.get("plotly_chart")
@@ -409,7 +409,9 @@ def test_overview_tiles_partition_the_findings_with_an_overdue_one(store_path):
     con = store.connect(store_path)
     data = briefing.load(con)
     ongoing = progress.status_counts(data, data.findings, "2025-03")[progress.ONGOING]
-    targets.set_finding_plan(con, "F03", deadline=dt.date(2025, 1, 31), leader=None, department="交警大队", user="t")
+    targets.set_finding_plan(
+        con, "F03", deadline=dt.date(2025, 1, 31), leader=None, department="交警大队", user=account(con, "admin")
+    )
     con.close()
     at = open_page(OVERVIEW)
     shown = tiles(at)
@@ -524,7 +526,9 @@ def test_finding_detail_says_which_day_its_badge_judges_the_deadline_by(store_pa
 
     # Due ten days after the latest data month: 预警 as of that month's end, long overdue today.
     con = store.connect(store_path)
-    targets.set_finding_plan(con, "F03", deadline=dt.date(2025, 4, 10), leader=None, department="交警大队", user="t")
+    targets.set_finding_plan(
+        con, "F03", deadline=dt.date(2025, 4, 10), leader=None, department="交警大队", user=account(con, "admin")
+    )
     con.close()
     at = open_page(DETAIL, {"finding": "F03"})
     badge = next(m.value for m in at.markdown if "剩余 10 天" in m.value)

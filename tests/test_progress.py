@@ -240,9 +240,11 @@ def _import(con, rows: list[tuple[str, str, float]]) -> None:
 
 def test_attention_lists_overdue_behind_suspicious_and_missing(con):
     targets.set_finding_plan(
-        con, "F03", deadline=dt.date(2025, 5, 31), leader="李副局长", department="交警大队", user="admin"
+        con, "F03", deadline=dt.date(2025, 5, 31), leader="李副局长", department="交警大队", user=account(con, "admin")
     )
-    targets.set_target(con, metric_code="F05_DISSUADE_SESSIONS", value=10000, month="2025-09", user="admin")
+    targets.set_target(
+        con, metric_code="F05_DISSUADE_SESSIONS", value=10000, month="2025-09", user=account(con, "admin")
+    )
     months = ["2025-04", "2025-05", "2025-06"]
     rows = [(m, "F05_DISSUADE_SESSIONS", 100) for m in months]  # far below a line heading to 10,000
     rows += [(m, "F07_LEAFLETS", 300) for m in months]  # the same figure three months running
@@ -275,7 +277,7 @@ def test_attention_lists_overdue_behind_suspicious_and_missing(con):
 
 def test_attention_respects_filters(con):
     targets.set_finding_plan(
-        con, "F03", deadline=dt.date(2025, 1, 31), leader=None, department="交警大队", user="admin"
+        con, "F03", deadline=dt.date(2025, 1, 31), leader=None, department="交警大队", user=account(con, "admin")
     )
     data = _demo(con)
     everyone = progress.resolve(Filters(), data)
@@ -356,7 +358,9 @@ def test_default_as_of_moves_once_a_month_is_substantially_reported(con):
 
 
 def test_nothing_is_behind_the_trajectory_before_the_report_month(con):
-    targets.set_target(con, metric_code="F05_DISSUADE_SESSIONS", value=10000, month="2025-09", user="admin")
+    targets.set_target(
+        con, metric_code="F05_DISSUADE_SESSIONS", value=10000, month="2025-09", user=account(con, "admin")
+    )
     data = _demo(con)
     metric = data.metrics[data.metrics.metric_code == "F05_DISSUADE_SESSIONS"]
     before = progress.metric_status(data, metric, "2025-01", dt.date(2026, 1, 1)).iloc[0]
@@ -385,7 +389,7 @@ def test_a_metric_added_later_is_not_missing_before_it_existed(con):
 def test_status_tiles_partition_the_findings_when_one_is_overdue(con):
     before = progress.status_counts(_demo(con), _demo(con).findings, "2025-03")
     targets.set_finding_plan(
-        con, "F03", deadline=dt.date(2025, 1, 31), leader=None, department="交警大队", user="admin"
+        con, "F03", deadline=dt.date(2025, 1, 31), leader=None, department="交警大队", user=account(con, "admin")
     )
     data = _demo(con)
     counts = progress.status_counts(data, data.findings, "2025-03")

@@ -1,4 +1,4 @@
-"""目标设置 (admins): a metric's target value and month, and a finding's deadline, responsible leader
+"""目标设置 (reviewers and admins: auth.can_plan, which rectification.targets enforces): a metric's target value and month, and a finding's deadline, responsible leader
 and lead department — what the 绿/黄/红 status and 逾期 are judged against. Every change is audited."""
 
 import datetime as dt
@@ -14,7 +14,7 @@ from rectification.months import add_months, chinese
 st.title("目标设置")
 if not app_state.page_header():
     st.stop()
-user = app_state.require_role("admin")
+user = app_state.require_role("reviewer")
 
 data = app_state.dashboard_data()
 app_state.rag_legend()
