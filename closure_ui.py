@@ -137,6 +137,12 @@ def submit_form(code: str, user: auth.User, *, key: str) -> None:
     # the picker, see _refused; on success the form goes away with the state it belongs to).
     with st.form(f"{key}_submit_form"):
         st.caption(f"申请销号：写明整改情况并附佐证材料（照片、PDF、Word/Excel/WPS 文档，每个不超过 {limit:g} MB）。")
+        if earlier := closure.earlier_evidence(app_state.cursor(), code):
+            # Said as it is: the files stay with the earlier submission, the reviewer sees only this one's.
+            st.caption(
+                f"此前申请所附的 {earlier} 个佐证材料仍保存在本问题的「佐证材料」中，但不随本次申请提交："
+                "审核人员在「销号审核」页只看到本次所附的文件，仍需要的请重新选择上传（同一文件只存一份）。"
+            )
         note = st.text_area("整改情况说明", max_chars=closure.MAX_NOTE, key=f"{key}_note")
         files, captions = _evidence_inputs(key)
         submitted = st.form_submit_button("申请销号", type="primary", key=f"{key}_submit")

@@ -86,6 +86,22 @@ def state_of(reported: str | None, is_long_term: bool, last_kind: str | None) ->
     return PENDING if reported == REPORTED_DONE else reported
 
 
+def last_return(con: duckdb.DuckDBPyConnection, code: str) -> dict | None:
+    """While the latest step is a 退回: its reason, reviewer (login) and time; else None."""
+    last = _last_event(con, code)
+    if last is None or last["kind"] != "return":
+        return None
+    return {"reason": last["note"], "reviewer": last["user_name"], "at": pd.Timestamp(last["created_at"])}
+
+
+def earlier_evidence(con: duckdb.DuckDBPyConnection, code: str) -> int:
+    """How many files earlier 销号 submissions carry (withdrawn ones left out). They stay stored and
+    listed on 问题详情, but a new submission starts with none: review (销号审核) shows only the
+    files sent with the submission it decides."""
+    files = evidence.files(con, code)
+    return int(files.event_id.notna().sum())
+
+
 def current_state(con: duckdb.DuckDBPyConnection, code: str) -> str:
     """The finding's state now (every event counted, whatever month it was dated)."""
     _, _, long_term = finding_info(con, code)

@@ -141,6 +141,31 @@ def test_reviewer_returns_with_a_reason_on_the_detail_page(people):
     assert timeline[["事项", "操作人", "说明"]].iloc[0].tolist() == ["退回", "整改办", "照片看不清"]
 
 
+def test_a_returned_finding_says_why_and_who_on_top_and_the_resubmission_says_where_the_files_are(people):
+    _submitted(people)
+    with_store(people, lambda con: closure.return_submission(con, CODE, reason="照片*看不清*，请补验收单", user="rev"))
+    today = dt.date.today()
+    for username in (None, "ed"):
+        at = open_page(DETAIL, people, username=username, query={"finding": CODE})
+        shown = [w.value for w in at.warning if "【示例数据】" not in w.value]
+        # escaped: the reason reads as typed, never as markdown
+        assert shown[0] == f"已退回：照片\\*看不清\\*，请补验收单（整改办，{today:%Y\\-%m\\-%d}）"
+    captions = [c.value for c in at.caption]
+    assert (
+        "此前申请所附的 1 个佐证材料仍保存在本问题的「佐证材料」中，但不随本次申请提交："
+        "审核人员在「销号审核」页只看到本次所附的文件，仍需要的请重新选择上传（同一文件只存一份）。"
+    ) in captions
+    # What the caption says is what happens: the resubmission goes to review with its own files only.
+    at.text_area(key="detail_note").input("已补验收单")
+    at.file_uploader(key="detail_files").set_value([("验收.pdf", PDF, "application/pdf")])
+    at.button(key="detail_submit").click().run()
+    assert not at.exception
+    assert not [w.value for w in at.warning if w.value.startswith("已退回")]  # 待审核 again: no longer returned
+    review = open_page(REVIEW, people, username="rev")
+    assert any(t.startswith("#2　验收.pdf") for t in texts(review))
+    assert not any("现场.jpg" in t for t in texts(review)) and len(review.get("image")) == 0
+
+
 def test_nobody_reviews_their_own_submission_on_the_page(people):
     with_store(people, lambda con: auth.create_user(con, "boss", "admin", TEST_PASSWORD))
     _submitted(people, user="boss")
