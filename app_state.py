@@ -17,7 +17,6 @@ from streamlit.errors import StreamlitDuplicateElementKey
 
 from rectification import auth, charts, config, progress, store
 from rectification.config import db_path
-from rectification.exports import safe_cell
 from rectification.months import chinese
 
 # --- The store, shared with the command line: this process opens the DuckDB file only while a
@@ -468,19 +467,6 @@ def view(fn, *args):
     return _view(db(), data_version(), f"{fn.__module__}:{fn.__qualname__}", repr(args), args)
 
 
-def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text cell that a spreadsheet would run as a formula (=, +, -, @) given a
-    leading apostrophe, as the project's own exports do: st.dataframe's built-in "Download as CSV"
-    writes cells as they are shown."""
-    text_columns = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
-    if not text_columns:
-        return frame
-    safe = frame.copy()
-    for column in text_columns:
-        safe[column] = safe[column].map(safe_cell).astype(object)
-    return safe
-
-
 # Streamlit's file picker has no Chinese: its button reads "Upload" and its line "42MB per file • XLSX,
 # CSV" (the widget's outer bound, not the importer's limit). Fixed CSS of ours shows 选择文件 and the
 # picker's own line instead, per widget (Streamlit gives each keyed widget the class st-key-<key>).
@@ -503,23 +489,16 @@ def file_uploader(label: str, *, key: str, note: str, **kwargs):
 
 
 def show_table(data: pd.DataFrame | Styler | dict, *, cards: tuple[str, ...] = (), **kwargs):
-    """st.dataframe for every table a page shows, its formula-like text neutralised (formula_safe).
-
-    A frame (or dict) is made safe here. A Styler is drawn as given, so build it on a safe frame:
-    `app_state.formula_safe(frame).style...`; one whose cells still hold formula-like text is refused
-    (ValueError), since its styles belong to its own frame and cannot follow a copy.
+    """st.dataframe for every table a page shows, its text as typed (a clerk's -5 or =1+1 reads -5 or
+    =1+1). The grid's own CSV download and copy are off (client.disableDataExport in
+    .streamlit/config.toml), so a table leaves the dashboard only through the project's own downloads
+    (rectification.exports), which neutralise formula-like text for Excel there and only there.
     `cards`: the columns that name a row; on a phone (narrow()) the rows are then shown as cards, those
     columns on top, the others under them, since a table of five columns puts its key one off screen."""
-    if isinstance(data, Styler):
-        if not data.data.equals(formula_safe(data.data)):
-            raise ValueError("show_table: build the Styler on app_state.formula_safe(frame)")
-        if cards and narrow():
-            return table_cards(data.data, heading=cards, key=kwargs.get("key"), links=kwargs.get("column_config"))
-        return st.dataframe(data, **kwargs)
-    frame = formula_safe(pd.DataFrame(data))
+    frame = data.data if isinstance(data, Styler) else pd.DataFrame(data)
     if cards and narrow():
         return table_cards(frame, heading=cards, key=kwargs.get("key"), links=kwargs.get("column_config"))
-    return st.dataframe(frame, **kwargs)
+    return st.dataframe(data if isinstance(data, Styler) else frame, **kwargs)
 
 
 def table_cards(frame: pd.DataFrame, *, heading: tuple[str, ...], key: str | None, links: dict | None) -> None:
@@ -704,6 +683,27 @@ def sidebar_filters(data: progress.Data) -> progress.Filters:
         elif param in st.query_params:
             del st.query_params[param]
     return chosen
+
+
+# What this session's last import added ({"months", "new", "revised"}, set by 数据上报): the overview
+# says so when it shows an earlier month, since its default month moves only once a month is
+# substantially reported (progress.Data.default_as_of).
+LAST_IMPORT = "last_import"
+
+
+def imported_month_note(data: progress.Data, as_of: str) -> tuple[str, str] | None:
+    """(month, sentence) for the latest month of this session's last import when the view shows an
+    earlier month; None otherwise."""
+    imported = st.session_state.get(LAST_IMPORT)
+    later = [m for m in (imported or {}).get("months", []) if m > as_of and m in data.months]
+    if not later:
+        return None
+    month = max(later)
+    counts = f"新增 {imported['new']} 条" + (f"，修订 {imported['revised']} 条" if imported["revised"] else "")
+    sentence = f"{chinese(month)}数据已导入（{counts}）：在左侧「数据截至」选{chinese(month)}查看"
+    if as_of == data.default_as_of:
+        sentence += "（多数指标上报后，总览才默认显示该月）"
+    return month, sentence + "。"
 
 
 def can_edit(minimum: str = "editor") -> auth.User | None:

@@ -13,6 +13,7 @@ from ingest_files import COUNT, COUNT2, csv_bytes, current, fetch, snapshot
 from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 from streamlit.testing.v1 import AppTest
 
+import app_state
 from rectification import exports, ingest, store
 from support import login
 
@@ -85,7 +86,10 @@ def test_refused_file_lists_problems_in_a_table_and_a_csv(store_path):
     before = snapshot(store_path)
     bad = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", "NOPE", "1"], ["4月", COUNT, "abc"]])
     upload(at, bad, "bad.csv")
-    assert at.error[0].value == "未导入，文件有 3 处问题：（数据库未作任何更改）"
+    # The headline names the first reason and how many there are, and that nothing was written.
+    assert at.error[0].value == (
+        "未导入：第2行「指标编码」列（值：NOPE）：指标编码不存在，请使用本月模板中的编码　等 3 处问题，见下表（数据库未作任何更改）"
+    )
     problems = at.dataframe[0].value
     assert [(r["行"], r["列"], r["值"]) for r in problems.to_dict("records")] == [
         (2, "指标编码", "NOPE"),
@@ -299,6 +303,12 @@ def test_preview_flags_a_typo_on_its_row_with_the_months_before(store_path):
     assert flagged.loc[COUNT2, "此前数值"].endswith("2025年3月 " + _demo_value(store_path, COUNT2, "2025-03") + " 项")
     assert flagged.loc[COUNT, "数据存疑"] == ""  # a plausible figure carries no warning
     assert any("1 个数值看起来可能填错" in w.value for w in at.warning)
+    # Listed apart in full (the table's cell is cut to its column): the warning and the months before.
+    name = flagged.loc[COUNT2, "指标名称"]
+    line = f"第3行 {COUNT2} {name}：{flagged.loc[COUNT2, '数据存疑']}（此前：{flagged.loc[COUNT2, '此前数值']}）"
+    assert f"- {app_state.escape_markdown(line)}" in next(w.value for w in at.warning if "可能填错" in w.value).split(
+        "\n"
+    )
     assert snapshot(store_path) == before
     sha = hashlib.sha256(data).hexdigest()
     button(at, f"figures_confirm_{sha}").click().run()  # a warning, not a refusal
@@ -368,3 +378,46 @@ def test_template_says_per_metric_what_to_enter(store_path):
     assert kinds[COUNT] == "填本月新增数"
     assert kinds["L1_CHECKPOINTS_REPAIRED_PCT"] == "填月末数（状态值）"
     assert list(form.columns).index("填写方式") == list(form.columns).index("数值") - 1
+
+
+# --- issue 17: upload feedback -------------------------------------------------------------------------
+
+
+def test_a_single_reason_is_the_headline_and_values_show_as_typed(store_path):
+    at = open_page(store_path, "views/upload.py")
+    before = snapshot(store_path)
+    bad = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", COUNT, "=1+1"]])
+    upload(at, bad, "公式.csv")
+    headline = at.error[0].value
+    assert headline.startswith("未导入：第2行「数值」列（值：=1\\+1）：这是公式，不是数值：请填写计算结果")
+    assert headline.endswith("（数据库未作任何更改）") and "等" not in headline
+    problems = at.dataframe[0].value
+    assert problems["值"].tolist() == ["=1+1"]  # as the clerk typed it: no apostrophe on screen
+    sha = hashlib.sha256(bad).hexdigest()
+    download = next(b for b in at.get("download_button") if b.key == f"figures_problems_{sha}")
+    con = store.connect(store_path)
+    with pytest.raises(ingest.Refused) as refused:
+        ingest.preview(con, bad, "公式.csv")
+    con.close()
+    served_csv = exports.to_csv_bytes(ingest.problems_frame(refused.value.problems))
+    assert served(download, served_csv, "text/csv", "问题清单.csv")
+    assert list(csv.reader(io.StringIO(served_csv.decode("utf-8-sig"))))[1][3] == "'=1+1"  # neutralised there
+    assert snapshot(store_path) == before
+
+
+def test_the_overview_says_what_an_upload_added_and_shows_it_on_a_click(store_path):
+    at = open_page(store_path, "views/upload.py")
+    upload(at, FORM, "四月月报.csv")
+    button(at, f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
+    at.switch_page("views/overview.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="flt_as_of").value == "2025-03"  # two figures do not move the default month
+    assert [i.value for i in at.info if "已导入" in i.value] == [
+        "2025年4月数据已导入（新增 2 条）：在左侧「数据截至」选2025年4月查看（多数指标上报后，总览才默认显示该月）。"
+    ]
+    button(at, "overview_show_imported").click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="flt_as_of").value == "2025-04"
+    assert not [i for i in at.info if "已导入" in i.value] and "overview_show_imported" not in {
+        b.key for b in at.button
+    }

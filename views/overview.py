@@ -30,7 +30,16 @@ view = app_state.view(progress.overview, filters, dt.date.today())
 st.caption(
     f"数据截至 {chinese(as_of)}　·　{view.closures}　·　纳入 {view.n_findings} 项整改问题、{view.n_metrics} 个指标"
 )
-if as_of == data.default_as_of and (later := data.later_months(as_of)):
+if imported := app_state.imported_month_note(data, as_of):
+    month, sentence = imported
+    st.info(sentence)
+    # On a phone the sidebar is folded away: the same choice one tap from the notice.
+    st.button(
+        f"查看{chinese(month)}",
+        key="overview_show_imported",
+        on_click=lambda: st.session_state.update(flt_as_of=month),
+    )
+elif as_of == data.default_as_of and (later := data.later_months(as_of)):
     st.caption(
         "；".join(f"{chinese(month)}仅 {n} 个指标已上报" for month, n in later)
         + f"，故默认显示{chinese(as_of)}。可在左侧「数据截至」中选择之后的月份。"
@@ -120,7 +129,7 @@ def attention_panel() -> None:
     )[["类别", "状态", "问题", "事项", "说明", "详情"]].fillna("")
     badge = {rag: f"background-color: {colour}; color: white" for rag, colour in charts.RAG_COLOURS.items()}
     app_state.show_table(
-        app_state.formula_safe(shown).style.map(badge.get, subset=["状态"]).format(na_rep=""),
+        shown.style.map(badge.get, subset=["状态"]).format(na_rep=""),
         hide_index=True,
         width="stretch",
         column_config={

@@ -66,13 +66,25 @@ def flag_suspicious(table: pd.DataFrame):
     """The preview with its 数据存疑 cells coloured, so a clerk's eye lands on them."""
     if "数据存疑" not in table:
         return table
-    return app_state.formula_safe(table).style.map(
-        lambda v: "background-color: #fff3cd" if v else "", subset=["数据存疑", "此前数值"]
-    )
+    return table.style.map(lambda v: "background-color: #fff3cd" if v else "", subset=["数据存疑", "此前数值"])
+
+
+def suspicious(plan: ingest.Plan) -> list[str]:
+    """Each figure that looks like a typo as one line: row, metric, the warning, the months before."""
+    names = dict(zip(plan.rows.line, plan.rows.name.fillna(""), strict=True))
+    return [
+        f"第{c.line}行 {c.code} {names.get(c.line, '')}：{c.warning}"
+        + (f"（此前：{c.previous}）" if c.previous else "")
+        for c in plan.checks.itertuples()
+    ]
+
+
+# st.dataframe's rows and header are 35 px: the preview shows up to this many rows before it scrolls.
+PREVIEW_ROWS = 25
 
 
 def show_problems(problems: list[ingest.Problem], headline: str, key: str) -> None:
-    st.error(headline)
+    st.error(app_state.escape_markdown(headline))  # it quotes the file's cells
     frame = ingest.problems_frame(problems)
     app_state.show_table(frame, hide_index=True)
     st.download_button(
@@ -106,7 +118,7 @@ def handle(uploaded, tab: str) -> None:
         # With the user: a ledger row opening a 销号 request this user may not submit refuses the file.
         plan = ingest.preview(app_state.cursor(), data, uploaded.name, user=user.username)
     except ingest.Refused as refused:
-        show_problems(refused.problems, refused.headline + "（数据库未作任何更改）", f"{tab}_problems_{sha}")
+        show_problems(refused.problems, refused.summary(), f"{tab}_problems_{sha}")
         return
 
     kind = "整改台账" if plan.staged.layout is ingest.LEDGER else "月报"
@@ -115,9 +127,17 @@ def handle(uploaded, tab: str) -> None:
         st.info(app_state.escape_markdown(held))
     st.text(f"{plan.summary()}。涉及月份：{'、'.join(chinese(m) for m in plan.months)}")
     if len(plan.checks):
+        # Listed in full here: in the table the 数据存疑 cell is cut to its column's width.
+        head = (
+            f"有 {len(plan.checks)} 个数值看起来可能填错，请核对；如确实无误可照常导入（下表「数据存疑」列同样标出）："
+        )
         st.warning(
-            f"有 {len(plan.checks)} 个数值看起来可能填错（见下表「数据存疑」列，旁边是此前几个月的数值）。"
-            "请核对；如确实无误可照常导入。"
+            "\n".join(
+                [
+                    app_state.escape_markdown(head),
+                    *(f"- {app_state.escape_markdown(line)}" for line in suspicious(plan)),
+                ]
+            )
         )
     if len(plan.closure_requests):
         labels = ingest.finding_labels(app_state.cursor())
@@ -126,7 +146,9 @@ def handle(uploaded, tab: str) -> None:
             f"导入后将申请销号（{len(plan.closure_requests)} 项，报“已完成”，进展说明作为整改情况说明，"
             f"待审核人员审核）：{rows}。佐证材料请在「问题详情」页补充。"
         )
-    app_state.show_table(flag_suspicious(preview_table(plan)), hide_index=True)
+    preview = preview_table(plan)
+    height = 35 * (min(len(preview), PREVIEW_ROWS) + 1) + 3
+    app_state.show_table(flag_suspicious(preview), hide_index=True, height=height)
     if plan.staged.warnings:
         with st.expander(f"提示（{len(plan.staged.warnings)} 条，不影响导入）"):
             app_state.show_table(ingest.problems_frame(plan.staged.warnings), hide_index=True)
@@ -149,10 +171,15 @@ def handle(uploaded, tab: str) -> None:
             app_state.connection(), plan, data=data, file_name=uploaded.name, user=user.username, replace=replace
         )
     except ingest.Refused as refused:  # the store changed since the preview
-        show_problems(refused.problems, refused.headline, f"{tab}_commit_problems_{sha}")
+        show_problems(refused.problems, refused.summary(), f"{tab}_commit_problems_{sha}")
         return
     if result.upload_id is not None:
         app_state.bump_data_version()
+        st.session_state[app_state.LAST_IMPORT] = {
+            "months": list(plan.months),
+            "new": len(plan.new),
+            "revised": len(plan.conflicts) if replace else 0,
+        }
     done[sha] = {
         "message": result.message,
         "upload_id": result.upload_id,

@@ -32,12 +32,25 @@ class Refused(Exception):
     def __init__(self, problems: list[Problem], headline: str | None = None):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
-        self.headline = headline or f"未导入，文件有 {len(problems)} 处问题："
+        self.names_its_reason = headline is not None
+        whole_file = len(problems) == 1 and problems[0].row is None
+        # The command line prints this line, then every problem under it.
+        self.headline = headline or ("未导入：" if whole_file else f"未导入，文件有 {len(problems)} 处问题：")
+
+    def summary(self) -> str:
+        """The refusal in one line, for a page's headline above the table of problems: the reason
+        itself (the first of several, and how many), and that nothing was written."""
+        if self.names_its_reason:
+            return self.headline.rstrip("：") + "（数据库未作任何更改）"
+        first = self.problems[0]
+        reason = str(first) if first.row or first.column else first.reason
+        more = f"　等 {len(self.problems)} 处问题，见下表" if len(self.problems) > 1 else ""
+        return f"未导入：{reason}{more}（数据库未作任何更改）"
 
 
 def refuse(reason: str) -> Refused:
     """A refusal about the whole file (no row to point at)."""
-    return Refused([Problem(None, None, None, reason)], headline="未导入：")
+    return Refused([Problem(None, None, None, reason)])
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
