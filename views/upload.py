@@ -86,7 +86,8 @@ PREVIEW_ROWS = 25
 def show_problems(problems: list[ingest.Problem], headline: str, key: str) -> None:
     st.error(app_state.escape_markdown(headline))  # it quotes the file's cells
     frame = ingest.problems_frame(problems)
-    app_state.show_table(frame, hide_index=True)
+    # On a phone a card per problem: five columns put the reason itself off screen.
+    app_state.show_table(frame, hide_index=True, cards=("行", "指标/问题"), key=f"{key}_table")
     st.download_button(
         "下载问题清单（CSV）", data=exports.to_csv_bytes(frame), file_name="问题清单.csv", mime="text/csv", key=key
     )
