@@ -11,6 +11,7 @@ import random
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from ingest_files import csv_bytes
 
 from rectification import briefing, ingest, progress
@@ -124,11 +125,12 @@ def test_suspicious_every_month_of_the_demo_store(con):
 FILE_MONTHS = month_range("2025-04", add_months("2025-04", 18))
 
 
-def nineteen_month_file(con) -> bytes:
+def nineteen_month_file(con, *, floor: float = 0.0) -> bytes:
     """Every metric in use for the 19 months after the demo data, drawn around each metric's demo
     figures (so most are plausible), with the typos the checks are for written in: a count copied
     three months running, jumps, a rate and a level falling on their way up, a level without a target
-    falling, a month left blank, and the two reports of one event disagreeing."""
+    falling, a month left blank, and the two reports of one event disagreeing. `floor`: counts are drawn
+    around at least this, so those with a quiet demo history (0 or 1 a month) jump too."""
     metrics = con.execute(
         "select metric_code, kind, unit from metrics where retired_from is null order by metric_code"
     ).fetchall()
@@ -145,7 +147,7 @@ def nineteen_month_file(con) -> bytes:
     rows = [["月份", "指标编码", "数值", "备注"]]
     sent: dict[tuple[str, str], float | str] = {}
     for code, kind, unit in metrics:
-        base, level = typical.get(code) or 0.0, last.get(code) or 0.0
+        base, level = max(typical.get(code) or 0.0, floor), last.get(code) or 0.0
         for index, month in enumerate(FILE_MONTHS):
             if kind == "count":
                 value: float | str = max(0, round(base * rng.uniform(0.7, 1.3)))
@@ -171,17 +173,18 @@ INJECTED: dict[tuple[str, str], float | str] = {
     ("F05_PERSUADERS", "2025-11"): 5,  # no target to head for: a level may fall
     ("F05_DISSUADE_SESSIONS", "2026-03"): "",  # left blank: skipped
     ("F12_JOINT_INSPECTIONS", "2025-05"): 12,
-    ("F17_RENTAL_INSPECTIONS", "2025-05"): 21,  # the same event, two values
+    ("F17_RENTAL_INSPECTIONS", "2025-05"): 2100,  # the same event, two values (and a jump: two warnings)
 }
 
 
-def preview_checks(con) -> tuple[ingest.Plan, list[list]]:
-    plan = ingest.preview(con, nineteen_month_file(con), "19-months.csv")
+def preview_checks(con, floor: float = 0.0) -> tuple[ingest.Plan, list[list]]:
+    plan = ingest.preview(con, nineteen_month_file(con, floor=floor), "19-months.csv")
     return plan, [
         [int(c.line), c.month, c.code, float(c.value), c.warning, c.previous] for c in plan.checks.itertuples()
     ]
 
 
-def test_preview_checks_of_a_nineteen_month_file(con):
-    _, checks = preview_checks(con)
-    assert checks == expected("nineteen_months")
+@pytest.mark.parametrize(("floor", "name"), [(0.0, "nineteen_months"), (20.0, "nineteen_months_noisy")])
+def test_preview_checks_of_a_nineteen_month_file(con, floor, name):
+    _, checks = preview_checks(con, floor)
+    assert checks == expected(name)
