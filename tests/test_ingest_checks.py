@@ -188,3 +188,11 @@ def preview_checks(con, floor: float = 0.0) -> tuple[ingest.Plan, list[list]]:
 def test_preview_checks_of_a_nineteen_month_file(con, floor, name):
     _, checks = preview_checks(con, floor)
     assert checks == expected(name)
+
+
+def test_commit_reuses_the_preview_checks(con):
+    """The commit plans again under the write lock, but the checks are the preview's, for the same bytes."""
+    plan, _ = preview_checks(con)
+    result = ingest.commit(con, plan, data=nineteen_month_file(con), file_name="19-months.csv", user="测试")
+    assert result.upload_id is not None
+    assert result.plan.checks is plan.checks
