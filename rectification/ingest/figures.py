@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 
 import duckdb
 import pandas as pd
@@ -141,7 +142,7 @@ def figure_checks(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.Data
     data = progress.Data(metrics=metrics, monthly=monthly, findings=empty, statuses=empty, annotations=empty)
     # Every month of the file at once; only the figures the file sends are its warnings.
     flagged = progress.suspicions(data, metrics, list(rows.month)).merge(sent, on=["month", "metric_code"])
-    previous = _previous_text(monthly, flagged, metrics.set_index("metric_code").unit)
+    previous = _previous_text(monthly, flagged, dict(zip(metrics.metric_code, metrics.unit, strict=True)))
     out = [
         [int(f.line), f.month, f.metric_code, f.value, f.detail, previous.get((f.metric_code, f.month), "")]
         for f in flagged.itertuples()
@@ -150,21 +151,27 @@ def figure_checks(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.Data
     return pd.DataFrame(out, columns=CHECK_COLUMNS).sort_values("line", kind="stable").reset_index(drop=True)
 
 
-def _previous_text(monthly: pd.DataFrame, flagged: pd.DataFrame, units: pd.Series) -> dict[tuple[str, str], str]:
+def _previous_text(monthly: pd.DataFrame, flagged: pd.DataFrame, units: dict[str, str]) -> dict[tuple[str, str], str]:
     """(code, month) -> the PREVIOUS_SHOWN latest months before it that have a figure (else the
-    cumulative position), as 2025年1月 12 项、…: what the clerk compares the flagged figure with."""
-    from rectification import progress
+    cumulative position), as 2025年1月 12 项、…: what the clerk compares the flagged figure with.
+    One pass over the history in order, keeping each metric's last few figures."""
+    from rectification.progress import number_with_unit
 
-    shown = monthly.assign(shown=monthly.value.where(monthly.value.notna(), monthly.cumulative))
-    shown = shown.dropna(subset=["shown"]).rename(columns={"month": "earlier"})[["metric_code", "earlier", "shown"]]
-    before = flagged[["metric_code", "month"]].merge(shown, on="metric_code")
-    before = before[before.earlier < before.month].sort_values(["metric_code", "month", "earlier"])
-    last = before.groupby(["metric_code", "month"]).tail(PREVIOUS_SHOWN)
-    text = [
-        f"{chinese(r.earlier)} {progress.number_with_unit(r.shown, units.get(r.metric_code, ''))}"
-        for r in last.itertuples()
-    ]
-    return last.assign(text=text).groupby(["metric_code", "month"]).text.agg("、".join).to_dict()
+    wanted = set(zip(flagged.metric_code, flagged.month, strict=True))
+    history = monthly.assign(shown=monthly.value.where(monthly.value.notna(), monthly.cumulative))
+    history = history.dropna(subset=["shown"]).sort_values(["metric_code", "month"])
+    texts: dict[tuple[str, str], str] = {}
+    recent: dict[str, deque] = {}
+    for code, month, value in zip(
+        history.metric_code.tolist(), history.month.tolist(), history.shown.tolist(), strict=True
+    ):
+        before = recent.setdefault(code, deque(maxlen=PREVIOUS_SHOWN))
+        if (code, month) in wanted:
+            texts[code, month] = "、".join(
+                f"{chinese(m)} {number_with_unit(v, units.get(code, ''))}" for m, v in before
+            )
+        before.append((month, value))
+    return texts
 
 
 def _twin_checks(rows: pd.DataFrame, metrics: pd.DataFrame) -> list[list]:
