@@ -770,10 +770,11 @@ def suspicions(data: Data, metrics: pd.DataFrame, months: list[str]) -> pd.DataF
 
 def _count_suspicions(monthly: pd.DataFrame, counts: pd.DataFrame, months: list[str]) -> pd.DataFrame:
     """Repeats and jumps: each judged month against its own window of the months before it."""
-    rows = monthly[monthly.metric_code.isin(counts.metric_code)]
+    grid = _month_list(add_months(months[0], -JUMP_HISTORY_MONTHS), months[-1])
+    # Only the months some judged month looks back on (需要关注 judges one month of ten years).
+    rows = monthly[monthly.metric_code.isin(counts.metric_code) & monthly.month.between(grid[0], grid[-1])]
     if rows.empty:
         return pd.DataFrame(columns=[*SUSPICION_COLUMNS, "order"])
-    grid = _month_list(add_months(months[0], -JUMP_HISTORY_MONTHS), months[-1])
     # month × metric, every calendar month (a month without a row is a month without a figure)
     wide = rows.pivot(index="month", columns="metric_code", values="value").reindex(grid)
     values = wide.to_numpy(dtype=float)
