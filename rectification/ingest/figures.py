@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 
 import duckdb
 import pandas as pd
@@ -121,7 +122,7 @@ PREVIOUS_SHOWN = 3  # months of history beside a warning
 
 
 def figure_checks(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:
-    """The 需要关注 suspicious-figure rules (progress.suspicious) run on the file before it lands: the
+    """The 需要关注 suspicious-figure rules (progress.suspicions) run on the file before it lands: the
     store's history with the file's figures in place of what it holds for those months. One row per
     flagged figure: line, month, code, value, warning and the previous months' values as text."""
     from rectification import progress  # the rules live with 需要关注
@@ -133,29 +134,44 @@ def figure_checks(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.Data
     metrics = metrics[metrics.metric_code.isin(codes)]
     history = query(con, "metric_monthly")
     history = history[history.metric_code.isin(codes)][["month", "metric_code", "value", "cumulative"]]
-    sent = rows.rename(columns={"code": "metric_code"})[["month", "metric_code", "value"]]
+    sent = rows.rename(columns={"code": "metric_code"})[["line", "month", "metric_code", "value"]]
     replaced = history.set_index(["metric_code", "month"]).index.isin(sent.set_index(["metric_code", "month"]).index)
-    monthly = pd.concat([history[~replaced], sent.assign(cumulative=None)], ignore_index=True)
+    monthly = pd.concat([history[~replaced], sent.drop(columns="line").assign(cumulative=None)], ignore_index=True)
     monthly["cumulative"] = monthly.cumulative.astype(float)
     empty = pd.DataFrame()
     data = progress.Data(metrics=metrics, monthly=monthly, findings=empty, statuses=empty, annotations=empty)
-    units = metrics.set_index("metric_code").unit
-    out = []
-    for month, in_month in rows.groupby("month"):
-        flagged = progress.suspicious(data, metrics[metrics.metric_code.isin(in_month.code)], month)
-        for f in flagged.itertuples():
-            row = in_month[in_month.code == f.metric_code].iloc[0]
-            before = monthly[(monthly.metric_code == f.metric_code) & (monthly.month < month)].sort_values("month")
-            before = before.assign(shown=before.value.where(before.value.notna(), before.cumulative)).dropna(
-                subset=["shown"]
-            )
-            previous = "、".join(
-                f"{chinese(r.month)} {progress.number_with_unit(r.shown, units.get(f.metric_code, ''))}"
-                for r in before.tail(PREVIOUS_SHOWN).itertuples()
-            )
-            out.append([int(row.line), month, f.metric_code, row.value, f.detail, previous])
+    # Every month of the file at once; only the figures the file sends are its warnings.
+    flagged = progress.suspicions(data, metrics, list(rows.month)).merge(sent, on=["month", "metric_code"])
+    previous = _previous_text(monthly, flagged, dict(zip(metrics.metric_code, metrics.unit, strict=True)))
+    out = [
+        [int(f.line), f.month, f.metric_code, f.value, f.detail, previous.get((f.metric_code, f.month), "")]
+        for f in flagged.itertuples()
+    ]
     out += _twin_checks(rows, metrics)
-    return pd.DataFrame(out, columns=CHECK_COLUMNS).sort_values("line").reset_index(drop=True)
+    return pd.DataFrame(out, columns=CHECK_COLUMNS).sort_values("line", kind="stable").reset_index(drop=True)
+
+
+def _previous_text(monthly: pd.DataFrame, flagged: pd.DataFrame, units: dict[str, str]) -> dict[tuple[str, str], str]:
+    """(code, month) -> the PREVIOUS_SHOWN latest months before it that have a figure (else the
+    cumulative position), as 2025年1月 12 项、…: what the clerk compares the flagged figure with.
+    One pass over the history in order, keeping each metric's last few figures."""
+    from rectification.progress import number_with_unit
+
+    wanted = set(zip(flagged.metric_code, flagged.month, strict=True))
+    history = monthly.assign(shown=monthly.value.where(monthly.value.notna(), monthly.cumulative))
+    history = history.dropna(subset=["shown"]).sort_values(["metric_code", "month"])
+    texts: dict[tuple[str, str], str] = {}
+    recent: dict[str, deque] = {}
+    for code, month, value in zip(
+        history.metric_code.tolist(), history.month.tolist(), history.shown.tolist(), strict=True
+    ):
+        before = recent.setdefault(code, deque(maxlen=PREVIOUS_SHOWN))
+        if (code, month) in wanted:
+            texts[code, month] = "、".join(
+                f"{chinese(m)} {number_with_unit(v, units.get(code, ''))}" for m, v in before
+            )
+        before.append((month, value))
+    return texts
 
 
 def _twin_checks(rows: pd.DataFrame, metrics: pd.DataFrame) -> list[list]:

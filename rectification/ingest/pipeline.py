@@ -153,14 +153,17 @@ def _stage_table(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
         con.unregister("staged_frame")
 
 
-def plan(con: duckdb.DuckDBPyConnection, staged: Staged, *, user: str | None = None) -> Plan:
+def plan(
+    con: duckdb.DuckDBPyConnection, staged: Staged, *, user: str | None = None, checks: pd.DataFrame | None = None
+) -> Plan:
     """Compare the staged rows with what counts now: new, unchanged, or revised (a conflict). For a
     ledger, the rows that would open a 销号 request; with `user`, refused (Refused, naming the rows)
-    when that user may not submit one of them, by the rule of every other way to submit."""
+    when that user may not submit one of them, by the rule of every other way to submit. `checks`:
+    the figure checks already made for these staged rows (the preview's), kept rather than made again."""
     _stage_table(con, staged)
     rows = query(con, TARGETS[staged.layout.kind].plan_query)
     if staged.layout is FIGURES:
-        return Plan(staged, rows, figure_checks(con, staged.rows))
+        return Plan(staged, rows, figure_checks(con, staged.rows) if checks is None else checks)
     requests = closure.ledger_requests(con, rows[rows.action != "unchanged"])
     if user is not None:
         refuse_closure_requests(con, requests, user)
@@ -232,8 +235,9 @@ def commit(
     target = TARGETS[staged.layout.kind]
     with transaction(con):
         # Planned again under the write lock: someone may have imported since the preview. A 销号
-        # request the user may not submit refuses the file here, before anything is written.
-        fresh = plan(con, staged, user=user)
+        # request the user may not submit refuses the file here, before anything is written. The
+        # typo checks are only warnings about the same rows the user was shown: the preview's stand.
+        fresh = plan(con, staged, user=user, checks=plan_.checks)
         if len(fresh.conflicts) and not replace:
             raise Refused(
                 fresh.conflict_problems(),
