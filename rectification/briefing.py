@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 
 import duckdb
@@ -823,10 +823,13 @@ class Pack:
     def recipes(self) -> list[Callable[[], go.Figure]]:
         return [r.make for r in self.overview if r.make is not None] + [c.make_figure for c in self.cards]
 
+    @cached_property
+    def appendix_pages(self) -> list[tuple[int, int]]:
+        return [] if self.appendix is None else appendix_pages(self.appendix)
+
     @property
     def n_slides(self) -> int:
-        extra = 0 if self.appendix is None else len(appendix_pages(self.appendix))
-        return 1 + len(self.overview) + len(self.cards) + extra
+        return 1 + len(self.overview) + len(self.cards) + len(self.appendix_pages)
 
 
 def prepare(
@@ -937,11 +940,11 @@ def render_pack(
     manifest: str | None = None,
 ) -> bytes:
     images = render(pack.recipes, cache_dir=cache_dir, progress_cb=progress_cb, manifest=manifest)
-    if final_cb:
-        final_cb(0.92, "正在排版幻灯片")
+    final = final_cb or (lambda fraction, text: None)
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
-    deck = Deck(prs, pack)
+    # The last tenth of the bar moves slide by slide: laying out 79 slides takes seconds.
+    deck = Deck(prs, pack, on_slide=lambda n: final(0.9 + 0.1 * (n - 1) / pack.n_slides, "正在排版幻灯片"))
     deck.title_slide()
     charted = sum(r.make is not None for r in pack.overview)
     overview_images, card_images = iter(images[:charted]), images[charted:]
@@ -960,8 +963,7 @@ def render_pack(
         deck.appendix(pack.appendix)
     buffer = io.BytesIO()
     prs.save(buffer)
-    if final_cb:
-        final_cb(1.0, "简报已生成")
+    final(1.0, "简报已生成")
     return buffer.getvalue()
 
 
@@ -1069,12 +1071,14 @@ class Deck:
     """The government look: a blue title band with a red rule, the cut-off and source (示例数据 in red)
     and the slide number on every slide."""
 
-    def __init__(self, prs, pack: Pack):
+    def __init__(self, prs, pack: Pack, on_slide: Callable[[int], None] | None = None):
         self.prs, self.pack, self.number = prs, pack, 0
+        self.on_slide = on_slide or (lambda number: None)
 
     # layout helpers
     def _blank(self):
         self.number += 1
+        self.on_slide(self.number)
         return self.prs.slides.add_slide(self.prs.slide_layouts[6])  # the default template's blank layout
 
     def text(self, slide, lines, *, left, top, width, height, size=14, bold=False, colour=INK, align=None, anchor=None):
@@ -1365,7 +1369,7 @@ class Deck:
             cell.fill.fore_color.rgb = WHITE
 
     def appendix(self, rows: pd.DataFrame) -> None:
-        pages = appendix_pages(rows)
+        pages = self.pack.appendix_pages
         for part, (start, end) in enumerate(pages):
             chunk = rows.iloc[start:end]
             slide = self._blank()
