@@ -8,6 +8,7 @@ raw  = kaleido.write_fig_from_object_sync over the pack's figures, already built
 pack = briefing.build_pack end to end with an empty cache: reading the store, building every figure,
        rendering them in one batch, laying out the PPTX.
 warm = the same pack again, every image from the cache.
+stall = the longest the pack's progress bar stood still during the cold build, and at what it stood.
 Goal: pack ≤ 1.3 × raw per chart, the full pack under 30 s. Not part of the test suite.
 """
 
@@ -30,6 +31,16 @@ GOAL_RATIO = 1.3
 GOAL_SECONDS = 30
 
 
+def longest_stall(start: float, heard: list[tuple[float, float, str]]) -> tuple[float, float, str]:
+    """(seconds, fraction, text): the longest time the bar's fraction stayed as it was."""
+    worst, since, shown = (0.0, 0.0, ""), start, (0.0, "")
+    for at, fraction, text in heard:
+        if fraction != shown[0]:
+            worst = max(worst, (at - since, *shown))
+            since, shown = at, (fraction, text)
+    return worst
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="repeat raw/pack pairs (the median is reported)")
@@ -50,7 +61,7 @@ def main() -> int:
         n = len(specs)
         print(f"演示库 {args.month}：{pack.n_slides} 页幻灯片，{n} 张图表；load {os.getloadavg()[0]:.1f}")
 
-        raws, packs, warms = [], [], []
+        raws, packs, warms, stalls = [], [], [], []
         for run in range(args.runs):
             out = folder / f"raw{run}"
             out.mkdir()
@@ -59,17 +70,25 @@ def main() -> int:
             raws.append(time.perf_counter() - start)
 
             cache = folder / f"cache{run}"
+            heard = []
             start = time.perf_counter()
-            deck = briefing.build_pack(con, args.month, cache_dir=cache)
+            deck = briefing.build_pack(
+                con,
+                args.month,
+                cache_dir=cache,
+                progress_cb=lambda f, t, heard=heard: heard.append((time.perf_counter(), f, t)),
+            )
             packs.append(time.perf_counter() - start)
+            stalls.append(longest_stall(start, heard))
 
             start = time.perf_counter()
             again = briefing.build_pack(con, args.month, cache_dir=cache)
             warms.append(time.perf_counter() - start)
             assert len(again) > 0 and len(deck) > 0
+            seconds, fraction, text = stalls[-1]
             print(
                 f"  第 {run + 1} 轮：raw {raws[-1]:.1f} s，pack {packs[-1]:.1f} s，warm {warms[-1]:.1f} s"
-                f"（load {os.getloadavg()[0]:.1f}）"
+                f"（load {os.getloadavg()[0]:.1f}）；进度条最长停留 {seconds:.1f} s（{fraction:.0%}「{text}」）"
             )
         con.close()
 

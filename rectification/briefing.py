@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 
 import duckdb
@@ -39,11 +39,11 @@ from rectification.months import add_months, chinese
 WIDTH, HEIGHT, SCALE = charts.EXPORT_WIDTH, charts.EXPORT_HEIGHT, charts.EXPORT_SCALE
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 SLIDE_FONT = "Microsoft YaHei"  # what the bureau's PowerPoint has; LibreOffice falls back to Noto CJK
-HEATMAP_ROWS_PER_SLIDE = 20  # beyond this the finding labels of a 900 px image overlap
+# 56 findings at 10 pt need ~730 pt of rows, a slide has 430: the heatmap goes over slides in equal
+# parts of at most 14 rows, whose labels (14 px) then sit on rows of ~25 px of a 602 px canvas.
+HEATMAP_ROWS_PER_SLIDE = 14
 BRIEFING_MONTHS = 12
-APPENDIX_ROWS = 10  # metric rows per appendix slide (the 口径 column wraps)
-ATTENTION_ROWS = 10  # 需要关注 rows per slide (the 说明 column wraps)
-KEY_FIGURES = 5  # metric rows on a finding slide; the rest are in the appendix
+KEY_FIGURES = 5  # metric rows on a finding slide at most (fewer when they wrap); the rest are in the appendix
 
 BUREAU = "中山市公安局横栏分局"  # as the report signs: 中共中山市公安局横栏分局委员会
 BUREAU_SHORT = "横栏分局"
@@ -107,20 +107,76 @@ def _spec(fig: go.Figure) -> tuple[dict, str]:
 
 
 def _opts(scale: float, spec: dict | None = None) -> dict:
-    """1600×900, or the size a figure was given for a part of a slide (see for_panel)."""
+    """1600×900, or the canvas a figure was given for its place on a slide (see for_box)."""
     layout = (spec or {}).get("layout", {})
     width, height = (layout["width"], layout["height"]) if "width" in layout and "height" in layout else (WIDTH, HEIGHT)
     return {"format": "png", "width": width, "height": height, "scale": scale}
 
 
-# A chart that fills part of a slide (8 of its 13.3 inches) is drawn on a smaller canvas, so its
-# labels come out at a size that reads on a projector (drawn at 1600 px they shrank to ~4.5 pt).
-PANEL_WIDTH, PANEL_HEIGHT = 960, 540
+# --- Chart text on a slide: the one size rule ----------------------------------------------------
+# A chart is drawn on a canvas of CSS px and placed on the slide at a size in pt, so a font of f px shows
+# at f × (placed width in pt / canvas width in px). Drawn at 1600 px and placed 8 inches wide, 14 px ticks
+# came out at 6–7 pt, unreadable on a projector. So each chart is drawn on the canvas that puts its
+# smallest text at CHART_MIN_PT where it is placed, with the aspect of the place (nothing is stretched).
+CHART_MIN_PT = 10
+TABLE_MIN_PT = 12  # every table on a slide; rows grow with their wrapped text (_fit_rows)
 
 
-def for_panel(make: Callable[[], go.Figure]) -> Callable[[], go.Figure]:
-    """`make`, with its figure sized for a slide's chart panel (16:9, like every export)."""
-    return lambda: make().update_layout(width=PANEL_WIDTH, height=PANEL_HEIGHT)
+@dataclass(frozen=True)
+class Box:
+    """Where a chart goes on a slide (EMU)."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+CHART_BOX = Box(Inches(0.4), Inches(1.02), Inches(12.53), Inches(5.98))  # a chart slide: band to footer
+HEADLINE_BOX = Box(Inches(0.3), Inches(2.0), Inches(6.9), Inches(4.9))  # beside the group's table
+FINDING_BOX = Box(Inches(0.3), Inches(1.7), Inches(8.1), Inches(4.55))  # beside the facts, above the note
+
+
+def slide_pt(font_px: float, placed_width: int, canvas_width_px: float) -> float:
+    """The size in pt on the slide of a font of `font_px` in a chart drawn `canvas_width_px` wide and
+    placed `placed_width` EMU wide."""
+    return font_px * (placed_width / Pt(1)) / canvas_width_px
+
+
+def font_sizes(spec) -> list[float]:
+    """Every font size a figure's JSON sets (layout, template defaults, axes, legend, annotations, traces),
+    hover labels aside: they are not drawn in a picture."""
+    found = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "hoverlabel":
+                continue
+            if key.endswith("font") and isinstance(value, dict) and isinstance(value.get("size"), int | float):
+                found.append(float(value["size"]))
+            found += font_sizes(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            if isinstance(item, dict | list):
+                found += font_sizes(item)
+    return found
+
+
+def canvas_for(fig: go.Figure, box: Box) -> tuple[int, int]:
+    """The canvas (CSS px) on which `fig`'s smallest text comes out at CHART_MIN_PT placed in `box`."""
+    smallest = min(font_sizes(fig.to_plotly_json()))
+    px_per_pt = smallest / CHART_MIN_PT
+    return int(box.width / Pt(1) * px_per_pt), int(box.height / Pt(1) * px_per_pt)
+
+
+def for_box(make: Callable[[], go.Figure], box: Box) -> Callable[[], go.Figure]:
+    """`make`, with its figure drawn on the canvas for `box`."""
+
+    def sized() -> go.Figure:
+        fig = make()
+        width, height = canvas_for(fig, box)
+        return fig.update_layout(width=width, height=height)
+
+    return sized
 
 
 def _run_kaleido(jobs, *, n: int = 1) -> None:
@@ -375,44 +431,70 @@ class Recipe:
     title: str
     make: Callable[[], go.Figure] | None  # None: a table slide, no picture
     headline: HeadlinePanel | None = None
-    table: pd.DataFrame | None = None  # the 需要关注 rows a table slide lists (类别, 状态, 问题, 事项, 说明)
+    table: pd.DataFrame | None = None  # the rows a table slide lists: 需要关注 (类别, 状态, 问题, 事项, 说明)
+    # or the headline outcomes (OUTCOME_COLUMNS)
+    outcomes: bool = False
 
 
 def overview_recipes(data: progress.Data, filters: progress.Filters, *, today=None) -> list[Recipe]:
     """The briefing's overview charts, in order: headlines, completion, status by finding, attention,
     and each headline metric's progress."""
+    metrics = progress.filter_metrics(data.metrics, filters)
+    found = progress.headlines(data, metrics, filters.as_of)
+    # The dashboard's five small panels of 重点成效 cannot reach 10 pt on one slide: the slide lists the
+    # totals as a table, and each group's chart has a slide of its own below.
     out = [
-        Recipe("重点成效", lambda: charts.headline_figure(data, filters)),
-        Recipe("整改完成进度", lambda: charts.completion_figure(data, filters, today)),
+        Recipe("重点成效", None, table=outcome_rows(found), outcomes=True),
+        Recipe("整改完成进度", for_box(lambda: charts.completion_figure(data, filters, today), CHART_BOX)),
     ]
     findings = progress.filter_findings(data.findings, data.metrics, filters)
-    parts = max(1, -(-len(findings) // HEATMAP_ROWS_PER_SLIDE))
-    for i in range(parts):
-        chunk = tuple(findings.iloc[i * HEATMAP_ROWS_PER_SLIDE : (i + 1) * HEATMAP_ROWS_PER_SLIDE].finding_code)
-        suffix = f"（{i + 1}/{parts}）" if parts > 1 else ""
+    chunks = _even_chunks(list(findings.finding_code), HEATMAP_ROWS_PER_SLIDE)
+    for i, chunk in enumerate(chunks):
+        suffix = f"（{i + 1}/{len(chunks)}）" if len(chunks) > 1 else ""
         title = f"各问题逐月整改状态{suffix}"
-        out.append(
-            Recipe(
-                title,
-                lambda chunk=chunk, title=title: charts.heatmap_figure(data, filters, chunk, title=title, today=today),
-            )
-        )
+        make = partial(charts.heatmap_figure, data, filters, tuple(chunk), title=title, today=today)
+        out.append(Recipe(title, for_box(make, CHART_BOX)))
     # A native table, not a picture of one: legible at the back of a meeting room, and staff can edit it.
-    flagged = progress.attention(data, filters, today)
-    parts = max(1, -(-len(flagged) // ATTENTION_ROWS))
-    for i in range(parts):
-        suffix = f"（{i + 1}/{parts}）" if parts > 1 else ""
-        chunk = flagged.iloc[i * ATTENTION_ROWS : (i + 1) * ATTENTION_ROWS]
-        out.append(Recipe(f"需要关注{suffix}", None, table=chunk.reset_index(drop=True)))
-    metrics = progress.filter_metrics(data.metrics, filters)
+    flagged = progress.attention(data, filters, today).reset_index(drop=True)
+    heights = [_row_height(attention_cells(row), ATTENTION_WIDTHS) for row in flagged.itertuples()]
+    pages = _pages(heights, _room(ATTENTION_HEADER, ATTENTION_WIDTHS))
+    for i, (start, end) in enumerate(pages):
+        suffix = f"（{i + 1}/{len(pages)}）" if len(pages) > 1 else ""
+        out.append(Recipe(f"需要关注{suffix}", None, table=flagged.iloc[start:end].reset_index(drop=True)))
     positions = Positions(data, filters.as_of)
-    for headline in progress.headlines(data, metrics, filters.as_of):
+    for headline in found:
         summed = positions.now.reindex(list(headline.metric_codes))
         lead = summed.sort_values("cumulative", ascending=False, kind="stable").index[0]
         panel = headline_panel(data, metrics, headline, lead, positions)
-        make = for_panel(partial(charts.metric_figure, data, lead, filters))
+        make = for_box(partial(charts.metric_figure, data, lead, filters), HEADLINE_BOX)
         out.append(Recipe(f"{headline.group_name}", make, panel))
     return out
+
+
+def _even_chunks(items: list, most: int) -> list[list]:
+    """`items` in as few parts of at most `most` as it takes, the parts as even as can be (56: 4 × 14)."""
+    parts = max(1, -(-len(items) // most))
+    size = max(1, -(-len(items) // parts))
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+OUTCOME_COLUMNS = ["类别", "成效", "累计", "本月", "目标", "构成"]
+
+
+def outcome_rows(found: list[progress.Headline]) -> pd.DataFrame:
+    """The 重点成效 slide's table: each group's total, this month's change, its target and what it adds up."""
+    rows = [
+        [
+            h.group_name,
+            h.name,
+            charts.value_text(h.cumulative, h.unit, h.approximate),
+            change_text(h.month_value, h.unit),
+            "—" if h.target is None else charts.value_text(h.target, h.unit),
+            charts.short(h.breakdown, 240),
+        ]
+        for h in found
+    ]
+    return pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
 
 
 class Positions:
@@ -529,8 +611,7 @@ class FindingCard:
     department: str
     leader: str
     deadline: str
-    figures: list[tuple[str, str, str]]  # (指标, 累计/月末值, 本月变化)
-    more_figures: int
+    figures: list[tuple[str, str, str]]  # (指标, 累计/月末值, 本月变化): all; the slide shows those that fit
     note: str
     make_figure: Callable[[], go.Figure] = field(repr=False)
     confirmed: bool = True  # False: the status is the catalogue's reading of the report (progress.UNCONFIRMED)
@@ -647,10 +728,11 @@ def finding_cards(
         note = _latest_note(code, ledger_notes, finding_notes)
         lead = main_metric(data, code, as_of)
         if lead is not None:
-            make = for_panel(partial(charts.metric_figure, data, lead, filters))
+            make = for_box(partial(charts.metric_figure, data, lead, filters), FINDING_BOX)
         else:
-            make = for_panel(
-                partial(charts.status_strip_figure, data, filters, code, f"{label} 逐月整改状态", today=today)
+            make = for_box(
+                partial(charts.status_strip_figure, data, filters, code, f"{label} 逐月整改状态", today=today),
+                FINDING_BOX,
             )
         deadline, original, closed = f.deadline, None, None
         if closures is not None and code in closures.index:
@@ -668,8 +750,7 @@ def finding_cards(
                 deadline=deadline_text(
                     deadline, long_term=bool(f.is_long_term), status=status, ref=ref, original=original
                 ),
-                figures=figures[:KEY_FIGURES],
-                more_figures=max(0, len(figures) - KEY_FIGURES),
+                figures=figures,
                 note=note,
                 make_figure=make,
                 confirmed=bool(grid.confirmed.get(code, False)),
@@ -742,10 +823,13 @@ class Pack:
     def recipes(self) -> list[Callable[[], go.Figure]]:
         return [r.make for r in self.overview if r.make is not None] + [c.make_figure for c in self.cards]
 
+    @cached_property
+    def appendix_pages(self) -> list[tuple[int, int]]:
+        return [] if self.appendix is None else appendix_pages(self.appendix)
+
     @property
     def n_slides(self) -> int:
-        extra = 0 if self.appendix is None else max(1, -(-len(self.appendix) // APPENDIX_ROWS))
-        return 1 + len(self.overview) + len(self.cards) + extra
+        return 1 + len(self.overview) + len(self.cards) + len(self.appendix_pages)
 
 
 def prepare(
@@ -856,16 +940,18 @@ def render_pack(
     manifest: str | None = None,
 ) -> bytes:
     images = render(pack.recipes, cache_dir=cache_dir, progress_cb=progress_cb, manifest=manifest)
-    if final_cb:
-        final_cb(0.92, "正在排版幻灯片")
+    final = final_cb or (lambda fraction, text: None)
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
-    deck = Deck(prs, pack)
+    # The last tenth of the bar moves slide by slide: laying out 79 slides takes seconds.
+    deck = Deck(prs, pack, on_slide=lambda n: final(0.9 + 0.1 * (n - 1) / pack.n_slides, "正在排版幻灯片"))
     deck.title_slide()
     charted = sum(r.make is not None for r in pack.overview)
     overview_images, card_images = iter(images[:charted]), images[charted:]
     for slide in pack.overview:
-        if slide.make is None:
+        if slide.outcomes:
+            deck.outcomes_slide(slide.title, slide.table)
+        elif slide.make is None:
             deck.attention_slide(slide.title, slide.table)
         elif slide.headline is not None:
             deck.headline_slide(slide.title, slide.headline, next(overview_images))
@@ -877,8 +963,7 @@ def render_pack(
         deck.appendix(pack.appendix)
     buffer = io.BytesIO()
     prs.save(buffer)
-    if final_cb:
-        final_cb(1.0, "简报已生成")
+    final(1.0, "简报已生成")
     return buffer.getvalue()
 
 
@@ -888,12 +973,83 @@ def _light(colour: str) -> bool:
     return 0.299 * red + 0.587 * green + 0.114 * blue > 170
 
 
-def _lines(text: str, width: Emu, size: float) -> int:
-    """How many lines `text` takes in a box `width` wide at `size` pt (a CJK character is as wide as
-    its size, a Latin one about half), so the boxes below it can move down instead of overlapping."""
-    usable = (width - Inches(0.2)) / Pt(size)  # the text box's own margins
-    ems = sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text)
-    return max(1, -(-int(ems * 100) // int(usable * 100)))
+def _ems(text: str) -> float:
+    """The width of `text` in ems: a CJK character 1, a Latin one 0.6 (digits of the Latin face LibreOffice
+    falls back to are wider than YaHei's), and a quarter em where CJK meets Latin (the space LibreOffice
+    and PowerPoint put between them: 2025年3月 is drawn as 2025 年 3 月)."""
+    cjk = [ord(ch) > 0x2E7F for ch in text]
+    changes = sum(a != b for a, b in zip(cjk, cjk[1:]))
+    return sum(1.0 if wide else 0.6 for wide in cjk) + 0.25 * changes
+
+
+def _lines(text: str, width: Emu, size: float, margins: int = Inches(0.2)) -> int:
+    """How many lines `text` takes in a box `width` wide at `size` pt, so the boxes below it can move
+    down instead of overlapping. `margins`: the box's own, left and right together (a text box's 0.1 inch
+    each by default)."""
+    usable = (width - margins) / Pt(size)
+    return max(1, -(-int(_ems(text) * 100) // int(usable * 100)))
+
+
+# --- Tables: text at TABLE_MIN_PT at least, rows as tall as their wrapped text ---------------------
+# A row's height is a floor in PowerPoint and LibreOffice alike; set too small, a wrapped name ran over the
+# next row. So each row is given the height of its most wrapped cell, estimated from the text's width.
+TABLE_LINE = 1.45  # line height ÷ font size: Noto Sans CJK, LibreOffice's stand-in for YaHei, is 1.45 em
+CELL_MARGIN_X, CELL_MARGIN_Y = Inches(0.05), Inches(0.03)
+NOTE_TOP = Inches(6.3)  # a finding slide's 最新进展, under its chart and key figures
+MORE_LINE = Inches(0.3)  # 另有 N 项指标，见附表。
+TABLE_TOP = Inches(1.05)  # below the title band
+TABLE_BOTTOM = Inches(7.0)  # above the footer
+ATTENTION_WIDTHS = [Inches(1.4), Inches(1.1), Inches(3.9), Inches(6.13)]
+APPENDIX_WIDTHS = [Inches(w) for w in (0.8, 2.2, 0.75, 1.8, 1.0, 1.0, 4.98)]  # 截至2025年12月 on one line
+OUTCOME_WIDTHS = [Inches(w) for w in (1.3, 2.2, 1.6, 1.4, 1.4, 4.63)]
+HEADER_PT = 14
+
+
+def _row_height(cells: list[tuple[str, float]], widths: list[int]) -> Emu:
+    """A table row as tall as its most wrapped cell; `cells`: (text, size in pt) by column."""
+    tallest = max(
+        _lines(text, width, size, margins=2 * CELL_MARGIN_X) * size for (text, size), width in zip(cells, widths)
+    )
+    return Emu(int(Pt(tallest * TABLE_LINE) + 2 * CELL_MARGIN_Y))
+
+
+def _pages(heights: list[int], room: int) -> list[tuple[int, int]]:
+    """(start, end) of the rows each slide takes: as many as fit in `room` (at least one a slide)."""
+    pages, start, used = [], 0, 0
+    for i, height in enumerate(heights):
+        if i > start and used + height > room:
+            pages.append((start, i))
+            start, used = i, 0
+        used += height
+    pages.append((start, len(heights)))
+    return pages
+
+
+def _header_height(names: list[str], widths: list[int]) -> Emu:
+    return _row_height([(name, HEADER_PT) for name in names], widths)
+
+
+def _room(header: list[str], widths: list[int]) -> int:
+    """The height left for a table's rows on a slide, under its header."""
+    return TABLE_BOTTOM - TABLE_TOP - _header_height(header, widths)
+
+
+ATTENTION_HEADER = ["类别", "问题", "事项", "说明"]
+
+
+def attention_cells(row) -> list[tuple[str, float]]:
+    """A 需要关注 row as the slide shows it: (text, pt) for 类别, 问题, 事项 and 说明."""
+    return [(row.类别, 13), (row.问题, 13), (charts.short(row.事项, 40), 13), (charts.short(row.说明, 90), 12)]
+
+
+def appendix_cells(row) -> list[tuple[str, float]]:
+    return [(str(value) if value else "", TABLE_MIN_PT) for value in row]
+
+
+def appendix_pages(rows: pd.DataFrame) -> list[tuple[int, int]]:
+    """The appendix's rows slide by slide: as many as fit (a long 口径 wraps over lines)."""
+    heights = [_row_height(appendix_cells(row), APPENDIX_WIDTHS) for row in rows.itertuples(index=False)]
+    return _pages(heights, _room(list(rows.columns), APPENDIX_WIDTHS))
 
 
 def _set_font(run, size: float, bold: bool = False, colour: RGBColor | None = None) -> None:
@@ -915,12 +1071,14 @@ class Deck:
     """The government look: a blue title band with a red rule, the cut-off and source (示例数据 in red)
     and the slide number on every slide."""
 
-    def __init__(self, prs, pack: Pack):
+    def __init__(self, prs, pack: Pack, on_slide: Callable[[int], None] | None = None):
         self.prs, self.pack, self.number = prs, pack, 0
+        self.on_slide = on_slide or (lambda number: None)
 
     # layout helpers
     def _blank(self):
         self.number += 1
+        self.on_slide(self.number)
         return self.prs.slides.add_slide(self.prs.slide_layouts[6])  # the default template's blank layout
 
     def text(self, slide, lines, *, left, top, width, height, size=14, bold=False, colour=INK, align=None, anchor=None):
@@ -1010,14 +1168,54 @@ class Deck:
             _set_font(run, 18, True, DEMO_RED)
         self._footer(slide)
 
+    def _picture(self, slide, image: bytes, box: Box) -> None:
+        """A chart in its box: drawn on the box's canvas (for_box), so its aspect is the box's."""
+        slide.shapes.add_picture(io.BytesIO(image), box.left, box.top, width=box.width, height=box.height)
+
+    def _table(self, slide, left, top, widths: list[int], header: list[str], n_rows: int):
+        """A table with its header row (white on the band's blue); the caller fills the rows, then _fit_rows."""
+        shape = slide.shapes.add_table(n_rows + 1, len(widths), left, top, sum(widths, Emu(0)), Inches(0.3))
+        table = shape.table
+        for j, width in enumerate(widths):
+            table.columns[j].width = width
+        for j, head in enumerate(header):
+            self._cell(table.cell(0, j), head, HEADER_PT, True, WHITE, BAND)
+        return table
+
+    @staticmethod
+    def _fit_rows(table) -> Emu:
+        """Every row as tall as its most wrapped cell (see _row_height); the table's height."""
+        widths = [column.width for column in table.columns]
+        total = 0
+        for row in table.rows:
+            cells = []
+            for cell in row.cells:
+                runs = [run for paragraph in cell.text_frame.paragraphs for run in paragraph.runs]
+                cells.append((cell.text, max((run.font.size.pt for run in runs), default=TABLE_MIN_PT)))
+            row.height = _row_height(cells, widths)
+            total += row.height
+        return Emu(total)
+
     def chart_slide(self, title: str, image: bytes) -> None:
         slide = self._blank()
         self.band(slide, title)
-        top = Inches(1.02)
-        height = Inches(7.0) - top
-        width = Emu(int(height * WIDTH / HEIGHT))
-        left = Emu(int((SLIDE_WIDTH - width) / 2))
-        slide.shapes.add_picture(io.BytesIO(image), left, top, width=width, height=height)
+        self._picture(slide, image, CHART_BOX)
+        self._footer(slide)
+
+    def outcomes_slide(self, title: str, rows: pd.DataFrame) -> None:
+        """重点成效 as a table: each group's total, this month, its target and what it adds up."""
+        slide = self._blank()
+        self.band(slide, title)
+        table = self._table(slide, Inches(0.4), TABLE_TOP, OUTCOME_WIDTHS, list(rows.columns), len(rows))
+        for i, row in enumerate(rows.itertuples(index=False), start=1):
+            for j, value in enumerate(row):
+                right = PP_ALIGN.RIGHT if 2 <= j <= 4 else None
+                self._cell(table.cell(i, j), value, 16 if j < 5 else 13, j == 1, INK, align=right)
+        height = self._fit_rows(table)
+        self.text(
+            slide, "各类成效的主要指标图及该类全部指标见以下各页。", left=Inches(0.4),
+            top=TABLE_TOP + height + Inches(0.1), width=Inches(12.5), height=Inches(0.4), size=12, colour=GREY,
+        )  # fmt: skip
         self._footer(slide)
 
     def attention_slide(self, title: str, rows: pd.DataFrame) -> None:
@@ -1031,26 +1229,15 @@ class Deck:
             )  # fmt: skip
             self._footer(slide)
             return
-        widths = [Inches(1.4), Inches(1.1), Inches(3.9), Inches(6.13)]
-        shape = slide.shapes.add_table(
-            len(rows) + 1, 4, Inches(0.4), Inches(1.1), sum(widths, Emu(0)), Inches(0.45) * (len(rows) + 1)
-        )
-        table = shape.table
-        for j, w in enumerate(widths):
-            table.columns[j].width = w
-        for j, head in enumerate(["类别", "问题", "事项", "说明"]):
-            self._cell(table.cell(0, j), head, 14, True, WHITE, BAND)
-        table.rows[0].height = Inches(0.45)
+        table = self._table(slide, Inches(0.4), TABLE_TOP, ATTENTION_WIDTHS, ATTENTION_HEADER, len(rows))
         for i, row in enumerate(rows.itertuples(index=False), start=1):
             fill = RGBColor.from_string(charts.RAG_COLOURS.get(row.状态, charts.RAG_COLOURS[charts.GREY]).lstrip("#"))
-            item, why = charts.short(row.事项, 40), charts.short(row.说明, 90)
-            self._cell(table.cell(i, 0), row.类别, 13, True, INK if _light(str(fill)) else WHITE, fill)
-            self._cell(table.cell(i, 1), row.问题, 13)
-            self._cell(table.cell(i, 2), item, 13)
-            self._cell(table.cell(i, 3), why, 12)
-            # rows as tall as their text: LibreOffice, unlike PowerPoint, does not grow a row to fit
-            lines = max(_lines(item, widths[2] - Inches(0.1), 13), _lines(why, widths[3] - Inches(0.1), 12))
-            table.rows[i].height = Emu(int(Pt(13) * 1.3 * lines + Inches(0.12)))
+            (kind, size), (number, _), (item, _), (why, why_size) = attention_cells(row)
+            self._cell(table.cell(i, 0), kind, size, True, INK if _light(str(fill)) else WHITE, fill)
+            self._cell(table.cell(i, 1), number, size)
+            self._cell(table.cell(i, 2), item, size)
+            self._cell(table.cell(i, 3), why, why_size)
+        self._fit_rows(table)
         self._footer(slide)
 
     def headline_slide(self, title: str, panel: HeadlinePanel, image: bytes) -> None:
@@ -1067,32 +1254,22 @@ class Deck:
                 slide, f"口径：{charts.short(panel.definition, 150)}", left=Inches(0.4), top=Inches(1.42),
                 width=Inches(12.5), height=Inches(0.5), size=11, colour=GREY,
             )  # fmt: skip
-        top, width = Inches(2.0), Inches(6.9)
-        height = Emu(int(width * HEIGHT / WIDTH))
-        slide.shapes.add_picture(io.BytesIO(image), Inches(0.3), top, width=width, height=height)
-        left, panel_width = Inches(7.4), Inches(5.53)
-        size = 11 if len(panel.rows) <= 8 else 10
-        row_height = Inches(0.34 if size == 11 else 0.3)
-        shape = slide.shapes.add_table(
-            len(panel.rows) + 1, 4, left, top, panel_width, row_height * (len(panel.rows) + 1)
-        )
-        table = shape.table
-        widths = [Inches(0.75), Inches(2.45), Inches(1.23), Inches(1.1)]
-        for j, w in enumerate(widths):
-            table.columns[j].width = w
-        for j, head in enumerate(["问题", "指标", "截至本月", "本月变化"]):
-            self._cell(table.cell(0, j), head, size, True, WHITE, BAND)
+        self._picture(slide, image, HEADLINE_BOX)
+        left, top = Inches(7.4), HEADLINE_BOX.top
+        widths = [Inches(0.85), Inches(2.5), Inches(1.18), Inches(1.0)]
+        table = self._table(slide, left, top, widths, ["问题", "指标", "截至本月", "本月变化"], len(panel.rows))
         for i, (row, summed) in enumerate(zip(panel.rows, panel.summed, strict=True), start=1):
             fill = PALE if summed and not all(panel.summed) else None
             bold = row[1].startswith(panel.charted + "（")
             for j, value in enumerate(row):
                 align = PP_ALIGN.RIGHT if j >= 2 else None
-                self._cell(table.cell(i, j), value, size, bold, INK, fill, align=align)
+                self._cell(table.cell(i, j), value, TABLE_MIN_PT, bold, INK, fill, align=align)
+        height = self._fit_rows(table)
         note = f"图：{panel.charted}（表中加粗）"
         if not all(panel.summed):
             note += "；底纹行计入合计，其余单位不同或口径不同，单列"
         self.text(
-            slide, note, left=left, top=top + row_height * (len(panel.rows) + 1) + Inches(0.08), width=panel_width,
+            slide, note, left=left, top=top + height + Inches(0.05), width=sum(widths, Emu(0)),
             height=Inches(0.5), size=10, colour=GREY,
         )  # fmt: skip
         self._footer(slide)
@@ -1105,9 +1282,8 @@ class Deck:
             height=Inches(0.7), size=12, colour=GREY,
         )  # fmt: skip
         # the chart, left
-        top, width = Inches(1.7), Inches(8.1)
-        height = Emu(int(width * HEIGHT / WIDTH))
-        slide.shapes.add_picture(io.BytesIO(image), Inches(0.3), top, width=width, height=height)
+        self._picture(slide, image, FINDING_BOX)
+        top = FINDING_BOX.top
         # the facts, right
         left, panel = Inches(8.6), Inches(4.35)
         colour = charts.STATUS_COLOURS.get(card.status, "#9e9e9e").lstrip("#")
@@ -1137,40 +1313,43 @@ class Deck:
         self._key_figures(slide, card, left, max(Inches(3.3), facts_top + facts_height + Inches(0.2)), panel)
         self.text(
             slide, [[("最新进展：", 12, True, INK), (charts.short(card.note, 150), 12, False, INK)]],
-            left=Inches(0.4), top=Inches(6.3), width=Inches(12.5), height=Inches(0.7),
+            left=Inches(0.4), top=NOTE_TOP, width=Inches(12.5), height=Inches(0.7),
         )  # fmt: skip
         self._footer(slide)
 
     def _key_figures(self, slide, card: FindingCard, left, top, width) -> None:
         if not card.figures:
             self.text(
-                slide,
-                "本问题无量化指标，图为逐月整改状态。",
-                left=left,
-                top=top,
-                width=width,
-                height=Inches(0.5),
-                size=12,
-                colour=GREY,
-            )
-            return
-        rows = len(card.figures) + 1
-        shape = slide.shapes.add_table(rows, 3, left, top, width, Inches(0.32) * rows)
-        table = shape.table
-        table.columns[0].width = Emu(int(width * 0.5))
-        table.columns[1].width = Emu(int(width * 0.25))
-        table.columns[2].width = width - table.columns[0].width - table.columns[1].width
-        for j, head in enumerate(["关键数字", "截至本月", "本月变化"]):
-            self._cell(table.cell(0, j), head, 11, True, WHITE, BAND)
-        for i, (name, total, delta) in enumerate(card.figures, start=1):
-            self._cell(table.cell(i, 0), name, 10)
-            self._cell(table.cell(i, 1), total, 10, align=PP_ALIGN.RIGHT)
-            self._cell(table.cell(i, 2), delta, 10, align=PP_ALIGN.RIGHT)
-        if card.more_figures:
-            self.text(
-                slide, f"另有 {card.more_figures} 项指标，见附表。", left=left, top=top + Inches(0.32) * rows + Inches(0.05),
-                width=width, height=Inches(0.3), size=10, colour=GREY,
+                slide, "本问题无量化指标，图为逐月整改状态。", left=left, top=top, width=width, height=Inches(0.5),
+                size=12, colour=GREY,
             )  # fmt: skip
+            return
+        widths = [Emu(int(width * 0.46)), Emu(int(width * 0.27))]
+        widths.append(width - sum(widths))
+        shown = self._figures_that_fit(card.figures, widths, room=NOTE_TOP - top - MORE_LINE)
+        table = self._table(slide, left, top, widths, ["关键数字", "截至本月", "本月变化"], len(shown))
+        for i, (name, total, delta) in enumerate(shown, start=1):
+            self._cell(table.cell(i, 0), name, TABLE_MIN_PT)
+            self._cell(table.cell(i, 1), total, TABLE_MIN_PT, align=PP_ALIGN.RIGHT)
+            self._cell(table.cell(i, 2), delta, TABLE_MIN_PT, align=PP_ALIGN.RIGHT)
+        height = self._fit_rows(table)
+        if len(card.figures) > len(shown):
+            self.text(
+                slide, f"另有 {len(card.figures) - len(shown)} 项指标，见附表。", left=left,
+                top=top + height + Inches(0.03), width=width, height=MORE_LINE, size=TABLE_MIN_PT, colour=GREY,
+            )  # fmt: skip
+
+    @staticmethod
+    def _figures_that_fit(figures: list, widths: list[int], room: int) -> list:
+        """The first KEY_FIGURES key figures at most, as many as fit in `room` with the header (at least one)."""
+        used = _header_height(["关键数字"], widths[:1])
+        shown = []
+        for figure in figures[:KEY_FIGURES]:
+            used += _row_height([(text, TABLE_MIN_PT) for text in figure], widths)
+            if shown and used > room:
+                break
+            shown.append(figure)
+        return shown
 
     def _cell(self, cell, text: str, size: float, bold=False, colour=INK, fill: RGBColor | None = None, align=None):
         cell.text = ""
@@ -1180,8 +1359,8 @@ class Deck:
         run = paragraph.add_run()
         run.text = text
         _set_font(run, size, bold, colour)
-        cell.margin_left = cell.margin_right = Inches(0.05)
-        cell.margin_top = cell.margin_bottom = Inches(0.02)
+        cell.margin_left = cell.margin_right = CELL_MARGIN_X
+        cell.margin_top = cell.margin_bottom = CELL_MARGIN_Y
         if fill is not None:
             cell.fill.solid()
             cell.fill.fore_color.rgb = fill
@@ -1190,28 +1369,16 @@ class Deck:
             cell.fill.fore_color.rgb = WHITE
 
     def appendix(self, rows: pd.DataFrame) -> None:
-        parts = max(1, -(-len(rows) // APPENDIX_ROWS))
-        widths = [0.8, 2.2, 0.75, 1.6, 1.0, 1.0, 5.18]  # 截至2025年12月 on one line
-        for part in range(parts):
-            chunk = rows.iloc[part * APPENDIX_ROWS : (part + 1) * APPENDIX_ROWS]
+        pages = self.pack.appendix_pages
+        for part, (start, end) in enumerate(pages):
+            chunk = rows.iloc[start:end]
             slide = self._blank()
-            suffix = f"（{part + 1}/{parts}）" if parts > 1 else ""
+            suffix = f"（{part + 1}/{len(pages)}）" if len(pages) > 1 else ""
             self.band(slide, f"附表：全部指标及口径{suffix}")
-            shape = slide.shapes.add_table(
-                len(chunk) + 1,
-                len(rows.columns),
-                Inches(0.4),
-                Inches(1.05),
-                Inches(12.53),
-                Inches(0.4) * (len(chunk) + 1),
-            )
-            table = shape.table
-            for j, w in enumerate(widths):
-                table.columns[j].width = Inches(w)
-            for j, head in enumerate(rows.columns):
-                self._cell(table.cell(0, j), head, 11, True, WHITE, BAND)
+            table = self._table(slide, Inches(0.4), TABLE_TOP, APPENDIX_WIDTHS, list(rows.columns), len(chunk))
             for i, row in enumerate(chunk.itertuples(index=False), start=1):
-                for j, value in enumerate(row):
+                for j, (value, size) in enumerate(appendix_cells(row)):
                     right = PP_ALIGN.RIGHT if 3 <= j <= 5 else None
-                    self._cell(table.cell(i, j), str(value) if value else "", 10, align=right)
+                    self._cell(table.cell(i, j), value, size, align=right)
+            self._fit_rows(table)
             self._footer(slide)

@@ -100,9 +100,9 @@ def test_the_meeting_pack_slide_by_slide(store_path, tmp_path):
     helmet, leftover, drink = slides[1 + len(overview) : 1 + len(overview) + 3]
     for slide in (helmet, leftover, drink):
         (picture,) = pictures(slide)
-        # drawn on the smaller panel canvas, so its labels stay legible at 8 of the slide's 13.3 inches
-        panel = (briefing.PANEL_WIDTH * briefing.SCALE, briefing.PANEL_HEIGHT * briefing.SCALE)
-        assert png_size(picture.image.blob) == panel == (1920, 1080)
+        # drawn on the canvas of its place beside the facts (14 px ticks at 10 pt): 816 × 458 px at 2×
+        assert (picture.left, picture.top, picture.width, picture.height) == tuple(vars(briefing.FINDING_BOX).values())
+        assert png_size(picture.image.blob) == (1632, 916)
         assert drawn_share(picture.image.blob) > 0.015  # a chart, not a blank image
         assert len(Image.open(io.BytesIO(picture.image.blob)).getcolors(1 << 20)) > 20
     words = "\n".join(texts(helmet))
@@ -113,8 +113,8 @@ def test_the_meeting_pack_slide_by_slide(store_path, tmp_path):
     assert "另有 3 项指标，见附表。" in texts(helmet)
     assert "本问题无量化指标，图为逐月整改状态。" in texts(leftover)  # 问题11 has no metric: its status row
     assert heard == sorted(heard) and heard[-1] == 1.0
-    # one PNG per distinct figure: 问题05's 头盔劝导场次 chart is the overview's 头盔劝导 slide, rendered once
-    assert len(list(cache.glob("*.png"))) == sum(r.make is not None for r in overview) + 2
+    # one PNG per figure: 问题05's 头盔劝导场次 chart is drawn for its own place, not the 头盔劝导 slide's
+    assert len(list(cache.glob("*.png"))) == sum(r.make is not None for r in overview) + 3
 
 
 def test_the_same_month_again_comes_from_the_cache_without_a_browser(store_path, tmp_path, monkeypatch, capsys):
@@ -165,8 +165,12 @@ def test_overview_deck_has_one_picture_per_chart_slide(con):
     slides = list(prs.slides)
     assert len(slides) == 1 + len(overview)
     for slide, recipe in zip(slides[1:], overview, strict=True):
-        assert len(pictures(slide)) == (recipe.title != "需要关注") and texts(slide)[0] == recipe.title
-    assert [r.title for r in overview][:3] == ["重点成效", "整改完成进度", "各问题逐月整改状态（1/3）"]
+        assert len(pictures(slide)) == (recipe.make is not None) and texts(slide)[0] == recipe.title
+    assert [r.title for r in overview][:3] == ["重点成效", "整改完成进度", "各问题逐月整改状态（1/4）"]
+    # 重点成效 as a table: each group's total and this month's change, legible where five small panels were not
+    outcomes = next(shape for shape in slides[1].shapes if shape.has_table).table
+    assert [outcomes.cell(0, j).text for j in range(6)] == briefing.OUTCOME_COLUMNS
+    assert [outcomes.cell(2, j).text for j in range(4)] == ["隐患整治", "隐患整改处数", "332 处", "+43 处"]
     # 需要关注 is a table on the slide, legible and editable, not a picture of one
     (attention,) = [s for s, r in zip(slides[1:], overview, strict=True) if r.title == "需要关注"]
     table = next(shape for shape in attention.shapes if shape.has_table).table
