@@ -1198,6 +1198,16 @@ def search_hits(findings: pd.DataFrame, metrics: pd.DataFrame, measures: pd.Data
     return pd.DataFrame(rows, columns=columns)
 
 
+def search_opens(hits: pd.DataFrame) -> str | None:
+    """The finding a search opens at once: the one whose number or code was typed, else the only
+    finding it matched; None when it matched several (the page lists them to pick from)."""
+    numbered = hits.finding_code[hits.place == NUMBER_PLACE]
+    if len(numbered):
+        return numbered.iloc[0]
+    found = hits.finding_code.unique()
+    return found[0] if len(found) == 1 else None
+
+
 def _is_numbered(finding, compact: str, number: str) -> bool:
     if str(finding.finding_code).upper() == compact:
         return True
