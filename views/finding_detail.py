@@ -319,9 +319,17 @@ else:
     with st.form("annotation_form", clear_on_submit=True):
         st.caption("添加注释：说明某月数字背后的原因（如“4月起开展夜查行动”），图表上以★标注。")
         targets = {"": "本问题"} | {r.metric_code: r.metric_name for r in metrics.itertuples()}
-        target = st.selectbox("对象", list(targets), format_func=targets.get, key="annotation_target")
+        target = st.selectbox(
+            "对象", list(targets), format_func=targets.get, key="annotation_target", placeholder=app_state.CHOOSE
+        )
         month_options = [m for m in data.months if m <= current_month()] or [as_of]
-        month = st.selectbox("月份", list(reversed(month_options)), format_func=chinese, key="annotation_month")
+        month = st.selectbox(
+            "月份",
+            list(reversed(month_options)),
+            format_func=chinese,
+            key="annotation_month",
+            placeholder=app_state.CHOOSE,
+        )
         text = st.text_area("内容", max_chars=annotations.MAX_LENGTH, key="annotation_text")
         submitted = st.form_submit_button("保存注释", type="primary", key="annotation_submit")
     if submitted:
@@ -347,6 +355,7 @@ else:
                 list(notes.annotation_id),
                 format_func=lambda i: f"#{i}　{charts.short(notes.set_index('annotation_id').text[i], 40)}",
                 key="retract_choice",
+                placeholder=app_state.CHOOSE,
             )
             retract = st.form_submit_button("删除所选注释", key="retract_submit")
         if retract:
