@@ -254,7 +254,11 @@ def withdraw_form(code: str, user: auth.User, *, key: str) -> None:
     with st.expander("撤回佐证材料（撤回后不再显示，文件仍保留）"):
         with st.form(f"{key}_withdraw_form"):
             choice = st.selectbox(
-                "文件", list(names), format_func=lambda i: f"#{i}　{names[i]}", key=f"{key}_withdraw_pick"
+                "文件",
+                list(names),
+                format_func=lambda i: f"#{i}　{names[i]}",
+                key=f"{key}_withdraw_pick",
+                placeholder=app_state.CHOOSE,
             )
             reason = st.text_input("撤回原因", key=f"{key}_withdraw_reason")
             submitted = st.form_submit_button("撤回所选文件", key=f"{key}_withdraw_submit")

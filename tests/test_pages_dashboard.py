@@ -466,6 +466,45 @@ def test_finding_detail_search_finds_metrics_measures_and_long_term_items(store_
         assert among in labels  # 一类视频卡口修复率 is L1's metric; 夜查 is in F52's measures
 
 
+def test_finding_detail_search_lists_several_matches_before_opening_one(store_path):
+    """Issue 17 item 16: 视频 is in F32's training measure and in L1: both are listed with where they
+    matched, none is opened until one is picked, and the pick opens it."""
+    at = open_page(DETAIL, {"finding": "F05"})
+    at.text_input(key="finding_search").input("视频").run()
+    assert not at.exception
+    assert "找到 2 项：" in [t.value for t in at.text]
+    listed = [t.value for t in at.text if t.value.startswith(("问题32　", "长期L1　"))]
+    assert listed == [
+        "问题32　构建“训考-审查-教育”三位一体公务用枪管理体系，通过常态化组织实弹射击培训考核、建立配枪民警动态审查机制、及时清理不…",
+        "长期L1　强化智慧公安基础建设",
+    ]
+    captions = [c.value for c in at.caption if c.value.startswith("匹配")]
+    assert captions[0] == "匹配：整改措施「三是」：…及警情处置枪支使用指引的视频微课程共2轮次264人次…"
+    assert captions[1].startswith("匹配：整改措施「三是」：积极推进多个一类视频治安卡口修复")
+    assert captions[1].endswith("指标「一类视频卡口修复率」")
+    picker = at.selectbox(key="finding")
+    assert picker.value is None and [o.split("　")[0] for o in picker.options] == ["问题32", "长期L1"]
+    assert not at.get("plotly_chart")  # nothing opened
+    assert "finding" not in at.query_params
+    picker.select("L1").run()
+    assert not at.exception
+    assert at.selectbox(key="finding").value == "L1"
+    assert titles(at)[0] == "长期L1 逐月整改状态"
+    assert at.query_params["finding"] == "L1"
+
+
+@pytest.mark.parametrize(
+    ("search", "opened", "where"), [("5", "F05", "匹配：问题编号"), ("夜查", "F52", "匹配：整改措施「二是」：")]
+)
+def test_finding_detail_search_opens_a_number_or_a_single_match_and_says_where(store_path, search, opened, where):
+    at = open_page(DETAIL, {"finding": "F12"})
+    at.text_input(key="finding_search").input(search).run()
+    assert not at.exception
+    assert at.selectbox(key="finding").value == opened
+    assert at.query_params["finding"] == opened
+    assert any(c.value.startswith(where) for c in at.caption), [c.value for c in at.caption]
+
+
 def test_finding_detail_search_without_hits_clears_the_finding_in_the_link(store_path):
     at = open_page(DETAIL, {"finding": "F05"})
     assert at.query_params["finding"] == "F05"
@@ -562,3 +601,14 @@ def test_overview_counts_a_sign_off_made_today_and_says_so(store_path):
     past = open_page(OVERVIEW, {"asof": "2025-02"})
     assert tiles(past)["已销号（项）"] == "17"
     assert any("销号情况截至 2月28日" in c.value for c in past.caption)
+
+
+def test_finding_detail_search_matches_are_plain_text(store_path):
+    # 定点执法+路段流动巡查 (F05's title): the + is shown as typed, not read as markdown
+    at = open_page(DETAIL)
+    at.text_input(key="finding_search").input("执法+路段").run()
+    assert not at.exception
+    assert at.selectbox(key="finding").value == "F05"
+    assert "匹配：问题原文：…法行动及实施重点路口定点执法\\+路段流动巡查等方式构建“查宣…" in [
+        c.value for c in at.caption
+    ]

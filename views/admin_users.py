@@ -69,9 +69,15 @@ with st.form("add_user_form", clear_on_submit=True):
     username = left.text_input("用户名（登录用，字母、数字、汉字或 . _ -）", key="add_username")
     display_name = right.text_input("显示名（如姓名）", key="add_display_name")
     department = left.selectbox(
-        "部门", department_options, format_func=lambda d: d or "（不属于具体部门）", key="add_department"
+        "部门",
+        department_options,
+        format_func=lambda d: d or "（不属于具体部门）",
+        key="add_department",
+        placeholder=app_state.CHOOSE,
     )
-    role = right.selectbox("角色", role_options, index=1, format_func=auth.ROLE_LABELS.get, key="add_role")
+    role = right.selectbox(
+        "角色", role_options, index=1, format_func=auth.ROLE_LABELS.get, key="add_role", placeholder=app_state.CHOOSE
+    )
     password = left.text_input(
         f"初始密码（至少 {auth.MIN_PASSWORD_LENGTH} 个字符）", type="password", key="add_password"
     )
@@ -103,7 +109,7 @@ if users.empty:
 
 st.subheader("修改账号")
 names = users.username.tolist()
-chosen = st.selectbox("选择用户", names, key="edit_username")
+chosen = st.selectbox("选择用户", names, key="edit_username", placeholder=app_state.CHOOSE)
 row = users[users.username == chosen].iloc[0]
 display_now = row.display_name if isinstance(row.display_name, str) else ""
 department_now = row.department if isinstance(row.department, str) else ""
@@ -130,6 +136,7 @@ with st.form(f"profile_form_{user_key}"):
         index=choices.index(department_now),
         format_func=lambda d: d or "（不属于具体部门）",
         key=f"edit_department_{user_key}",
+        placeholder=app_state.CHOOSE,
     )
     save_profile = st.form_submit_button("保存显示名与部门", key=f"profile_submit_{user_key}")
 if save_profile:
@@ -176,6 +183,7 @@ with role_col.form(f"role_form_{user_key}"):
         index=role_options.index(row.role),
         format_func=auth.ROLE_LABELS.get,
         key=f"edit_role_{user_key}",
+        placeholder=app_state.CHOOSE,
     )
     change_role = st.form_submit_button("保存角色", key=f"role_submit_{user_key}")
 if change_role:

@@ -18,8 +18,14 @@ users = [ALL, *values[values.kind == "user"].value]
 actions = [ALL, *values[values.kind == "action"].value]
 
 left, middle, right = st.columns(3)
-user_name = left.selectbox("用户", users, key="audit_user")
-action = middle.selectbox("操作", actions, format_func=lambda a: audit.ACTION_LABELS.get(a, a), key="audit_action")
+user_name = left.selectbox("用户", users, key="audit_user", placeholder=app_state.CHOOSE)
+action = middle.selectbox(
+    "操作",
+    actions,
+    format_func=lambda a: audit.ACTION_LABELS.get(a, a),
+    key="audit_action",
+    placeholder=app_state.CHOOSE,
+)
 today = date.today()
 period = right.date_input("日期范围", value=(today - timedelta(days=30), today), key="audit_dates")
 # While the second date is being picked the widget holds one date: treat it as a single day.

@@ -52,7 +52,7 @@ def server_backups() -> Path | None:
         column_config={"时间": st.column_config.DatetimeColumn("时间", format="YYYY-MM-DD HH:mm:ss")},
     )
     by_name = {f.name: f for f in files}
-    chosen = by_name[st.selectbox("选择备份", list(by_name), key="backup_choice")]
+    chosen = by_name[st.selectbox("选择备份", list(by_name), key="backup_choice", placeholder=app_state.CHOOSE)]
     st.download_button(
         "下载所选备份",
         chosen.read_bytes(),

@@ -39,7 +39,7 @@ data = app_state.dashboard_data()
 st.caption("能查看看板的人都可以导出；导出不改变任何数据。图表与看板相同，按所选月份。")
 
 months = list(reversed(data.months))
-month = st.selectbox("数据截至", months, format_func=chinese, key="briefing_month")
+month = st.selectbox("数据截至", months, format_func=chinese, key="briefing_month", placeholder=app_state.CHOOSE)
 
 pack_tab, report_tab = st.tabs(["督办会简报（PPTX）", "整改进展通报（Word）"])
 
@@ -54,7 +54,7 @@ with pack_tab:
     department, numbers = None, None
     if scope == "department":
         departments = sorted(data.findings.lead_department.dropna().unique())
-        department = st.selectbox("牵头部门", departments, key="briefing_department")
+        department = st.selectbox("牵头部门", departments, key="briefing_department", placeholder=app_state.CHOOSE)
     elif scope == "findings":
         labels = {
             r.finding_code: f"{progress.finding_label(r.finding_code, r.report_number)}　{r.title[:40]}"

@@ -74,12 +74,22 @@ def metric_label(code: str) -> str:
 # --- The catalogue ---------------------------------------------------------------------------
 left, middle, right = st.columns(3)
 finding_filter = left.selectbox(
-    "整改问题", ["", *finding_names], format_func=lambda c: finding_names.get(c, "全部"), key="cat_filter_finding"
+    "整改问题",
+    ["", *finding_names],
+    format_func=lambda c: finding_names.get(c, "全部"),
+    key="cat_filter_finding",
+    placeholder=app_state.CHOOSE,
 )
 group_filter = middle.selectbox(
-    "成效类别", ["", *group_names], format_func=lambda g: group_names.get(g, "全部"), key="cat_filter_group"
+    "成效类别",
+    ["", *group_names],
+    format_func=lambda g: group_names.get(g, "全部"),
+    key="cat_filter_group",
+    placeholder=app_state.CHOOSE,
 )
-state_filter = right.selectbox("显示", ["全部", "在用", "已停用", "管理员新增"], key="cat_filter_state")
+state_filter = right.selectbox(
+    "显示", ["全部", "在用", "已停用", "管理员新增"], key="cat_filter_state", placeholder=app_state.CHOOSE
+)
 shown = metrics
 if finding_filter:
     shown = shown[shown.finding_code.fillna(GENERAL) == finding_filter]
@@ -140,7 +150,12 @@ add_tab, edit_tab, retire_tab, export_tab = st.tabs(
 ADD_KEYS = ("add_metric_name", "add_metric_unit", "add_metric_definition")
 with add_tab, st.form("catalogue_add_form"):
     finding_choice = st.selectbox(
-        "所属整改问题", list(finding_names), index=1, format_func=finding_names.get, key="add_metric_finding"
+        "所属整改问题",
+        list(finding_names),
+        index=1,
+        format_func=finding_names.get,
+        key="add_metric_finding",
+        placeholder=app_state.CHOOSE,
     )
     name_col, unit_col = st.columns([3, 1])
     name = name_col.text_input(
@@ -153,8 +168,12 @@ with add_tab, st.form("catalogue_add_form"):
         "单位", max_chars=catalogue_admin.MAX_UNIT, placeholder="如：次、处、%", key="add_metric_unit"
     )
     kind_col, group_col = st.columns(2)
-    kind = kind_col.selectbox("类型", list(KIND_LABELS), format_func=KIND_LABELS.get, key="add_metric_kind")
-    group = group_col.selectbox("成效类别", list(group_names), format_func=group_names.get, key="add_metric_group")
+    kind = kind_col.selectbox(
+        "类型", list(KIND_LABELS), format_func=KIND_LABELS.get, key="add_metric_kind", placeholder=app_state.CHOOSE
+    )
+    group = group_col.selectbox(
+        "成效类别", list(group_names), format_func=group_names.get, key="add_metric_group", placeholder=app_state.CHOOSE
+    )
     definition = st.text_input(
         f"口径（不超过 {catalogue_admin.MAX_DEFINITION} 字）",
         max_chars=catalogue_admin.MAX_DEFINITION,
@@ -185,7 +204,13 @@ if add:
 
 # --- Edit ------------------------------------------------------------------------------------
 with edit_tab:
-    code = st.selectbox("指标", list(metrics.metric_code), format_func=metric_label, key="edit_metric_code")
+    code = st.selectbox(
+        "指标",
+        list(metrics.metric_code),
+        format_func=metric_label,
+        key="edit_metric_code",
+        placeholder=app_state.CHOOSE,
+    )
     m = metrics.set_index("metric_code").loc[code]
     locked = m.n_figures > 0
     with st.form("catalogue_edit_form"):
@@ -205,6 +230,7 @@ with edit_tab:
             disabled=locked,
             help="已有数值的指标不能改类型" if locked else None,
             key=f"edit_kind_{code}",
+            placeholder=app_state.CHOOSE,
         )
         new_group = group_col.selectbox(
             "成效类别",
@@ -212,6 +238,7 @@ with edit_tab:
             index=list(group_names).index(m.group_code),
             format_func=group_names.get,
             key=f"edit_group_{code}",
+            placeholder=app_state.CHOOSE,
         )
         new_definition = st.text_input(
             "口径",
@@ -243,7 +270,13 @@ with edit_tab:
 
 # --- Retire / reinstate ----------------------------------------------------------------------
 with retire_tab:
-    code = st.selectbox("指标", list(metrics.metric_code), format_func=metric_label, key="retire_metric_code")
+    code = st.selectbox(
+        "指标",
+        list(metrics.metric_code),
+        format_func=metric_label,
+        key="retire_metric_code",
+        placeholder=app_state.CHOOSE,
+    )
     m = metrics.set_index("metric_code").loc[code]
     st.text(f"{m.metric_name}（{m.unit}）：{state_text(m.retired_from)}；计入的数值 {m.n_figures} 个")
     if isinstance(m.retired_from, str):
@@ -268,6 +301,7 @@ with retire_tab:
             index=months.index(default),
             format_func=chinese,
             key=f"retire_month_{code}",
+            placeholder=app_state.CHOOSE,
         )
         confirmed = st.checkbox(
             "确认停用：不再要求上报此指标；已有数值保留在图表和导出中，可随时恢复", key=f"retire_confirm_{code}"

@@ -47,7 +47,11 @@ with tab_queue:
         )
         titles = queue.set_index("finding_code").title
         code = st.selectbox(
-            "审核问题", list(queue.finding_code), format_func=lambda c: f"{c}　{titles[c][:40]}", key="review_pick"
+            "审核问题",
+            list(queue.finding_code),
+            format_func=lambda c: f"{c}　{titles[c][:40]}",
+            key="review_pick",
+            placeholder=app_state.CHOOSE,
         )
         row = queue.set_index("finding_code").loc[code]
         with st.container(border=True):
@@ -82,6 +86,7 @@ with tab_extend:
             list(requests.finding_code),
             format_func=lambda c: f"{c}　{pending.title[c][:40]}",
             key="extension_pick",
+            placeholder=app_state.CHOOSE,
         )
         request = pending.loc[code]
         with st.container(border=True):
@@ -106,5 +111,5 @@ with tab_recheck:
             width="stretch",
             key="recheck_table",
         )
-        code = st.selectbox("回头看问题", list(due.finding_code), key="recheck_pick")
+        code = st.selectbox("回头看问题", list(due.finding_code), key="recheck_pick", placeholder=app_state.CHOOSE)
         closure_ui.recheck_form(code, user, key="recheck")

@@ -69,6 +69,7 @@ selected = st.selectbox(
     list(by_id),
     format_func=lambda i: f"#{i} · {by_id[i].created_at} · {by_id[i].source}",
     key="admin_upload",
+    placeholder=app_state.CHOOSE,
 )
 record = by_id[selected]
 

@@ -20,12 +20,28 @@ filters = app_state.sidebar_filters(data)
 narrow = app_state.narrow()  # a phone: the charts' narrow layouts, the tables as cards
 findings = progress.filter_findings(data.findings, data.metrics, filters)
 labels = {r.finding_code: progress.finding_label(r.finding_code, r.report_number) for r in data.findings.itertuples()}
+titles = data.findings.set_index("finding_code").title
+
+
+def show_matches(hits: pd.DataFrame) -> None:
+    """The search's matches: how many, and for each its label, title and where it matched (plain text)."""
+    places = hits.groupby("finding_code", sort=False)
+    st.text(f"找到 {places.ngroups} 项：")
+    with st.container(border=True, height=320 if places.ngroups > 4 else "content", key="search_matches"):
+        for finding_code, rows in places:
+            st.text(f"{labels[finding_code]}　{charts.short(titles[finding_code], 60)}")
+            where = "；".join(p + (f"：{s}" if s else "") for p, s in zip(rows.place, rows.snippet, strict=True))
+            st.caption(app_state.escape_markdown(f"匹配：{where}"))
+
 
 search = st.text_input(
     "搜索", key="finding_search", placeholder="输入问题编号（如 5、长期1）或文字（问题、措施、指标名称，如 头盔）"
-)
-if search.strip():
-    findings = progress.search_findings(findings, data.metrics, app_state.query("catalogue_measures"), search)
+).strip()
+hits = None
+if search:
+    measures = app_state.query("catalogue_measures")
+    hits = progress.search_hits(findings, data.metrics, measures, search)
+    findings = progress.search_findings(findings, data.metrics, measures, search)
 if findings.empty:
     if "finding" in st.query_params:
         del st.query_params["finding"]  # the link must not keep pointing at a finding no longer shown
@@ -33,15 +49,32 @@ if findings.empty:
     st.stop()
 
 codes = list(findings.finding_code)
-titles = findings.set_index("finding_code").title
 wanted = st.query_params.get("finding")
 if "finding" not in st.session_state and wanted in codes:
     st.session_state["finding"] = wanted  # a shared link opens its finding
-if st.session_state.get("finding") not in codes:
-    st.session_state["finding"] = codes[0]
+# A new search opens what it means: the finding whose number was typed, or its only match. Several
+# matches are listed first and none is opened until one is picked (not silently the first).
+new_search = search != st.session_state.get("finding_searched", "")
+st.session_state["finding_searched"] = search
+opened = None if hits is None else progress.search_opens(hits)
+if new_search and hits is not None:
+    st.session_state["finding"] = opened
+elif st.session_state.get("finding") not in codes and (hits is None or opened is not None):
+    st.session_state["finding"] = opened or codes[0]
+if hits is not None:
+    show_matches(hits)
 code = st.selectbox(
-    "整改问题", codes, key="finding", format_func=lambda c: f"{labels[c]}　{charts.short(titles[c], 60)}"
+    "整改问题",
+    codes,
+    key="finding",
+    index=None,  # the session state, set above, decides
+    format_func=lambda c: f"{labels[c]}　{charts.short(titles[c], 60)}",
+    placeholder=f"从搜索到的 {len(codes)} 项中选择一项查看" if hits is not None else "选择整改问题",
 )
+if code is None:
+    if "finding" in st.query_params:
+        del st.query_params["finding"]  # nothing is open: the link must not name a finding
+    st.stop()
 st.query_params["finding"] = code
 
 finding = data.findings.set_index("finding_code").loc[code]
@@ -293,9 +326,17 @@ else:
     with st.form("annotation_form", clear_on_submit=True):
         st.caption("添加注释：说明某月数字背后的原因（如“4月起开展夜查行动”），图表上以★标注。")
         targets = {"": "本问题"} | {r.metric_code: r.metric_name for r in metrics.itertuples()}
-        target = st.selectbox("对象", list(targets), format_func=targets.get, key="annotation_target")
+        target = st.selectbox(
+            "对象", list(targets), format_func=targets.get, key="annotation_target", placeholder=app_state.CHOOSE
+        )
         month_options = [m for m in data.months if m <= current_month()] or [as_of]
-        month = st.selectbox("月份", list(reversed(month_options)), format_func=chinese, key="annotation_month")
+        month = st.selectbox(
+            "月份",
+            list(reversed(month_options)),
+            format_func=chinese,
+            key="annotation_month",
+            placeholder=app_state.CHOOSE,
+        )
         text = st.text_area("内容", max_chars=annotations.MAX_LENGTH, key="annotation_text")
         submitted = st.form_submit_button("保存注释", type="primary", key="annotation_submit")
     if submitted:
@@ -321,6 +362,7 @@ else:
                 list(notes.annotation_id),
                 format_func=lambda i: f"#{i}　{charts.short(notes.set_index('annotation_id').text[i], 40)}",
                 key="retract_choice",
+                placeholder=app_state.CHOOSE,
             )
             retract = st.form_submit_button("删除所选注释", key="retract_submit")
         if retract:

@@ -32,6 +32,7 @@ department = st.selectbox(
     index=default,
     format_func=lambda d: f"{d}（{counts[d]} 项）",
     key="reminder_department",
+    placeholder=app_state.CHOOSE,
 )
 rows = reminders.for_department(everything, department)
 app_state.show_table(

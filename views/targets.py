@@ -28,7 +28,7 @@ with metric_tab:
         r.metric_code: f"{progress.finding_label(r.finding_code, r.report_number)} {r.metric_name}（{r.unit}）"
         for r in metrics.itertuples()
     }
-    code = st.selectbox("指标", list(names), format_func=names.get, key="target_metric")
+    code = st.selectbox("指标", list(names), format_func=names.get, key="target_metric", placeholder=app_state.CHOOSE)
     m = metrics.set_index("metric_code").loc[code]
     position = progress.metric_positions(data, metrics[metrics.metric_code == code], data.latest).iloc[0]
     facts = [
@@ -59,6 +59,7 @@ with metric_tab:
             index=months.index(current_month_choice) if current_month_choice else 8,
             format_func=chinese,
             key=f"target_month_{code}",
+            placeholder=app_state.CHOOSE,
         )
         basis = st.text_input(
             "依据（可选）", max_chars=200, key=f"target_basis_{code}", placeholder="如：分局党委会2025年4月部署"
@@ -113,7 +114,9 @@ with plan_tab:
         r.finding_code: f"{progress.finding_label(r.finding_code, r.report_number)}　{charts.short(r.title, 50)}"
         for r in findings.itertuples()
     }
-    finding_code = st.selectbox("整改问题", list(labels), format_func=labels.get, key="plan_finding")
+    finding_code = st.selectbox(
+        "整改问题", list(labels), format_func=labels.get, key="plan_finding", placeholder=app_state.CHOOSE
+    )
     f = findings.set_index("finding_code").loc[finding_code]
     with st.container(border=True):
         st.caption("问题（通报原文）")

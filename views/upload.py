@@ -202,7 +202,9 @@ cursor = app_state.cursor()
 month_column, scope_column = st.columns(2)
 if st.session_state.get("upload_month") not in months:
     st.session_state["upload_month"] = last_completed if last_completed in months else months[0]
-month = month_column.selectbox("填报月份", months, format_func=chinese, key="upload_month")
+month = month_column.selectbox(
+    "填报月份", months, format_func=chinese, key="upload_month", placeholder=app_state.CHOOSE
+)
 # Each department fills in what it leads; the whole form stays one choice away.
 scopes = [ALL_DEPARTMENTS, *exports.lead_departments(cursor)]
 department = scope_column.selectbox(
@@ -211,6 +213,7 @@ department = scope_column.selectbox(
     index=scopes.index(user.department) if user.department in scopes else 0,
     key="upload_scope",
     help="只列该部门牵头的问题下的指标（台账同理）；上传时不限部门。",
+    placeholder=app_state.CHOOSE,
 )
 department = None if department == ALL_DEPARTMENTS else department
 suffix = f"_{department}" if department else ""
