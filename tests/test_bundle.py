@@ -50,9 +50,7 @@ def cut_off(*command: str | Path, cwd: Path, check: bool = True) -> subprocess.C
         "PYTHON": str(BASE_PYTHON),
     }
     unshare = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-rn"]
-    done = subprocess.run(
-        [*unshare, *map(str, command)], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
-    )
+    done = subprocess.run([*unshare, *map(str, command)], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
     if check:
         assert done.returncode == 0, done.stdout + done.stderr
     return done
@@ -92,7 +90,10 @@ def bundle(tmp_path_factory) -> Path:
 def test_bundle_is_ascii_inside_and_every_file_checks(bundle, tmp_path):
     top = unpack(bundle, tmp_path / "unpacked")
     assert top.name.isascii() and top.name.startswith("rectification-dashboard-0.1.0-")
-    assert bundle.name == f"整改进展看板-离线安装包-{top.name.removeprefix('rectification-dashboard-')}-linux-x86_64.tar.gz"
+    assert (
+        bundle.name
+        == f"整改进展看板-离线安装包-{top.name.removeprefix('rectification-dashboard-')}-linux-x86_64.tar.gz"
+    )
     checked = cut_off("sha256sum", "--strict", "-c", "SHA256SUMS", cwd=top).stdout.splitlines()
     files = sorted(p.relative_to(top).as_posix() for p in top.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
     assert sorted(line.removesuffix(": OK") for line in checked) == files
