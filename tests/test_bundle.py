@@ -82,6 +82,23 @@ def cli(top: Path, *args: str | Path) -> str:
     return cut_off(".venv/bin/python", "-m", "rectification", *args, cwd=top).stdout
 
 
+def _builder():
+    """offline/build.py as a module (not importable by name: it is a script beside the install scripts)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("offline_build", BUILD)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+def previous_commit() -> str:
+    """HEAD~1, or HEAD itself in a clone without history (then the upgrade is a reinstall over the store)."""
+    found = subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD~1"], cwd=ROOT, capture_output=True)
+    return "HEAD~1" if found.returncode == 0 else "HEAD"
+
+
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("dist"))
@@ -100,9 +117,7 @@ def test_bundle_is_ascii_inside_and_every_file_checks(bundle, tmp_path):
     assert {"install.sh", "install.ps1", "BUNDLE.txt", "requirements.txt", "dashboard.py"} <= set(files)
     assert not [f for f in files if f.endswith((".duckdb", ".wal"))]
     # A wheel for every pin, and no other.
-    sys.path.insert(0, str(ROOT / "offline"))
-    import build as builder
-
+    builder = _builder()
     target = builder.TARGETS["linux-x86_64"]
     pinned = builder.pins((top / "requirements.txt").read_text(encoding="utf-8"), target)
     wheels = sorted((top / "wheels").glob("*.whl"))
@@ -167,7 +182,7 @@ def test_install_refuses_another_python(bundle, tmp_path):
 
 def test_upgrade_over_the_previous_commit_keeps_the_store(bundle, tmp_path):
     """The previous commit's bundle installed to a folder with a month's figures, then this one over it."""
-    old = build(tmp_path / "old-dist", ref="HEAD~1")
+    old = build(tmp_path / "old-dist", ref=previous_commit())
     target = tmp_path / "opt-rectification"
     old_top = unpack(old, tmp_path / "old")
     cut_off("./install.sh", target, cwd=old_top)
