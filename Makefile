@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 DB     := $(or $(RECTIFICATION_DB),data/rectification.duckdb)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup setup-dev system-deps lint format bench bench-briefing clean
+.PHONY: run test setup setup-dev system-deps lint format bench bench-briefing bundle clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ bench: setup-dev
 
 bench-briefing: setup-dev
 	$(PY) bench/briefing.py
+
+# The offline install bundles for an intranet (README, 内网部署): dist/整改进展看板-离线安装包-<version>-<platform>.*
+# for Linux x86_64, Linux aarch64 and Windows x86_64. Needs the package registry; wheels are cached in ~/.cache.
+bundle: setup
+	$(PY) offline/build.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
