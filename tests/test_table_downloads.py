@@ -77,8 +77,9 @@ def test_a_table_offers_no_download_of_its_own_in_the_browser(hostile_notes_serv
         table.hover()
         toolbar = page.locator(".st-key-notes_box [data-testid='stElementToolbar']")
         toolbar.wait_for(timeout=10_000)  # the toolbar is there (search, full screen)…
-        assert toolbar.get_by_role("button", name="Search").count() == 1
+        assert toolbar.get_by_role("button", name="搜索").count() == 1  # (Streamlit's Search, in Chinese)
         # …but not its CSV download, which would write the notes as typed, =HYPERLINK(...) and all.
         assert page.get_by_role("button", name="Download as CSV").count() == 0
+        assert page.get_by_role("button", name="下载为 CSV").count() == 0
     finally:
         context.close()
