@@ -5,6 +5,7 @@ admin, in a real browser at 1280 px. Visible text, and the tooltips and labels o
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import StreamlitServer
 from rectification import auth, store
@@ -59,7 +60,10 @@ def english_on(page) -> list[str]:
     # Hover each chart and table once, so their toolbars (Fullscreen, Download, Search) are drawn.
     shown_elements = [e for e in page.locator('.js-plotly-plot, [data-testid="stDataFrame"]').all() if e.is_visible()]
     for element in shown_elements[:4]:
-        element.hover(timeout=5_000)
+        try:
+            element.hover(timeout=5_000)
+        except PlaywrightTimeout:
+            continue  # redrawn meanwhile (a rerun replaces the element): the others still show the toolbar
         page.wait_for_timeout(200)
     page.wait_for_timeout(500)  # the observer rewrites as Streamlit draws
     shown = page.evaluate(_SHOWN)
