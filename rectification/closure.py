@@ -86,12 +86,22 @@ def state_of(reported: str | None, is_long_term: bool, last_kind: str | None) ->
     return PENDING if reported == REPORTED_DONE else reported
 
 
-def last_return(con: duckdb.DuckDBPyConnection, code: str) -> dict | None:
-    """While the latest step is a 退回: its reason, reviewer (login) and time; else None."""
+# The steps that send a finding back to 推进中, as its page names them.
+SENT_BACK = {"return": "已退回", "relapsed": "回头看发现反弹，重新整改"}
+
+
+def sent_back(con: duckdb.DuckDBPyConnection, code: str) -> dict | None:
+    """While the latest step sent the finding back (a 退回, or a 回头看 that found it relapsed): what
+    it was (SENT_BACK's words), its reason, reviewer (login) and time; else None."""
     last = _last_event(con, code)
-    if last is None or last["kind"] != "return":
+    if last is None or last["kind"] not in SENT_BACK:
         return None
-    return {"reason": last["note"], "reviewer": last["user_name"], "at": pd.Timestamp(last["created_at"])}
+    return {
+        "what": SENT_BACK[last["kind"]],
+        "reason": last["note"],
+        "reviewer": last["user_name"],
+        "at": pd.Timestamp(last["created_at"]),
+    }
 
 
 def earlier_evidence(con: duckdb.DuckDBPyConnection, code: str) -> int:

@@ -505,3 +505,28 @@ def test_the_plan_is_refused_to_other_roles_in_the_core_and_on_the_page(store_pa
         assert con.execute("select count(*) from metric_targets where set_by like 'test_%'").fetchone() == (0,)
     finally:
         con.close()
+
+
+def test_the_targets_page_names_the_month_of_the_metrics_last_figure(store_path):
+    # A 销号 approved today dates a status this month; the metric's cumulative is still March's.
+    import io
+
+    from PIL import Image
+
+    from rectification import closure, evidence
+
+    con = store.connect(store_path)
+    try:
+        for name, role in (("plan_admin", "admin"), ("plan_reviewer", "reviewer")):
+            auth.create_user(con, name, role, TEST_PASSWORD, actor="test")
+        photo = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(photo, "JPEG")
+        closure.submit(
+            con, "F03", note="完成", files=[evidence.Upload("现场.jpg", photo.getvalue(), "")], user="plan_admin"
+        )
+        closure.approve(con, "F03", user="plan_reviewer")
+    finally:
+        con.close()
+    at = open_page("views/targets.py", store_path, "reviewer")
+    at.selectbox(key="target_metric").select("F05_DISSUADE_SESSIONS").run()
+    assert "当前累计（截至2025年3月）" in [c.value for c in at.caption]

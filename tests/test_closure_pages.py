@@ -242,6 +242,10 @@ def test_recheck_on_the_review_page(people):
     at.button(key="recheck_recheck_submit").click().run()
     assert not at.exception
     assert with_store(people, lambda con: closure.current_state(con, CODE)) == closure.ONGOING
+    # 问题详情 says on top why the closed finding is open again, and who found it.
+    detail = open_page(DETAIL, people, username="ed", query={"finding": CODE})
+    shown = [w.value for w in detail.warning if "【示例数据】" not in w.value]
+    assert shown[0] == f"回头看发现反弹，重新整改：违停又出现（整改办，{dt.date.today():%Y\\-%m\\-%d}）"
 
 
 def test_reminders_list_a_departments_findings_with_downloads(people):

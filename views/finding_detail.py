@@ -103,13 +103,10 @@ if not pd.isna(finding.deadline) and ref < dt.date.today():
 # --- The finding, verbatim, and who answers for it ---
 st.subheader(labels[code])
 app_state.rag_line(rag, reason)
-if returned := closure.last_return(app_state.cursor(), code):
-    # On top: 推进中 alone does not say that a reviewer sent the submission back, nor why.
-    st.warning(
-        app_state.escape_markdown(
-            f"已退回：{returned['reason']}（{app_state.person(returned['reviewer'])}，{returned['at']:%Y-%m-%d}）"
-        )
-    )
+if returned := closure.sent_back(app_state.cursor(), code):
+    # On top: 推进中 alone does not say that a reviewer sent the finding back, nor why.
+    who = f"{app_state.person(returned['reviewer'])}，{returned['at']:%Y-%m-%d}"
+    st.warning(app_state.escape_markdown(f"{returned['what']}：{returned['reason']}（{who}）"))
 with st.container(border=True):
     st.caption("问题（通报原文）")
     st.text(finding.title)

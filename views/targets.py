@@ -31,9 +31,15 @@ with metric_tab:
     code = st.selectbox("指标", list(names), format_func=names.get, key="target_metric", placeholder=app_state.CHOOSE)
     m = metrics.set_index("metric_code").loc[code]
     position = progress.metric_positions(data, metrics[metrics.metric_code == code], data.latest).iloc[0]
+    # The month of its last figure: data.latest is the store's last month of anything (a 销号 today
+    # dates a status this month), which would name a month this metric has no figure for.
+    figures = data.monthly[
+        (data.monthly.metric_code == code) & data.monthly[["value", "cumulative"]].notna().any(axis=1)
+    ]
+    last_reported = figures.month.max() if len(figures) else OPENING_MONTH
     facts = [
         ("期初值（2025年3月）", charts.value_text(m.opening_value, m.unit)),
-        (f"当前累计（{chinese(data.latest)}）", charts.value_text(position.cumulative, m.unit)),
+        (f"当前累计（截至{chinese(last_reported)}）", charts.value_text(position.cumulative, m.unit)),
         ("当前目标", charts.value_text(m.target_value, m.unit) if not pd.isna(m.target_value) else "未设"),
         ("目标月份", chinese(m.target_month) if isinstance(m.target_month, str) else "未设"),
     ]
