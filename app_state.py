@@ -577,7 +577,7 @@ _NARROW_STATE = "viewport_narrow"
 # date picker's 「Choose date」, 「Press Enter to apply」 under a text box, 「No results」 in a list,
 # 「Running...」 are fixed English in its bundle, and plotly's Fullscreen button is Streamlit's too (a
 # string title, which plotly's zh-CN locale does not translate). Hiding them would take away the
-# table's download and search. So a components.v2 component of fixed lines (our own code and these
+# table's search and full screen (its own download is off: client.disableDataExport). So a components.v2 component of fixed lines (our own code and these
 # fixed words, never user text) puts the Chinese in: once per browser tab, a MutationObserver rewrites
 # the known English in the attributes that show as tooltips or are read out (aria-label, title,
 # plotly's data-title, placeholder) and in text nodes, whenever Streamlit draws them again. A word

@@ -20,7 +20,7 @@ from support import account
 HOSTILE = ['=HYPERLINK("http://example.invalid","点我")', "+SUM(1,2)", "@cmd", "-2+3"]
 
 
-def test_every_page_draws_tables_through_the_formula_safe_helper():
+def test_every_page_draws_tables_through_show_table():
     offenders = [
         f"{path.name}:{number}"
         for path in sorted((ROOT / "views").glob("*.py"))
