@@ -31,6 +31,7 @@ system-deps:
 
 run: setup
 	@test -f "$(DB)" || $(PY) -m rectification init
+	@$(PY) -m rectification upgrade
 	@-$(PY) -m rectification users status
 # Warm-up in the background: once the server answers it runs the overview once, so the first
 # visitor does not wait for the imports and caches (see README, 运维); it never blocks or fails the run.
@@ -40,10 +41,12 @@ run: setup
 test: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 lint: setup-dev
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 format: setup-dev
 	$(PY) -m ruff format .

@@ -7,8 +7,8 @@ session after the server starts, skipping this navigation. tests/test_browser.py
 
 import streamlit as st
 
-import app_state
-from rectification import auth
+from rectification.workflow import auth
+from ui import app_state
 
 st.set_page_config(page_title="整改进展看板", page_icon="📊", layout="wide")
 
@@ -18,27 +18,27 @@ st.set_page_config(page_title="整改进展看板", page_icon="📊", layout="wi
 # second line of defence — asks to sign in or says 无权限.
 SECTIONS = {
     "": [
-        ("views/overview.py", "总览", ":material/dashboard:", None, {"default": True}),
-        ("views/finding_detail.py", "问题详情", ":material/search:", None, {"url_path": "finding_detail"}),
-        ("views/metric_explorer.py", "指标趋势", ":material/monitoring:", None, {"url_path": "metric_explorer"}),
-        ("views/reminders.py", "催办", ":material/notifications:", None, {"url_path": "reminders"}),
+        ("ui/views/overview.py", "总览", ":material/dashboard:", None, {"default": True}),
+        ("ui/views/finding_detail.py", "问题详情", ":material/search:", None, {"url_path": "finding_detail"}),
+        ("ui/views/metric_explorer.py", "指标趋势", ":material/monitoring:", None, {"url_path": "metric_explorer"}),
+        ("ui/views/reminders.py", "催办", ":material/notifications:", None, {"url_path": "reminders"}),
     ],
     # Reporting: editors upload the month's figures and ledger; the upload history and rollback.
     "数据": [
-        ("views/upload.py", "数据上报", ":material/upload_file:", "editor", {"url_path": "upload"}),
-        ("views/data_admin.py", "数据管理", ":material/manage_history:", "editor", {"url_path": "data_admin"}),
-        ("views/closure_review.py", "销号审核", ":material/fact_check:", "reviewer", {"url_path": "closure_review"}),
+        ("ui/views/upload.py", "数据上报", ":material/upload_file:", "editor", {"url_path": "upload"}),
+        ("ui/views/data_admin.py", "数据管理", ":material/manage_history:", "editor", {"url_path": "data_admin"}),
+        ("ui/views/closure_review.py", "销号审核", ":material/fact_check:", "reviewer", {"url_path": "closure_review"}),
         # Export (the 督办会 pack, the 通报 draft): open to everyone who may view the dashboard.
-        ("views/briefing.py", "简报导出", ":material/slideshow:", None, {"url_path": "briefing"}),
+        ("ui/views/briefing.py", "简报导出", ":material/slideshow:", None, {"url_path": "briefing"}),
     ],
     # Administration, in its own section; 目标设置 (targets, deadlines, responsibility) is the 整改办's
     # too: reviewers set the plan (auth.can_plan).
     "管理": [
-        ("views/targets.py", "目标设置", ":material/flag:", "reviewer", {"url_path": "targets"}),
-        ("views/catalogue.py", "目录管理", ":material/list_alt:", "admin", {"url_path": "catalogue"}),
-        ("views/admin_users.py", "用户管理", ":material/group:", "admin", {}),
-        ("views/audit_log.py", "审计日志", ":material/history:", "admin", {}),
-        ("views/backup.py", "备份与恢复", ":material/backup:", "admin", {}),
+        ("ui/views/targets.py", "目标设置", ":material/flag:", "reviewer", {"url_path": "targets"}),
+        ("ui/views/catalogue.py", "目录管理", ":material/list_alt:", "admin", {"url_path": "catalogue"}),
+        ("ui/views/admin_users.py", "用户管理", ":material/group:", "admin", {}),
+        ("ui/views/audit_log.py", "审计日志", ":material/history:", "admin", {}),
+        ("ui/views/backup.py", "备份与恢复", ":material/backup:", "admin", {}),
     ],
 }
 

@@ -25,7 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rectification import bootstrap, briefing, store  # noqa: E402
+from rectification.cli import bootstrap  # noqa: E402
+from rectification.core import store  # noqa: E402
+from rectification.outputs import briefing  # noqa: E402
 
 GOAL_RATIO = 1.3
 GOAL_SECONDS = 30

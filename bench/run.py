@@ -34,9 +34,11 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from rectification import bootstrap, ingest, store  # noqa: E402
-from rectification.config import OPENING_MONTH, TRACKING_START  # noqa: E402
-from rectification.months import add_months, month_range  # noqa: E402
+from rectification import ingest  # noqa: E402
+from rectification.cli import bootstrap  # noqa: E402
+from rectification.core import store  # noqa: E402
+from rectification.core.config import OPENING_MONTH, TRACKING_START  # noqa: E402
+from rectification.core.months import add_months, month_range  # noqa: E402
 
 TARGET_MS = 300
 YEARS = 10
@@ -268,7 +270,7 @@ def first_chart(browser, folder: Path, demo: Path, bare: Path, StreamlitServer) 
     2-core) machine lands on both: the verdict is the median of the paired ratios. A third server,
     warmed by `python -m rectification warm` as `make run` and the systemd unit do, gets one cold open:
     the first visitor of a newly started server."""
-    from rectification import warm
+    from rectification.cli import warm
 
     pages = {"overview (demo store)": None, "bare page, one plotly chart": bare}
     servers = {}

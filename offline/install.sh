@@ -78,7 +78,7 @@ PIP_CONFIG_FILE=/dev/null .venv/bin/python -m pip install --isolated --quiet --d
     fail "从 wheels/ 安装依赖失败（见上）。"
 
 if [ -f "$DB" ]; then
-    # Opening the store applies this version's migrations; init itself changes nothing there.
+    # init on an existing store migrates its schema and takes in a newer catalogue revision (upgrade).
     .venv/bin/python -m rectification init --db "$DB"
 elif [ -n "$SAMPLE" ]; then
     .venv/bin/python -m rectification init --db "$DB"

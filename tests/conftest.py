@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rectification import bootstrap, store
+from rectification.cli import bootstrap
+from rectification.core import store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,7 +95,7 @@ class StreamlitServer:
         self._wait_until_healthy()
 
     def _wait_until_healthy(self, seconds: float = 60) -> None:
-        from rectification import warm
+        from rectification.cli import warm
 
         try:
             warm.wait_until_up(self.url, seconds)  # what `python -m rectification warm` waits for
@@ -123,7 +124,7 @@ def live_server(demo_store_template, tmp_path_factory):
 def fresh_server(store_path, tmp_path):
     """A server started for one test (its first browser session is the test's), with an editor
     account `browser_editor` already in its store."""
-    from rectification import auth
+    from rectification.workflow import auth
 
     con = store.connect(store_path)
     auth.create_user(con, "browser_editor", "editor", BROWSER_PASSWORD, display_name="浏览器测试", actor="test")

@@ -9,7 +9,8 @@ import re
 import zipfile
 from pathlib import Path
 
-from rectification import cli, store
+from rectification import cli
+from rectification.core import store
 from snapshot import store_snapshot
 
 COUNT = "F05_DISSUADE_SESSIONS"  # 头盔劝导场次, count, 场次

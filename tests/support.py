@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from rectification import auth, bootstrap, store
-from rectification.config import OPENING_MONTH
-from rectification.months import to_date
+from rectification.cli import bootstrap
+from rectification.core import store
+from rectification.core.config import OPENING_MONTH
+from rectification.core.months import to_date
+from rectification.workflow import auth
 
 # Every user login() creates has this password, so a test can also sign in through the form.
 TEST_PASSWORD = "correct-horse-42"
@@ -108,7 +110,7 @@ def assert_demo_months_add_up_to_the_report(con) -> None:
 
 def add_night_check_metric(con, **fields) -> str:
     """A metric an administrator adds after the report (夜查行动次数 under 问题05); returns its code."""
-    from rectification import catalogue_admin
+    from rectification.catalogue import admin as catalogue_admin
 
     return catalogue_admin.add_metric(
         con,

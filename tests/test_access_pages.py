@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rectification import auth, store
+from rectification.core import store
+from rectification.workflow import auth
 from support import TEST_PASSWORD, login
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every page registered in dashboard.py, read from the file so a new page is covered without editing this test.
-PAGES = re.findall(r'\(\s*"(views/[^"]+\.py)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
-ADMIN_PAGES = ["views/admin_users.py", "views/audit_log.py", "views/backup.py"]
+PAGES = re.findall(r'\(\s*"(ui/views/[^"]+\.py)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
+ADMIN_PAGES = ["ui/views/admin_users.py", "ui/views/audit_log.py", "ui/views/backup.py"]
 # Buttons of the account box and sign-in / password forms: not actions on the data.
 ACCOUNT_BUTTONS = {
     "main_login_submit",
@@ -81,7 +82,7 @@ def user_state(store_path, username: str):
 
 
 def test_every_page_in_dashboard_is_covered():
-    assert "views/overview.py" in PAGES
+    assert "ui/views/overview.py" in PAGES
     assert set(ADMIN_PAGES) <= set(PAGES)
 
 
@@ -120,14 +121,14 @@ def test_admin_pages_open_for_admins(store_path, page):
     assert notices(at) == []
     # What the admin sees is what the tests above prove the others do not see.
     expected = {
-        "views/admin_users.py": {"button:add_submit", "button:reset_submit", "button:role_submit"},
-        "views/backup.py": {"button:backup_now"},
-        "views/audit_log.py": set(),
+        "ui/views/admin_users.py": {"button:add_submit", "button:reset_submit", "button:role_submit"},
+        "ui/views/backup.py": {"button:backup_now"},
+        "ui/views/audit_log.py": set(),
     }[page]
     # Per-user widgets carry the chosen user in their key (reset_submit_<hex of the name>).
     actions = {action.rsplit("_", 1)[0] if "_submit_" in action else action for action in write_actions(at)}
     assert expected <= actions
-    assert len(at.dataframe) == (0 if page == "views/backup.py" else 1)
+    assert len(at.dataframe) == (0 if page == "ui/views/backup.py" else 1)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -143,7 +144,7 @@ def test_login_required_setting_asks_for_sign_in_on_every_page(store_path, page,
 def test_sign_in_and_out_through_the_forms(store_path):
     make_user(store_path, "zhang", "editor", display_name="张三")
     at = app().run()
-    at.switch_page("views/admin_users.py").run()
+    at.switch_page("ui/views/admin_users.py").run()
     sign_in(at, "zhang", TEST_PASSWORD)
     token = at.session_state["auth_token"]
     assert "已登录：张三（填报）" in [t.value for t in at.sidebar.text]
@@ -156,7 +157,7 @@ def test_sign_in_and_out_through_the_forms(store_path):
     con.close()
 
     # The sidebar form signs in from a page that is open to everyone.
-    at.switch_page("views/overview.py").run()
+    at.switch_page("ui/views/overview.py").run()
     sign_in(at, "zhang", TEST_PASSWORD, prefix="sidebar")
     assert "已登录：张三（填报）" in [t.value for t in at.sidebar.text]
 
@@ -164,7 +165,7 @@ def test_sign_in_and_out_through_the_forms(store_path):
 def test_five_wrong_passwords_through_the_form_lock_the_account(store_path):
     make_user(store_path, "zhang", "admin")
     at = app().run()
-    at.switch_page("views/audit_log.py").run()
+    at.switch_page("ui/views/audit_log.py").run()
     for _ in range(4):
         sign_in(at, "zhang", "not-my-password")
         assert [e.value for e in at.error] == ["用户名或密码错误。"]
@@ -184,7 +185,7 @@ def test_a_disabled_user_cannot_sign_in(store_path):
     auth.disable_user(con, "zhang", actor="test")
     con.close()
     at = app().run()
-    at.switch_page("views/backup.py").run()
+    at.switch_page("ui/views/backup.py").run()
     sign_in(at, "zhang", TEST_PASSWORD)
     assert [e.value for e in at.error] == ["该账号已停用，请联系管理员。"]
     assert "auth_token" not in at.session_state
@@ -194,7 +195,7 @@ def test_disabling_a_signed_in_user_ends_their_session_at_the_next_rerun(store_p
     at = app()
     login(at, store_path, "admin")
     at.run()
-    at.switch_page("views/backup.py").run()
+    at.switch_page("ui/views/backup.py").run()
     assert at.button(key="backup_now")
     con = store.connect(store_path)
     auth.create_user(con, "other_admin", "admin", TEST_PASSWORD)
@@ -210,7 +211,7 @@ def test_an_idle_session_is_signed_out(store_path):
     at = app()
     login(at, store_path, "admin")
     at.run()
-    at.switch_page("views/audit_log.py").run()
+    at.switch_page("ui/views/audit_log.py").run()
     assert len(at.dataframe) == 1
     con = store.connect(store_path)
     con.execute("update sessions set last_seen = last_seen - interval 2 hour")
@@ -225,7 +226,7 @@ def test_a_reset_password_must_be_changed_before_the_page_opens(store_path):
     make_user(store_path, "zhang", "admin", must_change_password=True)
     make_user(store_path, "other", "admin")
     at = app().run()
-    at.switch_page("views/admin_users.py").run()
+    at.switch_page("ui/views/admin_users.py").run()
     sign_in(at, "zhang", TEST_PASSWORD)
     assert at.warning[0].value.startswith("管理员为您设置了临时密码")
     assert len(at.dataframe) == 0
@@ -251,7 +252,7 @@ def test_admin_adds_resets_and_disables_a_user_on_the_page(store_path):
     at = app()
     login(at, store_path, "admin")
     at.run()
-    at.switch_page("views/admin_users.py").run()
+    at.switch_page("ui/views/admin_users.py").run()
     at.text_input(key="add_username").input("li")
     at.text_input(key="add_display_name").input("李四")
     at.selectbox(key="add_department").set_value("治安部门")
@@ -297,7 +298,7 @@ def open_users_page_as_admin(store_path) -> AppTest:
     at = app()
     login(at, store_path, "admin")
     at.run()
-    return at.switch_page("views/admin_users.py").run()
+    return at.switch_page("ui/views/admin_users.py").run()
 
 
 def test_the_role_box_follows_the_chosen_user(store_path):
@@ -357,7 +358,7 @@ def test_admin_cannot_disable_themself(store_path):
     at = app()
     login(at, store_path, "admin")
     at.run()
-    at.switch_page("views/admin_users.py").run()
+    at.switch_page("ui/views/admin_users.py").run()
     at.selectbox(key="edit_username").set_value("test_admin").run()
     assert not [b for b in at.button if b.key.startswith("disable_button")]
     assert "不能停用自己的账号。" in [c.value for c in at.caption]
@@ -372,7 +373,7 @@ def test_audit_log_filters_by_user_action_and_date(store_path):
     at = app()
     login(at, store_path, "admin")
     at.run()
-    at.switch_page("views/audit_log.py").run()
+    at.switch_page("ui/views/audit_log.py").run()
     shown = at.dataframe[0].value
     assert shown["操作"].tolist() == ["登录", "新建用户", "登录失败", "新建用户", "初始化数据库"]
     assert shown["用户"].tolist() == ["test_admin", "test", "zhang", "test", "system"]
@@ -410,7 +411,7 @@ def test_admin_edits_a_users_display_name_and_department_from_the_catalogue(stor
     at = app()
     login(at, store_path, "admin")
     at.run()
-    at.switch_page("views/admin_users.py").run()
+    at.switch_page("ui/views/admin_users.py").run()
     at.selectbox(key="edit_username").set_value("viewer1").run()
     assert not any("nan" in t.value or "None" in t.value for t in at.text)
     key = user_key("viewer1")
@@ -451,7 +452,7 @@ def test_a_department_outside_the_catalogue_is_refused(store_path):
 
 
 def test_a_reviewer_sets_deadline_leader_department_and_target_on_the_targets_page(store_path):
-    at = open_page("views/targets.py", store_path, "reviewer")
+    at = open_page("ui/views/targets.py", store_path, "reviewer")
     assert notices(at) == []
     at.selectbox(key="plan_finding").select("F03").run()
     at.date_input(key="plan_deadline_F03").set_value(date(2025, 9, 30))
@@ -482,9 +483,9 @@ def test_a_reviewer_sets_deadline_leader_department_and_target_on_the_targets_pa
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
 def test_the_plan_is_refused_to_other_roles_in_the_core_and_on_the_page(store_path, role):
-    from rectification import targets
+    from rectification.workflow import targets
 
-    at = open_page("views/targets.py", store_path, role)
+    at = open_page("ui/views/targets.py", store_path, role)
     assert notices(at) == [
         f"无权限：此页面需要「审核」及以上权限，当前账号为「{auth.ROLE_LABELS[role]}」。如需开通请联系管理员。"
     ]
@@ -513,7 +514,7 @@ def test_the_targets_page_names_the_month_of_the_metrics_last_figure(store_path)
 
     from PIL import Image
 
-    from rectification import closure, evidence
+    from rectification.workflow import closure, evidence
 
     con = store.connect(store_path)
     try:
@@ -527,6 +528,6 @@ def test_the_targets_page_names_the_month_of_the_metrics_last_figure(store_path)
         closure.approve(con, "F03", user="plan_reviewer")
     finally:
         con.close()
-    at = open_page("views/targets.py", store_path, "reviewer")
+    at = open_page("ui/views/targets.py", store_path, "reviewer")
     at.selectbox(key="target_metric").select("F05_DISSUADE_SESSIONS").run()
     assert "当前累计（截至2025年3月）" in [c.value for c in at.caption]

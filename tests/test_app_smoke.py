@@ -34,7 +34,7 @@ def test_every_page_shows_the_demo_banner(store_path):
 
     from support import login
 
-    pages = re.findall(r'\(\s*"(views/[^"]+\.py)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
+    pages = re.findall(r'\(\s*"(ui/views/[^"]+\.py)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     login(at, store_path, "admin")
     at.run()

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rectification import audit, auth, exports, store
+from rectification.core import audit, store
+from rectification.outputs import exports
+from rectification.workflow import auth
 
 PASSWORD = "correct-horse-42"
 T0 = datetime(2025, 4, 1, 9, 0, 0)

@@ -7,7 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from rectification import auth, backup, store
+from rectification.core import backup, store
+from rectification.workflow import auth
 
 PASSWORD = "correct-horse-42"
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,7 +115,7 @@ def test_the_backup_page_backs_up_and_restores(store_path):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     login(at, store_path, "admin")
     at.run()
-    at.switch_page("views/backup.py").run()
+    at.switch_page("ui/views/backup.py").run()
     assert [i.value for i in at.info] == ["服务器上还没有备份。"]
     at.button(key="backup_now").click().run()
     made = at.selectbox(key="backup_choice").value

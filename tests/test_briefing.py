@@ -16,8 +16,11 @@ from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
-from rectification import auth, briefing, charts, closure, deadlines, progress, store
 from rectification.cli import main
+from rectification.core import store
+from rectification.outputs import briefing, charts
+from rectification.rules import progress
+from rectification.workflow import auth, closure, deadlines
 from support import TEST_PASSWORD
 
 NO_CHROME = "/nonexistent/chromium"

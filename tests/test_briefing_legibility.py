@@ -16,7 +16,8 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches, Pt
 
-from rectification import briefing, store
+from rectification.core import store
+from rectification.outputs import briefing
 
 MONTH = "2025-03"
 FINDINGS = ["5", "11", "24"]  # 问题05: eight metrics with long names; 问题11: none (its status strip)

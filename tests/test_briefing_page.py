@@ -10,11 +10,11 @@ from docx import Document
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
-from rectification import briefing
+from rectification.outputs import briefing
 from support import login
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = "views/briefing.py"
+PAGE = "ui/views/briefing.py"
 
 
 def open_page(store_path, role: str | None = "viewer") -> AppTest:

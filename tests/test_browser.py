@@ -200,7 +200,8 @@ def test_overview_labels_do_not_collide_and_tiles_are_not_cut(live_server, brows
 def long_history_server(store_path, tmp_path):
     """A server on a store with fourteen months of figures: where month labels used to reach the legend."""
     from conftest import StreamlitServer
-    from rectification import ingest, store
+    from rectification import ingest
+    from rectification.core import store
 
     con = store.connect(store_path)
     codes = [c for (c,) in con.execute("select metric_code from metrics where kind = 'count'").fetchall()]

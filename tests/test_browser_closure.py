@@ -8,7 +8,8 @@ import pytest
 from test_closure import EXE, PDF, jpeg_bytes
 
 from conftest import BROWSER_PASSWORD, StreamlitServer
-from rectification import auth, store
+from rectification.core import store
+from rectification.workflow import auth
 from support import sign_in_through_form
 
 CODE = "F03"
@@ -130,7 +131,7 @@ def test_submit_return_resubmit_approve_then_a_viewer_sees_it_closed(closure_ser
 def test_an_extension_request_with_evidence_reaches_the_reviewer(closure_server, browser, tmp_path):
     import datetime as dt
 
-    from rectification import deadlines
+    from rectification.workflow import deadlines
 
     con = store.connect(closure_server.db, wait=30)
     try:

@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import StreamlitServer
-from rectification import auth, store
+from rectification.core import store
+from rectification.workflow import auth
 from support import TEST_PASSWORD, sign_in_through_form
 
 PATHS = [

@@ -11,14 +11,18 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rectification import audit, catalogue_admin, cli, exports, ingest, progress, store
-from rectification.catalogue_admin import CatalogueError
+from rectification import cli, ingest
+from rectification.catalogue import admin as catalogue_admin
+from rectification.catalogue.admin import CatalogueError
+from rectification.core import audit, store
+from rectification.outputs import exports
+from rectification.rules import progress
 from snapshot import store_snapshot
 from support import account, add_night_check_metric, login, sign_in_through_form, store_before_migration
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "data" / "catalogue"
-PAGE = "views/catalogue.py"
+PAGE = "ui/views/catalogue.py"
 N_REPORT_METRICS = len((CATALOGUE / "metrics.csv").read_text(encoding="utf-8").splitlines()) - 1
 
 
@@ -250,7 +254,7 @@ def test_history_and_exports_keep_a_retired_metric(con):
     assert persuaders.month.tolist()[-1] == "2025-03" and persuaders.cumulative.tolist()[-1] == 33
     data = progress.load(lambda name, **params: store.query(con, name, **params))
     assert data.metrics.set_index("metric_code").loc["F05_PERSUADERS", "retired_from"] == "2025-04"
-    from rectification import charts
+    from rectification.outputs import charts
 
     fig = charts.metric_figure(data, "F05_PERSUADERS", progress.resolve(progress.Filters(), data))
     assert any(len(trace.x or []) for trace in fig.data)
@@ -330,7 +334,7 @@ SCHOOL_DEF = "一次 = 到中小学、幼儿园开展的一次交通安全宣传
 
 
 def test_export_shows_exactly_what_changed(con, tmp_path):
-    from rectification import targets
+    from rectification.workflow import targets
 
     code = add(con)
     catalogue_admin.update_metric(con, "F05_SCHOOL_SESSIONS", name="进校园交通安全宣传", actor="admin")
@@ -481,7 +485,7 @@ def stored(store_path: Path, code: str) -> tuple | None:
 def test_page_is_registered_in_the_admin_section():
     text = (ROOT / "dashboard.py").read_text(encoding="utf-8")
     admin_section = text[text.index('"管理": [') :]
-    assert admin_section.index('"views/targets.py"') < admin_section.index(f'"{PAGE}"')
+    assert admin_section.index('"ui/views/targets.py"') < admin_section.index(f'"{PAGE}"')
 
 
 @pytest.mark.parametrize("role", [None, "viewer", "editor"])
@@ -567,7 +571,7 @@ def test_page_filters_and_export_download(store_path):
 
 
 @pytest.mark.parametrize(
-    "page", ["views/overview.py", "views/finding_detail.py", "views/metric_explorer.py", "views/targets.py"]
+    "page", ["ui/views/overview.py", "ui/views/finding_detail.py", "ui/views/metric_explorer.py", "ui/views/targets.py"]
 )
 def test_dashboard_pages_run_with_an_added_and_a_retired_metric(store_path, page):
     con = store.connect(store_path)
@@ -576,10 +580,10 @@ def test_dashboard_pages_run_with_an_added_and_a_retired_metric(store_path, page
     con.close()
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
     login(at, store_path, "admin")
-    at.query_params.update({"finding": "F05"} if page == "views/finding_detail.py" else {})
+    at.query_params.update({"finding": "F05"} if page == "ui/views/finding_detail.py" else {})
     at.run()
     at.switch_page(page).run()
-    if page == "views/targets.py":
+    if page == "ui/views/targets.py":
         at.selectbox(key="target_metric").select(code).run()
     assert not at.exception, [e.value for e in at.exception]
 
@@ -590,7 +594,7 @@ def test_dashboard_pages_run_with_an_added_and_a_retired_metric(store_path, page
 @pytest.fixture
 def admin_server(store_path, tmp_path):
     from conftest import BROWSER_PASSWORD, StreamlitServer
-    from rectification import auth
+    from rectification.workflow import auth
 
     con = store.connect(store_path)
     auth.create_user(con, "browser_admin", "admin", BROWSER_PASSWORD, actor="test")

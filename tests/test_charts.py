@@ -6,8 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rectification import annotations, briefing, charts, progress, targets
-from rectification.progress import Filters
+from rectification.outputs import briefing, charts
+from rectification.rules import progress
+from rectification.rules.progress import Filters
+from rectification.workflow import annotations, targets
 from support import account
 
 

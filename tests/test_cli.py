@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from rectification import cli, config
+from rectification import cli
 from rectification.catalogue import read_table
+from rectification.core import config
 from snapshot import store_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,7 +112,7 @@ def test_import_same_file_twice_changes_nothing(store_path, tmp_path, con):
     form.write_bytes("月份,指标编码,数值\n2025-04,F05_DISSUADE_SESSIONS,300\n".encode())
     con.close()
     assert run_cli("import", str(form), db=store_path).returncode == 0
-    from rectification import store
+    from rectification.core import store
 
     con = store.connect(store_path)
     before = store_snapshot(con)
@@ -125,7 +126,7 @@ def test_import_same_file_twice_changes_nothing(store_path, tmp_path, con):
 
 
 def test_refused_import_lists_rows_and_changes_nothing(store_path, tmp_path):
-    from rectification import store
+    from rectification.core import store
 
     con = store.connect(store_path)
     before = store_snapshot(con)

@@ -9,7 +9,9 @@ import io
 import pytest
 from PIL import Image
 
-from rectification import auth, closure, deadlines, evidence, ingest, store, uploads
+from rectification import ingest
+from rectification.core import store
+from rectification.workflow import auth, closure, deadlines, evidence, uploads
 from snapshot import store_snapshot
 from support import TEST_PASSWORD, store_before_migration
 
@@ -390,7 +392,7 @@ def test_a_ledger_saying_done_for_a_closed_finding_submits_nothing(people):
 
 
 def test_monthly_grid_shows_pending_and_closed(people):
-    from rectification import progress
+    from rectification.rules import progress
 
     con = people
     submit(con)
@@ -480,7 +482,7 @@ def test_states_carry_the_deadline_level(people):
 def test_reminders_list_overdue_due_returned_and_recheck_per_department(people):
     from openpyxl import load_workbook
 
-    from rectification import reminders
+    from rectification.outputs import reminders
 
     con = people
     deadlines.set_deadline(con, CODE, dt.date(2025, 6, 1), user="rev", leader="王副局长")  # overdue on TODAY

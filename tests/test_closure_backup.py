@@ -7,7 +7,9 @@ import hashlib
 
 from test_closure import PDF, jpeg_bytes
 
-from rectification import auth, backup, cli, closure, evidence, store
+from rectification import cli
+from rectification.core import backup, store
+from rectification.workflow import auth, closure, evidence
 from support import TEST_PASSWORD
 
 CODE = "F03"

@@ -9,7 +9,9 @@ import io
 import pytest
 from test_closure import EXE, PDF, jpeg_bytes
 
-from rectification import auth, cli, store
+from rectification import cli
+from rectification.core import store
+from rectification.workflow import auth
 from support import TEST_PASSWORD
 
 CODE, DEPT = "F03", "交警大队"

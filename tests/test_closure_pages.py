@@ -10,15 +10,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_closure import EXE, PDF, jpeg_bytes
 
-from rectification import auth, closure, deadlines, evidence, store
+from rectification.core import store
+from rectification.workflow import auth, closure, deadlines, evidence
 from support import TEST_PASSWORD, login
 
 ROOT = Path(__file__).resolve().parents[1]
 DETAIL, REVIEW, REMINDERS, OVERVIEW = (
-    "views/finding_detail.py",
-    "views/closure_review.py",
-    "views/reminders.py",
-    "views/overview.py",
+    "ui/views/finding_detail.py",
+    "ui/views/closure_review.py",
+    "ui/views/reminders.py",
+    "ui/views/overview.py",
 )
 CODE, DEPT = "F03", "交警大队"
 
@@ -262,7 +263,7 @@ def test_reminders_list_a_departments_findings_with_downloads(people):
 
 
 def test_overview_shows_pending_as_its_own_tile(people):
-    from rectification.months import current_month
+    from rectification.core.months import current_month
 
     _submitted(people)
     # The submission is dated this month: the overview as of this month shows it awaiting review.

@@ -12,7 +12,9 @@ import streamlit as st
 from ingest_files import run, snapshot
 from streamlit.testing.v1 import AppTest
 
-from rectification import annotations, auth, closure, evidence, ingest, store
+from rectification import ingest
+from rectification.core import store
+from rectification.workflow import annotations, auth, closure, evidence
 from support import TEST_PASSWORD, login
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,7 +164,7 @@ def upload_page(store_path, role: str, username: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     login(at, store_path, role, username)
     at.run()
-    at.switch_page("views/upload.py").run()
+    at.switch_page("ui/views/upload.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -221,7 +223,7 @@ def detail_page(store_path, role: str | None, username: str | None = None, findi
         login(at, store_path, role, username)
     at.query_params["finding"] = finding
     at.run()
-    at.switch_page("views/finding_detail.py").run()
+    at.switch_page("ui/views/finding_detail.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -309,7 +311,7 @@ def test_a_hidden_page_opened_by_link_still_checks_the_role(store_path):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     login(at, store_path, "viewer")
     at.run()
-    at.switch_page("views/closure_review.py").run()
+    at.switch_page("ui/views/closure_review.py").run()
     assert [w.value for w in at.warning if w.value.startswith("无权限")] == [
         "无权限：此页面需要「审核」及以上权限，当前账号为「查看」。如需开通请联系管理员。"
     ]

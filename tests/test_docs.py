@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rectification.cli import build_parser
-from rectification.config import SETTINGS
+from rectification.core.config import SETTINGS
 
 README_PATH = Path(__file__).resolve().parents[1] / "README.md"
 README = README_PATH.read_text(encoding="utf-8")

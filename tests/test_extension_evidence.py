@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from test_closure import CODE, EXE, PDF, TODAY, jpeg_bytes, people, submit  # noqa: F401  (fixture)
 
-from rectification import closure, deadlines, evidence
+from rectification.workflow import closure, deadlines, evidence
 
 
 def _counts(con) -> tuple:
@@ -135,7 +135,7 @@ def test_approve_and_refuse_record_one_decision_each(dated):
 
 
 def test_the_reminder_says_an_extension_is_awaiting_approval(dated):
-    from rectification import reminders
+    from rectification.outputs import reminders
 
     con = dated  # due 2025-06-30: 20 days after TODAY, 临近
     row = lambda: reminders.for_department(reminders.rows(con, TODAY), "交警大队").set_index("问题").loc["问题03"]  # noqa: E731

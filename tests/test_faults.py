@@ -22,9 +22,9 @@ import duckdb
 from ingest_files import csv_bytes, snapshot
 from streamlit.testing.v1 import AppTest
 
-from rectification import backup, store
 from rectification.catalogue import read_table
-from rectification.months import month_range
+from rectification.core import backup, store
+from rectification.core.months import month_range
 from snapshot import store_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,7 +130,7 @@ def test_the_upload_page_says_so_when_the_data_folder_is_read_only(store_path, t
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     login(at, store_path, "editor")
-    at.switch_page("views/upload.py").run()
+    at.switch_page("ui/views/upload.py").run()
     assert not at.exception
     before = snapshot(store_path)
     with read_only(store_path.parent):

@@ -22,8 +22,8 @@ from ingest_files import (
 )
 
 from rectification import ingest
-from rectification.config import TRACKING_START
-from rectification.months import add_months, current_month
+from rectification.core.config import TRACKING_START
+from rectification.core.months import add_months, current_month
 
 HEADER = ["月份", "指标编码", "指标名称", "单位", "数值", "备注"]
 
@@ -158,7 +158,8 @@ def test_total_rows_are_dropped(store_path, tmp_path, capsys):
 
 
 def test_form_with_hint_column_round_trips(store_path, tmp_path, capsys):
-    from rectification import exports, store
+    from rectification.core import store
+    from rectification.outputs import exports
 
     con = store.connect(store_path)
     form = exports.upload_form(con, "2025-04", with_hint=True)
@@ -332,7 +333,7 @@ def test_dry_run_writes_nothing(store_path, tmp_path, capsys):
 
 def test_plan_is_checked_again_at_commit(store_path, tmp_path):
     """A preview made before someone else's import must not overwrite it silently."""
-    from rectification import store
+    from rectification.core import store
 
     con = store.connect(store_path)
     try:
@@ -442,7 +443,7 @@ def test_uploads_csv_escapes_a_formula_file_name(store_path, tmp_path, capsys):
 
 @pytest.mark.parametrize("name", ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\tx"])
 def test_export_escapes_formula_text_cells(store_path, tmp_path, capsys, name):
-    from rectification import store
+    from rectification.core import store
 
     con = store.connect(store_path)
     con.execute("update metrics set name = ? where metric_code = ?", [name, COUNT])
@@ -459,7 +460,7 @@ def test_export_escapes_formula_text_cells(store_path, tmp_path, capsys, name):
 
 
 def _checks(store_path, rows: list[list[str]]):
-    from rectification import store
+    from rectification.core import store
 
     con = store.connect(store_path)
     try:

@@ -13,7 +13,7 @@ from ingest_files import csv_bytes, fetch, snapshot
 
 from rectification import cli, ingest
 from rectification.catalogue import read_table
-from rectification.months import month_range
+from rectification.core.months import month_range
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

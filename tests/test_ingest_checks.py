@@ -14,9 +14,11 @@ import pandas as pd
 import pytest
 from ingest_files import csv_bytes
 
-from rectification import briefing, ingest, progress
-from rectification.months import add_months, month_range
-from rectification.progress import Data
+from rectification import ingest
+from rectification.core.months import add_months, month_range
+from rectification.outputs import briefing
+from rectification.rules import progress
+from rectification.rules.progress import Data
 
 EXPECTED = Path(__file__).parent / "data" / "figure_checks"
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from ingest_files import assert_refused, csv_bytes, fetch, import_bytes, run, xlsx_bytes
 
-from rectification import auth, exports, store
+from rectification.core import store
 from rectification.ingest import ledger
+from rectification.outputs import exports
+from rectification.workflow import auth
 from support import TEST_PASSWORD, account
 
 HEADER = ["月份", "问题编号", "状态", "进展说明"]

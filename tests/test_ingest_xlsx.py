@@ -169,7 +169,8 @@ def test_downloaded_form_filled_in_and_uploaded(store_path, tmp_path, capsys, te
     """The form the page hands out (with its hint column) comes back as an upload."""
     from openpyxl import load_workbook
 
-    from rectification import exports, store
+    from rectification.core import store
+    from rectification.outputs import exports
 
     con = store.connect(store_path)
     data = exports.form_bytes(con, "2025-04", template, with_hint=True)

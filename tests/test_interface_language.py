@@ -9,9 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 UI_FILES = [
     ROOT / "dashboard.py",
-    ROOT / "app_state.py",
-    ROOT / "closure_ui.py",
-    *sorted((ROOT / "views").glob("*.py")),
+    *sorted((ROOT / "ui").rglob("*.py")),
 ]
 CHOOSERS = {"selectbox", "multiselect"}
 

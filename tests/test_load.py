@@ -15,7 +15,8 @@ from ingest_files import csv_bytes
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import BROWSER_PASSWORD
-from rectification import auth, store
+from rectification.core import store
+from rectification.workflow import auth
 
 SESSIONS = 20
 AT_ONCE = 5  # two cores: a few sessions at a time

@@ -10,8 +10,9 @@ import pytest
 from ingest_files import COUNT, LEVEL, assert_refused, csv_bytes, run, xlsx_bytes
 from streamlit.testing.v1 import AppTest
 
-from rectification import store, targets
+from rectification.core import store
 from rectification.ingest.values import MAX_ABS_VALUE
+from rectification.workflow import targets
 from support import account, login
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,13 +93,17 @@ def test_a_stored_infinity_counts_as_not_reported(store_with_infinity):
 
 @pytest.mark.parametrize(
     "page, query",
-    [("views/overview.py", {}), ("views/finding_detail.py", {"finding": "F05"}), ("views/metric_explorer.py", {})],
+    [
+        ("ui/views/overview.py", {}),
+        ("ui/views/finding_detail.py", {"finding": "F05"}),
+        ("ui/views/metric_explorer.py", {}),
+    ],
 )
 def test_pages_show_a_stored_infinity_without_a_traceback(store_with_infinity, page, query):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.query_params.update(query)
     at.run()
-    if page != "views/overview.py":
+    if page != "ui/views/overview.py":
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
 
@@ -116,7 +121,7 @@ def test_data_admin_says_why_a_stored_infinity_does_not_count(store_with_infinit
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     login(at, store_with_infinity, role="admin")
     at.run()
-    at.switch_page("views/data_admin.py").run()
+    at.switch_page("ui/views/data_admin.py").run()
     assert not at.exception, [e.value for e in at.exception]
 
 

@@ -12,15 +12,16 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rectification import auth, store
+from rectification.core import store
+from rectification.workflow import auth
 from support import account, login
 
 ROOT = Path(__file__).resolve().parents[1]
 OVERVIEW, DETAIL, EXPLORER, TARGETS = (
-    "views/overview.py",
-    "views/finding_detail.py",
-    "views/metric_explorer.py",
-    "views/targets.py",
+    "ui/views/overview.py",
+    "ui/views/finding_detail.py",
+    "ui/views/metric_explorer.py",
+    "ui/views/targets.py",
 )
 
 
@@ -404,7 +405,9 @@ def test_overview_opens_on_the_latest_substantially_reported_month(store_path):
 
 
 def test_overview_tiles_partition_the_findings_with_an_overdue_one(store_path):
-    from rectification import briefing, progress, targets
+    from rectification.outputs import briefing
+    from rectification.rules import progress
+    from rectification.workflow import targets
 
     con = store.connect(store_path)
     data = briefing.load(con)
@@ -513,7 +516,8 @@ def test_finding_detail_search_without_hits_clears_the_finding_in_the_link(store
 
 
 def test_finding_detail_shows_progress_notes_with_the_reporters_name(store_path):
-    from rectification import auth, ingest
+    from rectification import ingest
+    from rectification.workflow import auth
 
     con = store.connect(store_path)
     auth.create_user(
@@ -546,8 +550,8 @@ def test_finding_detail_tables_show_blank_not_none(store_path):
 
 @pytest.mark.parametrize(
     "page",
-    [OVERVIEW, DETAIL, EXPLORER, TARGETS, "views/data_admin.py", "views/catalogue.py", "views/admin_users.py",
-     "views/audit_log.py"],
+    [OVERVIEW, DETAIL, EXPLORER, TARGETS, "ui/views/data_admin.py", "ui/views/catalogue.py", "ui/views/admin_users.py",
+     "ui/views/audit_log.py"],
 )  # fmt: skip
 def test_no_table_shows_none_or_nan(store_path, page):
     _import_figures(store_path, [("2025-04", "F05_DISSUADE_SESSIONS", 100)])  # an upload: a row without rollback
@@ -561,7 +565,7 @@ def test_no_table_shows_none_or_nan(store_path, page):
 
 
 def test_finding_detail_says_which_day_its_badge_judges_the_deadline_by(store_path):
-    from rectification import targets
+    from rectification.workflow import targets
 
     # Due ten days after the latest data month: 预警 as of that month's end, long overdue today.
     con = store.connect(store_path)
@@ -576,7 +580,7 @@ def test_finding_detail_says_which_day_its_badge_judges_the_deadline_by(store_pa
 
 
 def test_overview_counts_a_sign_off_made_today_and_says_so(store_path):
-    from rectification import closure
+    from rectification.workflow import closure
     from support import TEST_PASSWORD
 
     con = store.connect(store_path)

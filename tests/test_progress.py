@@ -7,8 +7,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from rectification import briefing, deadlines, ingest, progress, targets
-from rectification.progress import GREEN, GREY, RED, YELLOW, Data, Filters
+from rectification import ingest
+from rectification.outputs import briefing
+from rectification.rules import progress
+from rectification.rules.progress import GREEN, GREY, RED, YELLOW, Data, Filters
+from rectification.workflow import deadlines, targets
 from support import account, add_night_check_metric
 
 REF = dt.date(2025, 6, 30)
@@ -303,7 +306,7 @@ def test_explorer_series_adds_counts_per_unit_by_group(con):
 
 
 def test_month_changes_lists_status_moves_then_notes(con):
-    from rectification import annotations
+    from rectification.workflow import annotations
 
     ledger = "月份,问题编号,状态,进展说明\n2025-04,（3）,已完成,庆丰路改造完成\n2025-04,F04,推进中,\n"
     ingest.import_file(con, ledger.encode("utf-8"), "台账.csv", user=account(con, "test"))
@@ -404,7 +407,7 @@ def test_status_tiles_partition_the_findings_when_one_is_overdue(con):
 
 def _sign_off(con, code: str = "F03", department: str = "交警大队", today: dt.date | None = None) -> None:
     """A real 销号: the lead department's editor submits, a reviewer approves (dated `today`)."""
-    from rectification import auth, closure
+    from rectification.workflow import auth, closure
     from support import TEST_PASSWORD
 
     auth.create_user(con, "ed17", "editor", TEST_PASSWORD, department=department)

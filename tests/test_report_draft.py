@@ -11,8 +11,10 @@ from docx.enum.text import WD_COLOR_INDEX, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from rectification import catalogue, report_draft, store
+from rectification import catalogue
 from rectification.cli import main
+from rectification.core import store
+from rectification.outputs import report_draft
 from support import account
 
 REPORT_LINES = [

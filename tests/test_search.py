@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rectification import progress, store
+from rectification.core import store
+from rectification.rules import progress
 
 
 @pytest.fixture

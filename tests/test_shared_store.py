@@ -14,7 +14,8 @@ import duckdb
 from ingest_files import csv_bytes, fetch, snapshot
 from streamlit.testing.v1 import AppTest
 
-from rectification import backup, cli, store
+from rectification import cli
+from rectification.core import backup, store
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

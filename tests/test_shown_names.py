@@ -8,8 +8,10 @@ from ingest_files import COUNT, csv_bytes
 from streamlit.testing.v1 import AppTest
 from test_closure import jpeg_bytes
 
-from rectification import auth, bootstrap, closure, evidence, store
+from rectification.cli import bootstrap
+from rectification.core import store
 from rectification.ingest import pipeline
+from rectification.workflow import auth, closure, evidence
 from support import TEST_PASSWORD, login
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +61,7 @@ def test_the_detail_page_shows_names_not_logins(store_path):
     login(at, store_path, "viewer")
     at.query_params["finding"] = CODE
     at.run()
-    at.switch_page("views/finding_detail.py").run()
+    at.switch_page("ui/views/finding_detail.py").run()
     assert not at.exception, [e.value for e in at.exception]
     shown = [t.value for t in at.text]
     assert any(t.startswith("当前销号状态：待审核（张 建军 于 ") for t in shown), shown

@@ -6,10 +6,11 @@ import random
 
 import pytest
 
-from rectification import bootstrap, store
 from rectification.catalogue import read_table
-from rectification.config import OPENING_MONTH
-from rectification.months import to_date
+from rectification.cli import bootstrap
+from rectification.core import store
+from rectification.core.config import OPENING_MONTH
+from rectification.core.months import to_date
 from snapshot import store_snapshot
 from support import assert_demo_months_add_up_to_the_report
 

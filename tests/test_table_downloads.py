@@ -14,7 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, StreamlitServer
-from rectification import annotations, exports, store
+from rectification.core import store
+from rectification.outputs import exports
+from rectification.workflow import annotations
 from support import account
 
 HOSTILE = ['=HYPERLINK("http://example.invalid","点我")', "+SUM(1,2)", "@cmd", "-2+3"]
@@ -23,7 +25,7 @@ HOSTILE = ['=HYPERLINK("http://example.invalid","点我")', "+SUM(1,2)", "@cmd",
 def test_every_page_draws_tables_through_show_table():
     offenders = [
         f"{path.name}:{number}"
-        for path in sorted((ROOT / "views").glob("*.py"))
+        for path in sorted((ROOT / "ui" / "views").glob("*.py"))
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
         if re.search(r"\bst\.(dataframe|data_editor|table)\(", line)
     ]
@@ -38,7 +40,7 @@ def test_the_grids_own_download_and_copy_are_off():
 def _tables_page():
     import pandas as pd
 
-    import app_state
+    from ui import app_state
 
     frame = pd.DataFrame({"注释": ["=1+1", "-5", "正常文字"], "数值": [1, 2, 3]})
     app_state.show_table(frame, key="plain")

@@ -13,9 +13,11 @@ from ingest_files import COUNT, COUNT2, csv_bytes, current, fetch, snapshot
 from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 from streamlit.testing.v1 import AppTest
 
-import app_state
-from rectification import exports, ingest, store
+from rectification import ingest
+from rectification.core import store
+from rectification.outputs import exports
 from support import login
+from ui import app_state
 
 ROOT = Path(__file__).resolve().parents[1]
 FORM = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", COUNT, "12"], ["2025-04", COUNT2, "3"]], encoding="gbk")
@@ -52,7 +54,7 @@ def n_uploads(store_path) -> int:
 
 
 def test_preview_writes_nothing_then_confirm_imports_once(store_path):
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     before = snapshot(store_path)
     upload(at, FORM, "四月月报.csv")
     sha = hashlib.sha256(FORM).hexdigest()
@@ -82,7 +84,7 @@ def test_preview_writes_nothing_then_confirm_imports_once(store_path):
 
 
 def test_refused_file_lists_problems_in_a_table_and_a_csv(store_path):
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     before = snapshot(store_path)
     bad = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", "NOPE", "1"], ["4月", COUNT, "abc"]])
     upload(at, bad, "bad.csv")
@@ -112,7 +114,7 @@ def test_refused_file_lists_problems_in_a_table_and_a_csv(store_path):
 
 
 def test_conflict_needs_the_checkbox_and_the_second_button(store_path):
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     upload(at, FORM, "a.csv")
     button(at, f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
     changed = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", COUNT, "13"], ["2025-04", COUNT2, "3"]])
@@ -137,7 +139,7 @@ def test_conflict_needs_the_checkbox_and_the_second_button(store_path):
 
 
 def test_ledger_tab_imports_statuses(store_path):
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     data = csv_bytes([["月份", "问题编号", "状态", "进展说明"], ["2025-04", "（2）", "已整改", "完工"]], encoding="gbk")
     upload(at, data, "台账.csv", key="ledger_file")
     assert at.subheader[0].value == "预览：整改台账（尚未写入）"
@@ -153,7 +155,7 @@ def test_ledger_tab_imports_statuses(store_path):
 def test_form_downloads_for_the_chosen_month(store_path):
     from rectification.ingest import ledger
 
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     at.selectbox(key="upload_month").select("2025-05").run()
     con = store.connect(store_path)
     csv_form = exports.form_bytes(con, "2025-05", "x.csv", with_hint=True)
@@ -166,8 +168,8 @@ def test_form_downloads_for_the_chosen_month(store_path):
 
 
 def test_forms_default_to_the_editors_department(store_path):
-    from rectification import auth
     from rectification.ingest import ledger
+    from rectification.workflow import auth
 
     con = store.connect(store_path)
     auth.create_user(con, "traffic", "editor", "traffic-pass-1", department="交警大队", actor="test")
@@ -182,7 +184,7 @@ def test_forms_default_to_the_editors_department(store_path):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     login(at, store_path, "editor", username="traffic")
     at.run()
-    at.switch_page("views/upload.py").run()
+    at.switch_page("ui/views/upload.py").run()
     at.selectbox(key="upload_month").select("2025-05").run()
     assert at.selectbox(key="upload_scope").value == "交警大队"
     downloads = {b.key: b for b in at.get("download_button")}
@@ -200,12 +202,12 @@ def test_forms_default_to_the_editors_department(store_path):
 
 
 def test_user_text_is_never_rendered_as_markdown(store_path):
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     name = "**粗体**<img src=x onerror=alert(1)>.csv"
     data = csv_bytes([["月份", "指标编码", "数值", "备注"], ["2025-04", COUNT, "1", "<b>备注</b> **x**"]])
     upload(at, data, name)
     button(at, f"figures_confirm_{hashlib.sha256(data).hexdigest()}").click().run()
-    admin = open_page(store_path, "views/data_admin.py", role="admin")
+    admin = open_page(store_path, "ui/views/data_admin.py", role="admin")
     for page in (at, admin):
         shown = [m.value for m in page.markdown] + [m.value for m in page.caption] + [s.value for s in page.success]
         assert not [text for text in shown if "粗体" in text or "<b>" in text]
@@ -213,7 +215,7 @@ def test_user_text_is_never_rendered_as_markdown(store_path):
 
 
 def test_viewer_cannot_open_the_upload_page(store_path):
-    at = open_page(store_path, "views/upload.py", role="viewer")
+    at = open_page(store_path, "ui/views/upload.py", role="viewer")
     assert at.warning[0].value.startswith("无权限：此页面需要「填报」")
     assert not at.get("file_uploader")
 
@@ -222,11 +224,11 @@ def test_viewer_cannot_open_the_upload_page(store_path):
 
 
 def test_data_admin_lists_uploads_details_and_original(store_path, tmp_path):
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     upload(at, FORM, "四月月报.csv")
     button(at, f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
 
-    admin = open_page(store_path, "views/data_admin.py", role="editor")
+    admin = open_page(store_path, "ui/views/data_admin.py", role="editor")
     listing = admin.dataframe[0].value
     assert list(listing.upload_id) == [3, 2, 1]
     assert list(listing.state) == ["有效", "有效", "有效"]
@@ -246,11 +248,11 @@ def test_data_admin_lists_uploads_details_and_original(store_path, tmp_path):
 
 
 def test_rollback_asks_for_confirmation_then_records_it(store_path):
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     upload(at, FORM, "a.csv")
     button(at, f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
 
-    admin = open_page(store_path, "views/data_admin.py", role="admin")
+    admin = open_page(store_path, "ui/views/data_admin.py", role="admin")
     before = snapshot(store_path)
     button(admin, "rollback_start").click().run()
     assert "确认撤销上报批次 #3" in admin.warning[-1].value
@@ -273,7 +275,7 @@ def test_rollback_asks_for_confirmation_then_records_it(store_path):
 
 @pytest.mark.parametrize("role", ["admin"])
 def test_demo_data_removed_from_the_page(store_path, role):
-    admin = open_page(store_path, "views/data_admin.py", role=role)
+    admin = open_page(store_path, "ui/views/data_admin.py", role=role)
     assert any("示例数据" in w.value for w in admin.warning)
     admin.selectbox(key="admin_upload").select(2).run()
     button(admin, "rollback_start").click().run()
@@ -284,7 +286,7 @@ def test_demo_data_removed_from_the_page(store_path, role):
 
 
 def test_opening_balances_offer_no_rollback(store_path):
-    admin = open_page(store_path, "views/data_admin.py", role="admin")
+    admin = open_page(store_path, "ui/views/data_admin.py", role="admin")
     admin.selectbox(key="admin_upload").select(1).run()
     assert not [b for b in admin.button if b.key == "rollback_start"]
 
@@ -294,7 +296,7 @@ def test_preview_flags_a_typo_on_its_row_with_the_months_before(store_path):
     data = csv_bytes(
         [["月份", "指标编码", "数值"], ["2025-04", COUNT, "300"], ["2025-04", COUNT2, "1234"]], encoding="utf-8"
     )
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     before = snapshot(store_path)
     upload(at, data, "四月月报.csv")
     preview = at.dataframe[0].value
@@ -328,19 +330,19 @@ def _demo_value(store_path, code: str, month: str) -> str:
 
 
 def test_month_picker_defaults_to_last_completed_month_and_lists_every_month(store_path):
-    from rectification.config import TRACKING_START
-    from rectification.months import add_months, current_month, month_range
+    from rectification.core.config import TRACKING_START
+    from rectification.core.months import add_months, current_month, month_range
 
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     picker = at.selectbox(key="upload_month")
     assert picker.value == add_months(current_month(), -1)
     assert len(picker.options) == len(month_range(TRACKING_START, current_month()))
 
 
 def test_stated_size_limit_is_the_one_applied_and_the_browser_allows_it(store_path):
-    from rectification.config import max_upload_bytes
+    from rectification.core.config import max_upload_bytes
 
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     widget = at.get("file_uploader")[0].proto
     assert "20 MB（20,971,520 字节）" in widget.help
     # the drop zone (MB of 1,000,000 bytes in most browsers) never refuses a file the importer accepts
@@ -358,11 +360,11 @@ def ingest_refusal(data: bytes) -> ingest.Problem:
 
 
 def test_same_file_again_names_the_upload_holding_it(store_path):
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     upload(at, FORM, "四月月报.csv")
     at.button(key=f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
     upload_id = fetch(store_path, "select max(upload_id) from uploads")[0][0]
-    again = open_page(store_path, "views/upload.py")
+    again = open_page(store_path, "ui/views/upload.py")
     upload(again, FORM, "四月月报（副本）.csv")
     assert any(f"上报批次 \\#{upload_id}" in i.value or f"上报批次 #{upload_id}" in i.value for i in again.info)
     again.button(key=f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
@@ -384,7 +386,7 @@ def test_template_says_per_metric_what_to_enter(store_path):
 
 
 def test_a_single_reason_is_the_headline_and_values_show_as_typed(store_path):
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     before = snapshot(store_path)
     bad = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", COUNT, "=1+1"]])
     upload(at, bad, "公式.csv")
@@ -406,10 +408,10 @@ def test_a_single_reason_is_the_headline_and_values_show_as_typed(store_path):
 
 
 def test_the_overview_says_what_an_upload_added_and_shows_it_on_a_click(store_path):
-    at = open_page(store_path, "views/upload.py")
+    at = open_page(store_path, "ui/views/upload.py")
     upload(at, FORM, "四月月报.csv")
     button(at, f"figures_confirm_{hashlib.sha256(FORM).hexdigest()}").click().run()
-    at.switch_page("views/overview.py").run()
+    at.switch_page("ui/views/overview.py").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="flt_as_of").value == "2025-03"  # two figures do not move the default month
     assert [i.value for i in at.info if "已导入" in i.value] == [

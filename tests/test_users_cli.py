@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from rectification import auth, cli, store
+from rectification import cli
+from rectification.core import store
+from rectification.workflow import auth
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct-horse-42"

@@ -12,10 +12,13 @@ import urllib.request
 
 import pytest
 
-import app_state
 from conftest import BROWSER_PASSWORD, ROOT, StreamlitServer, _free_port
-from rectification import auth, cli, store, warm
+from rectification import cli
+from rectification.cli import warm
+from rectification.core import store
+from rectification.workflow import auth
 from support import sign_in_through_form
+from ui import app_state
 
 FIRST_CHART = ".js-plotly-plot .main-svg .trace"
 
@@ -29,7 +32,7 @@ def lookups(url: str) -> dict[tuple[str, str], int]:
     """{(cache function, "hit" | "miss"): count} from the server's metrics."""
     with urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=30) as response:
         text = response.read().decode()
-    pattern = r'cache_lookups_total\{cache="app_state\.(\w+)",cache_type="\w+",result="(\w+)"\} (\d+)'
+    pattern = r'cache_lookups_total\{cache="ui\.[\w.]*?(\w+)",cache_type="\w+",result="(\w+)"\} (\d+)'
     return {(name, result): int(count) for name, result, count in re.findall(pattern, text)}
 
 

@@ -9,12 +9,12 @@ from collections import deque
 import duckdb
 import pandas as pd
 
+from rectification.core.months import chinese
+from rectification.core.store import query
 from rectification.ingest.header import FIGURES, Header, checked_rows
 from rectification.ingest.problems import Problem, cell_text, free_text, shown
 from rectification.ingest.staging import Staged, finish_staging
 from rectification.ingest.values import is_not_reported, month_problem, number_of
-from rectification.months import chinese
-from rectification.store import query
 
 CHECK_COLUMNS = ["line", "month", "code", "value", "warning", "previous"]
 
@@ -125,7 +125,7 @@ def figure_checks(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.Data
     """The 需要关注 suspicious-figure rules (progress.suspicions) run on the file before it lands: the
     store's history with the file's figures in place of what it holds for those months. One row per
     flagged figure: line, month, code, value, warning and the previous months' values as text."""
-    from rectification import progress  # the rules live with 需要关注
+    from rectification.rules import progress  # the rules live with 需要关注
 
     if rows.empty:
         return pd.DataFrame(columns=CHECK_COLUMNS)
@@ -155,7 +155,7 @@ def _previous_text(monthly: pd.DataFrame, flagged: pd.DataFrame, units: dict[str
     """(code, month) -> the PREVIOUS_SHOWN latest months before it that have a figure (else the
     cumulative position), as 2025年1月 12 项、…: what the clerk compares the flagged figure with.
     One pass over the history in order, keeping each metric's last few figures."""
-    from rectification.progress import number_with_unit
+    from rectification.rules.progress import number_with_unit
 
     wanted = set(zip(flagged.metric_code, flagged.month, strict=True))
     history = monthly.assign(shown=monthly.value.where(monthly.value.notna(), monthly.cumulative))

@@ -12,16 +12,17 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from rectification import audit, auth, closure, uploads
+from rectification.core import audit
+from rectification.core.months import to_date
+from rectification.core.store import query, transaction
 from rectification.ingest import figures, ledger
 from rectification.ingest.figures import CHECK_COLUMNS, figure_checks
 from rectification.ingest.header import FIGURES, LEDGER, find_header
 from rectification.ingest.problems import Problem, Refused, shown
 from rectification.ingest.reading import read_sheets
 from rectification.ingest.staging import Staged
-from rectification.months import to_date
-from rectification.progress import finding_label
-from rectification.store import query, transaction
+from rectification.rules.progress import finding_label
+from rectification.workflow import auth, closure, uploads
 
 
 def stage(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str = "") -> Staged:

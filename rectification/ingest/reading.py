@@ -10,7 +10,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
-from rectification.config import max_upload_bytes
+from rectification.core.config import max_upload_bytes
 from rectification.ingest.problems import Refused, refuse
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and WPS .et: the pre-2007 binary formats

@@ -6,9 +6,10 @@ import datetime as dt
 import math
 import re
 
-from rectification.config import TRACKING_START
+from rectification.core.config import TRACKING_START
+from rectification.core.months import current_month
+from rectification.core.vocabulary import MAX_ABS_VALUE
 from rectification.ingest.problems import Problem, cell_text, shown
-from rectification.months import current_month
 
 _MONTH_PATTERNS = (
     re.compile(r"^(\d{4})[-/.](\d{1,2})$"),
@@ -87,7 +88,6 @@ _SCIENTIFIC = re.compile(r"^-?\d+(\.\d+)?E[+-]?\d+$", re.IGNORECASE)  # how Exce
 # A monthly figure counts cases, people, places or items (the largest in the catalogue are thousands of
 # 人次), or is a percentage: a unit never reports a trillion of anything. A value this large is a typo or
 # pasted junk, and 400 nines would even become infinity, which no chart, sum or export can show.
-MAX_ABS_VALUE = 1e12
 TOO_LARGE = "数值过大（应小于 1 万亿），请检查是否多填了数字"
 
 

@@ -1,0 +1,363 @@
+"""The DuckDB store: open with migrations applied, transactions, and named queries from sql/."""
+
+from __future__ import annotations
+
+import atexit
+import errno
+import re
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from rectification.core.config import SQL_DIR
+
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+QUERIES_DIR = SQL_DIR / "queries"
+
+# One writer at a time inside a process (the Streamlit server runs scripts on threads).
+WRITE_LOCK = threading.RLock()
+
+
+class StoreBusy(RuntimeError):
+    """Another process (the running dashboard, or a command) holds the store file."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        match = re.search(r"held in (.+?) \(PID (\d+)\)", message)
+        # Who holds it, as DuckDB reports it: "python3.11 (PID 1234)", or "" when not said.
+        self.holder = f"{Path(match.group(1)).name}（PID {match.group(2)}）" if match else ""
+
+
+class StoreDamaged(RuntimeError):
+    """The store file exists but DuckDB cannot read it (truncated, overwritten, not a DuckDB file)."""
+
+
+class StoreTooNew(RuntimeError):
+    """The store was written by a newer version of this app (a schema version this one does not know)."""
+
+    def __init__(self, version: int, newest: int):
+        super().__init__(f"store schema version {version} is newer than this app's {newest}")
+        self.version, self.newest = version, newest
+
+
+# Substrings of DuckDB's messages for a file it cannot read as a database.
+_DAMAGED = ("not a valid duckdb database", "corrupt", "checksum", "serialization", "invalid block", "failed to read")
+
+
+def migrations() -> list[tuple[int, str, Path]]:
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        match = re.match(r"(\d+)_(.+)\.sql$", path.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), path))
+    return found
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True when a DuckDB error says the file itself is unreadable (not a lock, not a full disk)."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and any(word in text for word in _DAMAGED)
+
+
+_WRITE_FAILURES = ("no space left", "file too large", "read-only file system", "permission denied", "could not write")
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+
+def is_write_failure(exc: BaseException) -> bool:
+    """True for a store or file write the machine refused: a full disk, a read-only folder."""
+    if isinstance(exc, OSError):
+        return exc.errno in _WRITE_ERRNOS
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.IOException | duckdb.FatalException) or (
+        isinstance(exc, duckdb.Error) and any(word in text for word in _WRITE_FAILURES)
+    )
+
+
+def open_file(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect with its failures sorted: StoreBusy (another process holds the lock),
+    StoreDamaged (not readable as a database); other errors (permissions, disk) as raised."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        if "lock" in str(exc).lower():
+            raise StoreBusy(str(exc)) from exc
+        if is_damage(exc):
+            raise StoreDamaged(str(exc)) from exc
+        raise
+
+
+def open_waiting(
+    path: str | Path,
+    *,
+    wait: float,
+    on_wait=None,
+    notice_after: float = 3.0,
+    read_only: bool = False,
+) -> duckdb.DuckDBPyConnection:
+    """open_file, retrying while another process holds the lock, for up to `wait` seconds.
+    `on_wait(error)` is called once if the wait lasts longer than `notice_after` seconds.
+    Raises the last StoreBusy when the time is up."""
+    deadline = time.monotonic() + wait
+    noticed_at = time.monotonic() + notice_after
+    pause = 0.02
+    while True:
+        try:
+            return open_file(path, read_only=read_only)
+        except StoreBusy as busy:
+            now = time.monotonic()
+            if now >= deadline:
+                raise
+            if on_wait is not None and noticed_at is not None and now >= noticed_at:
+                on_wait(busy)
+                noticed_at = None
+            time.sleep(min(pause, max(0.0, deadline - now)))
+            pause = min(pause * 1.5, 0.25)
+
+
+def connect(path: str | Path, *, read_only: bool = False, wait: float = 0, on_wait=None) -> duckdb.DuckDBPyConnection:
+    """Open the store at `path`, creating it and applying pending migrations. With `wait`, a
+    lock held by another process is waited for (see open_waiting) before StoreBusy is raised."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = open_waiting(path, wait=wait, on_wait=on_wait, read_only=read_only)
+    try:
+        check_version(con)
+        if not read_only:
+            migrate(con)  # the schema only: the catalogue is brought up to date by `init` / `upgrade`
+    except BaseException as exc:
+        con.close()
+        if is_damage(exc):
+            raise StoreDamaged(str(exc)) from exc
+        raise
+    return con
+
+
+def newest_version() -> int:
+    return max((number for number, _, _ in migrations()), default=0)
+
+
+def check_version(con: duckdb.DuckDBPyConnection) -> None:
+    """StoreTooNew when the store's schema is newer than this app knows (never migrate it down)."""
+    has_table = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database()"
+        " and schema_name = 'main' and table_name = 'schema_version'"
+    ).fetchone()[0]
+    if has_table:
+        version = schema_version(con)
+        if version > newest_version():
+            raise StoreTooNew(version, newest_version())
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every migration newer than the store's schema version; return those applied."""
+    con.execute(
+        "create table if not exists schema_version ("
+        " version integer primary key, name varchar not null,"
+        " applied_at timestamp not null default current_timestamp)"
+    )
+    done = {row[0] for row in con.execute("select version from schema_version").fetchall()}
+    applied = []
+    for version, name, path in migrations():
+        if version in done:
+            continue
+        with transaction(con, bump=False):
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute("insert into schema_version (version, name) values (?, ?)", [version, name])
+        applied.append(version)
+    return applied
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, *, bump: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: commit when the block ends, roll back on any exception. The commit also
+    bumps the store's data version (bump=False for bookkeeping no page shows, like a session's
+    last-seen time), so every process's caches see the change."""
+    with WRITE_LOCK:
+        con.execute("begin transaction")
+        try:
+            yield con
+            if bump:
+                _bump(con)
+        except BaseException:
+            try:
+                con.execute("rollback")
+            except duckdb.Error:
+                pass  # a failed commit or a lost file leaves no transaction to roll back
+            raise
+        try:
+            con.execute("commit")
+        except BaseException:
+            try:
+                con.execute("rollback")
+            except duckdb.Error:
+                pass
+            raise
+
+
+@contextmanager
+def snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Several reads that see one committed state of the store (a read-only transaction): a
+    commit by another connection in the middle never shows as half of a change."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    finally:
+        con.execute("rollback")
+
+
+def _has_data_version(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database()"
+            " and schema_name = 'main' and table_name = 'data_version'"
+        ).fetchone()[0]
+    )
+
+
+def _bump(con: duckdb.DuckDBPyConnection) -> None:
+    if _has_data_version(con):  # absent only while migrations before 010 are being applied
+        con.execute("update data_version set version = version + 1")
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The store's change marker: grows with every committed change, whichever process made it."""
+    try:
+        row = con.execute("select max(version) from data_version").fetchone()
+    except duckdb.CatalogException:  # a store from before migration 010 that is not migrated yet
+        return 0
+    return int(row[0] or 0)
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark the store changed (for a change committed without store.transaction)."""
+    with transaction(con):
+        pass
+
+
+@cache
+def load_sql(name: str) -> str:
+    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    """Run sql/queries/<name>.sql with DuckDB named parameters ($name) and return a DataFrame."""
+    sql = load_sql(name)
+    used = set(re.findall(r"\$([a-z_]+)", sql))
+    return con.execute(sql, {k: v for k, v in params.items() if k in used}).df()
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("select coalesce(max(version), 0) from schema_version").fetchone()[0]
+
+
+_OPEN_STORES: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Let go of every store before the interpreter tears down (a lingering open must not outlive it)."""
+    for shared in list(_OPEN_STORES):
+        shared.close()
+
+
+class SharedStore:
+    """One process's access to the store file, held only while it is used: `acquire()` opens a
+    connection (waiting while another process holds the file), `release()` closes it. The file
+    stays open while any connection is out, and `linger` seconds after the last one is returned
+    (clicks in quick succession share one open), then DuckDB checkpoints and lets go of it, so a
+    command-line backup or import can take its turn. Thread-safe."""
+
+    def __init__(self, path: str | Path, *, wait: float = 20.0, linger: float = 0.5):
+        self.path = Path(path)
+        self.wait = wait
+        self.linger = linger
+        self._lock = threading.Lock()
+        self._out = 0
+        self._keeper: duckdb.DuckDBPyConnection | None = None
+        self._timer: threading.Timer | None = None
+        self._prepared = False
+        _OPEN_STORES.add(self)
+
+    def prepare(self) -> None:
+        """Once per process: create the store if missing, refuse a newer or damaged one, migrate."""
+        if self._prepared:
+            return
+        con = connect(self.path, wait=self.wait)
+        con.close()
+        self._prepared = True
+
+    def acquire(self, *, wait: float | None = None, on_wait=None) -> duckdb.DuckDBPyConnection:
+        self.prepare()
+        with self._lock:
+            self._out += 1
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        con = None
+        try:
+            con = open_waiting(self.path, wait=self.wait if wait is None else wait, on_wait=on_wait, notice_after=0.3)
+            with self._lock:
+                if self._keeper is None:
+                    self._keeper = open_file(self.path)  # the same database instance: no second open
+        except BaseException:
+            self.release(con)
+            raise
+        return con
+
+    def release(self, con: duckdb.DuckDBPyConnection | None) -> None:
+        if con is not None:
+            try:
+                con.close()
+            except duckdb.Error:
+                pass
+        with self._lock:
+            self._out -= 1
+            if self._out == 0 and self._keeper is not None:
+                if self.linger > 0:
+                    self._timer = threading.Timer(self.linger, self._let_go)
+                    self._timer.daemon = True
+                    self._timer.start()
+                else:
+                    self._close_keeper()
+
+    def _let_go(self) -> None:
+        with self._lock:
+            if self._out == 0:
+                self._close_keeper()
+
+    def _close_keeper(self) -> None:
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            try:
+                keeper.close()
+            except duckdb.Error:
+                pass
+
+    def close(self) -> None:
+        """Let go of the file now (tests, shutdown)."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._close_keeper()
+
+    @property
+    def is_open(self) -> bool:
+        return self._keeper is not None or self._out > 0
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self.acquire()
+        try:
+            yield con
+        finally:
+            self.release(con)

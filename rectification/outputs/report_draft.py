@@ -1,0 +1,590 @@
+"""The next 通报 drafted from the store: the structure of the last published report
+(data/source/report.txt) with every figure brought to a month, as a 公文-formatted Word document.
+
+「一次录入、多次调用」: the findings, their measures and every quantified outcome are in the store, so
+the draft takes them from there — each catalogue figure is found by the verbatim fragment it came from
+(metrics.source_quote) and replaced by its value as of the month (a count's running total, a level's
+latest state); 「截至2025年3月」 becomes 「截至M」; each finding gets its status at the month. What the
+store does not hold — the narrative paragraphs — comes from the last report as it stands, highlighted
+for the editor to review, never invented.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from rectification import catalogue
+from rectification.core import store
+from rectification.core.config import DATA_DIR, OPENING_MONTH
+from rectification.core.months import chinese
+from rectification.rules import progress
+
+REPORT_PATH = DATA_DIR / "source" / "report.txt"
+
+# What a run is: from the store, a figure the store computed, or text the store does not hold.
+STORE, FIGURE, REVIEW = "store", "figure", "review"
+
+STATUS_PHRASES = {
+    "已完成": "已完成整改。",  # as a ledger or the report says it
+    progress.DONE: "已完成整改。",  # 已销号: signed off (the report's own 已完成 count as signed off)
+    progress.PENDING: "已完成整改，待审核销号。",
+    progress.ONGOING: "正在推进整改。",
+    progress.LONG_TERM: "已取得阶段性成效，需长期坚持。",
+    progress.NOT_STARTED: "尚未启动整改。",
+}
+# The closure workflow (issue 11) may add a state such as 已销号; status_phrase() takes it when given.
+
+CN_NUMERALS = "〇一二三四五六七八九十"
+_CN_VALUE = {c: i for i, c in enumerate(CN_NUMERALS)} | {"两": 2}
+_ARABIC = re.compile(r"\d+(?:\.\d+)?(万)?")
+_CHINESE = re.compile(r"[一二两三四五六七八九十]+")
+_PART = re.compile(r"^([1-4]|[一二三四])、\s*(.+)$")
+
+
+class DraftError(RuntimeError):
+    """The draft cannot be made (no such month, the last report missing): a Chinese message."""
+
+
+@dataclass
+class Run:
+    text: str
+    kind: str = STORE
+    font: str | None = None  # a run-in heading's face (（一）… in 楷体) inside a body paragraph
+    bold: bool = False
+
+
+@dataclass
+class Para:
+    """One paragraph of the draft: its role decides the 公文 formatting (title, h1 一、, h2 （一）,
+    h3 1., h4 （1）, body, status, signature, date, blank)."""
+
+    role: str
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(r.text for r in self.runs)
+
+
+@dataclass
+class Draft:
+    month: str
+    paragraphs: list[Para]
+    unplaced: list[str]  # metric codes whose figure could not be put into a sentence (listed apart)
+
+    def text(self) -> str:
+        return "\n".join(p.text for p in self.paragraphs)
+
+
+# --- The last report, as structure ------------------------------------------------------------
+
+
+@dataclass
+class LastReport:
+    title: list[str]
+    opening: list[str]
+    part_titles: dict[int, str]
+    parts: dict[int, list[str]]
+    signature: str
+    date: str
+
+
+def read_last_report(path: Path = REPORT_PATH) -> LastReport:
+    """The published report split into its title, opening, four parts and signature block."""
+    if not path.exists():
+        raise DraftError(f"找不到上一期通报原文：{path}")
+    lines = [line.replace("[bookmark: _GoBack]", "").strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    lines = [line for line in lines if line]
+    title, rest = lines[:3], lines[3:]
+    opening: list[str] = []
+    parts: dict[int, list[str]] = {}
+    part_titles: dict[int, str] = {}
+    current = 0
+    for line in rest:
+        match = _PART.match(line)
+        if match:
+            marker = match.group(1)
+            current = int(marker) if marker.isdigit() else _CN_VALUE[marker]
+            part_titles[current] = match.group(2).strip()
+            parts[current] = []
+        elif current == 0:
+            opening.append(line)
+        else:
+            parts[current].append(line)
+    if sorted(parts) != [1, 2, 3, 4] or len(parts[4]) < 2:
+        raise DraftError("上一期通报原文的结构无法识别（应有一至四部分及落款）。")
+    *body4, signature, date = parts[4]
+    parts[4] = body4
+    return LastReport(title, opening, part_titles, parts, signature, date)
+
+
+# --- Figures ----------------------------------------------------------------------------------
+
+
+def cn_number(text: str) -> int | None:
+    """一 → 1, 两 → 2, 十五 → 15, 二十 → 20; None when it is not a plain numeral."""
+    if not text or any(c not in _CN_VALUE for c in text):
+        return None
+    if "十" not in text:
+        return _CN_VALUE[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    value = (_CN_VALUE[tens] if tens else 1) * 10 + (_CN_VALUE[ones] if ones else 0)
+    return value if len(ones) <= 1 and len(tens) <= 1 else None
+
+
+def _find_token(quote: str, value: float) -> tuple[int, int, str] | None:
+    """Where in `quote` the figure `value` is written: (start, end, how: arabic | wan | chinese)."""
+    for match in _ARABIC.finditer(quote):
+        number = float(match.group(0).removesuffix("万")) * (10000 if match.group(1) else 1)
+        if number == value:
+            return match.start(), match.end(), "wan" if match.group(1) else "arabic"
+    for match in _CHINESE.finditer(quote):
+        # 九个一 / 一岗双责: a numeral word only counts when it is the whole figure, so try each char too
+        text = match.group(0)
+        if cn_number(text) == value:
+            return match.start(), match.end(), "chinese"
+        for i, char in enumerate(text):
+            if cn_number(char) == value:
+                return match.start() + i, match.start() + i + 1, "chinese"
+    return None
+
+
+def figure_text(value: float, *, how: str, original: str, old: float) -> str:
+    """The new figure written the way the report wrote the old one (10万 / 两 / 2629 / 90)."""
+    if value == old:
+        return original
+    if how == "wan" and value % 10000 == 0:
+        return f"{value / 10000:g}万"
+    if how == "chinese" and float(value).is_integer() and 1 <= value <= 10:
+        return "两" if value == 2 else CN_NUMERALS[int(value)]
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    metric_code: str
+    quote: str
+    old: float
+    new: float | None
+
+
+def _spans(text: str, figures: list[Figure], month: str, placed: set[str], stale: str | None = None) -> list:
+    """(start, end, replacement, kind) for every figure, 截至 and stale status phrase in `text`."""
+    found = []
+    for fig in figures:
+        at = text.find(fig.quote)
+        token = _find_token(fig.quote, fig.old) if at >= 0 else None
+        if token is None:
+            continue
+        start, end, how = token
+        original = fig.quote[start:end]
+        if fig.new is None:
+            new, kind = original, REVIEW  # no figure in the store for the month: the old one, to check
+        else:
+            new, kind = figure_text(fig.new, how=how, original=original, old=fig.old), FIGURE
+        found.append((at + start, at + end, new, kind))
+        placed.add(fig.metric_code)
+    as_of = f"截至{chinese(OPENING_MONTH)}"
+    for match in re.finditer(re.escape(as_of), text):
+        found.append((match.start(), match.end(), f"截至{chinese(month)}", FIGURE))
+    if stale:
+        at = text.find(stale)
+        if at >= 0:
+            found.append((at, at + len(stale), stale, REVIEW))
+    found.sort()
+    kept, last_end = [], -1
+    for span in found:  # overlaps cannot happen in the catalogue; if an edit makes one, the first wins
+        if span[0] >= last_end:
+            kept.append(span)
+            last_end = span[1]
+    return kept
+
+
+def runs_for(
+    text: str, base: str, figures: list[Figure], month: str, placed: set[str], stale: str | None = None
+) -> list[Run]:
+    runs, pos = [], 0
+    for start, end, replacement, kind in _spans(text, figures, month, placed, stale):
+        if start > pos:
+            runs.append(Run(text[pos:start], base))
+        runs.append(Run(replacement, kind))
+        pos = end
+    if pos < len(text):
+        runs.append(Run(text[pos:], base))
+    return runs
+
+
+def status_phrase(status: str, closure: str | None = None) -> str:
+    """整改进展 for a finding: its status at the month (and, when the closure workflow records one, its
+    closure state)."""
+    phrase = STATUS_PHRASES.get(status, f"{status}。")
+    return f"{phrase.removesuffix('。')}（{closure}）。" if closure else phrase
+
+
+# --- The draft --------------------------------------------------------------------------------
+
+
+def cn_ordinal(n: int) -> str:
+    if n <= 10:
+        return CN_NUMERALS[n]
+    if n < 20:
+        return "十" + (CN_NUMERALS[n - 10])
+    return CN_NUMERALS[n // 10] + "十" + (CN_NUMERALS[n % 10] if n % 10 else "")
+
+
+def _run_in(line: str, base: str, figures, month, placed) -> list[Run]:
+    """（一）标题。正文… : the heading up to its full stop in 楷体, the rest as body."""
+    head, stop, rest = line.partition("。")
+    if not stop or not line.startswith("（"):
+        return runs_for(line, base, figures, month, placed)
+    return [Run(head + stop, base, font=H2_FONT), *runs_for(rest, base, figures, month, placed)]
+
+
+def draft(con: duckdb.DuckDBPyConnection, month: str, *, report: LastReport | None = None, today=None) -> Draft:
+    """The 通报 for `month` from the store at `con`: each finding's status as the overview and the pack
+    count it (the current month with today's 销号), marked for review while it is not confirmed."""
+    data = progress.load(lambda name, **params: store.query(con, name, **params))
+    if month not in data.months:
+        raise DraftError(f"库中没有 {month} 的数据（数据范围 {data.months[0]} 至 {data.latest}）。")
+    report = report or read_last_report()
+    findings = store.query(con, "report_findings")
+    measures = store.query(con, "catalogue_measures")
+    grid = progress.status_grid(data, data.findings, [month], today).set_index("finding_code")
+    statuses = grid.status
+    unconfirmed = frozenset(grid.index[~grid.confirmed])
+    positions = progress.metric_positions(data, data.metrics, month).set_index("metric_code").cumulative
+    quotes = store.query(con, "catalogue_metrics").set_index("metric_code").source_quote
+    reported = catalogue.read_table("findings").set_index("finding_code")
+
+    figures_by_finding: dict[str | None, list[Figure]] = {}
+    unquoted: dict[str | None, list[str]] = {}
+    for m in data.metrics.itertuples():
+        key = m.finding_code if isinstance(m.finding_code, str) else None
+        quote = quotes.get(m.metric_code)
+        value = positions.get(m.metric_code)
+        new = None if value is None or pd.isna(value) else float(value)
+        if not isinstance(quote, str) or not quote or pd.isna(m.opening_value):
+            unquoted.setdefault(key, []).append(m.metric_code)
+            continue
+        figures_by_finding.setdefault(key, []).append(Figure(m.metric_code, quote, float(m.opening_value), new))
+
+    placed: set[str] = set()
+    paras: list[Para] = [Para("title", [Run(line, STORE)]) for line in report.title]
+    paras.append(Para("blank"))
+    general = figures_by_finding.get(None, [])
+    for line in report.opening:
+        paras.append(Para("body", runs_for(line, REVIEW, general, month, placed)))
+
+    # 一、 the party committee's responsibility: narrative, as last time
+    paras.append(_heading(1, report.part_titles[1]))
+    for line in report.parts[1]:
+        paras.append(Para("body", _run_in(line, REVIEW, general, month, placed)))
+
+    # 二、 section by section, theme by theme, finding by finding, from the store
+    paras.append(_heading(2, report.part_titles[2]))
+    for line in report.parts[2][:1]:  # the part's opening paragraph
+        paras.append(Para("body", runs_for(line, REVIEW, general, month, placed)))
+    numbered = findings[~findings.is_long_term.astype(bool)]
+    section, theme = None, None
+    for f in numbered.itertuples():
+        if f.section_code != section:
+            section, theme = f.section_code, None
+            paras.append(Para("h2", [Run(f"（{cn_ordinal(int(f.section_ordinal))}）{f.section_title}")]))
+        if isinstance(f.theme_code, str) and f.theme_code != theme:
+            theme = f.theme_code
+            paras.append(Para("h3", [Run(f"{int(f.theme_ordinal)}.{f.theme_title}")]))
+        number = "" if pd.isna(f.report_number) else f"（{int(f.report_number)}）"
+        paras += _finding(
+            f, number, measures, statuses, reported, figures_by_finding, unquoted, data, month, placed, unconfirmed
+        )
+
+    # 三、 the long-term items, from the store
+    paras.append(_heading(3, report.part_titles[3]))
+    for i, f in enumerate(findings[findings.is_long_term.astype(bool)].itertuples(), start=1):
+        number = f"（{cn_ordinal(i)}）"
+        paras += _finding(
+            f, number, measures, statuses, reported, figures_by_finding, unquoted, data, month, placed, unconfirmed,
+            level="h2",
+        )  # fmt: skip
+
+    # 四、 next steps: narrative, as last time; then the closing and the signature block
+    paras.append(_heading(4, report.part_titles[4]))
+    for line in report.parts[4]:
+        paras.append(Para("body", _run_in(line, REVIEW, general, month, placed)))
+    paras.append(Para("blank"))
+    paras.append(Para("signature", [Run(report.signature, STORE)]))
+    paras.append(Para("date", [Run(report.date, REVIEW)]))
+
+    # Figures of the catalogue's general metrics (no finding) that found no sentence go after the opening
+    leftover = [f.metric_code for f in general if f.metric_code not in placed and f.new != f.old]
+    leftover += unquoted.get(None, [])
+    if leftover:
+        at = 4 + len(report.opening)
+        paras.insert(at, _figures_paragraph(leftover, data, positions))
+    all_codes = {f.metric_code for figs in figures_by_finding.values() for f in figs}
+    unplaced = sorted((all_codes - placed) | {c for codes in unquoted.values() for c in codes})
+    return Draft(month, paras, unplaced)
+
+
+def _heading(part: int, title: str) -> Para:
+    return Para("h1", [Run(f"{cn_ordinal(part)}、{title}")])
+
+
+def _finding(
+    f, number, measures, statuses, reported, figures_by_finding, unquoted, data, month, placed, unconfirmed=(),
+    level="h4",
+):  # fmt: skip
+    status = statuses.get(f.finding_code, progress.NOT_STARTED)
+    # A status that moved since the report makes its justifying phrase stale: mark it for review.
+    stale = None
+    if f.finding_code in reported.index and reported.at[f.finding_code, "status"] != status:
+        stale = reported.at[f.finding_code, "status_basis"]
+    figures = figures_by_finding.get(f.finding_code, [])
+    body = []
+    for m in measures[measures.finding_code == f.finding_code].itertuples():
+        label = m.ordinal_label if isinstance(m.ordinal_label, str) else ""
+        body.append(Para("body", runs_for(f"{label}{m.text}", STORE, figures, month, placed, stale)))
+    # A figure the measures do not state may stand in the finding's own text (31校监控存储达90天).
+    rest = [x for x in figures if x.metric_code not in placed]
+    out = [Para(level, runs_for(f"{number}{f.title}", STORE, rest, month, placed))]
+    line = [Run("整改进展：", bold=True), Run(status_phrase(status), FIGURE)]
+    if f.finding_code in unconfirmed:  # the report states no status per finding: the catalogue's is a reading
+        phrase = status_phrase(status)
+        line[1:] = [
+            Run(phrase.removesuffix("。"), FIGURE),
+            Run(f"（{progress.UNCONFIRMED}）", REVIEW),
+            Run("。", FIGURE),
+        ]
+    out.append(Para("status", line))
+    out += body
+    # A figure whose fragment states no number (a target the report only implies) is listed only once it
+    # has moved from the report's value: until then the report says all there is.
+    leftover = [x.metric_code for x in figures if x.metric_code not in placed and x.new != x.old]
+    leftover += unquoted.get(f.finding_code, [])
+    if leftover:
+        out.append(_figures_paragraph(leftover, data, progress.metric_positions(data, data.metrics, month)))
+    return out
+
+
+def _figures_paragraph(codes: list[str], data: progress.Data, positions) -> Para:
+    """Figures the report has no sentence for (a metric added after it): listed, for the editor to word."""
+    if isinstance(positions, pd.DataFrame):
+        positions = positions.set_index("metric_code").cumulative
+    info = data.metrics.set_index("metric_code")
+    runs = [Run("另据统计：", REVIEW)]
+    for i, code in enumerate(codes):
+        m = info.loc[code]
+        value = positions.get(code)
+        prefix = "累计" if m.kind == "count" else ""
+        runs.append(Run(f"{'；' if i else ''}{m.metric_name}{prefix}", REVIEW))
+        shown = "—" if value is None or pd.isna(value) else figure_text(float(value), how="arabic", original="", old=-1)
+        if shown != "—" and m.kind == "count":  # a running total from the report's rounded figure stays rounded
+            shown = progress.approximate_text(shown, m.approximate if isinstance(m.approximate, str) else None)
+        runs.append(Run(f"{shown}{m.unit}", FIGURE))
+    runs.append(Run("。", REVIEW))
+    return Para("body", runs)
+
+
+# --- The Word document (GB/T 9704-2012) -------------------------------------------------------
+
+TITLE_FONT = "方正小标宋简体"
+BODY_FONT = "仿宋_GB2312"
+H1_FONT = "黑体"
+H2_FONT = "楷体_GB2312"
+PAGE_FONT = "宋体"
+# Word substitutes w:altName when a face is missing (the 方正/GB2312 faces are not on every PC).
+FONT_FALLBACKS = {TITLE_FONT: "宋体", BODY_FONT: "仿宋", H2_FONT: "楷体", H1_FONT: "SimHei"}
+SIZE_2 = 22  # 2号
+SIZE_3 = 16  # 3号
+SIZE_4 = 14  # 4号
+LINE_PT = 28  # fixed line spacing: 22 lines on the type area
+ROLE_FONTS = {
+    "title": TITLE_FONT,
+    "h1": H1_FONT,
+    "h2": H2_FONT,
+    "h3": BODY_FONT,
+    "h4": BODY_FONT,
+    "body": BODY_FONT,
+    "status": BODY_FONT,
+    "signature": BODY_FONT,
+    "date": BODY_FONT,
+    "blank": BODY_FONT,
+}
+REVIEW_NOTE = (
+    "黄色底纹的文字沿用上一期通报原文（系统未保存、也未更新这些叙述），请逐段核对修改后取消底纹；"
+    "其余内容（问题、措施、数字、整改进展）取自系统，数字已按{month}更新。"
+)
+
+
+def _set_fonts(run, face: str) -> None:
+    from docx.oxml.ns import qn
+
+    run.font.name = face
+    fonts = run._r.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), face)
+
+
+def to_docx(result: Draft) -> bytes:
+    """The draft as a .docx laid out per GB/T 9704: A4, margins 37/35/28/26 mm, 2号小标宋 title, 3号仿宋
+    body, 黑体 and 楷体 headings, fixed 28 pt lines, 「— 1 —」 page numbers outside on odd and even pages."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
+    from docx.shared import Mm, Pt
+
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.footer_distance = Mm(22)
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(SIZE_3)
+    _set_style_fonts(normal, BODY_FONT)
+    fmt = normal.paragraph_format
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(LINE_PT)
+    fmt.space_before = fmt.space_after = Pt(0)
+
+    first_review = None
+    for para in result.paragraphs:
+        p = doc.add_paragraph()
+        pf = p.paragraph_format
+        pf.line_spacing_rule, pf.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(LINE_PT)
+        size = SIZE_3
+        if para.role == "title":
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            pf.line_spacing = Pt(36)
+            size = SIZE_2
+        elif para.role in ("signature", "date"):
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            pf.right_indent = Pt(SIZE_3 * (4 if para.role == "date" else 2))
+        else:
+            p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+            pf.first_line_indent = Pt(SIZE_3 * 2)
+        if para.role == "blank":
+            _set_fonts(p.add_run(""), BODY_FONT)
+        for item in para.runs:
+            run = p.add_run(item.text)
+            run.font.size = Pt(size)
+            run.font.bold = item.bold or para.role == "h3"
+            _set_fonts(run, item.font or ROLE_FONTS[para.role])
+            if item.kind == REVIEW:
+                run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+                first_review = first_review or run
+    if first_review is not None:
+        doc.add_comment(
+            first_review, REVIEW_NOTE.format(month=chinese(result.month)), author="整改进展看板", initials="看板"
+        )
+    _page_numbers(doc, section)
+    _font_fallbacks(doc)
+    _east_asian_everywhere(doc.element.body)
+    doc.core_properties.title = f"巡察整改进展情况的通报（截至{chinese(result.month)}，草稿）"
+    doc.core_properties.author = "整改进展看板"
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def _east_asian_everywhere(body) -> None:
+    """Runs python-docx adds itself (the comment's anchor) get the body face too."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for r in body.iter(qn("w:r")):
+        rpr = r.find(qn("w:rPr"))
+        if rpr is None:
+            rpr = OxmlElement("w:rPr")
+            r.insert(0, rpr)
+        fonts = rpr.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = OxmlElement("w:rFonts")
+            style = rpr.find(qn("w:rStyle"))
+            rpr.insert(0 if style is None else 1, fonts)
+        if not fonts.get(qn("w:eastAsia")):
+            for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+                fonts.set(qn(attr), BODY_FONT)
+
+
+def _set_style_fonts(style, face: str) -> None:
+    from docx.oxml.ns import qn
+
+    style.font.name = face
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), face)
+
+
+def _page_numbers(doc, section) -> None:
+    """「— 1 —」 in 4号 宋体: odd pages on the right, even pages on the left, one character in."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, align in (
+        (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+        (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+    ):
+        footer.is_linked_to_previous = False
+        p = footer.paragraphs[0]
+        p.alignment = align
+        if align == WD_ALIGN_PARAGRAPH.RIGHT:
+            p.paragraph_format.right_indent = Pt(SIZE_4)
+        else:
+            p.paragraph_format.left_indent = Pt(SIZE_4)
+
+        def add(text=None, field_char=None, instr=None, p=p):
+            run = p.add_run(text or "")
+            run.font.size = Pt(SIZE_4)
+            _set_fonts(run, PAGE_FONT)
+            if field_char:
+                el = OxmlElement("w:fldChar")
+                el.set(qn("w:fldCharType"), field_char)
+                run._r.append(el)
+            if instr:
+                el = OxmlElement("w:instrText")
+                el.set(qn("xml:space"), "preserve")
+                el.text = instr
+                run._r.append(el)
+
+        add("— ")
+        add(field_char="begin")
+        add(instr=" PAGE ")
+        add(field_char="separate")
+        add("1")
+        add(field_char="end")
+        add(" —")
+
+
+def _font_fallbacks(doc) -> None:
+    """Declare the 公文 faces in the font table with the face Word should use when one is missing."""
+    from lxml import etree
+
+    for part in doc.part.package.iter_parts():
+        if str(part.partname) != "/word/fontTable.xml":
+            continue
+        root = etree.fromstring(part.blob)
+        ns = root.nsmap.get("w") or "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+        for face, alt in FONT_FALLBACKS.items():
+            font = etree.SubElement(root, f"{{{ns}}}font", {f"{{{ns}}}name": face})
+            etree.SubElement(font, f"{{{ns}}}altName", {f"{{{ns}}}val": alt})
+            etree.SubElement(font, f"{{{ns}}}charset", {f"{{{ns}}}val": "86"})  # GB2312
+            family = "roman" if face in (TITLE_FONT, BODY_FONT, H2_FONT) else "modern"
+            etree.SubElement(font, f"{{{ns}}}family", {f"{{{ns}}}val": family})
+        part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def file_name(month: str) -> str:
+    """横栏分局巡察整改进展情况的通报_2025年4月（草稿）.docx"""
+    return f"横栏分局巡察整改进展情况的通报_{chinese(month)}（草稿）.docx"
+
+
+def build_docx(con: duckdb.DuckDBPyConnection, month: str) -> bytes:
+    return to_docx(draft(con, month))

@@ -1,0 +1,1 @@
+"""Pure rules over loaded data: statuses, RAG, closure states, deadlines levels, headlines, checks."""

@@ -1,0 +1,1 @@
+"""Writes people make, each checked for who may make it: users, uploads, closures, deadlines, targets, evidence, notes."""
