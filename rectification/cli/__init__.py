@@ -27,7 +27,6 @@ __all__ = ["CliError", "build_parser", "busy_message", "main"]
 # How long a command waits for the store while another process (the dashboard, between two clicks,
 # or another command) holds it; --wait changes it.
 WAIT_SECONDS = 30.0
-NOTICE_SECONDS = 3.0
 
 
 def busy_message(command: str, holder: str, waited: float) -> str:
