@@ -57,6 +57,7 @@ def month_end(month: str) -> dt.date:
 
 def as_date(value) -> dt.date | None:
     """A date, timestamp or ISO string as a date; None for a missing one (None, NaN, NaT)."""
-    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+    # NaT is a datetime too: ask pandas whether any scalar is missing, not only a non-date one.
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return None
     return pd.Timestamp(value).date()
