@@ -122,11 +122,11 @@ PREVIOUS_SHOWN = 3  # months of history beside a warning
 
 
 def figure_checks(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:
-    """The 需要关注 suspicious-figure rules (suspicions) run on the file before it lands: the
+    """The 需要关注 suspicious-figure rules (rules.suspicions) run on the file before it lands: the
     store's history with the file's figures in place of what it holds for those months. One row per
     flagged figure: line, month, code, value, warning and the previous months' values as text."""
-    from rectification.rules.data import Data  # the rules live with 需要关注
-    from rectification.rules.suspicions import suspicions
+    from rectification.rules.data import Data
+    from rectification.rules.suspicions import suspicions  # the rules 需要关注 applies to the store
 
     if rows.empty:
         return pd.DataFrame(columns=CHECK_COLUMNS)
