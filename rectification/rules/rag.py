@@ -111,7 +111,7 @@ def finding_rag(
     """The status of one finding: done, overdue, due soon, else the worst of its metrics.
     `warning`: days before the deadline from which it is yellow (default: the deadline 预警 setting)."""
     if status == CLOSED:
-        return GREEN, "已销号"
+        return GREEN, CLOSED
     if status == PENDING:
         return GREEN, "已申请销号，待审核"
     dated = deadline is not None and not pd.isna(deadline) and not is_long_term and status != LONG_TERM
