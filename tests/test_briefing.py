@@ -18,8 +18,12 @@ from pptx.oxml.ns import qn
 
 from rectification.cli import main
 from rectification.core import store
+from rectification.core.vocabulary import NOT_STARTED, ONGOING
 from rectification.outputs import briefing, charts
-from rectification.rules import progress
+from rectification.rules.attention import attention
+from rectification.rules.data import Filters, resolve
+from rectification.rules.rag import RED
+from rectification.rules.statuses import status_grid
 from rectification.workflow import auth, closure, deadlines
 from support import TEST_PASSWORD
 
@@ -47,7 +51,7 @@ def drawn_share(image: bytes) -> float:
 
 def test_png_export_is_1600_by_900_at_twice_the_scale(con):
     data = briefing.load(con)
-    fig = charts.metric_figure(data, "F05_DISSUADE_SESSIONS", progress.resolve(progress.Filters(), data))
+    fig = charts.metric_figure(data, "F05_DISSUADE_SESSIONS", resolve(Filters(), data))
     image = briefing.to_png(fig)
     assert png_size(image) == (3200, 1800)
     assert len(image) > 50_000  # a chart with text and bars, not a blank page
@@ -61,7 +65,7 @@ def test_the_default_pack_covers_every_finding_and_both_long_term_items(con):
     assert briefing.select_findings(data, filters, numbers=["1", "问题05", "f24", "L1"]) == ["F01", "F05", "F24", "L1"]
     traffic = briefing.select_findings(data, filters, department="交警大队")
     assert traffic and set(data.findings.set_index("finding_code").lead_department[traffic]) == {"交警大队"}
-    flagged = set(progress.attention(data, filters).finding_code.dropna())
+    flagged = set(attention(data, filters).finding_code.dropna())
     assert set(briefing.select_findings(data, filters, attention_only=True)) == flagged
     with pytest.raises(briefing.BriefingError, match="没有这个整改问题：99"):
         briefing.select_findings(data, filters, numbers=["99"])
@@ -175,14 +179,14 @@ def test_overview_deck_has_one_picture_per_chart_slide(con):
     assert [outcomes.cell(0, j).text for j in range(6)] == briefing.OUTCOME_COLUMNS
     assert [outcomes.cell(2, j).text for j in range(4)] == ["隐患整治", "隐患整改处数", "332 处", "+43 处"]
     # 需要关注 is a table on the slide, legible and editable, not a picture of one
-    (attention,) = [s for s, r in zip(slides[1:], overview, strict=True) if r.title == "需要关注"]
-    table = next(shape for shape in attention.shapes if shape.has_table).table
-    flagged = progress.attention(data, filters)
+    (attention_slide,) = [s for s, r in zip(slides[1:], overview, strict=True) if r.title == "需要关注"]
+    table = next(shape for shape in attention_slide.shapes if shape.has_table).table
+    flagged = attention(data, filters)
     assert [[table.cell(i, j).text for j in range(2)] for i in range(len(table.rows))] == [["类别", "问题"]] + [
         [r.类别, r.问题] for r in flagged.itertuples()
     ]
-    red = next(i for i, r in enumerate(flagged.itertuples(), start=1) if r.状态 == progress.RED)
-    assert table.cell(red, 0).fill.fore_color.rgb == RGBColor.from_string(charts.RAG_COLOURS[progress.RED][1:])
+    red = next(i for i, r in enumerate(flagged.itertuples(), start=1) if r.状态 == RED)
+    assert table.cell(red, 0).fill.fore_color.rgb == RGBColor.from_string(charts.RAG_COLOURS[RED][1:])
 
 
 def test_ensure_browser_points_kaleido_at_chromium(monkeypatch):
@@ -286,11 +290,11 @@ def test_a_finding_without_metrics_shows_its_status_month_by_month_labelled(con)
     (card,) = briefing.finding_cards(data, filters, ["F11"], briefing.latest_notes(con, "2025-03"))
     fig = card.make_figure()
     months = [m for m in data.months if filters.start <= m <= filters.end]
-    grid = progress.status_grid(data, data.findings[data.findings.finding_code == "F11"], months)
+    grid = status_grid(data, data.findings[data.findings.finding_code == "F11"], months)
     # every month named on the axis, every cell saying its status (a one-row heatmap labelled neither)
     assert list(fig.data[0].x) == charts.month_labels(months)
     assert [a.text for a in fig.layout.annotations] == list(grid.sort_values("month").shown)
-    assert {a.text for a in fig.layout.annotations} == {progress.NOT_STARTED, progress.ONGOING}
+    assert {a.text for a in fig.layout.annotations} == {NOT_STARTED, ONGOING}
     assert fig.layout.title.text == "问题11 逐月整改状态"
 
 

@@ -16,7 +16,8 @@ from rectification.catalogue import admin as catalogue_admin
 from rectification.catalogue.admin import CatalogueError
 from rectification.core import audit, store
 from rectification.outputs import exports
-from rectification.rules import progress
+from rectification.rules.attention import attention
+from rectification.rules.data import Filters, load, resolve
 from snapshot import store_snapshot
 from support import account, add_night_check_metric, login, sign_in_through_form, store_before_migration
 
@@ -252,11 +253,11 @@ def test_history_and_exports_keep_a_retired_metric(con):
     values = exports.metric_values(con)
     persuaders = values[values.metric_code == "F05_PERSUADERS"]
     assert persuaders.month.tolist()[-1] == "2025-03" and persuaders.cumulative.tolist()[-1] == 33
-    data = progress.load(lambda name, **params: store.query(con, name, **params))
+    data = load(lambda name, **params: store.query(con, name, **params))
     assert data.metrics.set_index("metric_code").loc["F05_PERSUADERS", "retired_from"] == "2025-04"
     from rectification.outputs import charts
 
-    fig = charts.metric_figure(data, "F05_PERSUADERS", progress.resolve(progress.Filters(), data))
+    fig = charts.metric_figure(data, "F05_PERSUADERS", resolve(Filters(), data))
     assert any(len(trace.x or []) for trace in fig.data)
 
 
@@ -276,8 +277,8 @@ def test_import_refuses_a_retired_code_from_its_retirement_month(con):
 
 
 def _attention(con, as_of: str, kind: str) -> set[str]:
-    data = progress.load(lambda name, **params: store.query(con, name, **params))
-    frame = progress.attention(data, progress.resolve(progress.Filters(as_of=as_of), data), today=dt.date(2026, 1, 1))
+    data = load(lambda name, **params: store.query(con, name, **params))
+    frame = attention(data, resolve(Filters(as_of=as_of), data), today=dt.date(2026, 1, 1))
     return set(frame.loc[frame["类别"] == kind, "metric_code"])
 
 

@@ -16,7 +16,7 @@ from rectification.cli import bootstrap
 from rectification.core import store
 from rectification.core.config import CATALOGUE_DIR, OPENING_MONTH
 from rectification.core.months import to_date
-from rectification.rules import progress
+from rectification.rules.headlines import headlines
 from snapshot import store_snapshot
 from support import account, assert_demo_months_add_up_to_the_report, opening_balances, store_before_migration
 
@@ -77,7 +77,7 @@ def test_an_old_demo_store_gets_every_correction(tmp_path, monkeypatch):
         members = con.execute("select metric_code from headline_metrics where group_code = 'ASSET'").fetchall()
         assert sorted(members) == [("F40_ASSETS_SCRAPPED",), ("F40_ASSETS_WRITTEN_OFF",)]
         data = bootstrap_data(con)
-        found = {h.group_code: h.cumulative for h in progress.headlines(data, data.metrics, OPENING_MONTH)}
+        found = {h.group_code: h.cumulative for h in headlines(data, data.metrics, OPENING_MONTH)}
         assert found["ASSET"] == 4 and found["PATROL"] == 15
         # The old figures stay in the history: the correction is its own upload, and audited.
         assert (

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from rectification.outputs import briefing, charts
-from rectification.rules import progress
-from rectification.rules.progress import Filters
+from rectification.rules.data import Filters, resolve
+from rectification.rules.explorer import explorer_series
 from rectification.workflow import annotations, targets
 from support import account
 
@@ -30,7 +30,7 @@ def data(con):
 
 @pytest.fixture
 def filters(data) -> Filters:
-    return progress.resolve(Filters(), data)
+    return resolve(Filters(), data)
 
 
 def _names(fig) -> list[str]:
@@ -133,7 +133,7 @@ def test_month_ticks_thin_out_over_ten_years_and_keep_the_last_month():
 
 def test_metrics_trend_one_panel_per_unit(data, filters):
     codes = ["F05_DISSUADE_SESSIONS", "F05_PERSONS_EDUCATED", "F07_LEAFLETS"]
-    frame = progress.explorer_series(data, codes, filters, measure="cumulative", by="metric")
+    frame = explorer_series(data, codes, filters, measure="cumulative", by="metric")
     fig = charts.metrics_trend(frame, measure="cumulative", as_of=filters.as_of, title="指标趋势")
     assert _names(fig) == ["问题05 头盔劝导场次", "问题05 教育不戴头盔驾乘人员", "问题07 发放宣传单"]
     titles = [fig.layout[a].title.text for a in ("yaxis", "yaxis2", "yaxis3")]
@@ -168,7 +168,7 @@ def test_overdue_shows_in_the_heatmap(con):
         con, "F03", deadline=pd.Timestamp("2025-01-31").date(), leader=None, department=None, user=account(con, "admin")
     )
     data = briefing.load(con)
-    fig = charts.heatmap_figure(data, progress.resolve(Filters(), data), ("F03",))
+    fig = charts.heatmap_figure(data, resolve(Filters(), data), ("F03",))
     overdue = charts.STATUS_ORDER.index("逾期")
     assert list(fig.data[0].z[0][-3:]) == [charts.STATUS_ORDER.index("推进中"), overdue, overdue]
 
@@ -197,7 +197,7 @@ def test_headline_outcomes_five_panels_with_their_numbers(data, filters):
 
 
 def test_attention_table_lists_the_rows(data):
-    filters = progress.resolve(Filters(), data)
+    filters = resolve(Filters(), data)
     fig = charts.attention_figure(data, filters)
     assert fig.data[0].type == "table"
     assert list(fig.data[0].cells.values[1]) == ["问题16", "长期L1"]  # 0 of 31 schools reported, 90% of 100%
@@ -239,7 +239,7 @@ def test_small_counts_tick_in_whole_numbers(data, filters):
 def test_finding_notes_are_markers_on_the_status_timeline(con):
     annotations.add(con, user=account(con, "张科长"), text="春节期间劝导岗减半", month="2025-02", finding_code="F05")
     data = briefing.load(con)
-    fig = charts.heatmap_figure(data, progress.resolve(Filters(), data), ("F05",), "问题05 逐月整改状态")
+    fig = charts.heatmap_figure(data, resolve(Filters(), data), ("F05",), "问题05 逐月整改状态")
     notes = fig.data[-1]
     assert notes.name == "注释" and list(notes.x) == ["2025年2月"]
     assert notes.y[0] == fig.data[0].y[0]  # on the finding's row
@@ -267,7 +267,7 @@ def test_whole_number_axes_never_repeat_a_tick(largest):
 
 
 def test_completion_chart_of_a_small_section_ticks_in_whole_numbers(data):
-    filters = progress.resolve(Filters(department="纪委"), data)
+    filters = resolve(Filters(department="纪委"), data)
     fig = charts.completion_figure(data, filters)
     # before: tickformat ",d" with plotly's own 0.5 steps printed 0 1 1 2 2
     assert fig.layout.yaxis.tickmode == "linear" and fig.layout.yaxis.dtick == 1
@@ -297,14 +297,14 @@ def test_heatmap_labels_every_finding_and_exports_tall_enough(data, filters):
 
 
 def test_a_rates_trend_is_labelled_month_end_not_cumulative(data):
-    filters = progress.resolve(Filters(), data)
-    frame = progress.explorer_series(data, ["L1_CHECKPOINTS_REPAIRED_PCT"], filters, measure="cumulative", by="metric")
+    filters = resolve(Filters(), data)
+    frame = explorer_series(data, ["L1_CHECKPOINTS_REPAIRED_PCT"], filters, measure="cumulative", by="metric")
     fig = charts.metrics_trend(frame, measure="cumulative", as_of="2025-03", title="t")
     assert fig.layout.yaxis.title.text == "月末值（%）"
 
 
 def test_headline_title_lists_only_the_groups_shown(data):
-    filters = progress.resolve(Filters(group="HELMET"), data)
+    filters = resolve(Filters(group="HELMET"), data)
     fig = charts.headline_figure(data, filters)
     assert fig.layout.title.text.startswith("重点成效：头盔劝导") and "隐患" not in fig.layout.title.text
 

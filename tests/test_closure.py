@@ -392,14 +392,14 @@ def test_a_ledger_saying_done_for_a_closed_finding_submits_nothing(people):
 
 
 def test_monthly_grid_shows_pending_and_closed(people):
-    from rectification.rules import progress
+    from rectification.rules.data import load
 
     con = people
     submit(con)
-    data = progress.load(lambda name, **p: store.query(con, name, **p))
+    data = load(lambda name, **p: store.query(con, name, **p))
     assert data.statuses.set_index(["finding_code", "month"]).status[(CODE, "2025-06")] == closure.PENDING
     closure.approve(con, CODE, user="rev", today=TODAY)
-    data = progress.load(lambda name, **p: store.query(con, name, **p))
+    data = load(lambda name, **p: store.query(con, name, **p))
     statuses = data.statuses.set_index(["finding_code", "month"]).status
     assert statuses[(CODE, "2025-06")] == closure.CLOSED
     assert statuses[(CODE, "2025-03")] == closure.ONGOING

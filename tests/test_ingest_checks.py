@@ -17,8 +17,8 @@ from ingest_files import csv_bytes
 from rectification import ingest
 from rectification.core.months import add_months, month_range
 from rectification.outputs import briefing
-from rectification.rules import progress
-from rectification.rules.progress import Data
+from rectification.rules.data import Data
+from rectification.rules.suspicions import suspicious
 
 EXPECTED = Path(__file__).parent / "data" / "figure_checks"
 
@@ -100,11 +100,9 @@ def synthetic_data() -> Data:
 
 
 def every_month_suspicions(data: Data, months: list[str]) -> list[list[str]]:
-    """[month, metric_code, detail] for every month, in the order progress.suspicious gives them."""
+    """[month, metric_code, detail] for every month, in the order suspicious gives them."""
     return [
-        [month, r.metric_code, r.detail]
-        for month in months
-        for r in progress.suspicious(data, data.metrics, month).itertuples()
+        [month, r.metric_code, r.detail] for month in months for r in suspicious(data, data.metrics, month).itertuples()
     ]
 
 

@@ -6,17 +6,18 @@ import pandas as pd
 import pytest
 
 from rectification.core import store
-from rectification.rules import progress
+from rectification.rules.data import load
+from rectification.rules.search import search_findings, search_hits
 
 
 @pytest.fixture
 def catalogue(con):
-    data = progress.load(lambda name, **params: store.query(con, name, **params))
+    data = load(lambda name, **params: store.query(con, name, **params))
     return data.findings, data.metrics, store.query(con, "catalogue_measures")
 
 
 def hits(catalogue, text: str) -> list[tuple[str, str, str]]:
-    return list(progress.search_hits(*catalogue, text).itertuples(index=False, name=None))
+    return list(search_hits(*catalogue, text).itertuples(index=False, name=None))
 
 
 def test_search_hits_say_where_each_finding_matched(catalogue):
@@ -42,10 +43,10 @@ def test_search_hits_for_a_number_are_the_finding_and_titles_only(catalogue):
 
 
 def test_search_findings_puts_the_numbered_finding_first(catalogue):
-    found = progress.search_findings(*catalogue, "12")
+    found = search_findings(*catalogue, "12")
     assert list(found.finding_code) == ["F12", "F16"]
-    assert list(progress.search_findings(*catalogue, "视频").finding_code) == ["F32", "L1"]
-    assert progress.search_findings(*catalogue, "没有这样的问题").empty
+    assert list(search_findings(*catalogue, "视频").finding_code) == ["F32", "L1"]
+    assert search_findings(*catalogue, "没有这样的问题").empty
 
 
 def test_search_hits_on_another_catalogue():
@@ -66,12 +67,12 @@ def test_search_hits_on_another_catalogue():
         }
     )
     metrics = pd.DataFrame({"finding_code": ["A1", None], "metric_name": ["门禁更换数", "门禁总数"]})
-    found = progress.search_hits(findings, metrics, measures, "门禁")
+    found = search_hits(findings, metrics, measures, "门禁")
     assert list(found.itertuples(index=False, name=None)) == [
         ("A1", "问题原文", "门禁系统老化"),
         ("A1", "指标「门禁更换数」", ""),
         ("A2", "整改措施「第1条」", "更换门禁"),
     ]
     long_text = "甲" * 30 + "门禁" + "乙" * 30
-    snippet = progress.search_hits(findings.assign(title=[long_text, "无"]), metrics[:0], measures[:0], "门禁")
+    snippet = search_hits(findings.assign(title=[long_text, "无"]), metrics[:0], measures[:0], "门禁")
     assert list(snippet.snippet) == ["…" + "甲" * 12 + "门禁" + "乙" * 12 + "…"]

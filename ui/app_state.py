@@ -19,7 +19,10 @@ from rectification.core import config, store
 from rectification.core.config import db_path
 from rectification.core.months import chinese
 from rectification.outputs import charts
-from rectification.rules import progress
+from rectification.rules.data import Data, Filters, load, resolve
+from rectification.rules.overview import overview
+from rectification.rules.rag import deadline_rule, rag_rule
+from rectification.rules.statuses import section_label
 from rectification.workflow import auth
 
 # --- The store, shared with the command line: this process opens the DuckDB file only while a
@@ -56,8 +59,8 @@ def fill_overview_caches() -> None:
         fail_script_check("the store is not initialised")
         return
     data = dashboard_data()
-    filters = progress.resolve(progress.Filters(), data)
-    view(progress.overview, filters, dt.date.today())
+    filters = resolve(Filters(), data)
+    view(overview, filters, dt.date.today())
     view(charts.completion_figure, filters, dt.date.today(), False)  # as the overview asks: today, not narrow
 
 
@@ -441,14 +444,14 @@ _FILTERS_KEY = "dashboard_filters"
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _dashboard_data(path: str, version: int) -> progress.Data:
+def _dashboard_data(path: str, version: int) -> Data:
     # One snapshot for all of it: an import committed meanwhile is seen whole or not at all.
     con = _run_connection()
     with store.snapshot(con):
-        return progress.load(lambda name, **params: store.query(con, name, **params))
+        return load(lambda name, **params: store.query(con, name, **params))
 
 
-def dashboard_data() -> progress.Data:
+def dashboard_data() -> Data:
     """Everything the dashboard draws, read once per data version and shared by every session:
     treat it as read-only (pandas operations that return new frames are fine)."""
     return _dashboard_data(db(), data_version())
@@ -464,7 +467,7 @@ def _view(path: str, version: int, name: str, key: str, _args: tuple):
 
 
 def view(fn, *args):
-    """fn(dashboard_data(), *args) for a pure function of rectification.charts or .progress, cached
+    """fn(dashboard_data(), *args) for a pure function of rectification.outputs.charts or rectification.rules, cached
     until the next commit. Arguments are keyed by repr (Filters, strings, tuples, dates): never pass
     DataFrames. The result is shared: read-only."""
     return _view(db(), data_version(), f"{fn.__module__}:{fn.__qualname__}", repr(args), args)
@@ -763,7 +766,7 @@ def chart(fig, *, key: str | None = None) -> None:
     st.plotly_chart(fig, config=charts.plotly_config(fig), theme=None, key=key, width="stretch")
 
 
-def view_url(page: str, filters: progress.Filters, **extra: str) -> str:
+def view_url(page: str, filters: Filters, **extra: str) -> str:
     """A relative link to `page` that opens on this view: the filters and month as query parameters,
     plus `extra` (e.g. finding=F05)."""
     params = {param: getattr(filters, field) for field, param in FILTER_PARAMS.items() if getattr(filters, field)}
@@ -775,17 +778,16 @@ def _filters_from_url() -> dict:
     return {field: st.query_params.get(param) or None for field, param in FILTER_PARAMS.items()}
 
 
-def sidebar_filters(data: progress.Data) -> progress.Filters:
+def sidebar_filters(data: Data) -> Filters:
     """The sidebar's 筛选 widgets (section, department, outcome group, as-of month, month range):
     seeded from the URL on a session's first run, kept across pages, written back to the URL."""
     if _FILTERS_KEY not in st.session_state:
         st.session_state[_FILTERS_KEY] = _filters_from_url()
-    current = progress.resolve(progress.Filters(**st.session_state[_FILTERS_KEY]), data)
+    current = resolve(Filters(**st.session_state[_FILTERS_KEY]), data)
     months = data.months
     sections = data.findings.drop_duplicates("section_code").sort_values("section_ordinal")
     section_names = {
-        r.section_code: progress.section_label(int(r.section_ordinal), r.section_title, 18)
-        for r in sections.itertuples()
+        r.section_code: section_label(int(r.section_ordinal), r.section_title, 18) for r in sections.itertuples()
     }
     departments = sorted(data.findings.lead_department.dropna().unique())
     groups = data.metrics.drop_duplicates("group_code").sort_values("group_ordinal")
@@ -855,9 +857,7 @@ def sidebar_filters(data: progress.Data) -> progress.Filters:
         )
     else:
         start = end = shown[0]
-    chosen = progress.resolve(
-        progress.Filters(section or None, department or None, group or None, start, end, as_of), data
-    )
+    chosen = resolve(Filters(section or None, department or None, group or None, start, end, as_of), data)
     st.session_state[_FILTERS_KEY] = {field: getattr(chosen, field) for field in FILTER_PARAMS}
     for field, param in FILTER_PARAMS.items():
         value = getattr(chosen, field)
@@ -870,11 +870,11 @@ def sidebar_filters(data: progress.Data) -> progress.Filters:
 
 # What this session's last import added ({"months", "new", "revised"}, set by 数据上报): the overview
 # says so when it shows an earlier month, since its default month moves only once a month is
-# substantially reported (progress.Data.default_as_of).
+# substantially reported (Data.default_as_of).
 LAST_IMPORT = "last_import"
 
 
-def imported_month_note(data: progress.Data, as_of: str) -> tuple[str, str] | None:
+def imported_month_note(data: Data, as_of: str) -> tuple[str, str] | None:
     """(month, sentence) for the latest month of this session's last import when the view shows an
     earlier month; None otherwise."""
     imported = st.session_state.get(LAST_IMPORT)
@@ -910,9 +910,9 @@ def rag_line(rag: str, text: str, *, where=None) -> None:
 
 
 def rag_legend(where=None) -> None:
-    """The one status legend: the rule from rectification.rules.progress, each colour as its badge."""
-    parts = [f":{charts.RAG_BADGES[k]}-badge[{k}] {escape_markdown(v)}" for k, v in progress.rag_rule().items()]
-    (where or st).caption("状态颜色　" + "　".join(parts) + "　" + escape_markdown(progress.deadline_rule()))
+    """The one status legend: the rule from rectification.rules.rag, each colour as its badge."""
+    parts = [f":{charts.RAG_BADGES[k]}-badge[{k}] {escape_markdown(v)}" for k, v in rag_rule().items()]
+    (where or st).caption("状态颜色　" + "　".join(parts) + "　" + escape_markdown(deadline_rule()))
 
 
 def people(logins) -> dict[str, str]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+
+import pandas as pd
 
 
 def to_date(month: str) -> dt.date:
@@ -39,3 +42,22 @@ def chinese(month: str) -> str:
 
 def current_month(today: dt.date | None = None) -> str:
     return to_month(today or dt.date.today())
+
+
+def month_index(month: str) -> int:
+    """Months since year 0: the difference of two is the months between them."""
+    year, mon = month.split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+def month_end(month: str) -> dt.date:
+    year, mon = map(int, month.split("-"))
+    return dt.date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+def as_date(value) -> dt.date | None:
+    """A date, timestamp or ISO string as a date; None for a missing one (None, NaN, NaT)."""
+    # NaT is a datetime too: ask pandas whether any scalar is missing, not only a non-date one.
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).date()

@@ -122,10 +122,11 @@ PREVIOUS_SHOWN = 3  # months of history beside a warning
 
 
 def figure_checks(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:
-    """The 需要关注 suspicious-figure rules (progress.suspicions) run on the file before it lands: the
+    """The 需要关注 suspicious-figure rules (rules.suspicions) run on the file before it lands: the
     store's history with the file's figures in place of what it holds for those months. One row per
     flagged figure: line, month, code, value, warning and the previous months' values as text."""
-    from rectification.rules import progress  # the rules live with 需要关注
+    from rectification.rules.data import Data
+    from rectification.rules.suspicions import suspicions  # the rules 需要关注 applies to the store
 
     if rows.empty:
         return pd.DataFrame(columns=CHECK_COLUMNS)
@@ -139,9 +140,9 @@ def figure_checks(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.Data
     monthly = pd.concat([history[~replaced], sent.drop(columns="line").assign(cumulative=None)], ignore_index=True)
     monthly["cumulative"] = monthly.cumulative.astype(float)
     empty = pd.DataFrame()
-    data = progress.Data(metrics=metrics, monthly=monthly, findings=empty, statuses=empty, annotations=empty)
+    data = Data(metrics=metrics, monthly=monthly, findings=empty, statuses=empty, annotations=empty)
     # Every month of the file at once; only the figures the file sends are its warnings.
-    flagged = progress.suspicions(data, metrics, list(rows.month)).merge(sent, on=["month", "metric_code"])
+    flagged = suspicions(data, metrics, list(rows.month)).merge(sent, on=["month", "metric_code"])
     previous = _previous_text(monthly, flagged, dict(zip(metrics.metric_code, metrics.unit, strict=True)))
     out = [
         [int(f.line), f.month, f.metric_code, f.value, f.detail, previous.get((f.metric_code, f.month), "")]
@@ -155,7 +156,7 @@ def _previous_text(monthly: pd.DataFrame, flagged: pd.DataFrame, units: dict[str
     """(code, month) -> the PREVIOUS_SHOWN latest months before it that have a figure (else the
     cumulative position), as 2025年1月 12 项、…: what the clerk compares the flagged figure with.
     One pass over the history in order, keeping each metric's last few figures."""
-    from rectification.rules.progress import number_with_unit
+    from rectification.rules.text import number_with_unit
 
     wanted = set(zip(flagged.metric_code, flagged.month, strict=True))
     history = monthly.assign(shown=monthly.value.where(monthly.value.notna(), monthly.cumulative))

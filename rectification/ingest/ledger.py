@@ -14,7 +14,7 @@ from rectification.ingest.header import LEDGER, Header, checked_rows
 from rectification.ingest.problems import Problem, cell_text, free_text, shown
 from rectification.ingest.staging import Staged, finish_staging
 from rectification.ingest.values import is_not_reported, month_problem
-from rectification.rules.progress import finding_label
+from rectification.rules.text import finding_label
 
 # What departments actually write in the 状态 column, mapped to the four statuses of the report.
 STATUS_SYNONYMS = {

@@ -21,7 +21,7 @@ from rectification.ingest.header import FIGURES, LEDGER, find_header
 from rectification.ingest.problems import Problem, Refused, shown
 from rectification.ingest.reading import read_sheets
 from rectification.ingest.staging import Staged
-from rectification.rules.progress import finding_label
+from rectification.rules.text import finding_label
 from rectification.workflow import auth, closure, uploads
 
 

@@ -32,11 +32,27 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
+from rectification import rules
 from rectification.core import store
 from rectification.core.config import TRACKING_START
 from rectification.core.months import add_months, chinese
+from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED, ONGOING, OVERDUE, PENDING
 from rectification.outputs import charts
-from rectification.rules import progress
+from rectification.rules.attention import attention
+from rectification.rules.data import Data, Filters, filter_findings, filter_metrics, metrics_in_use, resolve
+from rectification.rules.data import load as load_data
+from rectification.rules.headlines import Headline, headlines
+from rectification.rules.rag import metric_positions, reference_date
+from rectification.rules.statuses import (
+    UNCONFIRMED,
+    closure_cutoff,
+    closure_note,
+    completion_rate_text,
+    status_counts,
+    status_grid,
+    unconfirmed_counts,
+)
+from rectification.rules.text import finding_label, number_with_unit
 from rectification.workflow import closure, deadlines
 
 WIDTH, HEIGHT, SCALE = charts.EXPORT_WIDTH, charts.EXPORT_HEIGHT, charts.EXPORT_SCALE
@@ -318,7 +334,7 @@ def _write_manifest(cache_dir: Path, manifest: str, keys: list) -> None:
         pass
 
 
-def deck_digest(data: progress.Data, *parts) -> str:
+def deck_digest(data: Data, *parts) -> str:
     """What a deck's figures depend on: the data, the code that draws them, the renderer and `parts`
     (the view, the findings, the day). Equal digests mean the same figures, so a repeat build skips
     building them (their own content keys still guard each PNG)."""
@@ -326,8 +342,9 @@ def deck_digest(data: progress.Data, *parts) -> str:
     for frame in (data.metrics, data.monthly, data.findings, data.statuses, data.annotations):
         digest.update(",".join(map(str, frame.columns)).encode("utf-8"))
         digest.update(frame.to_csv(index=False).encode("utf-8"))
-    for module in (charts, progress):
-        digest.update(Path(module.__file__).read_bytes())
+    # The rules are a package of modules now: each of them can change a figure.
+    for code in (Path(charts.__file__), *sorted(Path(rules.__file__).parent.glob("*.py"))):
+        digest.update(code.read_bytes())
     digest.update(Path(__file__).read_bytes())
     digest.update(repr(parts).encode("utf-8"))
     return digest.hexdigest()
@@ -408,12 +425,12 @@ def cache_dir_for(db: str | Path) -> Path:
 # --- What goes in the deck -----------------------------------------------------------------------
 
 
-def briefing_filters(data: progress.Data, month: str | None, department: str | None = None) -> progress.Filters:
+def briefing_filters(data: Data, month: str | None, department: str | None = None) -> Filters:
     """The whole bureau (or one lead department), the twelve months up to `month` (default: the latest
     month substantially reported, as on the overview)."""
     as_of = month or data.default_as_of
     start = max(TRACKING_START, add_months(as_of, -(BRIEFING_MONTHS - 1)))
-    return progress.resolve(progress.Filters(department=department, start=start, end=as_of, as_of=as_of), data)
+    return resolve(Filters(department=department, start=start, end=as_of, as_of=as_of), data)
 
 
 @dataclass
@@ -439,18 +456,18 @@ class Recipe:
     outcomes: bool = False
 
 
-def overview_recipes(data: progress.Data, filters: progress.Filters, *, today=None) -> list[Recipe]:
+def overview_recipes(data: Data, filters: Filters, *, today=None) -> list[Recipe]:
     """The briefing's overview charts, in order: headlines, completion, status by finding, attention,
     and each headline metric's progress."""
-    metrics = progress.filter_metrics(data.metrics, filters)
-    found = progress.headlines(data, metrics, filters.as_of)
+    metrics = filter_metrics(data.metrics, filters)
+    found = headlines(data, metrics, filters.as_of)
     # The dashboard's five small panels of 重点成效 cannot reach 10 pt on one slide: the slide lists the
     # totals as a table, and each group's chart has a slide of its own below.
     out = [
         Recipe("重点成效", None, table=outcome_rows(found), outcomes=True),
         Recipe("整改完成进度", for_box(lambda: charts.completion_figure(data, filters, today), CHART_BOX)),
     ]
-    findings = progress.filter_findings(data.findings, data.metrics, filters)
+    findings = filter_findings(data.findings, data.metrics, filters)
     chunks = _even_chunks(list(findings.finding_code), HEATMAP_ROWS_PER_SLIDE)
     for i, chunk in enumerate(chunks):
         suffix = f"（{i + 1}/{len(chunks)}）" if len(chunks) > 1 else ""
@@ -458,7 +475,7 @@ def overview_recipes(data: progress.Data, filters: progress.Filters, *, today=No
         make = partial(charts.heatmap_figure, data, filters, tuple(chunk), title=title, today=today)
         out.append(Recipe(title, for_box(make, CHART_BOX)))
     # A native table, not a picture of one: legible at the back of a meeting room, and staff can edit it.
-    flagged = progress.attention(data, filters, today).reset_index(drop=True)
+    flagged = attention(data, filters, today).reset_index(drop=True)
     heights = [_row_height(attention_cells(row), ATTENTION_WIDTHS) for row in flagged.itertuples()]
     pages = _pages(heights, _room(ATTENTION_HEADER, ATTENTION_WIDTHS))
     for i, (start, end) in enumerate(pages):
@@ -484,7 +501,7 @@ def _even_chunks(items: list, most: int) -> list[list]:
 OUTCOME_COLUMNS = ["类别", "成效", "累计", "本月", "目标", "构成"]
 
 
-def outcome_rows(found: list[progress.Headline]) -> pd.DataFrame:
+def outcome_rows(found: list[Headline]) -> pd.DataFrame:
     """The 重点成效 slide's table: each group's total, this month's change, its target and what it adds up."""
     rows = [
         [
@@ -503,10 +520,10 @@ def outcome_rows(found: list[progress.Headline]) -> pd.DataFrame:
 class Positions:
     """Every metric's position at the month and the month before: what a key figure and its change read."""
 
-    def __init__(self, data: progress.Data, as_of: str):
+    def __init__(self, data: Data, as_of: str):
         self.as_of = as_of
-        self.now = progress.metric_positions(data, data.metrics, as_of).set_index("metric_code")
-        self.before = progress.metric_positions(data, data.metrics, add_months(as_of, -1)).set_index("metric_code")
+        self.now = metric_positions(data, data.metrics, as_of).set_index("metric_code")
+        self.before = metric_positions(data, data.metrics, add_months(as_of, -1)).set_index("metric_code")
 
     def figure(self, m) -> tuple[str, str, str]:
         """(指标（累计/月末）, 截至本月, 本月变化) of a metrics row: a count's change is this month's
@@ -527,15 +544,15 @@ class Positions:
 
 
 def headline_panel(
-    data: progress.Data, metrics: pd.DataFrame, headline: progress.Headline, lead: str, positions: Positions
+    data: Data, metrics: pd.DataFrame, headline: Headline, lead: str, positions: Positions
 ) -> HeadlinePanel:
     """The headline's total and every metric of its group still asked for at the month (those in other
     units too: the headline adds up only its own unit), in catalogue order."""
-    group = progress.metrics_in_use(metrics[metrics.group_code == headline.group_code], positions.as_of)
+    group = metrics_in_use(metrics[metrics.group_code == headline.group_code], positions.as_of)
     rows, summed = [], []
     for m in group.itertuples():
         name, total, change = positions.figure(m)
-        rows.append((progress.finding_label(m.finding_code, m.report_number), name, total, change))
+        rows.append((finding_label(m.finding_code, m.report_number), name, total, change))
         summed.append(m.metric_code in headline.metric_codes)
     month = change_text(headline.month_value, headline.unit)
     total = charts.value_text(headline.cumulative, headline.unit, headline.approximate)
@@ -549,13 +566,13 @@ def headline_panel(
     )
 
 
-def slides(data: progress.Data, filters: progress.Filters, *, today=None) -> list[Slide]:
+def slides(data: Data, filters: Filters, *, today=None) -> list[Slide]:
     """The overview charts, built."""
     return [Slide(r.title, r.make()) for r in overview_recipes(data, filters, today=today)]
 
 
-def load(con: duckdb.DuckDBPyConnection) -> progress.Data:
-    return progress.load(lambda name, **params: store.query(con, name, **params))
+def load(con: duckdb.DuckDBPyConnection) -> Data:
+    return load_data(lambda name, **params: store.query(con, name, **params))
 
 
 def latest_notes(con: duckdb.DuckDBPyConnection, as_of: str) -> pd.DataFrame:
@@ -566,8 +583,8 @@ def latest_notes(con: duckdb.DuckDBPyConnection, as_of: str) -> pd.DataFrame:
 
 
 def select_findings(
-    data: progress.Data,
-    filters: progress.Filters,
+    data: Data,
+    filters: Filters,
     *,
     numbers: Iterable[str] | None = None,
     department: str | None = None,
@@ -597,7 +614,7 @@ def select_findings(
             raise BriefingError(f"没有以「{department}」为牵头部门的整改问题。")
         findings = findings[findings.lead_department == department]
     if attention_only:
-        flagged = set(progress.attention(data, filters, today).finding_code.dropna())
+        flagged = set(attention(data, filters, today).finding_code.dropna())
         findings = findings[findings.finding_code.isin(flagged)]
     return list(findings.finding_code)
 
@@ -617,7 +634,7 @@ class FindingCard:
     figures: list[tuple[str, str, str]]  # (指标, 累计/月末值, 本月变化): all; the slide shows those that fit
     note: str
     make_figure: Callable[[], go.Figure] = field(repr=False)
-    confirmed: bool = True  # False: the status is the catalogue's reading of the report (progress.UNCONFIRMED)
+    confirmed: bool = True  # False: the status is the catalogue's reading of the report (UNCONFIRMED)
 
 
 def _text_or(value, fallback: str = "未设定") -> str:
@@ -633,7 +650,7 @@ def deadline_text(deadline, *, long_term: bool, status: str, ref: dt.date, origi
         return "未设定"
     day = pd.Timestamp(deadline).date()
     text = deadlines.described(day, original) or f"{day:%Y-%m-%d}"
-    if status in (progress.DONE, progress.LONG_TERM):
+    if status in (CLOSED, LONG_TERM):
         return text
     days = (day - ref).days
     return f"{text}（剩余 {days} 天）" if days >= 0 else f"{text}（已逾期 {-days} 天）"
@@ -642,8 +659,8 @@ def deadline_text(deadline, *, long_term: bool, status: str, ref: dt.date, origi
 def closure_states(con: duckdb.DuckDBPyConnection, as_of: str, today=None, *, data=None) -> pd.DataFrame:
     """closure.states as of the month, one row per finding (indexed by finding_code): what the finding
     slides say about 销号 and the deadline (an approved extension keeps its original date). With `data`
-    the 销号 steps are counted as the overview counts them (progress.closure_cutoff)."""
-    until = progress.closure_cutoff(data, as_of, today) if data is not None else None
+    the 销号 steps are counted as the overview counts them (closure_cutoff)."""
+    until = closure_cutoff(data, as_of, today) if data is not None else None
     return closure.states(con, as_of, today=today, closures_until=until).set_index("finding_code")
 
 
@@ -682,13 +699,13 @@ def change_text(value: float | None, unit: str) -> str:
         return "本月未报"
     if value == 0:
         return "持平" if unit else "0"
-    return progress.number_with_unit(value, unit, difference=True, signed=True)
+    return number_with_unit(value, unit, difference=True, signed=True)
 
 
-def main_metric(data: progress.Data, code: str, as_of: str) -> str | None:
+def main_metric(data: Data, code: str, as_of: str) -> str | None:
     """The metric a finding's slide charts: the first with a target, else the first count in its headline
     group's own unit (头盔劝导 → 场次), else its first count, else its first metric still asked for."""
-    metrics = progress.metrics_in_use(data.metrics[data.metrics.finding_code == code], as_of)
+    metrics = metrics_in_use(data.metrics[data.metrics.finding_code == code], as_of)
     if metrics.empty:
         return None
     count = metrics.kind == "count"
@@ -700,8 +717,8 @@ def main_metric(data: progress.Data, code: str, as_of: str) -> str | None:
 
 
 def finding_cards(
-    data: progress.Data,
-    filters: progress.Filters,
+    data: Data,
+    filters: Filters,
     codes: list[str],
     notes: pd.DataFrame,
     *,
@@ -714,9 +731,9 @@ def finding_cards(
     if not codes:
         return []
     as_of = filters.as_of
-    ref = progress.reference_date(as_of, today)
+    ref = reference_date(as_of, today)
     info = data.findings.set_index("finding_code")
-    grid = progress.status_grid(data, data.findings[data.findings.finding_code.isin(codes)], [as_of], today)
+    grid = status_grid(data, data.findings[data.findings.finding_code.isin(codes)], [as_of], today)
     grid = grid.set_index("finding_code")
     positions = Positions(data, as_of)
     ledger_notes = notes.set_index("finding_code") if len(notes) else None
@@ -724,9 +741,9 @@ def finding_cards(
     cards = []
     for code in codes:
         f = info.loc[code]
-        label = progress.finding_label(code, f.report_number)
-        status = grid.shown.get(code, progress.NOT_STARTED)
-        metrics = progress.metrics_in_use(data.metrics[data.metrics.finding_code == code], as_of)
+        label = finding_label(code, f.report_number)
+        status = grid.shown.get(code, NOT_STARTED)
+        metrics = metrics_in_use(data.metrics[data.metrics.finding_code == code], as_of)
         figures = [positions.figure(m) for m in metrics.itertuples()]
         note = _latest_note(code, ledger_notes, finding_notes)
         lead = main_metric(data, code, as_of)
@@ -778,11 +795,11 @@ def _latest_note(code: str, ledger_notes, annotations: pd.DataFrame) -> str:
     return max(found, key=lambda item: item[0])[1]
 
 
-def appendix_rows(data: progress.Data, as_of: str, codes: list[str] | None) -> pd.DataFrame:
+def appendix_rows(data: Data, as_of: str, codes: list[str] | None) -> pd.DataFrame:
     """Every metric (or those of the chosen findings) as of the month, with its 口径 where the catalogue
     defines one (a `definition` column; blank while there is none)."""
     metrics = data.metrics if codes is None else data.metrics[data.metrics.finding_code.isin(codes)]
-    now = progress.metric_positions(data, metrics, as_of).set_index("metric_code")
+    now = metric_positions(data, metrics, as_of).set_index("metric_code")
     definitions = metrics.definition if "definition" in metrics.columns else pd.Series(None, index=metrics.index)
     rows = []
     for m, definition in zip(metrics.itertuples(), definitions, strict=True):
@@ -791,7 +808,7 @@ def appendix_rows(data: progress.Data, as_of: str, codes: list[str] | None) -> p
         approximate = m.approximate if isinstance(getattr(m, "approximate", None), str) else None
         rows.append(
             {
-                "问题": progress.finding_label(m.finding_code, m.report_number),
+                "问题": finding_label(m.finding_code, m.report_number),
                 "指标": m.metric_name
                 + ("（已停用）" if isinstance(m.retired_from, str) and m.retired_from <= as_of else ""),
                 "类型": "累计" if m.kind == "count" else "月末值",
@@ -819,7 +836,7 @@ class Pack:
     overview: list[Recipe]
     cards: list[FindingCard]
     appendix: pd.DataFrame | None
-    closures: str = ""  # 销号情况截至 12月2日, when the counts run past the month (progress.closure_note)
+    closures: str = ""  # 销号情况截至 12月2日, when the counts run past the month (closure_note)
     unconfirmed: int = 0  # findings in scope whose status is the catalogue's reading, not confirmed
 
     @property
@@ -836,8 +853,8 @@ class Pack:
 
 
 def prepare(
-    data: progress.Data,
-    filters: progress.Filters,
+    data: Data,
+    filters: Filters,
     *,
     finding_codes: list[str] | None = None,
     notes: pd.DataFrame | None = None,
@@ -850,7 +867,7 @@ def prepare(
     monthly = data.monthly[data.monthly.month <= as_of].source
     statuses = data.statuses[data.statuses.month <= as_of].source
     sources = charts.source_label(pd.concat([monthly, statuses]))
-    findings = progress.filter_findings(data.findings, data.metrics, filters)
+    findings = filter_findings(data.findings, data.metrics, filters)
     codes = finding_codes or []
     notes = notes if notes is not None else pd.DataFrame(columns=["finding_code", "month", "note"])
     return Pack(
@@ -858,16 +875,16 @@ def prepare(
         scope=scope,
         sources=sources,
         demo="示例数据" in sources,
-        counts=progress.status_counts(data, findings, as_of, today),
+        counts=status_counts(data, findings, as_of, today),
         overview=overview_recipes(data, filters, today=today),
         cards=finding_cards(data, filters, codes, notes, today=today, closures=closures),
         appendix=appendix_rows(data, as_of, None if finding_codes is None else codes) if appendix else None,
-        closures=progress.closure_note(data, as_of, today) or "",
-        unconfirmed=sum(progress.unconfirmed_counts(data, findings, as_of, today).values()),
+        closures=closure_note(data, as_of, today) or "",
+        unconfirmed=sum(unconfirmed_counts(data, findings, as_of, today).values()),
     )
 
 
-def build_pptx(data: progress.Data, filters: progress.Filters, *, today=None, cache_dir: Path | None = None) -> bytes:
+def build_pptx(data: Data, filters: Filters, *, today=None, cache_dir: Path | None = None) -> bytes:
     """The overview deck (the 总览 page's download): title slide and the overview charts."""
     return render_pack(prepare(data, filters, appendix=False, today=today), cache_dir=cache_dir)
 
@@ -882,7 +899,7 @@ def build_pack(
     cache_dir: Path | None = None,
     progress_cb: Progress | None = None,
     today=None,
-    data: progress.Data | None = None,
+    data: Data | None = None,
 ) -> bytes:
     """The 督办会 pack: title, overview, a slide per finding (all 54 and both long-term items unless
     narrowed), the appendix of metrics."""
@@ -1151,12 +1168,12 @@ class Deck:
         )  # fmt: skip
         counts = pack.counts
         lines = [
-            f"已销号 {counts[progress.DONE]} 项　待审核 {counts[progress.PENDING]} 项　推进中 {counts[progress.ONGOING]} 项　"
-            f"长期坚持 {counts[progress.LONG_TERM]} 项　逾期 {counts[progress.OVERDUE]} 项",
-            progress.completion_rate_text(counts) + (f"　{pack.closures}" if pack.closures else ""),
+            f"已销号 {counts[CLOSED]} 项　待审核 {counts[PENDING]} 项　推进中 {counts[ONGOING]} 项　"
+            f"长期坚持 {counts[LONG_TERM]} 项　逾期 {counts[OVERDUE]} 项",
+            completion_rate_text(counts) + (f"　{pack.closures}" if pack.closures else ""),
         ]
         if pack.unconfirmed:
-            lines.append(f"其中 {pack.unconfirmed} 项问题的状态{progress.UNCONFIRMED}")
+            lines.append(f"其中 {pack.unconfirmed} 项问题的状态{UNCONFIRMED}")
         if pack.scope:
             lines.append(pack.scope)
         box = self.text(
@@ -1301,7 +1318,7 @@ class Deck:
         size = 12
         facts = []
         if not card.confirmed:  # the report states no status per finding: the catalogue's is a reading
-            facts.append([("状态来源：", size, True, INK), (progress.UNCONFIRMED, size, False, RULE)])
+            facts.append([("状态来源：", size, True, INK), (UNCONFIRMED, size, False, RULE)])
         if card.closure:  # the 销号 step beside the status: who asked, returned, when to re-check
             facts.append([("销号：", size, True, INK), (card.closure, size, True, INK)])
         facts += [

@@ -17,33 +17,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from rectification.core.months import add_months, chinese, month_range
-from rectification.rules.progress import (
-    DONE,
-    GREEN,
-    GREY,
-    LONG_TERM,
-    NOT_STARTED,
-    ONGOING,
-    OVERDUE,
-    PENDING,
-    RED,
-    STATUS_ORDER,
-    YELLOW,
-    Data,
-    Filters,
-    attention,
-    closure_note,
-    filter_findings,
-    filter_metrics,
-    finding_label,
-    headline_series,
-    headlines,
-    in_range,
-    number_with_unit,
-    status_grid,
-    trajectory_value,
-)
-from rectification.rules.progress import completion_by_section as completion_by_section_table
+from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED, ONGOING, OVERDUE, PENDING
+from rectification.rules.attention import attention
+from rectification.rules.data import Data, Filters, filter_findings, filter_metrics, in_range
+from rectification.rules.headlines import headline_series, headlines
+from rectification.rules.rag import GREEN, GREY, RED, YELLOW, trajectory_value
+from rectification.rules.statuses import STATUS_ORDER, closure_note, status_grid
+from rectification.rules.statuses import completion_by_section as completion_by_section_table
+from rectification.rules.text import finding_label, number_with_unit
 
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
 FONT_SIZE = 16  # legible when exported at 1600×900 and pasted into a slide
@@ -55,7 +36,7 @@ NARROW_EXPORT_WIDTH = 420
 MAX_MONTHS_AHEAD = 36  # a metric chart runs on to its target month, but no further than this
 
 STATUS_COLOURS = {
-    DONE: "#2e7d32",
+    CLOSED: "#2e7d32",
     PENDING: "#9ccc65",
     LONG_TERM: "#7b1fa2",
     ONGOING: "#1e88e5",
@@ -860,7 +841,7 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str, narrow: bool = False)
     `narrow`: one panel under another, for a phone.
 
     series: group, unit, month, value, cumulative, target, source (and title, definition, approximate,
-    breakdown from progress.headline_series)."""
+    breakdown from headline_series)."""
     if "title" not in series:
         series = series.assign(title=series.group)
     if series.empty:

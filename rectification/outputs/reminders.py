@@ -12,7 +12,7 @@ import pandas as pd
 from rectification.core import config
 from rectification.core.months import current_month
 from rectification.outputs import exports
-from rectification.rules.progress import finding_label
+from rectification.rules.text import finding_label
 from rectification.workflow import closure, deadlines
 
 COLUMNS = ["牵头部门", "问题", "事项", "类别", "整改期限", "责任领导", "说明"]

@@ -23,7 +23,11 @@ from rectification import catalogue
 from rectification.core import store
 from rectification.core.config import DATA_DIR, OPENING_MONTH
 from rectification.core.months import chinese
-from rectification.rules import progress
+from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED, ONGOING, PENDING
+from rectification.rules.data import Data, load
+from rectification.rules.rag import metric_positions
+from rectification.rules.statuses import UNCONFIRMED, status_grid
+from rectification.rules.text import approximate_text
 
 REPORT_PATH = DATA_DIR / "source" / "report.txt"
 
@@ -32,11 +36,11 @@ STORE, FIGURE, REVIEW = "store", "figure", "review"
 
 STATUS_PHRASES = {
     "已完成": "已完成整改。",  # as a ledger or the report says it
-    progress.DONE: "已完成整改。",  # 已销号: signed off (the report's own 已完成 count as signed off)
-    progress.PENDING: "已完成整改，待审核销号。",
-    progress.ONGOING: "正在推进整改。",
-    progress.LONG_TERM: "已取得阶段性成效，需长期坚持。",
-    progress.NOT_STARTED: "尚未启动整改。",
+    CLOSED: "已完成整改。",  # 已销号: signed off (the report's own 已完成 count as signed off)
+    PENDING: "已完成整改，待审核销号。",
+    ONGOING: "正在推进整改。",
+    LONG_TERM: "已取得阶段性成效，需长期坚持。",
+    NOT_STARTED: "尚未启动整改。",
 }
 # The closure workflow (issue 11) may add a state such as 已销号; status_phrase() takes it when given.
 
@@ -249,16 +253,16 @@ def _run_in(line: str, base: str, figures, month, placed) -> list[Run]:
 def draft(con: duckdb.DuckDBPyConnection, month: str, *, report: LastReport | None = None, today=None) -> Draft:
     """The 通报 for `month` from the store at `con`: each finding's status as the overview and the pack
     count it (the current month with today's 销号), marked for review while it is not confirmed."""
-    data = progress.load(lambda name, **params: store.query(con, name, **params))
+    data = load(lambda name, **params: store.query(con, name, **params))
     if month not in data.months:
         raise DraftError(f"库中没有 {month} 的数据（数据范围 {data.months[0]} 至 {data.latest}）。")
     report = report or read_last_report()
     findings = store.query(con, "report_findings")
     measures = store.query(con, "catalogue_measures")
-    grid = progress.status_grid(data, data.findings, [month], today).set_index("finding_code")
+    grid = status_grid(data, data.findings, [month], today).set_index("finding_code")
     statuses = grid.status
     unconfirmed = frozenset(grid.index[~grid.confirmed])
-    positions = progress.metric_positions(data, data.metrics, month).set_index("metric_code").cumulative
+    positions = metric_positions(data, data.metrics, month).set_index("metric_code").cumulative
     quotes = store.query(con, "catalogue_metrics").set_index("metric_code").source_quote
     reported = catalogue.read_table("findings").set_index("finding_code")
 
@@ -340,7 +344,7 @@ def _finding(
     f, number, measures, statuses, reported, figures_by_finding, unquoted, data, month, placed, unconfirmed=(),
     level="h4",
 ):  # fmt: skip
-    status = statuses.get(f.finding_code, progress.NOT_STARTED)
+    status = statuses.get(f.finding_code, NOT_STARTED)
     # A status that moved since the report makes its justifying phrase stale: mark it for review.
     stale = None
     if f.finding_code in reported.index and reported.at[f.finding_code, "status"] != status:
@@ -358,7 +362,7 @@ def _finding(
         phrase = status_phrase(status)
         line[1:] = [
             Run(phrase.removesuffix("。"), FIGURE),
-            Run(f"（{progress.UNCONFIRMED}）", REVIEW),
+            Run(f"（{UNCONFIRMED}）", REVIEW),
             Run("。", FIGURE),
         ]
     out.append(Para("status", line))
@@ -368,11 +372,11 @@ def _finding(
     leftover = [x.metric_code for x in figures if x.metric_code not in placed and x.new != x.old]
     leftover += unquoted.get(f.finding_code, [])
     if leftover:
-        out.append(_figures_paragraph(leftover, data, progress.metric_positions(data, data.metrics, month)))
+        out.append(_figures_paragraph(leftover, data, metric_positions(data, data.metrics, month)))
     return out
 
 
-def _figures_paragraph(codes: list[str], data: progress.Data, positions) -> Para:
+def _figures_paragraph(codes: list[str], data: Data, positions) -> Para:
     """Figures the report has no sentence for (a metric added after it): listed, for the editor to word."""
     if isinstance(positions, pd.DataFrame):
         positions = positions.set_index("metric_code").cumulative
@@ -385,7 +389,7 @@ def _figures_paragraph(codes: list[str], data: progress.Data, positions) -> Para
         runs.append(Run(f"{'；' if i else ''}{m.metric_name}{prefix}", REVIEW))
         shown = "—" if value is None or pd.isna(value) else figure_text(float(value), how="arabic", original="", old=-1)
         if shown != "—" and m.kind == "count":  # a running total from the report's rounded figure stays rounded
-            shown = progress.approximate_text(shown, m.approximate if isinstance(m.approximate, str) else None)
+            shown = approximate_text(shown, m.approximate if isinstance(m.approximate, str) else None)
         runs.append(Run(f"{shown}{m.unit}", FIGURE))
     runs.append(Run("。", REVIEW))
     return Para("body", runs)

@@ -38,8 +38,8 @@ def monthly(statuses: pd.DataFrame, events: pd.DataFrame, findings: pd.DataFrame
     """finding_status_monthly with each month's status replaced by the closure state; months after
     the grid's last are added when an event is dated later (a sign-off this month shows this month).
     `reported` keeps the status as reported and `closure_event` the id of the closure step in force
-    (none: no step yet), so a view may count later steps (progress.status_grid) and tell a confirmed
-    status from the catalogue's reading (progress.status_confirmed)."""
+    (none: no step yet), so a view may count later steps (statuses.status_grid) and tell a confirmed
+    status from the catalogue's reading (statuses.status_confirmed)."""
     if statuses.empty:
         return statuses
     last_month = statuses.month.max()

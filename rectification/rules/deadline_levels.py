@@ -7,15 +7,10 @@ import datetime as dt
 import pandas as pd
 
 from rectification.core import config
+from rectification.core.months import as_date
 from rectification.core.vocabulary import NOTICE, OVERDUE, WARNING
 
 LEVEL_ORDER = {OVERDUE: 0, WARNING: 1, NOTICE: 2}
-
-
-def as_date(value) -> dt.date | None:
-    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
-        return None
-    return pd.Timestamp(value).date()
 
 
 def described(deadline, original) -> str:

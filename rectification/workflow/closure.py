@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from rectification.core import audit, config
-from rectification.core.months import add_months, current_month, to_date, to_month
+from rectification.core.months import add_months, as_date, current_month, month_end, to_date, to_month
 from rectification.core.store import query, transaction
 from rectification.core.vocabulary import (  # noqa: F401
     CLOSED,
@@ -236,8 +236,7 @@ def parse_recheck(month: str | None, today: dt.date | None = None) -> dt.date:
         return to_date(add_months(now, config.recheck_months()))
     text = month.strip()
     try:
-        year, mon = text.split("-")
-        value = dt.date(int(year), int(mon), 1)
+        value = to_date(text)
     except ValueError as exc:
         raise ClosureError(f"回头看月份格式应为 YYYY-MM：{month}") from exc
     if to_month(value) <= now:
@@ -460,7 +459,7 @@ def states(
     last_event, submitted_by, submitted_at, note, recheck_due, deadline_level (临近/预警/逾期),
     days_left, lead_department, responsible_leader, title, extension_pending. For the briefing and the
     pages alike. `closures_until`: count the closure steps dated up to that day rather than those of
-    `as_of` (the current view counts today's sign-offs: progress.closure_cutoff)."""
+    `as_of` (the current view counts today's sign-offs: statuses.closure_cutoff)."""
     as_of = as_of or current_month(today)
     upto = to_date(as_of)
     findings = query(con, "findings_with_status", as_of=upto)
@@ -471,12 +470,12 @@ def states(
     approvals = last_per_finding(events[events.kind == "approve"], steps_until)
     originals = deadlines.original_deadlines(con)
     pending_extensions = set(deadlines.requests(con).finding_code)
-    ref = min(_month_end(as_of), today or dt.date.today())
+    ref = min(month_end(as_of), today or dt.date.today())
     rows = []
     for f in findings.itertuples():
         kind = last.kind.get(f.code) if len(last) else None
         state = state_of(f.status, bool(f.is_long_term), kind)
-        deadline = None if f.deadline is None or pd.isna(f.deadline) else pd.Timestamp(f.deadline).date()
+        deadline = as_date(f.deadline)
         recheck_month = None
         if state == CLOSED and len(approvals) and f.code in approvals.index:
             value = approvals.recheck_month[f.code]
@@ -512,11 +511,6 @@ def states(
     for column in ("deadline_level", "recheck_month", "last_event", "note", "submitted_by"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame
-
-
-def _month_end(month: str) -> dt.date:
-    start = to_date(month)
-    return (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
 
 
 def listing(con: duckdb.DuckDBPyConnection, state: str | None = None, today: dt.date | None = None) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import streamlit as st
 from rectification.core.config import OPENING_MONTH
 from rectification.core.months import chinese
 from rectification.outputs import briefing, report_draft
-from rectification.rules import progress
+from rectification.rules.text import finding_label
 from ui import app_state
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -58,7 +58,7 @@ with pack_tab:
         department = st.selectbox("牵头部门", departments, key="briefing_department", placeholder=app_state.CHOOSE)
     elif scope == "findings":
         labels = {
-            r.finding_code: f"{progress.finding_label(r.finding_code, r.report_number)}　{r.title[:40]}"
+            r.finding_code: f"{finding_label(r.finding_code, r.report_number)}　{r.title[:40]}"
             for r in data.findings.itertuples()
         }
         numbers = st.multiselect(

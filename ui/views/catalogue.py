@@ -11,7 +11,7 @@ from rectification.catalogue.admin import GENERAL, KIND_LABELS
 from rectification.core.config import TRACKING_START
 from rectification.core.months import add_months, chinese, current_month, month_range
 from rectification.outputs import charts
-from rectification.rules import progress
+from rectification.rules.text import finding_label
 from ui import app_state
 
 st.title("目录管理")
@@ -58,7 +58,7 @@ findings = app_state.query("finding_catalogue")
 groups = app_state.query("catalogue_outcome_groups")
 group_names = dict(zip(groups.group_code, groups.name, strict=True))
 finding_names = {GENERAL: "综合（不属于具体问题）"} | {
-    r.finding_code: f"{progress.finding_label(r.finding_code, r.report_number)}　{charts.short(r.title, 40)}"
+    r.finding_code: f"{finding_label(r.finding_code, r.report_number)}　{charts.short(r.title, 40)}"
     for r in findings.itertuples()
 }
 
@@ -70,7 +70,7 @@ def state_text(retired_from) -> str:
 def metric_label(code: str) -> str:
     m = metrics.set_index("metric_code").loc[code]
     retired = "（已停用）" if isinstance(m.retired_from, str) else ""
-    return f"{code}　{progress.finding_label(m.finding_code, m.report_number)} {m.metric_name}（{m.unit}）{retired}"
+    return f"{code}　{finding_label(m.finding_code, m.report_number)} {m.metric_name}（{m.unit}）{retired}"
 
 
 # --- The catalogue ---------------------------------------------------------------------------
@@ -106,7 +106,7 @@ elif state_filter == "管理员新增":
 st.caption(f"共 {len(metrics)} 个指标，其中停用 {metrics.retired_from.notna().sum()} 个；当前列出 {len(shown)} 个。")
 app_state.show_table(
     shown.assign(
-        finding=[progress.finding_label(r.finding_code, r.report_number) for r in shown.itertuples()],
+        finding=[finding_label(r.finding_code, r.report_number) for r in shown.itertuples()],
         kind=shown.kind.map(lambda k: KIND_LABELS[k][:3]),
         state=shown.retired_from.map(state_text),
         last_month=shown.last_month.map(lambda m: chinese(m) if isinstance(m, str) else ""),

@@ -7,8 +7,13 @@ import pandas as pd
 import streamlit as st
 
 from rectification.core.months import chinese, current_month
+from rectification.core.vocabulary import NOT_STARTED
 from rectification.outputs import charts
-from rectification.rules import progress
+from rectification.rules.data import filter_findings, in_range
+from rectification.rules.rag import GREY, RED, YELLOW, finding_rag, metric_status, reference_date
+from rectification.rules.search import search_findings, search_hits, search_opens
+from rectification.rules.statuses import UNCONFIRMED, status_grid
+from rectification.rules.text import definition_text, finding_label, number_with_unit
 from rectification.workflow import annotations, auth, closure, deadlines
 from ui import app_state, closure_ui
 
@@ -19,8 +24,8 @@ if not app_state.page_header():
 data = app_state.dashboard_data()
 filters = app_state.sidebar_filters(data)
 narrow = app_state.narrow()  # a phone: the charts' narrow layouts, the tables as cards
-findings = progress.filter_findings(data.findings, data.metrics, filters)
-labels = {r.finding_code: progress.finding_label(r.finding_code, r.report_number) for r in data.findings.itertuples()}
+findings = filter_findings(data.findings, data.metrics, filters)
+labels = {r.finding_code: finding_label(r.finding_code, r.report_number) for r in data.findings.itertuples()}
 titles = data.findings.set_index("finding_code").title
 
 
@@ -41,8 +46,8 @@ search = st.text_input(
 hits = None
 if search:
     measures = app_state.query("catalogue_measures")
-    hits = progress.search_hits(findings, data.metrics, measures, search)
-    findings = progress.search_findings(findings, data.metrics, measures, search)
+    hits = search_hits(findings, data.metrics, measures, search)
+    findings = search_findings(findings, data.metrics, measures, search)
 if findings.empty:
     if "finding" in st.query_params:
         del st.query_params["finding"]  # the link must not keep pointing at a finding no longer shown
@@ -57,7 +62,7 @@ if "finding" not in st.session_state and wanted in codes:
 # matches are listed first and none is opened until one is picked (not silently the first).
 new_search = search != st.session_state.get("finding_searched", "")
 st.session_state["finding_searched"] = search
-opened = None if hits is None else progress.search_opens(hits)
+opened = None if hits is None else search_opens(hits)
 if new_search and hits is not None:
     st.session_state["finding"] = opened
 elif st.session_state.get("finding") not in codes and (hits is None or opened is not None):
@@ -82,13 +87,13 @@ finding = data.findings.set_index("finding_code").loc[code]
 closure_ui.show_flash()
 now_state = closure.states(app_state.cursor()).set_index("finding_code").loc[code]
 as_of = filters.as_of
-ref = progress.reference_date(as_of)
-grid = progress.status_grid(data, data.findings[data.findings.finding_code == code], [as_of], dt.date.today())
-status = grid.status.iloc[0] if len(grid) else progress.NOT_STARTED
+ref = reference_date(as_of)
+grid = status_grid(data, data.findings[data.findings.finding_code == code], [as_of], dt.date.today())
+status = grid.status.iloc[0] if len(grid) else NOT_STARTED
 confirmed = bool(grid.confirmed.iloc[0]) if len(grid) else False
 metrics = data.metrics[data.metrics.finding_code == code]
-metric_now = progress.metric_status(data, metrics, as_of)
-rag, reason = progress.finding_rag(
+metric_now = metric_status(data, metrics, as_of)
+rag, reason = finding_rag(
     status,
     is_long_term=bool(finding.is_long_term),
     deadline=None if pd.isna(finding.deadline) else pd.Timestamp(finding.deadline).date(),
@@ -127,7 +132,7 @@ for column, (label, value) in zip(st.columns(4), facts, strict=True):
         st.text(value if isinstance(value, str) and value else "未设定")
 if not confirmed:
     st.caption(
-        f"{chinese(as_of)}的状态{progress.UNCONFIRMED}：通报未逐项公布整改状态，本问题的整改台账上报或销号审核后即为确认。"
+        f"{chinese(as_of)}的状态{UNCONFIRMED}：通报未逐项公布整改状态，本问题的整改台账上报或销号审核后即为确认。"
     )
 
 measures = app_state.query("finding_measures", finding=code)
@@ -148,9 +153,7 @@ if isinstance(now_state.recheck_month, str):
 st.text(state_text)
 if isinstance(now_state.deadline_level, str):
     leader = finding.responsible_leader if isinstance(finding.responsible_leader, str) else None
-    level_rag = {deadlines.OVERDUE: progress.RED, deadlines.WARNING: progress.YELLOW}.get(
-        now_state.deadline_level, progress.GREY
-    )
+    level_rag = {deadlines.OVERDUE: RED, deadlines.WARNING: YELLOW}.get(now_state.deadline_level, GREY)
     app_state.rag_line(
         level_rag,
         f"整改期限{now_state.deadline_level}：{deadlines.level_text(now_state.deadline_level, now_state.days_left, leader)}",
@@ -258,11 +261,11 @@ catalogue = metrics.set_index("metric_code")
 for m in metric_now.itertuples():
     app_state.rag_line(m.rag, f"{m.metric_name}：{m.reason}")
     # The 口径 above its chart: what one unit is, what counts, the month a figure belongs to.
-    st.text(f"口径：{progress.definition_text(catalogue.definition.get(m.metric_code))}")
+    st.text(f"口径：{definition_text(catalogue.definition.get(m.metric_code))}")
     app_state.chart(app_state.view(charts.metric_figure, m.metric_code, filters, narrow), key=f"metric_{m.metric_code}")
 
 if not metrics.empty:
-    rows = progress.in_range(data.monthly[data.monthly.metric_code.isin(metrics.metric_code)], filters)
+    rows = in_range(data.monthly[data.monthly.metric_code.isin(metrics.metric_code)], filters)
     names = metrics.set_index("metric_code")
     table = pd.DataFrame(
         {
@@ -270,8 +273,8 @@ if not metrics.empty:
             "指标": rows.metric_code.map(names.metric_name),
             "单位": rows.metric_code.map(names.unit),
             # As text: a month with no figure reads blank, not "None".
-            "本月": rows.value.map(lambda v: "" if pd.isna(v) else progress.number_with_unit(v)),
-            "累计": rows.cumulative.map(lambda v: "" if pd.isna(v) else progress.number_with_unit(v)),
+            "本月": rows.value.map(lambda v: "" if pd.isna(v) else number_with_unit(v)),
+            "累计": rows.cumulative.map(lambda v: "" if pd.isna(v) else number_with_unit(v)),
             "来源": rows.source.fillna(""),
         }
     )

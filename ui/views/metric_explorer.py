@@ -6,7 +6,10 @@ import streamlit as st
 
 from rectification.core.months import chinese
 from rectification.outputs import charts, exports
-from rectification.rules import progress
+from rectification.rules.data import filter_metrics
+from rectification.rules.explorer import BY, MEASURES, counted_twice, explorer_series
+from rectification.rules.headlines import headlines
+from rectification.rules.text import definition_text, finding_label, number_with_unit
 from ui import app_state
 
 st.title("指标趋势")
@@ -15,33 +18,31 @@ if not app_state.page_header():
 
 data = app_state.dashboard_data()
 filters = app_state.sidebar_filters(data)
-metrics = progress.filter_metrics(data.metrics, filters)
+metrics = filter_metrics(data.metrics, filters)
 if metrics.empty:
     st.warning("左侧筛选条件下没有指标：请放宽筛选。")
     st.stop()
 
 codes = list(metrics.metric_code)
 names = {
-    r.metric_code: f"{progress.finding_label(r.finding_code, r.report_number)} {r.metric_name}（{r.unit}）"
+    r.metric_code: f"{finding_label(r.finding_code, r.report_number)} {r.metric_name}（{r.unit}）"
     for r in metrics.itertuples()
 }
 if "explorer_metrics" not in st.session_state:
     # A shared link names its metrics; otherwise start with the first headline metrics in view.
     wanted = [c for c in (st.query_params.get("metrics") or "").split(",") if c in codes]
-    headline = [c for h in progress.headlines(data, metrics, filters.as_of) for c in h.metric_codes[:1]]
+    headline = [c for h in headlines(data, metrics, filters.as_of) for c in h.metric_codes[:1]]
     st.session_state["explorer_metrics"] = wanted or headline[:3] or codes[:3]
-    if st.query_params.get("measure") in progress.MEASURES:
+    if st.query_params.get("measure") in MEASURES:
         st.session_state["explorer_measure"] = st.query_params["measure"]
-    if st.query_params.get("by") in progress.BY:
+    if st.query_params.get("by") in BY:
         st.session_state["explorer_by"] = st.query_params["by"]
 st.session_state["explorer_metrics"] = [c for c in st.session_state["explorer_metrics"] if c in codes]
 
 chosen = st.multiselect("指标", codes, key="explorer_metrics", format_func=names.get, placeholder="选择一个或多个指标")
 left, right = st.columns(2)
-measure = left.radio(
-    "数值", list(progress.MEASURES), key="explorer_measure", format_func=progress.MEASURES.get, horizontal=True
-)
-by = right.radio("汇总方式", list(progress.BY), key="explorer_by", format_func=progress.BY.get, horizontal=True)
+measure = left.radio("数值", list(MEASURES), key="explorer_measure", format_func=MEASURES.get, horizontal=True)
+by = right.radio("汇总方式", list(BY), key="explorer_by", format_func=BY.get, horizontal=True)
 st.query_params["metrics"] = ",".join(chosen)
 st.query_params["measure"] = measure
 st.query_params["by"] = by
@@ -50,19 +51,19 @@ if not chosen:
     st.info("请在上方选择指标。")
     st.stop()
 
-frame = progress.explorer_series(data, chosen, filters, measure=measure, by=by)
+frame = explorer_series(data, chosen, filters, measure=measure, by=by)
 if by != "metric":
     skipped = [names[c] for c in chosen if data.metrics.set_index("metric_code").kind[c] != "count"]
     if skipped:
         st.caption("状态类指标不参与合计：" + "、".join(skipped))
-    twice = progress.counted_twice(data.metrics, chosen)
+    twice = counted_twice(data.metrics, chosen)
     if twice:
         info = data.metrics.set_index("metric_code")
         st.text(
             "同一事项只计一次："
             + "、".join(f"{names[c]}（与{names.get(info.same_as[c], info.same_as[c])}相同）" for c in twice)
         )
-title = f"指标趋势（{progress.MEASURES[measure]}，{progress.BY[by]}）"
+title = f"指标趋势（{MEASURES[measure]}，{BY[by]}）"
 app_state.chart(charts.metrics_trend(frame, measure=measure, as_of=filters.as_of, title=title), key="explorer_chart")
 
 with st.expander("指标口径", expanded=False):
@@ -70,7 +71,7 @@ with st.expander("指标口径", expanded=False):
     app_state.show_table(
         {
             "指标": [names[c] for c in chosen],
-            "口径": [progress.definition_text(info.definition.get(c)) for c in chosen],
+            "口径": [definition_text(info.definition.get(c)) for c in chosen],
         },
         hide_index=True,
         width="stretch",
@@ -84,7 +85,7 @@ if not frame.empty:
     table = table.reset_index(level="month", drop=True)
     # Figures as text: a month without a figure reads blank, not "None".
     app_state.show_table(
-        table.map(lambda v: "" if pd.isna(v) else progress.number_with_unit(v)),
+        table.map(lambda v: "" if pd.isna(v) else number_with_unit(v)),
         width="stretch",
         key="explorer_table",
     )

@@ -5,8 +5,10 @@ import datetime as dt
 import streamlit as st
 
 from rectification.core.months import add_months, chinese, current_month
+from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED, ONGOING, OVERDUE, PENDING
 from rectification.outputs import charts
-from rectification.rules import progress
+from rectification.rules.overview import overview
+from rectification.rules.statuses import UNCONFIRMED, completion_rate_text, completion_text
 from ui import app_state
 
 
@@ -26,7 +28,7 @@ filters = app_state.sidebar_filters(data)
 narrow = app_state.narrow()  # a phone: the charts' narrow layouts, the lists as cards
 as_of = filters.as_of
 previous = add_months(as_of, -1)
-view = app_state.view(progress.overview, filters, dt.date.today())
+view = app_state.view(overview, filters, dt.date.today())
 
 st.caption(
     f"数据截至 {chinese(as_of)}　·　{view.closures}　·　纳入 {view.n_findings} 项整改问题、{view.n_metrics} 个指标"
@@ -52,11 +54,11 @@ if data.latest < add_months(current_month(), -1):
 now, before = view.now, view.before
 # The tiles partition the findings: an overdue finding counts under 逾期 only.
 tiles = [
-    (progress.DONE, "已销号", "normal", "；经审核人员审核销号的问题"),
-    (progress.PENDING, "待审核", "off", "；已申请销号、尚待审核的问题，不计入完成"),
-    (progress.ONGOING, "推进中", "off", "；不含已过整改期限的问题（计入「逾期」）"),
-    (progress.LONG_TERM, "长期坚持", "off", ""),
-    (progress.OVERDUE, "逾期", "inverse", "；已过整改期限仍未完成的问题，不再计入「推进中」「未启动」"),
+    (CLOSED, "已销号", "normal", "；经审核人员审核销号的问题"),
+    (PENDING, "待审核", "off", "；已申请销号、尚待审核的问题，不计入完成"),
+    (ONGOING, "推进中", "off", "；不含已过整改期限的问题（计入「逾期」）"),
+    (LONG_TERM, "长期坚持", "off", ""),
+    (OVERDUE, "逾期", "inverse", "；已过整改期限仍未完成的问题，不再计入「推进中」「未启动」"),
 ]
 # Grids, not st.columns(6), which cut labels to 「已销号（…」 at 1280 px: the six tiles in two halves of three,
 # side by side where each tile gets ≥ 170 px (the widest label, 「长期坚持（项）」 with its "?", needs about
@@ -68,7 +70,7 @@ unconfirmed = view.unconfirmed
 
 
 def unconfirmed_note(n: int) -> str:
-    return f"；其中 {n} 项的状态{progress.UNCONFIRMED}（整改台账上报或销号审核后即为确认）" if n else ""
+    return f"；其中 {n} 项的状态{UNCONFIRMED}（整改台账上报或销号审核后即为确认）" if n else ""
 
 
 for i, (key, label, colour, note) in enumerate(tiles):
@@ -92,14 +94,14 @@ status_tiles[1].metric(
     delta_color="normal" if points else "off",
     delta_arrow="auto" if points else "off",
     border=True,
-    help=f"已销号 ÷（全部问题 − 长期坚持问题）：{progress.completion_text(now)}；只有经审核人员销号的问题才算完成，"
+    help=f"已销号 ÷（全部问题 − 长期坚持问题）：{completion_text(now)}；只有经审核人员销号的问题才算完成，"
     f"待审核不计入。{view.closures}。",
 )
-notes = [f"{progress.completion_rate_text(now)}。"]
+notes = [f"{completion_rate_text(now)}。"]
 if n_unconfirmed := sum(unconfirmed.values()):
-    notes.append(f"{n_unconfirmed} 项问题的状态{progress.UNCONFIRMED}：通报未逐项公布状态，整改台账上报后即为确认。")
-if now[progress.NOT_STARTED]:
-    notes.append(f"另有未启动 {now[progress.NOT_STARTED]} 项。")
+    notes.append(f"{n_unconfirmed} 项问题的状态{UNCONFIRMED}：通报未逐项公布状态，整改台账上报后即为确认。")
+if now[NOT_STARTED]:
+    notes.append(f"另有未启动 {now[NOT_STARTED]} 项。")
 rechecks = view.rechecks
 if any(rechecks.values()):
     notes.append(

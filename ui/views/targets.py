@@ -9,7 +9,9 @@ import streamlit as st
 from rectification.core.config import OPENING_MONTH
 from rectification.core.months import add_months, chinese
 from rectification.outputs import charts
-from rectification.rules import progress
+from rectification.rules.data import Filters, resolve
+from rectification.rules.rag import metric_positions
+from rectification.rules.text import finding_label
 from rectification.workflow import targets
 from ui import app_state
 
@@ -27,12 +29,12 @@ metric_tab, plan_tab = st.tabs(["指标目标", "整改期限与责任"])
 with metric_tab:
     metrics = data.metrics
     names = {
-        r.metric_code: f"{progress.finding_label(r.finding_code, r.report_number)} {r.metric_name}（{r.unit}）"
+        r.metric_code: f"{finding_label(r.finding_code, r.report_number)} {r.metric_name}（{r.unit}）"
         for r in metrics.itertuples()
     }
     code = st.selectbox("指标", list(names), format_func=names.get, key="target_metric", placeholder=app_state.CHOOSE)
     m = metrics.set_index("metric_code").loc[code]
-    position = progress.metric_positions(data, metrics[metrics.metric_code == code], data.latest).iloc[0]
+    position = metric_positions(data, metrics[metrics.metric_code == code], data.latest).iloc[0]
     # The month of its last figure: data.latest is the store's last month of anything (a 销号 today
     # dates a status this month), which would name a month this metric has no figure for.
     figures = data.monthly[
@@ -98,7 +100,7 @@ with metric_tab:
     if notice := st.session_state.pop("target_notice", None):
         st.success(notice)
 
-    filters = progress.resolve(progress.Filters(), data)
+    filters = resolve(Filters(), data)
     app_state.chart(app_state.view(charts.metric_figure, code, filters), key="target_preview")
     history = app_state.query("metric_target_history", metric=code)
     with st.expander(f"目标记录（{len(history)} 条）"):
@@ -119,7 +121,7 @@ with metric_tab:
 with plan_tab:
     findings = data.findings
     labels = {
-        r.finding_code: f"{progress.finding_label(r.finding_code, r.report_number)}　{charts.short(r.title, 50)}"
+        r.finding_code: f"{finding_label(r.finding_code, r.report_number)}　{charts.short(r.title, 50)}"
         for r in findings.itertuples()
     }
     finding_code = st.selectbox(

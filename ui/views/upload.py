@@ -11,7 +11,7 @@ from rectification.core.config import TRACKING_START, max_upload_bytes
 from rectification.core.months import add_months, chinese, current_month, month_range
 from rectification.ingest import ledger
 from rectification.outputs import exports
-from rectification.rules import progress
+from rectification.rules.text import finding_label
 from ui import app_state
 
 st.title("数据上报")
@@ -29,7 +29,7 @@ def preview_table(plan: ingest.Plan):
     ledger_file = plan.staged.layout is ingest.LEDGER
     as_text = (lambda v: "" if pd.isna(v) else str(v)) if ledger_file else exports.number_text
     findings = app_state.dashboard_data().findings
-    labels = {r.finding_code: progress.finding_label(r.finding_code, r.report_number) for r in findings.itertuples()}
+    labels = {r.finding_code: finding_label(r.finding_code, r.report_number) for r in findings.itertuples()}
     table = plan.rows.assign(
         # the ledger's findings by the dashboard's names (问题02, 长期L1), as the template writes them
         code=plan.rows.code.map(lambda c: labels.get(c, c)) if ledger_file else plan.rows.code,
