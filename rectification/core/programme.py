@@ -23,9 +23,9 @@ _MONTHS = ("tracking_start", "opening_month")
 @dataclass(frozen=True)
 class Programme:
     code: str
-    unit: str  # as the report signs it, without the party committee: 中山市公安局横栏分局
-    unit_short: str  # 横栏分局
-    name: str  # 十五届市委公安系统专项巡察
+    unit: str  # as the report signs it, without the party committee (中共…委员会)
+    unit_short: str  # the unit in short, as titles and file names name it
+    name: str  # the inspection's name
     kind: str  # one of KINDS
     inspected_by: str | None
     inspection_start: dt.date | None

@@ -85,6 +85,7 @@ class Draft:
     month: str
     paragraphs: list[Para]
     unplaced: list[str]  # metric codes whose figure could not be put into a sentence (listed apart)
+    kind: str  # the programme's kind (巡察, 审计…), which the document's title names
 
     def text(self) -> str:
         return "\n".join(p.text for p in self.paragraphs)
@@ -350,7 +351,7 @@ def draft(con: duckdb.DuckDBPyConnection, month: str, *, report: LastReport | No
         paras.insert(at, _figures_paragraph(leftover, data, positions))
     all_codes = {f.metric_code for figs in figures_by_finding.values() for f in figs}
     unplaced = sorted((all_codes - placed) | {c for codes in unquoted.values() for c in codes})
-    return Draft(month, paras, unplaced)
+    return Draft(month, paras, unplaced, own.kind)
 
 
 def _heading(part: int, title: str) -> Para:
@@ -535,7 +536,7 @@ def to_docx(result: Draft) -> bytes:
     _page_numbers(doc, section)
     _font_fallbacks(doc)
     _east_asian_everywhere(doc.element.body)
-    doc.core_properties.title = f"巡察整改进展情况的通报（截至{chinese(result.month)}，草稿）"
+    doc.core_properties.title = f"{result.kind}整改进展情况的通报（截至{chinese(result.month)}，草稿）"
     doc.core_properties.author = "整改进展看板"
     buffer = io.BytesIO()
     doc.save(buffer)
@@ -633,7 +634,7 @@ def _font_fallbacks(doc) -> None:
 
 
 def file_name(own: Programme, month: str) -> str:
-    """{unit_short}{kind}整改进展情况的通报_{month}（草稿）.docx: 横栏分局巡察整改进展情况的通报_2025年4月（草稿）.docx"""
+    """{unit_short}{kind}整改进展情况的通报_{month}（草稿）.docx, the month as 2025年4月."""
     return f"{own.unit_short}{own.kind}整改进展情况的通报_{chinese(month)}（草稿）.docx"
 
 
