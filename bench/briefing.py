@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rectification.cli import bootstrap  # noqa: E402
-from rectification.core import store  # noqa: E402
+from rectification.core import programme, store  # noqa: E402
 from rectification.outputs import briefing  # noqa: E402
 
 GOAL_RATIO = 1.3
@@ -46,7 +46,7 @@ def longest_stall(start: float, heard: list[tuple[float, float, str]]) -> tuple[
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="repeat raw/pack pairs (the median is reported)")
-    parser.add_argument("--month", default="2025-03")
+    parser.add_argument("--month", help="the pack's month (default: the report's month, the programme's)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-briefing-") as tmp:
@@ -54,6 +54,7 @@ def main() -> int:
         db = folder / "demo.duckdb"
         con = store.connect(db)
         bootstrap.initialise(con, sample=True)
+        args.month = args.month or programme.current(con).opening_month
 
         data = briefing.load(con)
         filters = briefing.briefing_filters(data, args.month)

@@ -36,8 +36,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from rectification import ingest  # noqa: E402
 from rectification.cli import bootstrap  # noqa: E402
-from rectification.core import store  # noqa: E402
-from rectification.core.config import OPENING_MONTH, TRACKING_START  # noqa: E402
+from rectification.core import programme, store  # noqa: E402
 from rectification.core.months import add_months, month_range  # noqa: E402
 
 TARGET_MS = 300
@@ -60,7 +59,8 @@ def ten_year_store(folder: Path) -> Path:
     con = store.connect(path)
     bootstrap.initialise(con, sample=True)
     metrics = con.execute("select metric_code, kind, unit from metrics").fetchall()
-    months = month_range(add_months(OPENING_MONTH, 1), add_months(TRACKING_START, 12 * YEARS - 1))
+    own = programme.current(con)
+    months = month_range(add_months(own.opening_month, 1), add_months(own.tracking_start, 12 * YEARS - 1))
     rng = random.Random(20250301)
     rows = []
     for code, kind, unit in metrics:
@@ -93,8 +93,9 @@ def import_file(folder: Path, demo: Path) -> Path:
     rows are flagged as 数据存疑, as real files are): the form a unit sends to catch up."""
     con = store.connect(demo)
     metrics = con.execute("select metric_code, kind, unit from metrics where retired_from is null").fetchall()
+    opening_month = programme.current(con).opening_month
     con.close()
-    months = month_range(add_months(OPENING_MONTH, 1), add_months(OPENING_MONTH, IMPORT_MONTHS))
+    months = month_range(add_months(opening_month, 1), add_months(opening_month, IMPORT_MONTHS))
     rng = random.Random(20250401)
     path = folder / "19-months.csv"
     with path.open("w", encoding="utf-8", newline="") as out:

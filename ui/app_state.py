@@ -16,6 +16,7 @@ from pandas.io.formats.style import Styler
 from streamlit.errors import StreamlitDuplicateElementKey
 
 from rectification.core import config, store
+from rectification.core import programme as programme_facts
 from rectification.core.config import db_path
 from rectification.core.months import chinese
 from rectification.outputs import charts
@@ -923,3 +924,13 @@ def people(logins) -> dict[str, str]:
 def person(login: str | None) -> str:
     """The name shown for one login (display name; the system's imports as 系统（通报数据）)."""
     return auth.shown_name(cursor(), login)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _cached_programme(path: str, version: int) -> programme_facts.Programme:
+    return programme_facts.current(_run_connection())
+
+
+def programme() -> programme_facts.Programme:
+    """The rectification the store tracks (its unit, months, report), read once per store change."""
+    return _cached_programme(db(), data_version())

@@ -13,8 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from rectification.core import audit
-from rectification.core.config import TRACKING_START
+from rectification.core import audit, programme
 from rectification.core.months import add_months, chinese, current_month, to_date
 from rectification.core.store import query, transaction
 from rectification.core.tables import number_text
@@ -118,13 +117,14 @@ def _metric(con: duckdb.DuckDBPyConnection, code: str) -> dict:
     return dict(zip(keys, row, strict=True))
 
 
-def _month(text: str | None) -> str:
+def _month(con: duckdb.DuckDBPyConnection, text: str | None) -> str:
     match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise CatalogueError(f"月份格式应为 YYYY-MM（如 2025-07）：{text or '（空）'}")
     month = f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
-    if month < TRACKING_START:
-        raise CatalogueError(f"停用月份不能早于整改跟踪开始的 {chinese(TRACKING_START)}。")
+    tracking_start = programme.current(con).tracking_start
+    if month < tracking_start:
+        raise CatalogueError(f"停用月份不能早于整改跟踪开始的 {chinese(tracking_start)}。")
     return month
 
 
@@ -173,7 +173,7 @@ def add_metric(
     unit = _text(unit, "单位", MAX_UNIT)
     kind = _kind(kind)
     _unit_fits_kind(unit, kind)
-    start = _month(active_from) if active_from else current_month()
+    start = _month(con, active_from) if active_from else current_month()
     with transaction(con):
         finding = _finding(con, finding_code)
         group, group_name = _group(con, group_code)
@@ -259,7 +259,7 @@ def update_metric(
 def retire_metric(con: duckdb.DuckDBPyConnection, code: str, from_month: str, *, actor: str) -> None:
     """Stop asking for a metric from `from_month` on. Its figures stay, in charts and exports; the
     month must come after its last figure, so no stored figure falls in the retired months."""
-    month = _month(from_month)
+    month = _month(con, from_month)
     with transaction(con):
         metric = _metric(con, code)
         if metric["retired_from"] is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 from pathlib import Path
@@ -10,9 +11,10 @@ import duckdb
 import pandas as pd
 
 from rectification import catalogue
-from rectification.core import audit
-from rectification.core.config import CATALOGUE_DIR, OPENING_MONTH, TRACKING_START
-from rectification.core.months import month_range, to_date
+from rectification.core import audit, programme
+from rectification.core.config import CATALOGUE_DIR
+from rectification.core.months import chinese, month_range, to_date
+from rectification.core.programme import PROGRAMME_FILE, Programme
 from rectification.core.store import transaction
 from rectification.workflow import uploads
 
@@ -23,18 +25,28 @@ def is_initialised(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("select count(*) from findings").fetchone()[0] > 0
 
 
-def initialise(con: duckdb.DuckDBPyConnection, *, sample: bool = True, directory: Path = CATALOGUE_DIR) -> str:
-    """Build a new store; on one that already holds the catalogue, only take in a newer revision of
-    the catalogue it was built from (upgrade)."""
+def initialise(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    sample: bool = True,
+    directory: Path = CATALOGUE_DIR,
+    programme_file: Path = PROGRAMME_FILE,
+) -> str:
+    """Build a new store for the rectification in `programme_file`, from the catalogue in `directory`;
+    on one that already holds a catalogue, only take in a newer revision of the catalogue it was built
+    from (upgrade)."""
     if is_initialised(con):
-        detail = upgrade(con, directory)
+        detail = upgrade(con, directory, programme_file)
         return f"数据库已初始化；{detail}。" if detail else "数据库已初始化，未作任何更改。"
+    own = dataclasses.replace(programme.read_file(programme_file), catalogue_source=programme.stored_path(directory))
     with transaction(con):
+        if programme.has_table(con):  # a schema before migration 014 (an older release) gets it at upgrade
+            programme.insert(con, own)
         findings = catalogue.load(con, directory)
         metrics = catalogue.read_metrics(directory)
-        _load_opening(con, findings, metrics)
+        _load_opening(con, findings, metrics, own)
         if sample:
-            _load_sample(con, findings, metrics)
+            _load_sample(con, findings, metrics, own)
         detail = f"载入通报目录与期初数据{'（含示例数据）' if sample else ''}"
         catalogue.record_revision(con, "init")
         audit.record(con, user=SYSTEM_USER, action="init", detail=detail)
@@ -43,15 +55,15 @@ def initialise(con: duckdb.DuckDBPyConnection, *, sample: bool = True, directory
     return f"已初始化：{counts[0]} 项整改问题，{counts[1]} 个指标，{label}。"
 
 
-def _load_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame) -> None:
-    month = to_date(OPENING_MONTH)
+def _load_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Programme) -> None:
+    month = to_date(own.opening_month)
     upload_id = uploads.new_upload(
         con,
         kind="opening",
         source=uploads.SOURCE_OPENING,
         user=SYSTEM_USER,
-        file_name="data/catalogue（通报截至2025年3月）",
-        months=[OPENING_MONTH],
+        file_name=f"{own.catalogue_source}（通报截至{chinese(own.opening_month)}）",
+        months=[own.opening_month],
         n_rows=len(metrics) + len(findings),
         n_new=len(metrics) + len(findings),
     )
@@ -124,11 +136,15 @@ def status_path(final: str, months: list[str], rng: random.Random) -> list[str]:
     return path
 
 
-def sample_values(metrics: pd.DataFrame) -> pd.DataFrame:
+def tracked_months(own: Programme) -> list[str]:
+    """The months the demo history covers: from the tracking start to the report's month."""
+    return month_range(own.tracking_start, own.opening_month)
+
+
+def sample_values(metrics: pd.DataFrame, months: list[str]) -> pd.DataFrame:
     """The demo history of every metric: metric_code, month (YYYY-MM), value — monthly counts that add up
     to the report's figure, levels that end at it. A metric that reports the same event as another
-    (same_as) repeats that one's months, so the twins never disagree."""
-    months = month_range(TRACKING_START, OPENING_MONTH)
+    (same_as) repeats that one's months, so the twins never disagree. `months`: tracked_months."""
     paths = {}
     for m in metrics.itertuples():
         rng = _rng(m.metric_code)
@@ -145,9 +161,10 @@ def sample_values(metrics: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["metric_code", "month", "value"])
 
 
-def sample_statuses(findings: pd.DataFrame) -> pd.DataFrame:
-    """The demo status of every finding in each month before the report's (which the opening holds)."""
-    status_months = month_range(TRACKING_START, OPENING_MONTH)[:-1]
+def sample_statuses(findings: pd.DataFrame, months: list[str]) -> pd.DataFrame:
+    """The demo status of every finding in each month before the report's (which the opening holds);
+    `months`: tracked_months, the report's last."""
+    status_months = months[:-1]
     rows = []
     for f in findings.itertuples():
         path = status_path(f.status, status_months, _rng(f.finding_code))
@@ -155,10 +172,10 @@ def sample_statuses(findings: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["finding_code", "month", "status"])
 
 
-def _load_sample(con, findings: pd.DataFrame, metrics: pd.DataFrame) -> None:
-    months = month_range(TRACKING_START, OPENING_MONTH)
-    rows = [[r.metric_code, to_date(r.month), r.value] for r in sample_values(metrics).itertuples()]
-    statuses = [[r.finding_code, to_date(r.month), r.status] for r in sample_statuses(findings).itertuples()]
+def _load_sample(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Programme) -> None:
+    months = tracked_months(own)
+    rows = [[r.metric_code, to_date(r.month), r.value] for r in sample_values(metrics, months).itertuples()]
+    statuses = [[r.finding_code, to_date(r.month), r.status] for r in sample_statuses(findings, months).itertuples()]
     _insert_sample(con, rows, statuses, file_name="示例数据（系统生成）", months=months)
 
 
@@ -207,24 +224,58 @@ UPGRADE_FILE_NAME = "data/catalogue（第{revision}版更正）"
 METRIC_REPORT_FIELDS = ("source_quote", "approximate", "same_as")  # the report's own, never edited
 
 
-def upgrade(con: duckdb.DuckDBPyConnection, directory: Path = CATALOGUE_DIR) -> str | None:
-    """Take in the corrections of a newer data/catalogue revision: new metrics, definitions, flags and
-    headlines; corrected opening balances and opening statuses (as a new 期初数据 upload, so the old
-    values stay in the history); and, in a store with demo data, the demo months redrawn to add up to the
-    corrected figures (only where the demo value still counts). Nothing an administrator or an editor
-    set is overwritten. Returns what was done, or None when the store was already up to date."""
-    revision = catalogue.store_revision(con)
-    if revision is None or revision >= catalogue.REVISION or not is_initialised(con):
+def upgrade(
+    con: duckdb.DuckDBPyConnection, directory: Path = CATALOGUE_DIR, programme_file: Path = PROGRAMME_FILE
+) -> str | None:
+    """Take in the corrections of a newer revision of the catalogue the store was built from: new
+    metrics, definitions, flags and headlines; corrected opening balances and opening statuses (as a new
+    期初数据 upload, so the old values stay in the history); and, in a store with demo data, the demo
+    months redrawn to add up to the corrected figures (only where the demo value still counts). Nothing
+    an administrator or an editor set is overwritten. A store built before the programme table gets its
+    row from `programme_file`. A store of another rectification, or built from another catalogue than
+    `directory`, is left alone. Returns what was done, or None when there was nothing to do."""
+    if not is_initialised(con):
         return None
+    row = programme.stored(con)
+    # A store built before migration 014 was built for the repo's rectification from its catalogue.
+    own = row or programme.read_file(programme_file)
+    if not _built_from(own, directory, programme_file):
+        return None
+    revision = catalogue.store_revision(con)
+    outdated = revision is not None and revision < catalogue.REVISION
+    if row is not None and not outdated:
+        return None
+    done = []
     with transaction(con):
-        notes = _upgrade_catalogue(con, directory)
-        findings = catalogue.read_table("findings", directory)
-        metrics = catalogue.read_metrics(directory)
-        notes += _upgrade_opening(con, findings, metrics, revision=catalogue.REVISION)
-        notes += _upgrade_sample(con, findings, metrics)
-        detail = f"通报目录更新至第{catalogue.REVISION}版：" + ("；".join(notes) if notes else "无需更正")
-        catalogue.record_revision(con, detail)
-        audit.record(con, user=SYSTEM_USER, action="catalogue_upgrade", target=str(catalogue.REVISION), detail=detail)
+        if row is None:
+            done.append(_record_programme(con, own, programme_file))
+        if outdated:
+            done.append(_upgrade_catalogue_revision(con, directory, own))
+    return "；".join(done)
+
+
+def _built_from(own: Programme, directory: Path, programme_file: Path) -> bool:
+    """True when the store's rectification is the one in `programme_file`, built from `directory`."""
+    same_catalogue = programme.resolve(own.catalogue_source) == programme.resolve(directory)
+    return same_catalogue and own.code == programme.read_file(programme_file).code
+
+
+def _record_programme(con, own: Programme, programme_file: Path) -> str:
+    programme.insert(con, own)
+    detail = f"补充整改信息（取自 {programme.stored_path(programme_file)}：{own.code}）"
+    audit.record(con, user=SYSTEM_USER, action="programme_record", target=own.code, detail=detail)
+    return detail
+
+
+def _upgrade_catalogue_revision(con, directory: Path, own: Programme) -> str:
+    notes = _upgrade_catalogue(con, directory)
+    findings = catalogue.read_table("findings", directory)
+    metrics = catalogue.read_metrics(directory)
+    notes += _upgrade_opening(con, findings, metrics, own, revision=catalogue.REVISION)
+    notes += _upgrade_sample(con, findings, metrics, own)
+    detail = f"通报目录更新至第{catalogue.REVISION}版：" + ("；".join(notes) if notes else "无需更正")
+    catalogue.record_revision(con, detail)
+    audit.record(con, user=SYSTEM_USER, action="catalogue_upgrade", target=str(catalogue.REVISION), detail=detail)
     return detail
 
 
@@ -295,10 +346,10 @@ def _upgrade_catalogue(con, directory: Path) -> list[str]:
     return notes
 
 
-def _upgrade_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame, *, revision: int) -> list[str]:
+def _upgrade_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Programme, *, revision: int) -> list[str]:
     """Opening balances and opening statuses that differ from the catalogue's, corrected by a new opening
     upload; a status someone has since reported for the report's month is theirs and stays."""
-    month = to_date(OPENING_MONTH)
+    month = to_date(own.opening_month)
     current = dict(con.execute("select metric_code, value from current_opening_balances").fetchall())
     balances = [
         [m.metric_code, float(m.opening_value)]
@@ -326,7 +377,7 @@ def _upgrade_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame, *, revi
         source=uploads.SOURCE_OPENING,
         user=SYSTEM_USER,
         file_name=UPGRADE_FILE_NAME.format(revision=revision),
-        months=[OPENING_MONTH],
+        months=[own.opening_month],
         n_rows=len(balances) + len(statuses),
         n_new=len(balances) + len(statuses),
     )
@@ -348,15 +399,16 @@ def _upgrade_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame, *, revi
     return notes
 
 
-def _upgrade_sample(con, findings: pd.DataFrame, metrics: pd.DataFrame) -> list[str]:
+def _upgrade_sample(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Programme) -> list[str]:
     """Redraw the demo months where the demo value still counts and no longer adds up to the catalogue."""
     live_sample = con.execute(
         "select count(*) from live_uploads where source = ? and kind = 'observations'", [uploads.SOURCE_SAMPLE]
     ).fetchall()[0][0]
     if not live_sample:
         return []
-    values = sample_values(metrics).assign(month=lambda f: f.month.map(to_date))
-    statuses = sample_statuses(findings).assign(month=lambda f: f.month.map(to_date))
+    months = tracked_months(own)
+    values = sample_values(metrics, months).assign(month=lambda f: f.month.map(to_date))
+    statuses = sample_statuses(findings, months).assign(month=lambda f: f.month.map(to_date))
     con.register("new_sample_values", values)
     con.register("new_sample_statuses", statuses)
     try:

@@ -70,9 +70,9 @@ SETTINGS = {
     ),
 }
 
-# The month the inspection feedback was received; nothing is tracked before it.
+# TODO(programme): only progress/charts/briefing/cli still read these; replaced after their split.
+# Everything else reads the store's programme row (rectification.core.programme.current).
 TRACKING_START = "2024-08"
-# The report's cut-off: its figures are cumulative to the end of this month.
 OPENING_MONTH = "2025-03"
 
 

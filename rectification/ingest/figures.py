@@ -19,7 +19,7 @@ from rectification.ingest.values import is_not_reported, month_problem, number_o
 CHECK_COLUMNS = ["line", "month", "code", "value", "warning", "previous"]
 
 
-def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
+def stage_rows(con: duckdb.DuckDBPyConnection, header: Header, *, tracking_start: str) -> Staged:
     metrics = {
         code: (name, unit, kind)
         for code, name, unit, kind in con.execute("select metric_code, name, unit, kind from metrics").fetchall()
@@ -55,7 +55,7 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
             skipped += 1
             warnings.append(Problem(line, "数值", shown(raw_value), f"{code} 未填报，已跳过（不会记为 0）"))
             continue
-        month, problem = month_problem(cell("month"), line)
+        month, problem = month_problem(cell("month"), line, tracking_start=tracking_start)
         if problem:
             problems.append(problem)
         try:

@@ -54,27 +54,33 @@ _BY_NUMBER = (
 
 
 def finding_of(value, codes: set[str], by_number: dict[int, str]) -> str | None:
-    """The finding code a ledger's 问题编号 cell means: F01 / f1 / 1 / (1) / 问题1 / 问题01 -> F01,
-    L1 / 长期L1 / 长期1 -> L1."""
+    """The finding code a ledger's 问题编号 cell means: one of the store's own codes (any letters then
+    digits, case-insensitive, zero padding as the store writes it: F1 / f01 -> F01, A3 -> A03, L01 -> L1),
+    长期L1 / 长期1 -> L1, or the report's number: 1 / (1) / 问题1 / 第1项 -> the finding numbered 1."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     # 长期L1 / 长期1 is how the form and the dashboard name a long-term item (问题02 a numbered one).
     text = re.sub(r"\s", "", cell_text(value)).upper()
-    if match := re.fullmatch(r"长期L?0*(\d{1,3})", text):
+    if match := re.fullmatch(r"长期L?(\d{1,3})", text):
         text = f"L{match.group(1)}"
-    if match := re.fullmatch(r"F0*(\d{1,3})", text):
-        code = f"F{int(match.group(1)):02d}"
-        return code if code in codes else None
-    if match := re.fullmatch(r"L0*(\d{1,3})", text):
-        code = f"L{int(match.group(1))}"
-        return code if code in codes else None
+    if match := re.fullmatch(r"([A-Z]+)(\d{1,4})", text):
+        return _code_by_letters_and_number(codes).get((match.group(1), int(match.group(2))))
     for pattern in _BY_NUMBER:
         if match := pattern.fullmatch(text):
             return by_number.get(int(match.group(1)))
     return None
 
 
-def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
+def _code_by_letters_and_number(codes: set[str]) -> dict[tuple[str, int], str]:
+    """('F', 5) -> 'F05' for every store code of letters then digits: the cell's padding need not match."""
+    found = {}
+    for code in codes:
+        if match := re.fullmatch(r"([A-Za-z]+)(\d+)", code):
+            found[(match.group(1).upper(), int(match.group(2)))] = code
+    return found
+
+
+def stage_rows(con: duckdb.DuckDBPyConnection, header: Header, *, tracking_start: str) -> Staged:
     """Check every ledger row: month, finding, status; raise Refused listing every problem."""
     findings = con.execute("select finding_code, report_number from findings").fetchall()
     codes = {code for code, _ in findings}
@@ -102,7 +108,7 @@ def stage_rows(con: duckdb.DuckDBPyConnection, header: Header) -> Staged:
             skipped += 1
             warnings.append(Problem(line, "状态", shown(raw_status), f"{code} 未填写状态，已跳过"))
             continue
-        month, problem = month_problem(cell("month"), line)
+        month, problem = month_problem(cell("month"), line, tracking_start=tracking_start)
         if problem:
             problems.append(problem)
         status = status_of(raw_status)

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from rectification.core import audit
+from rectification.core import audit, programme
 from rectification.core.months import to_date
 from rectification.core.store import query, transaction
 from rectification.ingest import figures, ledger
@@ -28,9 +28,10 @@ from rectification.workflow import auth, closure, uploads
 def stage(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str = "") -> Staged:
     """Parse and check a filled form or ledger; raise Refused listing every problem."""
     header = find_header(read_sheets(data, file_name))
+    tracking_start = programme.current(con).tracking_start
     if header.layout is LEDGER:
-        return ledger.stage_rows(con, header)
-    return figures.stage_rows(con, header)
+        return ledger.stage_rows(con, header, tracking_start=tracking_start)
+    return figures.stage_rows(con, header, tracking_start=tracking_start)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ import datetime as dt
 import math
 import re
 
-from rectification.core.config import TRACKING_START
 from rectification.core.months import current_month
 from rectification.core.vocabulary import MAX_ABS_VALUE
 from rectification.ingest.problems import Problem, cell_text, shown
@@ -67,16 +66,16 @@ def parse_month(text) -> str | None:
     return month_of(text)[0]
 
 
-def month_problem(value, line: int, column: str = "月份") -> tuple[str | None, Problem | None]:
-    """The month of a data row, checked against the tracked period."""
+def month_problem(value, line: int, *, tracking_start: str, column: str = "月份") -> tuple[str | None, Problem | None]:
+    """The month of a data row, checked against the tracked period (from the programme's tracking start)."""
     month, reason = month_of(value)
     if month is None:
         return None, Problem(line, column, shown(value), reason)
     latest = current_month()
     if month > latest:
         return None, Problem(line, column, shown(value), f"月份晚于本月（{latest}），不能填报未来的月份")
-    if month < TRACKING_START:
-        return None, Problem(line, column, shown(value), f"月份早于整改跟踪开始的 {TRACKING_START}")
+    if month < tracking_start:
+        return None, Problem(line, column, shown(value), f"月份早于整改跟踪开始的 {tracking_start}")
     return month, None
 
 

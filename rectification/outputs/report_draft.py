@@ -1,10 +1,12 @@
-"""The next 通报 drafted from the store: the structure of the last published report
-(data/source/report.txt) with every figure brought to a month, as a 公文-formatted Word document.
+"""The next 通报 drafted from the store: the structure of the last published report (the programme's
+source report, data/source/report.txt) with every figure brought to a month, as a 公文-formatted Word
+document.
 
 「一次录入、多次调用」: the findings, their measures and every quantified outcome are in the store, so
 the draft takes them from there — each catalogue figure is found by the verbatim fragment it came from
 (metrics.source_quote) and replaced by its value as of the month (a count's running total, a level's
-latest state); 「截至2025年3月」 becomes 「截至M」; each finding gets its status at the month. What the
+latest state); 「截至」 the programme's opening month becomes 「截至M」; each finding gets its status at
+the month. The parts and their headings are the last report's own (一、/1、, as many as it has). What the
 store does not hold — the narrative paragraphs — comes from the last report as it stands, highlighted
 for the editor to review, never invented.
 """
@@ -20,16 +22,17 @@ import duckdb
 import pandas as pd
 
 from rectification import catalogue
-from rectification.core import store
-from rectification.core.config import DATA_DIR, OPENING_MONTH
+from rectification.core import programme, store
 from rectification.core.months import chinese
+from rectification.core.programme import Programme
 from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED, ONGOING, PENDING
 from rectification.rules.data import Data, load
 from rectification.rules.rag import metric_positions
 from rectification.rules.statuses import UNCONFIRMED, status_grid
 from rectification.rules.text import approximate_text
 
-REPORT_PATH = DATA_DIR / "source" / "report.txt"
+# The repo's own report (data/programme.csv's source_report); a store names its own in the programme.
+REPORT_PATH = programme.read_file().source_report_path
 
 # What a run is: from the store, a figure the store computed, or text the store does not hold.
 STORE, FIGURE, REVIEW = "store", "figure", "review"
@@ -48,7 +51,12 @@ CN_NUMERALS = "〇一二三四五六七八九十"
 _CN_VALUE = {c: i for i, c in enumerate(CN_NUMERALS)} | {"两": 2}
 _ARABIC = re.compile(r"\d+(?:\.\d+)?(万)?")
 _CHINESE = re.compile(r"[一二两三四五六七八九十]+")
-_PART = re.compile(r"^([1-4]|[一二三四])、\s*(.+)$")
+# A part heading: 一、 or 1、 (numbered straight through; a line that breaks the count is body text).
+_PART = re.compile(r"^(\d{1,2}|[一二三四五六七八九十]+)、\s*(.+)$")
+_NUMBERED_FINDING = re.compile(r"^[（(]\d{1,3}[）)]")  # （1）: the part that lists the findings
+_SECTION = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")  # （一）: a section in the findings part
+# A part's role: narrative (kept as the last report wrote it), the findings, or the long-term items.
+NARRATIVE, FINDINGS, LONG_TERM = "narrative", "findings", "long_term"
 
 
 class DraftError(RuntimeError):
@@ -81,6 +89,7 @@ class Draft:
     month: str
     paragraphs: list[Para]
     unplaced: list[str]  # metric codes whose figure could not be put into a sentence (listed apart)
+    kind: str  # the programme's kind (巡察, 审计…), which the document's title names
 
     def text(self) -> str:
         return "\n".join(p.text for p in self.paragraphs)
@@ -90,42 +99,70 @@ class Draft:
 
 
 @dataclass
+class Part:
+    number: int
+    title: str
+    lines: list[str]
+    role: str = NARRATIVE
+
+
+@dataclass
 class LastReport:
     title: list[str]
     opening: list[str]
-    part_titles: dict[int, str]
-    parts: dict[int, list[str]]
+    parts: list[Part]
     signature: str
     date: str
 
 
-def read_last_report(path: Path = REPORT_PATH) -> LastReport:
-    """The published report split into its title, opening, four parts and signature block."""
-    if not path.exists():
-        raise DraftError(f"找不到上一期通报原文：{path}")
+def _part_number(marker: str) -> int | None:
+    return int(marker) if marker.isdigit() else cn_number(marker)
+
+
+def _split_parts(lines: list[str]) -> tuple[list[str], list[Part]]:
+    """The opening, then each part under its heading: 一、… / 1、… counted 1, 2, 3… (a line numbered
+    out of turn belongs to the part it is in)."""
+    opening: list[str] = []
+    parts: list[Part] = []
+    for line in lines:
+        match = _PART.match(line)
+        if match and _part_number(match.group(1)) == len(parts) + 1:
+            parts.append(Part(len(parts) + 1, match.group(2).strip(), []))
+        elif parts:
+            parts[-1].lines.append(line)
+        else:
+            opening.append(line)
+    return opening, parts
+
+
+def _assign_roles(parts: list[Part]) -> None:
+    """The long-term part by its title (需长期整改事项…); the findings part by its （1） numbered findings."""
+    for part in parts:
+        if "长期" in part.title:
+            part.role = LONG_TERM
+    for part in parts:
+        if part.role == NARRATIVE and any(_NUMBERED_FINDING.match(line) for line in part.lines):
+            part.role = FINDINGS
+            return
+
+
+def read_last_report(path: Path | None = REPORT_PATH) -> LastReport:
+    """The published report split into its title, opening, parts (its own headings, however many)
+    and signature block (the last two lines: the unit and the date)."""
+    if path is None or not path.exists():
+        raise DraftError(f"找不到上一期通报原文：{path or '（整改信息未登记原文）'}")
     lines = [line.replace("[bookmark: _GoBack]", "").strip() for line in path.read_text(encoding="utf-8").splitlines()]
     lines = [line for line in lines if line]
     title, rest = lines[:3], lines[3:]
-    opening: list[str] = []
-    parts: dict[int, list[str]] = {}
-    part_titles: dict[int, str] = {}
-    current = 0
-    for line in rest:
-        match = _PART.match(line)
-        if match:
-            marker = match.group(1)
-            current = int(marker) if marker.isdigit() else _CN_VALUE[marker]
-            part_titles[current] = match.group(2).strip()
-            parts[current] = []
-        elif current == 0:
-            opening.append(line)
-        else:
-            parts[current].append(line)
-    if sorted(parts) != [1, 2, 3, 4] or len(parts[4]) < 2:
-        raise DraftError("上一期通报原文的结构无法识别（应有一至四部分及落款）。")
-    *body4, signature, date = parts[4]
-    parts[4] = body4
-    return LastReport(title, opening, part_titles, parts, signature, date)
+    opening, parts = _split_parts(rest)
+    if not parts or len(parts[-1].lines) < 2:
+        raise DraftError("上一期通报原文的结构无法识别（应有以“一、”或“1、”编号的各部分及落款）。")
+    _assign_roles(parts)
+    if not any(part.role == FINDINGS for part in parts):
+        raise DraftError("上一期通报原文的结构无法识别（找不到以“（1）”编号的整改问题）。")
+    *last_body, signature, date = parts[-1].lines
+    parts[-1].lines = last_body
+    return LastReport(title, opening, parts, signature, date)
 
 
 # --- Figures ----------------------------------------------------------------------------------
@@ -178,7 +215,15 @@ class Figure:
     new: float | None
 
 
-def _spans(text: str, figures: list[Figure], month: str, placed: set[str], stale: str | None = None) -> list:
+@dataclass(frozen=True)
+class Cutoff:
+    """The last report's month (its 「截至」, the programme's opening month) and the draft's."""
+
+    opening: str
+    month: str
+
+
+def _spans(text: str, figures: list[Figure], cutoff: Cutoff, placed: set[str], stale: str | None = None) -> list:
     """(start, end, replacement, kind) for every figure, 截至 and stale status phrase in `text`."""
     found = []
     for fig in figures:
@@ -194,9 +239,9 @@ def _spans(text: str, figures: list[Figure], month: str, placed: set[str], stale
             new, kind = figure_text(fig.new, how=how, original=original, old=fig.old), FIGURE
         found.append((at + start, at + end, new, kind))
         placed.add(fig.metric_code)
-    as_of = f"截至{chinese(OPENING_MONTH)}"
+    as_of = f"截至{chinese(cutoff.opening)}"
     for match in re.finditer(re.escape(as_of), text):
-        found.append((match.start(), match.end(), f"截至{chinese(month)}", FIGURE))
+        found.append((match.start(), match.end(), f"截至{chinese(cutoff.month)}", FIGURE))
     if stale:
         at = text.find(stale)
         if at >= 0:
@@ -211,10 +256,10 @@ def _spans(text: str, figures: list[Figure], month: str, placed: set[str], stale
 
 
 def runs_for(
-    text: str, base: str, figures: list[Figure], month: str, placed: set[str], stale: str | None = None
+    text: str, base: str, figures: list[Figure], cutoff: Cutoff, placed: set[str], stale: str | None = None
 ) -> list[Run]:
     runs, pos = [], 0
-    for start, end, replacement, kind in _spans(text, figures, month, placed, stale):
+    for start, end, replacement, kind in _spans(text, figures, cutoff, placed, stale):
         if start > pos:
             runs.append(Run(text[pos:start], base))
         runs.append(Run(replacement, kind))
@@ -242,21 +287,24 @@ def cn_ordinal(n: int) -> str:
     return CN_NUMERALS[n // 10] + "十" + (CN_NUMERALS[n % 10] if n % 10 else "")
 
 
-def _run_in(line: str, base: str, figures, month, placed) -> list[Run]:
+def _run_in(line: str, base: str, figures, cutoff: Cutoff, placed) -> list[Run]:
     """（一）标题。正文… : the heading up to its full stop in 楷体, the rest as body."""
     head, stop, rest = line.partition("。")
     if not stop or not line.startswith("（"):
-        return runs_for(line, base, figures, month, placed)
-    return [Run(head + stop, base, font=H2_FONT), *runs_for(rest, base, figures, month, placed)]
+        return runs_for(line, base, figures, cutoff, placed)
+    return [Run(head + stop, base, font=H2_FONT), *runs_for(rest, base, figures, cutoff, placed)]
 
 
 def draft(con: duckdb.DuckDBPyConnection, month: str, *, report: LastReport | None = None, today=None) -> Draft:
-    """The 通报 for `month` from the store at `con`: each finding's status as the overview and the pack
-    count it (the current month with today's 销号), marked for review while it is not confirmed."""
+    """The 通报 for `month` from the store at `con`, in the structure of the programme's source report:
+    each finding's status as the overview and the pack count it (the current month with today's 销号),
+    marked for review while it is not confirmed."""
     data = load(lambda name, **params: store.query(con, name, **params))
     if month not in data.months:
         raise DraftError(f"库中没有 {month} 的数据（数据范围 {data.months[0]} 至 {data.latest}）。")
-    report = report or read_last_report()
+    own = programme.current(con)
+    report = report or read_last_report(own.source_report_path)
+    cutoff = Cutoff(own.opening_month, month)
     findings = store.query(con, "report_findings")
     measures = store.query(con, "catalogue_measures")
     grid = status_grid(data, data.findings, [month], today).set_index("finding_code")
@@ -283,44 +331,18 @@ def draft(con: duckdb.DuckDBPyConnection, month: str, *, report: LastReport | No
     paras.append(Para("blank"))
     general = figures_by_finding.get(None, [])
     for line in report.opening:
-        paras.append(Para("body", runs_for(line, REVIEW, general, month, placed)))
+        paras.append(Para("body", runs_for(line, REVIEW, general, cutoff, placed)))
 
-    # 一、 the party committee's responsibility: narrative, as last time
-    paras.append(_heading(1, report.part_titles[1]))
-    for line in report.parts[1]:
-        paras.append(Para("body", _run_in(line, REVIEW, general, month, placed)))
-
-    # 二、 section by section, theme by theme, finding by finding, from the store
-    paras.append(_heading(2, report.part_titles[2]))
-    for line in report.parts[2][:1]:  # the part's opening paragraph
-        paras.append(Para("body", runs_for(line, REVIEW, general, month, placed)))
-    numbered = findings[~findings.is_long_term.astype(bool)]
-    section, theme = None, None
-    for f in numbered.itertuples():
-        if f.section_code != section:
-            section, theme = f.section_code, None
-            paras.append(Para("h2", [Run(f"（{cn_ordinal(int(f.section_ordinal))}）{f.section_title}")]))
-        if isinstance(f.theme_code, str) and f.theme_code != theme:
-            theme = f.theme_code
-            paras.append(Para("h3", [Run(f"{int(f.theme_ordinal)}.{f.theme_title}")]))
-        number = "" if pd.isna(f.report_number) else f"（{int(f.report_number)}）"
-        paras += _finding(
-            f, number, measures, statuses, reported, figures_by_finding, unquoted, data, month, placed, unconfirmed
-        )
-
-    # 三、 the long-term items, from the store
-    paras.append(_heading(3, report.part_titles[3]))
-    for i, f in enumerate(findings[findings.is_long_term.astype(bool)].itertuples(), start=1):
-        number = f"（{cn_ordinal(i)}）"
-        paras += _finding(
-            f, number, measures, statuses, reported, figures_by_finding, unquoted, data, month, placed, unconfirmed,
-            level="h2",
-        )  # fmt: skip
-
-    # 四、 next steps: narrative, as last time; then the closing and the signature block
-    paras.append(_heading(4, report.part_titles[4]))
-    for line in report.parts[4]:
-        paras.append(Para("body", _run_in(line, REVIEW, general, month, placed)))
+    # The finding's context, as _finding takes it after the finding and its number.
+    context = (measures, statuses, reported, figures_by_finding, unquoted, data, cutoff, placed, unconfirmed)
+    for part in report.parts:  # the last report's own parts, in its order, under its own headings
+        paras.append(_heading(part.number, part.title))
+        if part.role == FINDINGS:
+            paras += _findings_part(part, findings, context, general)
+        elif part.role == LONG_TERM:
+            paras += _long_term_part(findings, context)
+        else:  # narrative (the party committee's responsibility, next steps): as last time
+            paras += [Para("body", _run_in(line, REVIEW, general, cutoff, placed)) for line in part.lines]
     paras.append(Para("blank"))
     paras.append(Para("signature", [Run(report.signature, STORE)]))
     paras.append(Para("date", [Run(report.date, REVIEW)]))
@@ -333,15 +355,45 @@ def draft(con: duckdb.DuckDBPyConnection, month: str, *, report: LastReport | No
         paras.insert(at, _figures_paragraph(leftover, data, positions))
     all_codes = {f.metric_code for figs in figures_by_finding.values() for f in figs}
     unplaced = sorted((all_codes - placed) | {c for codes in unquoted.values() for c in codes})
-    return Draft(month, paras, unplaced)
+    return Draft(month, paras, unplaced, own.kind)
 
 
 def _heading(part: int, title: str) -> Para:
     return Para("h1", [Run(f"{cn_ordinal(part)}、{title}")])
 
 
+def _findings_part(part: Part, findings: pd.DataFrame, context: tuple, general: list[Figure]) -> list[Para]:
+    """The part's opening paragraphs (before its first （一） section), then section by section, theme
+    by theme, finding by finding, from the store."""
+    cutoff, placed = context[6], context[7]
+    paras = []
+    for line in part.lines:
+        if _SECTION.match(line):
+            break
+        paras.append(Para("body", runs_for(line, REVIEW, general, cutoff, placed)))
+    section, theme = None, None
+    for f in findings[~findings.is_long_term.astype(bool)].itertuples():
+        if f.section_code != section:
+            section, theme = f.section_code, None
+            paras.append(Para("h2", [Run(f"（{cn_ordinal(int(f.section_ordinal))}）{f.section_title}")]))
+        if isinstance(f.theme_code, str) and f.theme_code != theme:
+            theme = f.theme_code
+            paras.append(Para("h3", [Run(f"{int(f.theme_ordinal)}.{f.theme_title}")]))
+        number = "" if pd.isna(f.report_number) else f"（{int(f.report_number)}）"
+        paras += _finding(f, number, *context)
+    return paras
+
+
+def _long_term_part(findings: pd.DataFrame, context: tuple) -> list[Para]:
+    """The long-term items, from the store, numbered （一）（二）…"""
+    paras = []
+    for i, f in enumerate(findings[findings.is_long_term.astype(bool)].itertuples(), start=1):
+        paras += _finding(f, f"（{cn_ordinal(i)}）", *context, level="h2")
+    return paras
+
+
 def _finding(
-    f, number, measures, statuses, reported, figures_by_finding, unquoted, data, month, placed, unconfirmed=(),
+    f, number, measures, statuses, reported, figures_by_finding, unquoted, data, cutoff, placed, unconfirmed=(),
     level="h4",
 ):  # fmt: skip
     status = statuses.get(f.finding_code, NOT_STARTED)
@@ -353,10 +405,10 @@ def _finding(
     body = []
     for m in measures[measures.finding_code == f.finding_code].itertuples():
         label = m.ordinal_label if isinstance(m.ordinal_label, str) else ""
-        body.append(Para("body", runs_for(f"{label}{m.text}", STORE, figures, month, placed, stale)))
+        body.append(Para("body", runs_for(f"{label}{m.text}", STORE, figures, cutoff, placed, stale)))
     # A figure the measures do not state may stand in the finding's own text (31校监控存储达90天).
     rest = [x for x in figures if x.metric_code not in placed]
-    out = [Para(level, runs_for(f"{number}{f.title}", STORE, rest, month, placed))]
+    out = [Para(level, runs_for(f"{number}{f.title}", STORE, rest, cutoff, placed))]
     line = [Run("整改进展：", bold=True), Run(status_phrase(status), FIGURE)]
     if f.finding_code in unconfirmed:  # the report states no status per finding: the catalogue's is a reading
         phrase = status_phrase(status)
@@ -372,7 +424,7 @@ def _finding(
     leftover = [x.metric_code for x in figures if x.metric_code not in placed and x.new != x.old]
     leftover += unquoted.get(f.finding_code, [])
     if leftover:
-        out.append(_figures_paragraph(leftover, data, metric_positions(data, data.metrics, month)))
+        out.append(_figures_paragraph(leftover, data, metric_positions(data, data.metrics, cutoff.month)))
     return out
 
 
@@ -488,7 +540,7 @@ def to_docx(result: Draft) -> bytes:
     _page_numbers(doc, section)
     _font_fallbacks(doc)
     _east_asian_everywhere(doc.element.body)
-    doc.core_properties.title = f"巡察整改进展情况的通报（截至{chinese(result.month)}，草稿）"
+    doc.core_properties.title = f"{result.kind}整改进展情况的通报（截至{chinese(result.month)}，草稿）"
     doc.core_properties.author = "整改进展看板"
     buffer = io.BytesIO()
     doc.save(buffer)
@@ -585,9 +637,9 @@ def _font_fallbacks(doc) -> None:
         part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def file_name(month: str) -> str:
-    """横栏分局巡察整改进展情况的通报_2025年4月（草稿）.docx"""
-    return f"横栏分局巡察整改进展情况的通报_{chinese(month)}（草稿）.docx"
+def file_name(own: Programme, month: str) -> str:
+    """{unit_short}{kind}整改进展情况的通报_{month}（草稿）.docx, the month as 2025年4月."""
+    return f"{own.unit_short}{own.kind}整改进展情况的通报_{chinese(month)}（草稿）.docx"
 
 
 def build_docx(con: duckdb.DuckDBPyConnection, month: str) -> bytes:

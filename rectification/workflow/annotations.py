@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import duckdb
 
-from rectification.core import audit
-from rectification.core.config import TRACKING_START
+from rectification.core import audit, programme
 from rectification.core.months import chinese, current_month, to_date
 from rectification.core.store import transaction
 from rectification.workflow import auth
@@ -28,8 +27,9 @@ def _check(con, *, text: str, month: str, metric_code: str | None, finding_code:
         raise AnnotationError(f"注释不超过 {MAX_LENGTH} 个字（当前 {len(text)} 个）。")
     if (metric_code is None) == (finding_code is None):
         raise AnnotationError("注释须对应一个指标或一个整改问题。")
-    if not TRACKING_START <= month <= current_month():
-        raise AnnotationError(f"月份须在 {chinese(TRACKING_START)} 至 {chinese(current_month())} 之间。")
+    tracking_start = programme.current(con).tracking_start
+    if not tracking_start <= month <= current_month():
+        raise AnnotationError(f"月份须在 {chinese(tracking_start)} 至 {chinese(current_month())} 之间。")
     if (
         metric_code is not None
         and not con.execute("select 1 from metrics where metric_code = ?", [metric_code]).fetchone()

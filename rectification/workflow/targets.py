@@ -9,8 +9,7 @@ import math
 
 import duckdb
 
-from rectification.core import audit
-from rectification.core.config import OPENING_MONTH
+from rectification.core import audit, programme
 from rectification.core.months import chinese, to_date
 from rectification.core.store import transaction
 from rectification.core.vocabulary import MAX_ABS_VALUE
@@ -66,8 +65,9 @@ def set_target(
             raise TargetError("百分比目标不能超过 100。")
         if not month:
             raise TargetError("请选择目标月份。")
-        if month <= OPENING_MONTH:
-            raise TargetError(f"目标月份须晚于期初月份 {chinese(OPENING_MONTH)}。")
+        opening_month = programme.current(con).opening_month
+        if month <= opening_month:
+            raise TargetError(f"目标月份须晚于期初月份 {chinese(opening_month)}。")
     basis = (basis or "").strip()[:200]
     old = con.execute(
         "select target_value, strftime(target_month, '%Y-%m') from current_targets where metric_code = ?",

@@ -24,7 +24,8 @@ opening_closures as (
                   date '1900-01-01'
               )
         ) as month,
-        '通报公布已完成（截至2025年3月），视同已销号' as note,
+        -- 截至 the report's month: the opening status's own month (the programme's opening month)
+        '通报公布已完成（截至' || year(s.month) || '年' || month(s.month) || '月），视同已销号' as note,
         'system' as user_name,
         u.created_at,
         cast(null as integer) as submission_id,

@@ -4,7 +4,6 @@ data, so anyone who may view the dashboard may export."""
 
 import streamlit as st
 
-from rectification.core.config import OPENING_MONTH
 from rectification.core.months import chinese
 from rectification.outputs import briefing, report_draft
 from rectification.rules.text import finding_label
@@ -87,7 +86,7 @@ with pack_tab:
 
 with report_tab:
     st.caption(
-        f"按上一期通报（截至{chinese(OPENING_MONTH)}）的结构起草：问题、措施和每个数字取自系统并更新到所选月份"
+        f"按上一期通报（截至{chinese(app_state.programme().opening_month)}）的结构起草：问题、措施和每个数字取自系统并更新到所选月份"
         "（数量类为累计数，状态类为最新值），各问题的整改进展取自整改台账。系统没有保存的叙述性文字沿用上一期原文，"
         "以黄色底纹标出，请审核修改。版式按 GB/T 9704 公文格式。"
     )
@@ -99,4 +98,6 @@ with report_tab:
             st.session_state.pop("report_docx", None)
             st.error("通报未生成：")
             st.text(str(error))
-    offer_download("report_docx", month, document, report_draft.file_name(month), DOCX_MIME, "下载通报草稿")
+    offer_download(
+        "report_docx", month, document, report_draft.file_name(app_state.programme(), month), DOCX_MIME, "下载通报草稿"
+    )

@@ -8,7 +8,6 @@ import streamlit as st
 
 from rectification.catalogue import admin as catalogue_admin
 from rectification.catalogue.admin import GENERAL, KIND_LABELS
-from rectification.core.config import TRACKING_START
 from rectification.core.months import add_months, chinese, current_month, month_range
 from rectification.outputs import charts
 from rectification.rules.text import finding_label
@@ -294,7 +293,9 @@ with retire_tab:
                 done(f"已恢复 `{code}`。")
     else:
         # The first month after the metric's last figure: no stored figure may fall in retired months.
-        earliest = add_months(m.last_month, 1) if isinstance(m.last_month, str) else TRACKING_START
+        earliest = (
+            add_months(m.last_month, 1) if isinstance(m.last_month, str) else app_state.programme().tracking_start
+        )
         months = month_range(earliest, max(earliest, add_months(current_month(), 12)))
         default = max(earliest, current_month())
         month = st.selectbox(

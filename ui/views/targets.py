@@ -6,7 +6,6 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from rectification.core.config import OPENING_MONTH
 from rectification.core.months import add_months, chinese
 from rectification.outputs import charts
 from rectification.rules.data import Filters, resolve
@@ -21,8 +20,9 @@ if not app_state.page_header():
 user = app_state.require_role("reviewer")
 
 data = app_state.dashboard_data()
+opening_month = app_state.programme().opening_month
 app_state.rag_legend()
-st.caption("进度线：从期初值（通报截至2025年3月的数）按月匀速走到目标值；目标月份之后即为目标值。")
+st.caption(f"进度线：从期初值（通报截至{chinese(opening_month)}的数）按月匀速走到目标值；目标月份之后即为目标值。")
 
 metric_tab, plan_tab = st.tabs(["指标目标", "整改期限与责任"])
 
@@ -40,9 +40,9 @@ with metric_tab:
     figures = data.monthly[
         (data.monthly.metric_code == code) & data.monthly[["value", "cumulative"]].notna().any(axis=1)
     ]
-    last_reported = figures.month.max() if len(figures) else OPENING_MONTH
+    last_reported = figures.month.max() if len(figures) else opening_month
     facts = [
-        ("期初值（2025年3月）", charts.value_text(m.opening_value, m.unit)),
+        (f"期初值（{chinese(opening_month)}）", charts.value_text(m.opening_value, m.unit)),
         (f"当前累计（截至{chinese(last_reported)}）", charts.value_text(position.cumulative, m.unit)),
         ("当前目标", charts.value_text(m.target_value, m.unit) if not pd.isna(m.target_value) else "未设"),
         ("目标月份", chinese(m.target_month) if isinstance(m.target_month, str) else "未设"),
@@ -52,7 +52,7 @@ with metric_tab:
             st.caption(label)
             st.text(value)
 
-    months = [add_months(OPENING_MONTH, i) for i in range(1, 61)]
+    months = [add_months(opening_month, i) for i in range(1, 61)]
     current_month_choice = m.target_month if isinstance(m.target_month, str) and m.target_month in months else None
     with st.form("target_form"):
         value = st.number_input(

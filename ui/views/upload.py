@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from rectification import ingest
-from rectification.core.config import TRACKING_START, max_upload_bytes
+from rectification.core.config import max_upload_bytes
 from rectification.core.months import add_months, chinese, current_month, month_range
 from rectification.ingest import ledger
 from rectification.outputs import exports
@@ -198,7 +198,7 @@ ALL_DEPARTMENTS = "全部指标"
 
 # Every month since tracking began, newest first; staff report a month once it has ended, so the
 # default is the last completed month (the current month stays listed for an early ledger).
-months = list(reversed(month_range(TRACKING_START, current_month())))
+months = list(reversed(month_range(app_state.programme().tracking_start, current_month())))
 last_completed = add_months(current_month(), -1)
 cursor = app_state.cursor()
 month_column, scope_column = st.columns(2)
