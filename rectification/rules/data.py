@@ -9,8 +9,8 @@ from functools import cached_property
 
 import pandas as pd
 
-from rectification.core.config import TRACKING_START
-from rectification.core.months import month_range, to_date
+from rectification.core import programme
+from rectification.core.months import month_range, to_date, to_month
 from rectification.rules import closure_states
 
 # A month is "substantially reported" when at least this share of the best-reported month's metrics
@@ -40,16 +40,16 @@ class Data:
     statuses: pd.DataFrame  # finding_status_monthly, statuses replaced by the closure state (closure_states.monthly)
     annotations: pd.DataFrame  # annotations_current
     closure_events: pd.DataFrame = field(default_factory=pd.DataFrame)  # closure_events_effective
+    tracking_start: str | None = None  # the programme's: nothing is tracked before it (None: the first month held)
 
     @property
     def months(self) -> list[str]:
         """Every month the store covers, from the start of tracking to its last month of data."""
-        last = max(
-            [TRACKING_START]
-            + ([self.monthly.month.max()] if len(self.monthly) else [])
-            + ([self.statuses.month.max()] if len(self.statuses) else [])
+        held = ([self.monthly.month.min(), self.monthly.month.max()] if len(self.monthly) else []) + (
+            [self.statuses.month.min(), self.statuses.month.max()] if len(self.statuses) else []
         )
-        return month_range(TRACKING_START, last)
+        first = self.tracking_start or min(held)
+        return month_range(first, max([first, *held]))
 
     @property
     def latest(self) -> str:
@@ -89,7 +89,9 @@ class Data:
 
 
 def load(query: Callable[..., pd.DataFrame]) -> Data:
-    """Read the dashboard's data with `query(name, **params)` (app_state.query or a bound store.query)."""
+    """Read the dashboard's data with `query(name, **params)` (app_state.query or a bound store.query),
+    from the programme's tracking start on."""
+    tracking_start = _tracking_start(query)
     findings = query("finding_catalogue")
     events = query("closure_events_effective", finding=None)
     return Data(
@@ -97,11 +99,18 @@ def load(query: Callable[..., pd.DataFrame]) -> Data:
         monthly=query("metric_monthly"),
         findings=findings,
         statuses=closure_states.monthly(
-            query("finding_status_monthly", first=to_date(TRACKING_START)), events, findings
+            query("finding_status_monthly", first=to_date(tracking_start)), events, findings
         ),
         annotations=query("annotations_current"),
         closure_events=events,
+        tracking_start=tracking_start,
     )
+
+
+def _tracking_start(query: Callable[..., pd.DataFrame]) -> str:
+    row = query("programme_current")
+    # No row yet: a store built before the programme table, not yet upgraded (programme.current).
+    return to_month(row.tracking_start.iloc[0]) if len(row) else programme.read_file().tracking_start
 
 
 def resolve(filters: Filters, data: Data) -> Filters:
