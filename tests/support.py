@@ -10,8 +10,8 @@ import pytest
 
 from rectification.cli import bootstrap
 from rectification.core import store
-from rectification.core.config import OPENING_MONTH
 from rectification.core.months import to_date
+from rectification.core.programme import read_file as read_programme
 from rectification.workflow import auth
 
 # Every user login() creates has this password, so a test can also sign in through the form.
@@ -99,7 +99,7 @@ def assert_demo_months_add_up_to_the_report(con) -> None:
         con.execute(
             "select o.metric_code, sum(o.value) from current_observations o join metrics m using (metric_code)"
             " where m.kind = 'count' and o.month <= ? group by 1",
-            [to_date(OPENING_MONTH)],
+            [to_date(read_programme().opening_month)],
         ).fetchall()
     )
     opening = opening_balances(con)

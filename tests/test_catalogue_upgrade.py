@@ -14,8 +14,9 @@ from rectification.catalogue import admin as catalogue_admin
 from rectification.catalogue import read_metrics, read_table
 from rectification.cli import bootstrap
 from rectification.core import store
-from rectification.core.config import CATALOGUE_DIR, OPENING_MONTH
+from rectification.core.config import CATALOGUE_DIR
 from rectification.core.months import to_date
+from rectification.core.programme import read_file as read_programme
 from rectification.rules.headlines import headlines
 from snapshot import store_snapshot
 from support import account, assert_demo_months_add_up_to_the_report, opening_balances, store_before_migration
@@ -60,7 +61,7 @@ def test_an_old_demo_store_gets_every_correction(tmp_path, monkeypatch):
                 "select strftime(month, '%Y-%m'), status from current_finding_status where finding_code = 'F16'"
             ).fetchall()
         )
-        assert statuses[OPENING_MONTH] == "推进中"
+        assert statuses[read_programme().opening_month] == "推进中"
         assert "已完成" not in statuses.values()
         # The same event twice: the demo months agree.
         twins = con.execute(
@@ -77,7 +78,7 @@ def test_an_old_demo_store_gets_every_correction(tmp_path, monkeypatch):
         members = con.execute("select metric_code from headline_metrics where group_code = 'ASSET'").fetchall()
         assert sorted(members) == [("F40_ASSETS_SCRAPPED",), ("F40_ASSETS_WRITTEN_OFF",)]
         data = bootstrap_data(con)
-        found = {h.group_code: h.cumulative for h in headlines(data, data.metrics, OPENING_MONTH)}
+        found = {h.group_code: h.cumulative for h in headlines(data, data.metrics, read_programme().opening_month)}
         assert found["ASSET"] == 4 and found["PATROL"] == 15
         # The old figures stay in the history: the correction is its own upload, and audited.
         assert (
@@ -130,12 +131,12 @@ def test_the_upgrade_keeps_what_people_entered(tmp_path, monkeypatch):
         assert group == ("ORG",)  # the administrator's choice stands
         status = con.execute(
             "select status from current_finding_status where finding_code = 'F16' and month = ?",
-            [to_date(OPENING_MONTH)],
+            [to_date(read_programme().opening_month)],
         ).fetchone()
         assert status == ("已完成",)  # the editor's report for the month stands
         value = con.execute(
             "select value from current_observations where metric_code = 'F17_RENTAL_INSPECTIONS' and month = ?",
-            [to_date(OPENING_MONTH)],
+            [to_date(read_programme().opening_month)],
         ).fetchone()
         assert value == (12,)
     finally:

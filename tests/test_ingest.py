@@ -22,8 +22,8 @@ from ingest_files import (
 )
 
 from rectification import ingest
-from rectification.core.config import TRACKING_START
 from rectification.core.months import add_months, current_month
+from rectification.core.programme import read_file as read_programme
 
 HEADER = ["月份", "指标编码", "指标名称", "单位", "数值", "备注"]
 
@@ -195,7 +195,7 @@ def _one_row(value: str, code: str = COUNT, month: str = "2025-04") -> bytes:
         (_one_row("五"), f"不是数字（{COUNT} 头盔劝导场次）"),
         (_one_row("5", month="4月"), "第3行「月份」列（值：4月）：月份缺少完整的年份或月份"),
         (_one_row("5", month=add_months(current_month(), 1)), "第3行「月份」列"),
-        (_one_row("5", month=add_months(TRACKING_START, -1)), f"月份早于整改跟踪开始的 {TRACKING_START}"),
+        (_one_row("5", month=add_months(read_programme().tracking_start, -1)), f"月份早于整改跟踪开始的 {read_programme().tracking_start}"),
     ],
     ids=["unknown-code", "not-a-number", "negative-count", "percent-over-100", "percent-on-count", "bad-grouping",
          "formula", "formula-plus", "letter-o", "letter-l", "names-the-metric", "ambiguous-month", "future-month", "before-tracking"],

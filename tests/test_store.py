@@ -9,8 +9,8 @@ import pytest
 from rectification.catalogue import read_table
 from rectification.cli import bootstrap
 from rectification.core import store
-from rectification.core.config import OPENING_MONTH
 from rectification.core.months import to_date
+from rectification.core.programme import read_file as read_programme
 from snapshot import store_snapshot
 from support import assert_demo_months_add_up_to_the_report
 
@@ -50,7 +50,8 @@ def test_cumulative_at_cut_off_equals_report_figure(fixture, request):
     con = store.connect(request.getfixturevalue(fixture))
     cumulative = dict(
         con.execute(
-            "select metric_code, cumulative from metric_month_values where month = ?", [to_date(OPENING_MONTH)]
+            "select metric_code, cumulative from metric_month_values where month = ?",
+            [to_date(read_programme().opening_month)],
         ).fetchall()
     )
     expected = {row.metric_code: float(row.opening_value) for row in read_table("metrics").itertuples()}

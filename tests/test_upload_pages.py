@@ -330,13 +330,13 @@ def _demo_value(store_path, code: str, month: str) -> str:
 
 
 def test_month_picker_defaults_to_last_completed_month_and_lists_every_month(store_path):
-    from rectification.core.config import TRACKING_START
     from rectification.core.months import add_months, current_month, month_range
+    from rectification.core.programme import read_file as read_programme
 
     at = open_page(store_path, "ui/views/upload.py")
     picker = at.selectbox(key="upload_month")
     assert picker.value == add_months(current_month(), -1)
-    assert len(picker.options) == len(month_range(TRACKING_START, current_month()))
+    assert len(picker.options) == len(month_range(read_programme().tracking_start, current_month()))
 
 
 def test_stated_size_limit_is_the_one_applied_and_the_browser_allows_it(store_path):

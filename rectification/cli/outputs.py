@@ -36,7 +36,7 @@ def _register_briefing(sub, common) -> None:
         "briefing", parents=[common], help="生成督办会简报（PPTX，16:9：总览图表、每个问题一页、指标附表）"
     )
     p.add_argument("--month", type=month_argument, help="数据截至月份（默认库中最新月份）")
-    p.add_argument("--out", required=True, help="输出文件（.pptx），如 横栏分局巡察整改进展_2025年3月.pptx")
+    p.add_argument("--out", required=True, help="输出文件（.pptx），如 某分局巡察整改进展_某年某月.pptx")
     scope = p.add_mutually_exclusive_group()
     scope.add_argument(
         "--findings", help="只做这些问题的单页，逗号分隔，如 1,5,24 或 F05,L1（默认全部 54 项及 2 项长期事项）"

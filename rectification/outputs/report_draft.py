@@ -21,7 +21,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from rectification import catalogue
 from rectification.core import programme, store
 from rectification.core.months import chinese
 from rectification.core.programme import Programme
@@ -312,7 +311,7 @@ def draft(con: duckdb.DuckDBPyConnection, month: str, *, report: LastReport | No
     unconfirmed = frozenset(grid.index[~grid.confirmed])
     positions = metric_positions(data, data.metrics, month).set_index("metric_code").cumulative
     quotes = store.query(con, "catalogue_metrics").set_index("metric_code").source_quote
-    reported = catalogue.read_table("findings").set_index("finding_code")
+    reported = store.query(con, "catalogue_findings").set_index("finding_code")  # the report's status and basis
 
     figures_by_finding: dict[str | None, list[Figure]] = {}
     unquoted: dict[str | None, list[str]] = {}
