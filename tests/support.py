@@ -14,6 +14,10 @@ from rectification.core.months import to_date
 from rectification.core.programme import read_file as read_programme
 from rectification.workflow import auth
 
+# The mini synthetic rectification (测试数据): the engine tested on a catalogue other than the report's.
+MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
+MINI_PROGRAMME = MINI / "programme.csv"
+
 # Every user login() creates has this password, so a test can also sign in through the form.
 TEST_PASSWORD = "correct-horse-42"
 
