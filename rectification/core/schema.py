@@ -23,8 +23,6 @@ HEADER = """\
 -- tests/test_schema_file.py fails when this file is stale. For reading: the migrations build the store.
 """
 
-_IN_THIS_STORE = "database_name = current_database() and schema_name = 'main'"
-
 
 def _split_top_level(body: str) -> list[str]:
     """The comma-separated items of a column list, leaving commas inside brackets and quotes alone."""
@@ -65,14 +63,27 @@ def describe(con: duckdb.DuckDBPyConnection) -> str:
     def rows(sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
-    sequences = rows(f"select sql from duckdb_sequences() where {_IN_THIS_STORE} order by sequence_name")
-    tables = rows(f"select sql from duckdb_tables() where {_IN_THIS_STORE} order by table_name")
+    sequences = rows(
+        "select sql from duckdb_sequences()"
+        " where database_name = current_database() and schema_name = 'main' order by sequence_name"
+    )
+    tables = rows(
+        "select sql from duckdb_tables()"
+        " where database_name = current_database() and schema_name = 'main' order by table_name"
+    )
     macros = rows(
         "select function_name, parameters, macro_definition from duckdb_functions()"
-        f" where {_IN_THIS_STORE} and not internal and function_type = 'macro' order by function_name"
+        " where database_name = current_database() and schema_name = 'main' and not internal"
+        " and function_type = 'macro' order by function_name"
     )
-    views = rows(f"select sql from duckdb_views() where {_IN_THIS_STORE} and not internal order by view_name")
-    indexes = rows(f"select sql from duckdb_indexes() where {_IN_THIS_STORE} order by table_name, index_name")
+    views = rows(
+        "select sql from duckdb_views()"
+        " where database_name = current_database() and schema_name = 'main' and not internal order by view_name"
+    )
+    indexes = rows(
+        "select sql from duckdb_indexes()"
+        " where database_name = current_database() and schema_name = 'main' order by table_name, index_name"
+    )
     return (
         HEADER
         + _section("Sequences", [sql for (sql,) in sequences])
