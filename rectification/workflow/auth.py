@@ -17,8 +17,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from rectification.core import audit, config
 from rectification.core.store import transaction
+from rectification.core.vocabulary import ROLES
 
-ROLES = ("viewer", "editor", "reviewer", "admin")
 ROLE_LABELS = {"viewer": "查看", "editor": "填报", "reviewer": "审核", "admin": "管理"}
 # What each role may do, as the roles it includes. A reviewer (审核, the 整改办) signs off closures,
 # decides deadline extensions and records re-checks, but does not report figures: 审核 is not 填报.
