@@ -3,13 +3,13 @@ tab, and a copied cookie replayed after sign-out and after a password change (re
 
 from __future__ import annotations
 
-from app_state import COOKIE_NAME
 from test_browser import assert_healthy, open_page
 
 from conftest import BROWSER_PASSWORD
 from rectification.core import store
 from rectification.workflow import auth
 from support import sign_in_through_form
+from ui.app_state import COOKIE_NAME
 
 SIGNED_IN = "已登录：浏览器测试（填报）"
 NEW_PASSWORD = "a-new-password-2026"
