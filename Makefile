@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 DB     := $(or $(RECTIFICATION_DB),data/rectification.duckdb)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup setup-dev system-deps lint format bench bench-briefing bundle clean
+.PHONY: run test setup setup-dev system-deps lint format schema bench bench-briefing bundle clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ lint: setup-dev
 format: setup-dev
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+# sql/schema.sql, the schema after every migration for reading in one place; run it after adding a migration.
+schema: setup
+	$(PY) -m rectification.core.schema
 
 bench: setup-dev
 	$(PY) bench/run.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 
@@ -153,3 +154,31 @@ def page(browser):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+# `-m "not browser"` is the fast set: these fixtures start Chromium or a Streamlit server.
+BROWSER_FIXTURES = {"browser", "page", "live_server", "fresh_server"}
+
+
+def _starts_a_server(function) -> bool:
+    """A test or fixture of its own that starts `streamlit run` (e.g. with a store it prepared)."""
+    try:
+        return "StreamlitServer(" in inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+
+
+def _needs_a_browser(item: pytest.Item) -> bool:
+    parametrized = set(item.callspec.params) if hasattr(item, "callspec") else set()
+    if (BROWSER_FIXTURES & set(item.fixturenames)) - parametrized:
+        return True  # a test parametrized over a `page` script name uses no browser
+    fixtures = [
+        d.func for name, defs in item._fixtureinfo.name2fixturedefs.items() if name not in parametrized for d in defs
+    ]
+    return any(_starts_a_server(function) for function in [getattr(item, "function", None), *fixtures])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _needs_a_browser(item):
+            item.add_marker(pytest.mark.browser)

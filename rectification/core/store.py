@@ -20,6 +20,7 @@ from rectification.core.config import SQL_DIR
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 QUERIES_DIR = SQL_DIR / "queries"
+WRITES_DIR = SQL_DIR / "writes"
 
 # One writer at a time inside a process (the Streamlit server runs scripts on threads).
 WRITE_LOCK = threading.RLock()
@@ -244,15 +245,27 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @cache
-def load_sql(name: str) -> str:
-    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+def load_sql(name: str, folder: Path = QUERIES_DIR) -> str:
+    return (folder / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _used_params(sql: str, params: dict) -> dict:
+    """The named parameters ($name) the statement uses: DuckDB refuses one it does not."""
+    used = set(re.findall(r"\$([a-z_][a-z0-9_]*)", sql))
+    return {k: v for k, v in params.items() if k in used}
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     """Run sql/queries/<name>.sql with DuckDB named parameters ($name) and return a DataFrame."""
     sql = load_sql(name)
-    used = set(re.findall(r"\$([a-z_]+)", sql))
-    return con.execute(sql, {k: v for k, v in params.items() if k in used}).df()
+    return con.execute(sql, _used_params(sql, params)).df()
+
+
+def execute_named(con: duckdb.DuckDBPyConnection, name: str, **params) -> duckdb.DuckDBPyConnection:
+    """Run the write sql/writes/<name>.sql with DuckDB named parameters ($name); the result is the
+    connection, so a `returning` clause is read with fetchone(). Call inside store.transaction."""
+    sql = load_sql(name, WRITES_DIR)
+    return con.execute(sql, _used_params(sql, params))
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

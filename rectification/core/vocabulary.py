@@ -15,6 +15,22 @@ CLOSURE_EVENTS = ("submit", "approve", "return", "held", "relapsed")
 # Deadline levels, from furthest to past.
 NOTICE, WARNING, OVERDUE = "临近", "预警", "逾期"
 
+# Steps of a deadline (deadline_changes.kind): a reviewer sets it, a unit requests an extension, a
+# reviewer approves or refuses the request.
+DEADLINE_CHANGES = ("set", "request", "approve", "refuse")
+
+# What an upload holds (uploads.kind); a rollback withdraws an earlier upload.
+UPLOAD_KINDS = ("observations", "ledger", "opening", "rollback")
+
+# Kinds of evidence file (evidence_files.kind).
+EVIDENCE_KINDS = ("image", "pdf", "document")
+
+# Kinds of metric (metrics.kind): a count is reported as the month's new figure, a level as the month-end state.
+METRIC_KINDS = ("count", "level")
+
+# Accounts' roles (users.role), from least to most.
+ROLES = ("viewer", "editor", "reviewer", "admin")
+
 # Where an upload's figures came from (uploads.source).
 SOURCE_SAMPLE = "示例数据"
 SOURCE_OPENING = "期初数据"

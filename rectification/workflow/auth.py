@@ -16,9 +16,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from rectification.core import audit, config
-from rectification.core.store import transaction
+from rectification.core.store import query, transaction
+from rectification.core.vocabulary import ROLES
 
-ROLES = ("viewer", "editor", "reviewer", "admin")
 ROLE_LABELS = {"viewer": "查看", "editor": "填报", "reviewer": "审核", "admin": "管理"}
 # What each role may do, as the roles it includes. A reviewer (审核, the 整改办) signs off closures,
 # decides deadline extensions and records re-checks, but does not report figures: 审核 is not 填报.
@@ -477,12 +477,7 @@ def set_profile(
 
 def list_users(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every account without its hash, with the time of its last sign-in."""
-    return con.execute(
-        "select u.username, u.display_name, u.department, u.role, u.disabled, u.must_change_password,"
-        " u.failed_logins, u.locked_until, u.created_at, max(s.created_at) as last_login"
-        " from users u left join sessions s on s.username = u.username"
-        " group by all order by u.username"
-    ).df()
+    return query(con, "user_list")
 
 
 def active_admin_count(con: duckdb.DuckDBPyConnection) -> int:

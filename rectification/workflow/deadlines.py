@@ -10,7 +10,7 @@ import pandas as pd
 
 from rectification.core import audit
 from rectification.core.months import as_date
-from rectification.core.store import transaction
+from rectification.core.store import query, transaction
 from rectification.core.vocabulary import NOTICE, OVERDUE, WARNING  # noqa: F401
 from rectification.rules.deadline_levels import LEVEL_ORDER, described, level, level_text  # noqa: F401
 from rectification.workflow import auth, evidence
@@ -193,13 +193,7 @@ def refuse_extension(con: duckdb.DuckDBPyConnection, code: str, *, user: str, re
 
 def requests(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Open extension requests, oldest first."""
-    return con.execute(
-        "select r.change_id, r.finding_code, f.title, f.lead_department, r.previous_deadline, r.deadline as requested,"
-        " r.reason, r.user_name, r.created_at"
-        " from deadline_changes r join findings f using (finding_code)"
-        " where r.kind = 'request' and not exists (select 1 from deadline_changes d where d.request_id = r.change_id)"
-        " order by r.created_at, r.change_id"
-    ).df()
+    return query(con, "deadline_requests_open")
 
 
 def history(con: duckdb.DuckDBPyConnection, code: str | None = None) -> pd.DataFrame:

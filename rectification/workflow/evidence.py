@@ -15,6 +15,7 @@ import pandas as pd
 from PIL import Image, ImageOps
 
 from rectification.core import config, tables
+from rectification.core.store import query
 
 MAX_NAME = 120
 MAX_CAPTION = 200
@@ -241,14 +242,7 @@ def files(con: duckdb.DuckDBPyConnection, finding_code: str, *, include_withdraw
     """The finding's evidence, oldest first: evidence_id, event_id (a closure submission's) or change_id
     (an extension request's), file_name, caption, kind, media_type, extension, sha256, display_sha256,
     size_bytes, uploaded_by, uploaded_at, withdrawn."""
-    frame = con.execute(
-        "select e.evidence_id, e.event_id, e.change_id, e.file_name, e.caption, e.kind, e.media_type, e.extension, e.sha256,"
-        " e.display_sha256, b.size_bytes, e.uploaded_by, e.uploaded_at,"
-        " exists (select 1 from evidence_withdrawals w where w.evidence_id = e.evidence_id) as withdrawn"
-        " from evidence_files e join evidence_blobs b using (sha256)"
-        " where e.finding_code = ? order by e.evidence_id",
-        [finding_code],
-    ).df()
+    frame = query(con, "evidence_files", finding=finding_code)
     return frame if include_withdrawn else frame[~frame.withdrawn].reset_index(drop=True)
 
 

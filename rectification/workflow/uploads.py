@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from rectification.core import audit
-from rectification.core.store import query, transaction
+from rectification.core.store import execute_named, query, transaction
 from rectification.core.vocabulary import SOURCE_LEDGER, SOURCE_MONTHLY, SOURCE_OPENING, SOURCE_ROLLBACK, SOURCE_SAMPLE  # noqa: F401
 
 
@@ -30,28 +30,22 @@ def new_upload(
 ) -> int:
     """Insert the upload record and return its id. Call inside the transaction that writes its rows."""
     sha = hashlib.sha256(original).hexdigest() if original is not None else None
-    row = con.execute(
-        """
-        insert into uploads (kind, source, user_name, file_name, sha256, months, n_rows,
-                             n_new, n_unchanged, n_revised, n_skipped, rolls_back, original)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        returning upload_id
-        """,
-        [
-            kind,
-            source,
-            user,
-            file_name,
-            sha,
-            ",".join(sorted(set(months or []))),
-            n_rows,
-            n_new,
-            n_unchanged,
-            n_revised,
-            n_skipped,
-            rolls_back,
-            original,
-        ],
+    row = execute_named(
+        con,
+        "upload_insert",
+        kind=kind,
+        source=source,
+        user_name=user,
+        file_name=file_name,
+        sha256=sha,
+        months=",".join(sorted(set(months or []))),
+        n_rows=n_rows,
+        n_new=n_new,
+        n_unchanged=n_unchanged,
+        n_revised=n_revised,
+        n_skipped=n_skipped,
+        rolls_back=rolls_back,
+        original=original,
     ).fetchone()
     return row[0]
 
