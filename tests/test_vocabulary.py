@@ -18,6 +18,7 @@ CHECKED_WORDS = {
     ("evidence_files", "kind"): vocabulary.EVIDENCE_KINDS,
     ("metrics", "kind"): vocabulary.METRIC_KINDS,
     ("users", "role"): vocabulary.ROLES,
+    ("programme", "kind"): vocabulary.PROGRAMME_KINDS,
 }
 
 _IN_LIST = re.compile(r"^\(\"?(\w+)\"? IN \((.*)\)\)$")

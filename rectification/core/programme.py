@@ -13,9 +13,10 @@ import duckdb
 
 from rectification.core.config import DATA_DIR, ROOT
 from rectification.core.months import to_date, to_month
+from rectification.core.vocabulary import PROGRAMME_KINDS
 
 PROGRAMME_FILE = DATA_DIR / "programme.csv"
-KINDS = ("巡察", "巡视", "审计", "督察", "其他")
+KINDS = PROGRAMME_KINDS
 _DATES = ("inspection_start", "inspection_end", "feedback_date")
 _MONTHS = ("tracking_start", "opening_month")
 

@@ -41,3 +41,6 @@ SOURCES = (SOURCE_SAMPLE, SOURCE_OPENING, SOURCE_MONTHLY, SOURCE_LEDGER, SOURCE_
 
 # A figure beyond this is a typing error, whether it comes from a file or a target form.
 MAX_ABS_VALUE = 1e12
+
+# What kind of rectification a programme is: who found the problems.
+PROGRAMME_KINDS = ("巡察", "巡视", "审计", "督察", "其他")
