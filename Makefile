@@ -42,7 +42,10 @@ test: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+# Two runs: the tests without a browser on both cores, then the browser tests one at a time (a browser
+# and a Streamlit server per test already keep two cores busy).
+	$(PY) -m pytest -n 2 -m "not browser"
+	$(PY) -m pytest -m browser
 
 lint: setup-dev
 	$(PY) -m ruff check .

@@ -182,3 +182,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _needs_a_browser(item):
             item.add_marker(pytest.mark.browser)
+
+
+# --- In CI a skipped test is a failed run: a skip would hide a feature nobody checked. ---
+_SKIPPED: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("CI") and _SKIPPED and exitstatus == 0:
+        print(f"\nCI: {len(_SKIPPED)} test(s) skipped, which CI counts as a failure: {', '.join(_SKIPPED[:10])}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
