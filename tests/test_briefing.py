@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import os
 import struct
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -34,7 +35,14 @@ from rectification.outputs.briefing.content import (
     select_findings,
 )
 from rectification.outputs.briefing.deck import DEMO_RED, SLIDE_FONT, build_pack, build_pptx, render_pack
-from rectification.outputs.briefing.images import FINDING_BOX, BriefingError, cache_dir_for, ensure_browser, to_png
+from rectification.outputs.briefing.images import (
+    FINDING_BOX,
+    BriefingError,
+    cache_dir_for,
+    ensure_browser,
+    figure_code,
+    to_png,
+)
 from rectification.outputs.charts.assembly import metric_figure
 from rectification.outputs.charts.theme import RAG_COLOURS, month_labels
 from rectification.rules.attention import attention
@@ -345,3 +353,15 @@ def test_pack_marks_unconfirmed_statuses_and_gives_the_rate_its_denominator(con)
     assert "完成率 70%（19 / 27 项，不含长期坚持）" in title_text
     finding_text = " ".join(s.text_frame.text for s in deck.slides[-1].shapes if s.has_text_frame)
     assert "据通报措辞归纳，待整改办确认" in finding_text
+
+
+def test_the_deck_digest_follows_every_module_that_draws_a_figure():
+    """A change to any chart module, any rules module or the briefing's picture-shaping modules must
+    invalidate the cached deck; a change to the PPTX layout alone need not."""
+    hashed = {(path.parent.name, path.name) for path in figure_code()}
+    root = Path(__file__).resolve().parents[1] / "rectification"
+    for folder in (root / "outputs" / "charts", root / "rules"):
+        for module in folder.glob("*.py"):
+            assert (folder.name, module.name) in hashed
+    assert {("briefing", "images.py"), ("briefing", "content.py")} <= hashed
+    assert ("briefing", "deck.py") not in hashed

@@ -460,7 +460,7 @@ def appendix_rows(data: Data, as_of: str, codes: list[str] | None) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-# --- The deck ------------------------------------------------------------------------------------
+# --- The pack: everything a deck shows, gathered before anything is drawn ------------------------
 
 
 @dataclass

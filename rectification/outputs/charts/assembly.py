@@ -30,9 +30,6 @@ from rectification.rules.text import finding_label
 MAX_MONTHS_AHEAD = 36  # a metric chart runs on to its target month, but no further than this
 
 
-# --- From the dashboard's data: the same assembly for the pages and the briefing ------------------
-
-
 def metric_spec(data: Data, metric_code: str) -> MetricSpec:
     m = data.metrics.set_index("metric_code").loc[metric_code]
     target = None if pd.isna(m.target_value) else float(m.target_value)

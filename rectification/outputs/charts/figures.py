@@ -58,9 +58,6 @@ class MetricSpec:
     approximate: str | None = None  # 余 / 约: the report's figure is a rounded one
 
 
-# --- The figures --------------------------------------------------------------------------------
-
-
 def metric_progress(
     series: pd.DataFrame,
     *,
