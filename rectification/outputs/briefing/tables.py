@@ -9,7 +9,7 @@ from pptx.util import Emu, Inches, Pt
 
 from rectification.outputs.charts.theme import short
 
-TABLE_MIN_PT = 12  # every table on a slide; rows grow with their wrapped text (_fit_rows)
+TABLE_MIN_PT = 12  # every table on a slide; rows grow with their wrapped text (Deck._fit_rows)
 
 
 def text_ems(text: str) -> float:
