@@ -5,7 +5,7 @@ measured in the same run on the demo store, then the same month again from the i
 
 raw  = kaleido.write_fig_from_object_sync over the pack's figures, already built (one browser, the
        same options as the pack: no MathJax): the floor any pack could reach.
-pack = briefing.build_pack end to end with an empty cache: reading the store, building every figure,
+pack = deck.build_pack end to end with an empty cache: reading the store, building every figure,
        rendering them in one batch, laying out the PPTX.
 warm = the same pack again, every image from the cache.
 stall = the longest the pack's progress bar stood still during the cold build, and at what it stood.
@@ -27,7 +27,15 @@ sys.path.insert(0, str(ROOT))
 
 from rectification.cli import bootstrap  # noqa: E402
 from rectification.core import programme, store  # noqa: E402
-from rectification.outputs import briefing  # noqa: E402
+from rectification.outputs.briefing.content import (  # noqa: E402
+    briefing_filters,
+    latest_notes,
+    load,
+    prepare,
+    select_findings,
+)
+from rectification.outputs.briefing.deck import build_pack  # noqa: E402
+from rectification.outputs.briefing.images import _spec, kaleido_batch  # noqa: E402
 
 GOAL_RATIO = 1.3
 GOAL_SECONDS = 30
@@ -56,11 +64,11 @@ def main() -> int:
         bootstrap.initialise(con, sample=True)
         args.month = args.month or programme.current(con).opening_month
 
-        data = briefing.load(con)
-        filters = briefing.briefing_filters(data, args.month)
-        codes = briefing.select_findings(data, filters)
-        pack = briefing.prepare(data, filters, finding_codes=codes, notes=briefing.latest_notes(con, args.month))
-        specs = [briefing._spec(make())[0] for make in pack.recipes]
+        data = load(con)
+        filters = briefing_filters(data, args.month)
+        codes = select_findings(data, filters)
+        pack = prepare(data, filters, finding_codes=codes, notes=latest_notes(con, args.month))
+        specs = [_spec(make())[0] for make in pack.recipes]
         n = len(specs)
         print(f"演示库 {args.month}：{pack.n_slides} 页幻灯片，{n} 张图表；load {os.getloadavg()[0]:.1f}")
 
@@ -69,13 +77,13 @@ def main() -> int:
             out = folder / f"raw{run}"
             out.mkdir()
             start = time.perf_counter()
-            briefing.kaleido_batch(specs, [out / f"{i}.png" for i in range(n)])
+            kaleido_batch(specs, [out / f"{i}.png" for i in range(n)])
             raws.append(time.perf_counter() - start)
 
             cache = folder / f"cache{run}"
             heard = []
             start = time.perf_counter()
-            deck = briefing.build_pack(
+            deck = build_pack(
                 con,
                 args.month,
                 cache_dir=cache,
@@ -85,7 +93,7 @@ def main() -> int:
             stalls.append(longest_stall(start, heard))
 
             start = time.perf_counter()
-            again = briefing.build_pack(con, args.month, cache_dir=cache)
+            again = build_pack(con, args.month, cache_dir=cache)
             warms.append(time.perf_counter() - start)
             assert len(again) > 0 and len(deck) > 0
             seconds, fraction, text = stalls[-1]

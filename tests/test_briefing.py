@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import os
 import struct
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -19,7 +20,31 @@ from pptx.oxml.ns import qn
 from rectification.cli import main
 from rectification.core import store
 from rectification.core.vocabulary import NOT_STARTED, ONGOING
-from rectification.outputs import briefing, charts
+from rectification.outputs.briefing.content import (
+    OUTCOME_COLUMNS,
+    Positions,
+    appendix_rows,
+    briefing_filters,
+    change_text,
+    finding_cards,
+    latest_notes,
+    load,
+    overview_recipes,
+    pack_file_name,
+    prepare,
+    select_findings,
+)
+from rectification.outputs.briefing.deck import DEMO_RED, SLIDE_FONT, build_pack, build_pptx, render_pack
+from rectification.outputs.briefing.images import (
+    FINDING_BOX,
+    BriefingError,
+    cache_dir_for,
+    ensure_browser,
+    figure_code,
+    to_png,
+)
+from rectification.outputs.charts.assembly import metric_figure
+from rectification.outputs.charts.theme import RAG_COLOURS, month_labels
 from rectification.rules.attention import attention
 from rectification.rules.data import Filters, resolve
 from rectification.rules.rag import RED
@@ -50,37 +75,37 @@ def drawn_share(image: bytes) -> float:
 
 
 def test_png_export_is_1600_by_900_at_twice_the_scale(con):
-    data = briefing.load(con)
-    fig = charts.metric_figure(data, "F05_DISSUADE_SESSIONS", resolve(Filters(), data))
-    image = briefing.to_png(fig)
+    data = load(con)
+    fig = metric_figure(data, "F05_DISSUADE_SESSIONS", resolve(Filters(), data))
+    image = to_png(fig)
     assert png_size(image) == (3200, 1800)
     assert len(image) > 50_000  # a chart with text and bars, not a blank page
 
 
 def test_the_default_pack_covers_every_finding_and_both_long_term_items(con):
-    data = briefing.load(con)
-    filters = briefing.briefing_filters(data, "2025-03")
-    codes = briefing.select_findings(data, filters)
+    data = load(con)
+    filters = briefing_filters(data, "2025-03")
+    codes = select_findings(data, filters)
     assert len(codes) == 56 and codes[0] == "F01" and codes[-2:] == ["L1", "L2"]
-    assert briefing.select_findings(data, filters, numbers=["1", "问题05", "f24", "L1"]) == ["F01", "F05", "F24", "L1"]
-    traffic = briefing.select_findings(data, filters, department="交警大队")
+    assert select_findings(data, filters, numbers=["1", "问题05", "f24", "L1"]) == ["F01", "F05", "F24", "L1"]
+    traffic = select_findings(data, filters, department="交警大队")
     assert traffic and set(data.findings.set_index("finding_code").lead_department[traffic]) == {"交警大队"}
     flagged = set(attention(data, filters).finding_code.dropna())
-    assert set(briefing.select_findings(data, filters, attention_only=True)) == flagged
-    with pytest.raises(briefing.BriefingError, match="没有这个整改问题：99"):
-        briefing.select_findings(data, filters, numbers=["99"])
-    assert briefing.pack_file_name("2025-03") == "横栏分局巡察整改进展_2025年3月.pptx"
+    assert set(select_findings(data, filters, attention_only=True)) == flagged
+    with pytest.raises(BriefingError, match="没有这个整改问题：99"):
+        select_findings(data, filters, numbers=["99"])
+    assert pack_file_name("2025-03") == "横栏分局巡察整改进展_2025年3月.pptx"
 
 
 def test_the_meeting_pack_slide_by_slide(store_path, tmp_path):
     con = store.connect(store_path)
     cache = tmp_path / "cache"
     heard = []
-    deck = briefing.build_pack(
+    deck = build_pack(
         con, "2025-03", numbers=["5", "24", "11"], cache_dir=cache, progress_cb=lambda f, t: heard.append(f)
     )
-    data = briefing.load(con)
-    overview = briefing.overview_recipes(data, briefing.briefing_filters(data, "2025-03"))
+    data = load(con)
+    overview = overview_recipes(data, briefing_filters(data, "2025-03"))
     con.close()
     prs = Presentation(io.BytesIO(deck))
     assert round(prs.slide_width / prs.slide_height, 3) == round(16 / 9, 3)
@@ -99,16 +124,16 @@ def test_the_meeting_pack_slide_by_slide(store_path, tmp_path):
         footer = next(t for t in words if t.startswith("数据截至 2025年3月"))
         assert "示例数据（系统生成，非真实数据）" in footer
         red = [r for s in slide.shapes if s.has_text_frame for p in s.text_frame.paragraphs for r in p.runs]
-        assert any("示例数据" in r.text and r.font.color.rgb == briefing.DEMO_RED for r in red)
+        assert any("示例数据" in r.text and r.font.color.rgb == DEMO_RED for r in red)
         assert f"{number} / {len(slides)}" in words
         for run in slide.shapes._spTree.iter(qn("a:r")):  # the East Asian face on every run
-            assert run.find(qn("a:rPr")).find(qn("a:ea")).get("typeface") == briefing.SLIDE_FONT
+            assert run.find(qn("a:rPr")).find(qn("a:ea")).get("typeface") == SLIDE_FONT
 
     helmet, leftover, drink = slides[1 + len(overview) : 1 + len(overview) + 3]
     for slide in (helmet, leftover, drink):
         (picture,) = pictures(slide)
         # drawn on the canvas of its place beside the facts (14 px ticks at 10 pt): 816 × 458 px at 2×
-        assert (picture.left, picture.top, picture.width, picture.height) == tuple(vars(briefing.FINDING_BOX).values())
+        assert (picture.left, picture.top, picture.width, picture.height) == tuple(vars(FINDING_BOX).values())
         assert png_size(picture.image.blob) == (1632, 916)
         assert drawn_share(picture.image.blob) > 0.015  # a chart, not a blank image
         assert len(Image.open(io.BytesIO(picture.image.blob)).getcolors(1 << 20)) > 20
@@ -128,7 +153,7 @@ def test_the_same_month_again_comes_from_the_cache_without_a_browser(store_path,
     out, again = tmp_path / "a.pptx", tmp_path / "b.pptx"
     assert main(["briefing", "--month", "2025-02", "--findings", "5", "--out", str(out)]) == 0
     assert "已生成简报" in capsys.readouterr().out
-    cache = briefing.cache_dir_for(store_path)
+    cache = cache_dir_for(store_path)
     assert cache.parent == store_path.parent and len(list(cache.glob("*.png"))) > 5
     monkeypatch.setenv("BROWSER_PATH", NO_CHROME)  # every image is cached: no browser needed
     assert main(["briefing", "--month", "2025-02", "--findings", "5", "--out", str(again)]) == 0
@@ -151,24 +176,24 @@ def test_without_chromium_the_pack_says_so_and_the_report_is_still_made(store_pa
 
 
 def test_the_appendix_shows_definitions_where_the_catalogue_has_them(con):
-    data = briefing.load(con)
-    rows = briefing.appendix_rows(data, "2025-03", None)
+    data = load(con)
+    rows = appendix_rows(data, "2025-03", None)
     assert len(rows) == len(data.metrics) and list(rows.columns)[-1] == "口径"
     # Every metric of the catalogue has its 口径 (issue 10), word for word.
     assert list(rows["口径"]) == list(data.metrics.definition) and (rows["口径"] != "").all()
     data.metrics["definition"] = None
-    assert set(briefing.appendix_rows(data, "2025-03", None)["口径"]) == {""}  # none: the column stays, blank
+    assert set(appendix_rows(data, "2025-03", None)["口径"]) == {""}  # none: the column stays, blank
     data.metrics.loc[data.metrics.metric_code == "F05_DISSUADE_SESSIONS", "definition"] = "一场 = 一个劝导岗一天"
-    rows = briefing.appendix_rows(data, "2025-03", ["F05"])
+    rows = appendix_rows(data, "2025-03", ["F05"])
     assert rows.set_index("指标").at["头盔劝导场次", "口径"] == "一场 = 一个劝导岗一天"
     assert rows.set_index("指标").at["头盔劝导场次", "截至2025年3月"] == "2,629 场次"
 
 
 def test_overview_deck_has_one_picture_per_chart_slide(con):
-    data = briefing.load(con)
-    filters = briefing.briefing_filters(data, "2025-03")
-    overview = briefing.overview_recipes(data, filters)
-    prs = Presentation(io.BytesIO(briefing.build_pptx(data, filters)))
+    data = load(con)
+    filters = briefing_filters(data, "2025-03")
+    overview = overview_recipes(data, filters)
+    prs = Presentation(io.BytesIO(build_pptx(data, filters)))
     slides = list(prs.slides)
     assert len(slides) == 1 + len(overview)
     for slide, recipe in zip(slides[1:], overview, strict=True):
@@ -176,7 +201,7 @@ def test_overview_deck_has_one_picture_per_chart_slide(con):
     assert [r.title for r in overview][:3] == ["重点成效", "整改完成进度", "各问题逐月整改状态（1/4）"]
     # 重点成效 as a table: each group's total and this month's change, legible where five small panels were not
     outcomes = next(shape for shape in slides[1].shapes if shape.has_table).table
-    assert [outcomes.cell(0, j).text for j in range(6)] == briefing.OUTCOME_COLUMNS
+    assert [outcomes.cell(0, j).text for j in range(6)] == OUTCOME_COLUMNS
     assert [outcomes.cell(2, j).text for j in range(4)] == ["隐患整治", "隐患整改处数", "332 处", "+43 处"]
     # 需要关注 is a table on the slide, legible and editable, not a picture of one
     (attention_slide,) = [s for s, r in zip(slides[1:], overview, strict=True) if r.title == "需要关注"]
@@ -186,15 +211,15 @@ def test_overview_deck_has_one_picture_per_chart_slide(con):
         [r.类别, r.问题] for r in flagged.itertuples()
     ]
     red = next(i for i, r in enumerate(flagged.itertuples(), start=1) if r.状态 == RED)
-    assert table.cell(red, 0).fill.fore_color.rgb == RGBColor.from_string(charts.RAG_COLOURS[RED][1:])
+    assert table.cell(red, 0).fill.fore_color.rgb == RGBColor.from_string(RAG_COLOURS[RED][1:])
 
 
 def test_ensure_browser_points_kaleido_at_chromium(monkeypatch):
     monkeypatch.delenv("BROWSER_PATH", raising=False)
-    briefing.ensure_browser()
+    ensure_browser()
     assert os.environ["BROWSER_PATH"] == "/usr/bin/chromium"
     monkeypatch.setenv("BROWSER_PATH", "/opt/chrome/chrome")
-    briefing.ensure_browser()
+    ensure_browser()
     assert os.environ["BROWSER_PATH"] == "/opt/chrome/chrome"  # a setting the operator made wins
 
 
@@ -213,8 +238,8 @@ def test_cli_refuses_a_month_without_data_and_a_wrong_extension(store_path, tmp_
 
 
 def test_headline_slides_list_every_metric_of_the_group(con):
-    data = briefing.load(con)
-    overview = briefing.overview_recipes(data, briefing.briefing_filters(data, "2025-03"))
+    data = load(con)
+    overview = overview_recipes(data, briefing_filters(data, "2025-03"))
     panels = {r.title: r.headline for r in overview if r.headline is not None}
     assert list(panels) == ["头盔劝导", "隐患整治", "巡逻防控", "案件办理", "资产处置"]
     assert all(r.headline is None for r in overview[: -len(panels)])  # the other overview slides: a chart only
@@ -285,22 +310,22 @@ def test_finding_slides_show_the_closure_step_and_an_extended_deadline(store_pat
 
 
 def test_a_finding_without_metrics_shows_its_status_month_by_month_labelled(con):
-    data = briefing.load(con)
-    filters = briefing.briefing_filters(data, "2025-03")
-    (card,) = briefing.finding_cards(data, filters, ["F11"], briefing.latest_notes(con, "2025-03"))
+    data = load(con)
+    filters = briefing_filters(data, "2025-03")
+    (card,) = finding_cards(data, filters, ["F11"], latest_notes(con, "2025-03"))
     fig = card.make_figure()
     months = [m for m in data.months if filters.start <= m <= filters.end]
     grid = status_grid(data, data.findings[data.findings.finding_code == "F11"], months)
     # every month named on the axis, every cell saying its status (a one-row heatmap labelled neither)
-    assert list(fig.data[0].x) == charts.month_labels(months)
+    assert list(fig.data[0].x) == month_labels(months)
     assert [a.text for a in fig.layout.annotations] == list(grid.sort_values("month").shown)
     assert {a.text for a in fig.layout.annotations} == {NOT_STARTED, ONGOING}
     assert fig.layout.title.text == "问题11 逐月整改状态"
 
 
 def test_pack_figures_keep_the_reports_rounding_and_a_rate_changes_in_points(con):
-    data = briefing.load(con)
-    positions = briefing.Positions(data, "2025-03")
+    data = load(con)
+    positions = Positions(data, "2025-03")
     metrics = data.metrics.set_index("metric_code", drop=False)
     shown = {
         code: positions.figure(metrics.loc[[code]].itertuples().__next__())[1]
@@ -311,20 +336,32 @@ def test_pack_figures_keep_the_reports_rounding_and_a_rate_changes_in_points(con
         "F01_PARENT_VOLUNTEERS_ADDED": "120余 名",
         "F06_PARKING_SPACES_BUILT": "约700 个",
     }
-    appendix = briefing.appendix_rows(data, "2025-03", None).set_index("指标")
+    appendix = appendix_rows(data, "2025-03", None).set_index("指标")
     assert appendix.loc["机关警力下沉基层", "截至2025年3月"] == "2,000余 人次"
-    assert briefing.change_text(5.4, "%") == "+5.4 个百分点"
-    assert briefing.change_text(43, "处") == "+43 处"
+    assert change_text(5.4, "%") == "+5.4 个百分点"
+    assert change_text(43, "处") == "+43 处"
 
 
 def test_pack_marks_unconfirmed_statuses_and_gives_the_rate_its_denominator(con):
-    data = briefing.load(con)
-    filters = briefing.briefing_filters(data, "2025-03")
-    pack = briefing.prepare(data, filters, finding_codes=["F05"], appendix=False, today=dt.date(2025, 4, 1))
+    data = load(con)
+    filters = briefing_filters(data, "2025-03")
+    pack = prepare(data, filters, finding_codes=["F05"], appendix=False, today=dt.date(2025, 4, 1))
     assert [c.confirmed for c in pack.cards] == [False]
     assert pack.unconfirmed == 56
-    deck = Presentation(io.BytesIO(briefing.render_pack(pack)))
+    deck = Presentation(io.BytesIO(render_pack(pack)))
     title_text = " ".join(s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame)
     assert "完成率 70%（19 / 27 项，不含长期坚持）" in title_text
     finding_text = " ".join(s.text_frame.text for s in deck.slides[-1].shapes if s.has_text_frame)
     assert "据通报措辞归纳，待整改办确认" in finding_text
+
+
+def test_the_deck_digest_follows_every_module_that_draws_a_figure():
+    """A change to any chart module, any rules module or the briefing's picture-shaping modules must
+    invalidate the cached deck; a change to the PPTX layout alone need not."""
+    hashed = {(path.parent.name, path.name) for path in figure_code()}
+    root = Path(__file__).resolve().parents[1] / "rectification"
+    for folder in (root / "outputs" / "charts", root / "rules"):
+        for module in folder.glob("*.py"):
+            assert (folder.name, module.name) in hashed
+    assert {("briefing", "images.py"), ("briefing", "content.py")} <= hashed
+    assert ("briefing", "deck.py") not in hashed

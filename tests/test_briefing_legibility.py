@@ -17,7 +17,17 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches, Pt
 
 from rectification.core import store
-from rectification.outputs import briefing
+from rectification.outputs.briefing.content import (
+    HEATMAP_ROWS_PER_SLIDE,
+    briefing_filters,
+    closure_states,
+    latest_notes,
+    load,
+    prepare,
+    select_findings,
+)
+from rectification.outputs.briefing.deck import NOTE_TOP, build_pack, render_pack
+from rectification.outputs.briefing.images import SCALE, slide_pt
 
 MONTH = "2025-03"
 FINDINGS = ["5", "11", "24"]  # 问题05: eight metrics with long names; 问题11: none (its status strip)
@@ -53,18 +63,18 @@ def built(demo_store_template, tmp_path_factory):
     path.write_bytes(demo_store_template.read_bytes())
     con = store.connect(path)
     heard = []
-    deck = briefing.build_pack(
+    deck = build_pack(
         con, MONTH, numbers=FINDINGS, cache_dir=folder / "cache", progress_cb=lambda f, t: heard.append((f, t))
     )
-    data = briefing.load(con)
-    filters = briefing.briefing_filters(data, MONTH)
-    codes = briefing.select_findings(data, filters, numbers=FINDINGS)
-    pack = briefing.prepare(
+    data = load(con)
+    filters = briefing_filters(data, MONTH)
+    codes = select_findings(data, filters, numbers=FINDINGS)
+    pack = prepare(
         data,
         filters,
         finding_codes=codes,
-        notes=briefing.latest_notes(con, MONTH),
-        closures=briefing.closure_states(con, MONTH, data=data),
+        notes=latest_notes(con, MONTH),
+        closures=closure_states(con, MONTH, data=data),
     )
     con.close()
     return Presentation(io.BytesIO(deck)), heard, [make() for make in pack.recipes], pack, folder
@@ -80,8 +90,8 @@ def placed_pictures(prs) -> list:
 
 def test_slide_pt_is_font_px_times_placed_width_over_canvas_width():
     # 14 px on a 700 px canvas placed 7 inches (504 pt) wide: 14 × 504 / 700
-    assert briefing.slide_pt(14, Inches(7), 700) == pytest.approx(10.08)
-    assert briefing.slide_pt(14, Inches(10.63), 1600) < 7  # the old chart slide: 1600 px over 10.6 inches
+    assert slide_pt(14, Inches(7), 700) == pytest.approx(10.08)
+    assert slide_pt(14, Inches(10.63), 1600) < 7  # the old chart slide: 1600 px over 10.6 inches
 
 
 def test_every_chart_the_pack_places_shows_its_smallest_text_at_10_pt_unstretched(built):
@@ -91,7 +101,7 @@ def test_every_chart_the_pack_places_shows_its_smallest_text_at_10_pt_unstretche
     kinds = set()
     for picture, fig in zip(pictures, figures, strict=True):
         width_px, height_px = png_size(picture.image.blob)
-        canvas = width_px / briefing.SCALE
+        canvas = width_px / SCALE
         assert fig.layout.width == canvas  # the figure was drawn on the canvas the PNG has
         # the aspect of the place: no chart is stretched or squeezed on the slide
         assert width_px / height_px == pytest.approx(picture.width / picture.height, rel=0.01)
@@ -109,7 +119,7 @@ def test_the_heatmap_goes_over_slides_with_room_for_every_row_label(built):
     heatmaps = [(p, f) for p, f in zip(placed_pictures(prs), figures, strict=True) if f.data[0].type == "heatmap"]
     heatmaps = [(p, f) for p, f in heatmaps if len(f.data[0].y) > 1]  # not 问题11's one-row status strip
     rows = [len(f.data[0].y) for _, f in heatmaps]
-    assert sum(rows) == 56 and max(rows) <= briefing.HEATMAP_ROWS_PER_SLIDE and max(rows) - min(rows) <= 1
+    assert sum(rows) == 56 and max(rows) <= HEATMAP_ROWS_PER_SLIDE and max(rows) - min(rows) <= 1
     for picture, fig in heatmaps:
         pt_per_px = picture.width / EMU_PER_PT / fig.layout.width
         plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
@@ -157,7 +167,7 @@ def test_no_table_text_below_12_pt_and_rows_grow_with_their_text(built):
     # the key figures end above 最新进展, the 另有… line under them too
     more = next(s for s in finding.shapes if s.has_text_frame and s.text_frame.text.startswith("另有"))
     assert table.top + sum(r.height for r in table.table.rows) <= more.top
-    assert more.top + more.height <= briefing.NOTE_TOP
+    assert more.top + more.height <= NOTE_TOP
 
 
 def test_a_long_metric_name_wraps_onto_a_taller_row_not_over_the_next(built):
@@ -166,7 +176,7 @@ def test_a_long_metric_name_wraps_onto_a_taller_row_not_over_the_next(built):
     card = next(c for c in pack.cards if c.code == "F05")
     figures = [card.figures[0], (long_name, "30,342 人次", "+1,798 人次"), *card.figures[2:]]
     one = dataclasses.replace(pack, cards=[dataclasses.replace(card, figures=figures)], appendix=None)
-    prs = Presentation(io.BytesIO(briefing.render_pack(one, cache_dir=folder / "cache")))  # images cached
+    prs = Presentation(io.BytesIO(render_pack(one, cache_dir=folder / "cache")))  # images cached
     assert_tables_legible(prs)
     (table,) = [shape.table for shape in prs.slides[-1].shapes if shape.has_table]
     assert table.cell(2, 0).text == long_name and table.cell(3, 0).text == "头盔劝导场次（累计）"

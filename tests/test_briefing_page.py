@@ -10,7 +10,7 @@ from docx import Document
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
-from rectification.outputs import briefing
+from rectification.outputs.briefing.images import NO_BROWSER
 from support import login
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,7 +77,7 @@ def test_without_chromium_the_page_explains_and_the_report_still_comes(store_pat
     at.button(key="briefing_build").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == ["简报未生成："]
-    assert any(t.value == briefing.NO_BROWSER for t in at.text)
+    assert any(t.value == NO_BROWSER for t in at.text)
     assert "briefing_pptx" not in at.session_state and "下载简报" not in downloads(at)
     at.button(key="report_build").click().run()
     assert "下载通报草稿" in downloads(at)

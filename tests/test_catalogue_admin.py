@@ -255,9 +255,9 @@ def test_history_and_exports_keep_a_retired_metric(con):
     assert persuaders.month.tolist()[-1] == "2025-03" and persuaders.cumulative.tolist()[-1] == 33
     data = load(lambda name, **params: store.query(con, name, **params))
     assert data.metrics.set_index("metric_code").loc["F05_PERSUADERS", "retired_from"] == "2025-04"
-    from rectification.outputs import charts
+    from rectification.outputs.charts.assembly import metric_figure
 
-    fig = charts.metric_figure(data, "F05_PERSUADERS", resolve(Filters(), data))
+    fig = metric_figure(data, "F05_PERSUADERS", resolve(Filters(), data))
     assert any(len(trace.x or []) for trace in fig.data)
 
 

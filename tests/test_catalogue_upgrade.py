@@ -102,9 +102,9 @@ def test_an_old_demo_store_gets_every_correction(tmp_path, monkeypatch):
 
 
 def bootstrap_data(con):
-    from rectification.outputs import briefing
+    from rectification.outputs.briefing.content import load
 
-    return briefing.load(con)
+    return load(con)
 
 
 def test_the_upgrade_keeps_what_people_entered(tmp_path, monkeypatch):

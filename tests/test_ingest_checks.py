@@ -16,7 +16,7 @@ from ingest_files import csv_bytes
 
 from rectification import ingest
 from rectification.core.months import add_months, month_range
-from rectification.outputs import briefing
+from rectification.outputs.briefing.content import load
 from rectification.rules.data import Data
 from rectification.rules.suspicions import suspicious
 
@@ -116,7 +116,7 @@ def test_suspicious_every_month_of_a_synthetic_history():
 
 
 def test_suspicious_every_month_of_the_demo_store(con):
-    data = briefing.load(con)
+    data = load(con)
     assert every_month_suspicions(data, data.months) == expected("demo")
 
 

@@ -406,12 +406,12 @@ def test_overview_opens_on_the_latest_substantially_reported_month(store_path):
 
 def test_overview_tiles_partition_the_findings_with_an_overdue_one(store_path):
     from rectification.core.vocabulary import ONGOING
-    from rectification.outputs import briefing
+    from rectification.outputs.briefing.content import load
     from rectification.rules.statuses import status_counts
     from rectification.workflow import targets
 
     con = store.connect(store_path)
-    data = briefing.load(con)
+    data = load(con)
     ongoing = status_counts(data, data.findings, "2025-03")[ONGOING]
     targets.set_finding_plan(
         con, "F03", deadline=dt.date(2025, 1, 31), leader=None, department="交警大队", user=account(con, "admin")

@@ -10,7 +10,7 @@ import pytest
 from rectification import ingest
 from rectification.core.months import add_months
 from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED, ONGOING, OVERDUE
-from rectification.outputs import briefing
+from rectification.outputs.briefing.content import briefing_filters, load
 from rectification.rules.attention import attention, month_changes
 from rectification.rules.data import Data, Filters, filter_metrics, resolve
 from rectification.rules.explorer import explorer_series
@@ -199,7 +199,7 @@ def test_suspicious_detail_names_the_repeated_value():
 
 
 def _demo(con) -> Data:
-    return briefing.load(con)
+    return load(con)
 
 
 def test_status_counts_on_demo_store(con):
@@ -377,7 +377,7 @@ def test_default_as_of_ignores_one_early_figure_for_a_future_month(con):
     assert data.default_as_of == "2025-03"
     assert data.later_months("2025-03") == [("2025-06", 1)]
     assert resolve(Filters(), data).as_of == "2025-03"
-    assert briefing.briefing_filters(data, None).as_of == "2025-03"
+    assert briefing_filters(data, None).as_of == "2025-03"
     # the user may still move forward
     assert resolve(Filters(as_of="2025-06"), data).as_of == "2025-06"
 

@@ -19,7 +19,8 @@ from rectification.core import config, store
 from rectification.core import programme as programme_facts
 from rectification.core.config import db_path
 from rectification.core.months import chinese
-from rectification.outputs import charts
+from rectification.outputs.charts.assembly import completion_figure
+from rectification.outputs.charts.theme import RAG_BADGES, plotly_config
 from rectification.rules.data import Data, Filters, load, resolve
 from rectification.rules.overview import overview
 from rectification.rules.rag import deadline_rule, rag_rule
@@ -62,7 +63,7 @@ def fill_overview_caches() -> None:
     data = dashboard_data()
     filters = resolve(Filters(), data)
     view(overview, filters, dt.date.today())
-    view(charts.completion_figure, filters, dt.date.today(), False)  # as the overview asks: today, not narrow
+    view(completion_figure, filters, dt.date.today(), False)  # as the overview asks: today, not narrow
 
 
 def fail_script_check(problem: str) -> None:
@@ -522,7 +523,7 @@ def table_cards(frame: pd.DataFrame, *, heading: tuple[str, ...], key: str | Non
         for i, row in enumerate(frame.itertuples(index=False)):
             values = dict(zip(frame.columns, row, strict=True))
             with st.container(border=True, key=f"{key}_card_{i}" if key else None):
-                rag = values.get("状态") if "状态" in heading and values.get("状态") in charts.RAG_BADGES else None
+                rag = values.get("状态") if "状态" in heading and values.get("状态") in RAG_BADGES else None
                 named = "　".join(_cell(values[c]) for c in heading if c in values and c != "状态" and _cell(values[c]))
                 if rag:
                     rag_line(rag, named)
@@ -763,8 +764,8 @@ def narrow() -> bool:
 def chart(fig, *, key: str | None = None) -> None:
     """A figure as built by rectification.charts, drawn as built (theme=None: the page shows what the
     exported PNG and the briefing show), with the Chinese modebar and its 1600×900 PNG download (a
-    narrow figure: as drawn, charts.export_size)."""
-    st.plotly_chart(fig, config=charts.plotly_config(fig), theme=None, key=key, width="stretch")
+    narrow figure: as drawn, export_size)."""
+    st.plotly_chart(fig, config=plotly_config(fig), theme=None, key=key, width="stretch")
 
 
 def view_url(page: str, filters: Filters, **extra: str) -> str:
@@ -907,12 +908,12 @@ def escape_markdown(text: str) -> str:
 
 def rag_line(rag: str, text: str, *, where=None) -> None:
     """A status as a coloured badge followed by its reason (the text is escaped, never markdown)."""
-    (where or st).markdown(f":{charts.RAG_BADGES[rag]}-badge[{rag}] {escape_markdown(text)}")
+    (where or st).markdown(f":{RAG_BADGES[rag]}-badge[{rag}] {escape_markdown(text)}")
 
 
 def rag_legend(where=None) -> None:
     """The one status legend: the rule from rectification.rules.rag, each colour as its badge."""
-    parts = [f":{charts.RAG_BADGES[k]}-badge[{k}] {escape_markdown(v)}" for k, v in rag_rule().items()]
+    parts = [f":{RAG_BADGES[k]}-badge[{k}] {escape_markdown(v)}" for k, v in rag_rule().items()]
     (where or st).caption("状态颜色　" + "　".join(parts) + "　" + escape_markdown(deadline_rule()))
 
 

@@ -25,7 +25,7 @@ REQUIREMENTS = ROOT / "requirements.txt"
 # more; never less than a gigabyte.
 SPACE_FACTOR = 16
 MIN_FREE_BYTES = 1024**3
-# The names briefing.browser_missing() looks for, so doctor and the pack agree on whether there is a browser.
+# The names briefing.images.browser_missing() looks for, so doctor and the pack agree on whether there is a browser.
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
 WINDOWS_BROWSERS = (
@@ -196,7 +196,7 @@ def _windows_browser() -> str | None:
 
 
 def browser_path() -> tuple[str | None, str]:
-    """(the browser kaleido would use, where it came from), as briefing.ensure_browser() chooses it."""
+    """(the browser kaleido would use, where it came from), as briefing.images.ensure_browser() chooses it."""
     if os.environ.get("BROWSER_PATH"):
         return os.environ["BROWSER_PATH"], "BROWSER_PATH"
     if Path(DEBIAN_CHROMIUM).is_file():

@@ -23,12 +23,12 @@ def register(sub, common) -> None:
 
 def _briefing_view(args, con):
     # Imported here: plotly and kaleido cost a second, which the other commands need not pay.
-    from rectification.outputs import briefing
+    from rectification.outputs.briefing.content import briefing_filters, load
 
-    data = briefing.load(con)
+    data = load(con)
     if args.month and args.month not in data.months:
         raise CliError(f"库中没有 {args.month} 的数据（数据范围 {data.months[0]} 至 {data.latest}）。")
-    return briefing, data, briefing.briefing_filters(data, args.month)
+    return data, briefing_filters(data, args.month)
 
 
 def _register_briefing(sub, common) -> None:
@@ -47,21 +47,24 @@ def _register_briefing(sub, common) -> None:
 
 
 def cmd_briefing(args, con) -> str:
-    briefing, data, filters = _briefing_view(args, con)
+    data, filters = _briefing_view(args, con)
+    from rectification.outputs.briefing.deck import build_pack
+    from rectification.outputs.briefing.images import BriefingError, cache_dir_for
+
     if not args.out.lower().endswith(".pptx"):
         raise CliError("--out 须为 .pptx 文件；单张图片请用 chart 命令。")
     numbers = args.findings.replace("，", ",").split(",") if args.findings is not None else None
     try:
-        deck = briefing.build_pack(
+        deck = build_pack(
             con,
             filters.as_of,
             numbers=numbers,
             department=args.department,
             attention_only=args.attention_only,
-            cache_dir=briefing.cache_dir_for(db_path(getattr(args, "db", None))),
+            cache_dir=cache_dir_for(db_path(getattr(args, "db", None))),
             data=data,
         )
-    except briefing.BriefingError as error:
+    except BriefingError as error:
         raise CliError(str(error)) from error
     Path(args.out).write_bytes(deck)
     return f"已生成简报 {args.out}（数据截至 {filters.as_of}）"
@@ -102,23 +105,30 @@ def _register_chart(sub, common) -> None:
 
 
 def cmd_chart(args, con) -> str:
-    briefing, data, filters = _briefing_view(args, con)
-    from rectification.outputs import charts
+    data, filters = _briefing_view(args, con)
+    from rectification.outputs.briefing.images import BriefingError, to_png
+    from rectification.outputs.charts.assembly import (
+        attention_figure,
+        completion_figure,
+        headline_figure,
+        heatmap_figure,
+        metric_figure,
+    )
 
     if args.metric:
         if args.metric not in set(data.metrics.metric_code):
             raise CliError(f"指标编码不存在：{args.metric}")
-        fig = charts.metric_figure(data, args.metric, filters)
+        fig = metric_figure(data, args.metric, filters)
     else:
         build = {
-            "headline": charts.headline_figure,
-            "completion": charts.completion_figure,
-            "heatmap": charts.heatmap_figure,
-            "attention": charts.attention_figure,
+            "headline": headline_figure,
+            "completion": completion_figure,
+            "heatmap": heatmap_figure,
+            "attention": attention_figure,
         }[args.name]
         fig = build(data, filters)
     try:
-        Path(args.out).write_bytes(briefing.to_png(fig))
-    except briefing.BriefingError as error:
+        Path(args.out).write_bytes(to_png(fig))
+    except BriefingError as error:
         raise CliError(str(error)) from error
     return f"已导出 {args.out}"

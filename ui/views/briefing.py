@@ -5,7 +5,10 @@ data, so anyone who may view the dashboard may export."""
 import streamlit as st
 
 from rectification.core.months import chinese
-from rectification.outputs import briefing, report_draft
+from rectification.outputs import report_draft
+from rectification.outputs.briefing.content import pack_file_name
+from rectification.outputs.briefing.deck import build_pack
+from rectification.outputs.briefing.images import BriefingError, cache_dir_for
 from rectification.rules.text import finding_label
 from ui import app_state
 
@@ -67,22 +70,22 @@ with pack_tab:
     if st.button("生成简报", key="briefing_build", type="primary", disabled=scope == "findings" and not numbers):
         bar = st.progress(0.0, text="正在准备")
         try:
-            deck = briefing.build_pack(
+            deck = build_pack(
                 app_state.cursor(),
                 month,
                 numbers=numbers,
                 department=department,
                 attention_only=scope == "attention",
-                cache_dir=briefing.cache_dir_for(app_state.db()),
+                cache_dir=cache_dir_for(app_state.db()),
                 progress_cb=lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text),
                 data=data,
             )
-        except briefing.BriefingError as error:
+        except BriefingError as error:
             bar.empty()
             st.session_state.pop("briefing_pptx", None)
             st.error("简报未生成：")
             st.text(str(error))  # may name a path or a department: shown as plain text
-    offer_download("briefing_pptx", month, deck, briefing.pack_file_name(month), PPTX_MIME, "下载简报")
+    offer_download("briefing_pptx", month, deck, pack_file_name(month), PPTX_MIME, "下载简报")
 
 with report_tab:
     st.caption(

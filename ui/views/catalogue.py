@@ -9,7 +9,7 @@ import streamlit as st
 from rectification.catalogue import admin as catalogue_admin
 from rectification.catalogue.admin import GENERAL, KIND_LABELS
 from rectification.core.months import add_months, chinese, current_month, month_range
-from rectification.outputs import charts
+from rectification.outputs.charts.theme import short
 from rectification.rules.text import finding_label
 from ui import app_state
 
@@ -57,7 +57,7 @@ findings = app_state.query("finding_catalogue")
 groups = app_state.query("catalogue_outcome_groups")
 group_names = dict(zip(groups.group_code, groups.name, strict=True))
 finding_names = {GENERAL: "综合（不属于具体问题）"} | {
-    r.finding_code: f"{finding_label(r.finding_code, r.report_number)}　{charts.short(r.title, 40)}"
+    r.finding_code: f"{finding_label(r.finding_code, r.report_number)}　{short(r.title, 40)}"
     for r in findings.itertuples()
 }
 

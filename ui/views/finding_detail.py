@@ -8,7 +8,8 @@ import streamlit as st
 
 from rectification.core.months import chinese, current_month
 from rectification.core.vocabulary import NOT_STARTED
-from rectification.outputs import charts
+from rectification.outputs.charts.assembly import heatmap_figure, metric_figure
+from rectification.outputs.charts.theme import short
 from rectification.rules.data import filter_findings, in_range
 from rectification.rules.rag import GREY, RED, YELLOW, finding_rag, metric_status, reference_date
 from rectification.rules.search import search_findings, search_hits, search_opens
@@ -35,7 +36,7 @@ def show_matches(hits: pd.DataFrame) -> None:
     st.text(f"找到 {places.ngroups} 项：")
     with st.container(border=True, height=320 if places.ngroups > 4 else "content", key="search_matches"):
         for finding_code, rows in places:
-            st.text(f"{labels[finding_code]}　{charts.short(titles[finding_code], 60)}")
+            st.text(f"{labels[finding_code]}　{short(titles[finding_code], 60)}")
             where = "；".join(p + (f"：{s}" if s else "") for p, s in zip(rows.place, rows.snippet, strict=True))
             st.caption(app_state.escape_markdown(f"匹配：{where}"))
 
@@ -74,7 +75,7 @@ code = st.selectbox(
     codes,
     key="finding",
     index=None,  # the session state, set above, decides
-    format_func=lambda c: f"{labels[c]}　{charts.short(titles[c], 60)}",
+    format_func=lambda c: f"{labels[c]}　{short(titles[c], 60)}",
     placeholder=f"从搜索到的 {len(codes)} 项中选择一项查看" if hits is not None else "选择整改问题",
 )
 if code is None:
@@ -216,7 +217,7 @@ else:
 # --- Status over time ---
 st.subheader("状态变化")
 app_state.chart(
-    app_state.view(charts.heatmap_figure, filters, (code,), f"{labels[code]} 逐月整改状态", dt.date.today(), narrow),
+    app_state.view(heatmap_figure, filters, (code,), f"{labels[code]} 逐月整改状态", dt.date.today(), narrow),
     key="status_timeline",
 )
 history = app_state.query("finding_status_history", finding=code)
@@ -262,7 +263,7 @@ for m in metric_now.itertuples():
     app_state.rag_line(m.rag, f"{m.metric_name}：{m.reason}")
     # The 口径 above its chart: what one unit is, what counts, the month a figure belongs to.
     st.text(f"口径：{definition_text(catalogue.definition.get(m.metric_code))}")
-    app_state.chart(app_state.view(charts.metric_figure, m.metric_code, filters, narrow), key=f"metric_{m.metric_code}")
+    app_state.chart(app_state.view(metric_figure, m.metric_code, filters, narrow), key=f"metric_{m.metric_code}")
 
 if not metrics.empty:
     rows = in_range(data.monthly[data.monthly.metric_code.isin(metrics.metric_code)], filters)
@@ -361,7 +362,7 @@ else:
             choice = st.selectbox(
                 "删除注释",
                 list(notes.annotation_id),
-                format_func=lambda i: f"#{i}　{charts.short(notes.set_index('annotation_id').text[i], 40)}",
+                format_func=lambda i: f"#{i}　{short(notes.set_index('annotation_id').text[i], 40)}",
                 key="retract_choice",
                 placeholder=app_state.CHOOSE,
             )

@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from rectification.core.months import chinese
-from rectification.outputs import charts, exports
+from rectification.outputs import exports
+from rectification.outputs.charts.figures import metrics_trend
 from rectification.rules.data import filter_metrics
 from rectification.rules.explorer import BY, MEASURES, counted_twice, explorer_series
 from rectification.rules.headlines import headlines
@@ -64,7 +65,7 @@ if by != "metric":
             + "、".join(f"{names[c]}（与{names.get(info.same_as[c], info.same_as[c])}相同）" for c in twice)
         )
 title = f"指标趋势（{MEASURES[measure]}，{BY[by]}）"
-app_state.chart(charts.metrics_trend(frame, measure=measure, as_of=filters.as_of, title=title), key="explorer_chart")
+app_state.chart(metrics_trend(frame, measure=measure, as_of=filters.as_of, title=title), key="explorer_chart")
 
 with st.expander("指标口径", expanded=False):
     info = data.metrics.set_index("metric_code")

@@ -6,7 +6,8 @@ import streamlit as st
 
 from rectification.core.months import add_months, chinese, current_month
 from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED, ONGOING, OVERDUE, PENDING
-from rectification.outputs import charts
+from rectification.outputs.charts.assembly import completion_figure, headline_figure, heatmap_figure
+from rectification.outputs.charts.theme import RAG_COLOURS, value_text
 from rectification.rules.overview import overview
 from rectification.rules.statuses import UNCONFIRMED, completion_rate_text, completion_text
 from ui import app_state
@@ -14,9 +15,9 @@ from ui import app_state
 
 def _briefing_pptx(data, filters) -> bytes:
     # Imported on a click, not on the page's first run: python-pptx is not needed to draw the page.
-    from rectification.outputs import briefing
+    from rectification.outputs.briefing.deck import build_pptx
 
-    return briefing.build_pptx(data, filters)
+    return build_pptx(data, filters)
 
 
 st.title("整改进展总览")
@@ -115,7 +116,7 @@ app_state.rag_legend()
 
 
 def completion_panel() -> None:
-    app_state.chart(app_state.view(charts.completion_figure, filters, dt.date.today(), narrow), key="completion_chart")
+    app_state.chart(app_state.view(completion_figure, filters, dt.date.today(), narrow), key="completion_chart")
 
 
 def attention_panel() -> None:
@@ -130,7 +131,7 @@ def attention_panel() -> None:
             for code in attention.finding_code.fillna("")
         ],
     )[["类别", "状态", "问题", "事项", "说明", "详情"]].fillna("")
-    badge = {rag: f"background-color: {colour}; color: white" for rag, colour in charts.RAG_COLOURS.items()}
+    badge = {rag: f"background-color: {colour}; color: white" for rag, colour in RAG_COLOURS.items()}
     app_state.show_table(
         shown.style.map(badge.get, subset=["状态"]).format(na_rep=""),
         hide_index=True,
@@ -172,7 +173,7 @@ def headlines_panel() -> None:
         target = (
             "未设目标"
             if h.target is None
-            else f"目标 {charts.value_text(h.target, h.unit)}（完成 {h.cumulative / h.target:.0%}）"
+            else f"目标 {value_text(h.target, h.unit)}（完成 {h.cumulative / h.target:.0%}）"
         )
         # The tile says what it counts (its catalogue title); its help gives the 口径 and the breakdown.
         # The figure alone as the value ("2,629 场次" was cut to "2,629 …" at 1280 px); the unit goes
@@ -180,21 +181,19 @@ def headlines_panel() -> None:
         bare = "%" if h.unit == "%" else ""
         column.metric(
             h.name,
-            charts.value_text(h.cumulative, bare, h.approximate),
-            delta=f"本月 {charts.value_text(h.month_value, h.unit)}",
+            value_text(h.cumulative, bare, h.approximate),
+            delta=f"本月 {value_text(h.month_value, h.unit)}",
             delta_color="off",
             delta_arrow="off",
             border=True,
             help=h.label,
         )
         column.caption(f"单位：{h.unit}　{target}" if not bare else target)
-    app_state.chart(app_state.view(charts.headline_figure, filters, narrow), key="headline_chart")
+    app_state.chart(app_state.view(headline_figure, filters, narrow), key="headline_chart")
 
 
 def heatmap_panel() -> None:
-    app_state.chart(
-        app_state.view(charts.heatmap_figure, filters, None, None, dt.date.today(), narrow), key="status_heatmap"
-    )
+    app_state.chart(app_state.view(heatmap_figure, filters, None, None, dt.date.today(), narrow), key="status_heatmap")
 
 
 # --- The body in tabs, and only the open tab is drawn. A cold browser then draws one chart and loads

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from rectification.core.months import add_months, chinese
-from rectification.outputs import charts
+from rectification.outputs.charts.assembly import metric_figure
+from rectification.outputs.charts.theme import short, value_text
 from rectification.rules.data import Filters, resolve
 from rectification.rules.rag import metric_positions
 from rectification.rules.text import finding_label
@@ -42,9 +43,9 @@ with metric_tab:
     ]
     last_reported = figures.month.max() if len(figures) else opening_month
     facts = [
-        (f"期初值（{chinese(opening_month)}）", charts.value_text(m.opening_value, m.unit)),
-        (f"当前累计（截至{chinese(last_reported)}）", charts.value_text(position.cumulative, m.unit)),
-        ("当前目标", charts.value_text(m.target_value, m.unit) if not pd.isna(m.target_value) else "未设"),
+        (f"期初值（{chinese(opening_month)}）", value_text(m.opening_value, m.unit)),
+        (f"当前累计（截至{chinese(last_reported)}）", value_text(position.cumulative, m.unit)),
+        ("当前目标", value_text(m.target_value, m.unit) if not pd.isna(m.target_value) else "未设"),
         ("目标月份", chinese(m.target_month) if isinstance(m.target_month, str) else "未设"),
     ]
     for column, (label, value) in zip(st.columns(4), facts, strict=True):
@@ -101,7 +102,7 @@ with metric_tab:
         st.success(notice)
 
     filters = resolve(Filters(), data)
-    app_state.chart(app_state.view(charts.metric_figure, code, filters), key="target_preview")
+    app_state.chart(app_state.view(metric_figure, code, filters), key="target_preview")
     history = app_state.query("metric_target_history", metric=code)
     with st.expander(f"目标记录（{len(history)} 条）"):
         app_state.show_table(
@@ -121,7 +122,7 @@ with metric_tab:
 with plan_tab:
     findings = data.findings
     labels = {
-        r.finding_code: f"{finding_label(r.finding_code, r.report_number)}　{charts.short(r.title, 50)}"
+        r.finding_code: f"{finding_label(r.finding_code, r.report_number)}　{short(r.title, 50)}"
         for r in findings.itertuples()
     }
     finding_code = st.selectbox(

@@ -1,14 +1,10 @@
-"""Every chart of the dashboard and the briefing: DataFrame in, plotly Figure out, no I/O.
-
-One template (style()), one colour set, one empty() for "no data". Each figure carries its own
-context — title, unit, 数据截至 and the data source — so a screenshot or exported PNG stands alone.
+"""One function per chart: DataFrames in, plotly Figure out, no I/O and no knowledge of the dashboard's
+data (assembly.py picks the frames). The house style comes from theme.py.
 """
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,133 +12,36 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rectification.core.months import add_months, chinese, month_range
-from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED, ONGOING, OVERDUE, PENDING
-from rectification.rules.attention import attention
-from rectification.rules.data import Data, Filters, filter_findings, filter_metrics, in_range
-from rectification.rules.headlines import headline_series, headlines
-from rectification.rules.rag import GREEN, GREY, RED, YELLOW, trajectory_value
-from rectification.rules.statuses import STATUS_ORDER, closure_note, status_grid
-from rectification.rules.statuses import completion_by_section as completion_by_section_table
-from rectification.rules.text import finding_label, number_with_unit
-
-FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
-FONT_SIZE = 16  # legible when exported at 1600×900 and pasted into a slide
-TITLE_SIZE = 24
-SUBTITLE_SIZE = 15
-TICK_SIZE = 14
-EXPORT_WIDTH, EXPORT_HEIGHT, EXPORT_SCALE = 1600, 900, 2
-NARROW_EXPORT_WIDTH = 420
-MAX_MONTHS_AHEAD = 36  # a metric chart runs on to its target month, but no further than this
-
-STATUS_COLOURS = {
-    CLOSED: "#2e7d32",
-    PENDING: "#9ccc65",
-    LONG_TERM: "#7b1fa2",
-    ONGOING: "#1e88e5",
-    NOT_STARTED: "#bdbdbd",
-    OVERDUE: "#d32f2f",
-}
-RAG_COLOURS = {GREEN: "#2e7d32", YELLOW: "#f9a825", RED: "#d32f2f", GREY: "#9e9e9e"}
-# Streamlit's badge colours for the same statuses (emoji need a font many intranet PCs lack).
-RAG_BADGES = {GREEN: "green", YELLOW: "yellow", RED: "red", GREY: "gray"}
-# Qualitative, distinguishable in print: sections, outcome groups and several metrics at once.
-SERIES_COLOURS = [
-    "#1565c0",
-    "#ef6c00",
-    "#2e7d32",
-    "#6a1b9a",
-    "#00838f",
-    "#ad1457",
-    "#5d4037",
-    "#9e9d24",
-    "#283593",
-    "#c62828",
-    "#00695c",
-    "#4e342e",
-]
-MONTHLY_COLOUR = "#90caf9"
-CUMULATIVE_COLOUR = "#0d47a1"
-TARGET_COLOUR = "#d32f2f"
-TRAJECTORY_COLOUR = "#616161"
-NOTE_COLOUR = "#ef6c00"
-DEMO_COLOUR = "#b71c1c"
-
-SOURCE_LABELS = {
-    "月报": "各部门月报",
-    "台账": "工作台账",
-    "期初数据": "整改进展通报（截至2025年3月）",
-    "示例数据": "示例数据（系统生成，非真实数据）",
-}
-
-LABELS = {
-    "monthly": "本月",
-    "cumulative": "累计",
-    "level": "月末值",
-    "target": "目标",
-    "trajectory": "进度线",
-    "notes": "注释",
-    "scope": "应完成（不含长期坚持）",
-}
-
-# plotly.js ships English only and Streamlit registers no locale, so the zh-CN strings travel in the
-# config itself (config.locales) — modebar tooltips and date names then read in Chinese.
-ZH_CN_LOCALE = {
-    "dictionary": {
-        "Autoscale": "自动缩放",
-        "Box Select": "框选",
-        "Download plot as a png": "下载图片（PNG）",
-        "Download plot as a PNG": "下载图片（PNG）",  # the spelling of newer plotly.js
-        "Fullscreen": "全屏",
-        "Exit fullscreen": "退出全屏",
-        "Download plot": "下载图片",
-        "Lasso Select": "套索选择",
-        "Pan": "平移",
-        "Reset axes": "重置坐标轴",
-        "Reset view": "重置视图",
-        "Reset": "重置",
-        "Show closest data on hover": "悬停显示最近数据",
-        "Compare data on hover": "悬停比较数据",
-        "Toggle Spike Lines": "显示/隐藏参考线",
-        "Zoom": "缩放",
-        "Zoom in": "放大",
-        "Zoom out": "缩小",
-        "Double-click to zoom back out": "双击恢复原始大小",
-        "Double-click on legend to isolate one trace": "双击图例只显示该项",
-        "Click to enter Plot title": "点击输入标题",
-        "Taking snapshot - this may take a few seconds": "正在生成图片，请稍候",
-        "Snapshot succeeded": "图片已生成",
-        "Sorry, there was a problem downloading your snapshot!": "抱歉，图片下载失败！",
-        "Produced with Plotly.js": "由 Plotly.js 生成",
-        "trace": "数据系列",
-    },
-    "format": {
-        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
-        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
-        "months": [f"{i}月" for i in range(1, 13)],
-        "shortMonths": [f"{i}月" for i in range(1, 13)],
-        "date": "%Y-%m-%d",
-        "decimal": ".",
-        "thousands": ",",
-    },
-}
-
-TEMPLATE = go.layout.Template(
-    layout=go.Layout(
-        font=dict(family=FONT_FAMILY, size=FONT_SIZE, color="#212121"),
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        separators=".,",
-        colorway=SERIES_COLOURS,
-        hoverlabel=dict(font=dict(family=FONT_FAMILY, size=FONT_SIZE)),
-        # Anchored to the figure's bottom edge (yref container), below the month labels whatever the
-        # plot's height: a legend placed relative to the plot ran into the labels.
-        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.01, x=0, font=dict(size=FONT_SIZE)),
-        margin=dict(l=90, r=90, t=120, b=110),
-        xaxis=dict(showgrid=False, linecolor="#9e9e9e", ticks="outside", tickfont=dict(size=TICK_SIZE)),
-        yaxis=dict(gridcolor="#e0e0e0", zerolinecolor="#bdbdbd", tickfont=dict(size=TICK_SIZE), rangemode="tozero"),
-    )
+from rectification.core.months import chinese
+from rectification.core.vocabulary import NOT_STARTED, PENDING
+from rectification.outputs.charts.theme import (
+    CUMULATIVE_COLOUR,
+    FONT_SIZE,
+    LABELS,
+    MONTHLY_COLOUR,
+    NARROW_MAX_TICKS,
+    NOTE_COLOUR,
+    RAG_COLOURS,
+    SERIES_COLOURS,
+    STATUS_COLOURS,
+    TARGET_COLOUR,
+    TICK_SIZE,
+    TRAJECTORY_COLOUR,
+    WIDE_TITLE_BLOCK,
+    empty,
+    file_name,
+    month_axis,
+    month_labels,
+    number_format,
+    plain,
+    short,
+    split_every,
+    style,
+    value_axis,
+    value_text,
 )
+from rectification.rules.rag import GREY
+from rectification.rules.statuses import STATUS_ORDER
 
 
 @dataclass(frozen=True)
@@ -157,229 +56,6 @@ class MetricSpec:
     target_month: str | None = None
     definition: str | None = None  # the 口径, shown on hover
     approximate: str | None = None  # 余 / 约: the report's figure is a rounded one
-
-
-def plain(text) -> str:
-    """Text from the catalogue or from users, made inert: plotly reads <b>, <a> and <br> in labels."""
-    return html.escape(str(text), quote=False)
-
-
-def file_name(*parts: str) -> str:
-    """问题05_头盔劝导场次_2025年3月 — safe on Windows and in a URL."""
-    text = "_".join(str(p) for p in parts if p)
-    return re.sub(r'[\\/:*?"<>|\s“”]+', "", text)[:120]
-
-
-def source_label(sources: Iterable) -> str:
-    found = set()
-    for value in sources:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            continue
-        found.update(part for part in str(value).split(",") if part)
-    order = ["月报", "台账", "期初数据", "示例数据"]
-    ordered = sorted(found, key=lambda s: order.index(s) if s in order else -1)
-    return "、".join(SOURCE_LABELS.get(s, s) for s in ordered) or "—"
-
-
-def subtitle(*, unit: str | None, as_of: str, sources: Iterable, narrow: bool = False) -> str:
-    parts = []
-    if unit:
-        parts.append(f"单位：{plain(unit)}")
-    parts.append(f"数据截至 {chinese(as_of)}")
-    parts.append(f"数据来源：{plain(source_label(sources))}")
-    if narrow:  # one fact a line, a long source list broken: a phone's chart is ~360 px wide
-        return "<br>".join(line for part in parts for line in _wrap(part, NARROW_SUBTITLE_CHARS))
-    return "　|　".join(parts)
-
-
-# A phone (a page under 640 px, where Streamlit itself switches to its mobile layout) draws a chart ~360 px
-# wide: the title goes onto lines of 14 characters at 20 px, each fact of the context line onto its own,
-# below a strip left for the modebar (it sat on the title).
-NARROW_TITLE_CHARS, NARROW_TITLE_SIZE, NARROW_SUBTITLE_CHARS = 15, 20, 25
-NARROW_MODEBAR_STRIP = 34  # px above the title
-WIDE_TITLE_BLOCK = 70  # px from the top to below a wide chart's context line; the margins allow for it
-NARROW_MAX_TICKS = 4  # month labels on a phone's month axis
-
-
-def narrow_title_block(title: str, subtitle_text: str) -> int:
-    """px from the top of a narrow chart to below its context line."""
-    title_lines = len(wrap_title(title, NARROW_TITLE_CHARS))
-    return NARROW_MODEBAR_STRIP + 27 * title_lines + 19 * (subtitle_text.count("<br>") + 1) + 10
-
-
-def style(
-    fig: go.Figure,
-    *,
-    title: str,
-    as_of: str,
-    sources: Iterable = (),
-    unit: str | None = None,
-    filename: str | None = None,
-    height: int | None = None,
-    narrow: bool = False,
-) -> go.Figure:
-    """The one house style: template, title with its context line, and the export file name.
-    `narrow`: the title and context line wrapped for a phone, the margin above grown to hold them."""
-    sources = list(sources)
-    demo = "示例数据" in source_label(sources)
-    height = height or fig.layout.height
-    context = subtitle(unit=unit, as_of=as_of, sources=sources, narrow=narrow)
-    title_text, title_size, top = plain(title), TITLE_SIZE, 14
-    if narrow:
-        title_text = "<br>".join(plain(line) for line in wrap_title(title, NARROW_TITLE_CHARS))
-        title_size, top = NARROW_TITLE_SIZE, NARROW_MODEBAR_STRIP
-        grow = narrow_title_block(title, context) - WIDE_TITLE_BLOCK
-        margin_top = fig.layout.margin.t if fig.layout.margin.t is not None else TEMPLATE.layout.margin.t
-        fig.update_layout(margin=dict(t=margin_top + grow))
-        height = (height or 450) + grow
-    fig.update_layout(
-        template=TEMPLATE,
-        separators=".,",  # decimal point, thousands comma, whatever the viewer's locale
-        title=dict(
-            text=title_text,
-            x=0.01,
-            xanchor="left",
-            # 14 px from the top whatever the height (0.97 of a tall heatmap pushed it onto the months)
-            y=1 - top / height if height else 0.97,
-            yanchor="top",
-            font=dict(size=title_size),
-            subtitle=dict(
-                text=context,
-                font=dict(size=SUBTITLE_SIZE - (2 if narrow else 0), color=DEMO_COLOUR if demo else "#616161"),
-            ),
-        ),
-        meta=dict(filename=file_name(filename or title, chinese(as_of)), narrow=narrow),
-    )
-    if narrow:
-        fig.update_layout(legend=dict(font=dict(size=TICK_SIZE - 1)))
-    if height:
-        fig.update_layout(height=height)
-    return fig
-
-
-def export_size(fig: go.Figure) -> tuple[int, int]:
-    """1600×900, or taller for a figure drawn taller (a heatmap of 56 findings): squeezed into 900 px
-    its rows would be too thin for every label, and plotly would label only every other one. A phone's
-    figure exports as drawn, 420 px wide: its layout is made for that width."""
-    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
-    if meta.get("narrow"):
-        return NARROW_EXPORT_WIDTH, int(fig.layout.height or EXPORT_HEIGHT)
-    return EXPORT_WIDTH, max(EXPORT_HEIGHT, int(fig.layout.height or 0))
-
-
-def plotly_config(fig: go.Figure) -> dict:
-    """st.plotly_chart's config: Chinese modebar, and a 1600×900 (or taller) PNG at 2× with a Chinese
-    file name."""
-    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
-    width, height = export_size(fig)
-    return {
-        "locale": "zh-CN",
-        "locales": {"zh-CN": ZH_CN_LOCALE},
-        "displaylogo": False,
-        "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-        "toImageButtonOptions": {
-            "format": "png",
-            "filename": meta.get("filename") or "图表",
-            "width": width,
-            "height": height,
-            "scale": EXPORT_SCALE,
-        },
-    }
-
-
-def empty(title: str, message: str = "暂无数据", *, as_of: str | None = None, narrow: bool = False) -> go.Figure:
-    """A figure that says there is nothing to show, in the same style as the others."""
-    fig = go.Figure()
-    fig.add_annotation(
-        text=plain(message),
-        x=0.5,
-        y=0.5,
-        xref="paper",
-        yref="paper",
-        showarrow=False,
-        font=dict(size=20, color="#757575"),
-    )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    if as_of:
-        return style(fig, title=title, as_of=as_of, height=360, narrow=narrow)
-    fig.update_layout(template=TEMPLATE, title=dict(text=plain(title), x=0.01, font=dict(size=TITLE_SIZE)), height=360)
-    return fig
-
-
-# --- Axis and number helpers --------------------------------------------------------------------
-
-
-def month_labels(months: Iterable[str]) -> list[str]:
-    return [chinese(m) for m in months]
-
-
-def tick_step(n: int, max_ticks: int = 12) -> int:
-    """Label every month up to a year, then every 2nd, 3rd, 6th or 12th… so labels never collide."""
-    for step in (1, 2, 3, 6, 12, 24, 60):
-        if math.ceil(n / step) <= max_ticks:
-            return step
-    return math.ceil(n / max_ticks)
-
-
-def tick_label(label: str) -> str:
-    """2025年3月 on two lines (2025年 / 3月): half as wide, so labels stay level instead of tilting
-    into the title, the source line or the legend."""
-    year, _, month = label.partition("年")
-    return f"{year}年<br>{month}" if month else label
-
-
-def month_axis(labels: list[str], max_ticks: int = 12) -> dict:
-    """A category axis over the months in order, ticks thinned for long ranges, labels level."""
-    # Counted back from the last month, so the latest month (the one that matters) always has a label.
-    shown = labels[::-1][:: tick_step(len(labels), max_ticks)][::-1]
-    return dict(
-        type="category",
-        categoryorder="array",
-        categoryarray=labels,
-        tickmode="array",
-        tickvals=shown,
-        ticktext=[tick_label(label) for label in shown],
-        tickangle=0,
-        title=None,
-    )
-
-
-def number_format(values) -> str:
-    """d3 format: thousands separators; decimals only when the figures have them."""
-    series = pd.Series(values, dtype="float64").dropna()
-    whole = series.empty or bool((series.round() == series).all())
-    return ",d" if whole else ",.1f"
-
-
-def value_axis(*values) -> dict:
-    """A y-axis for these figures: thousands separators, from zero, and whole-number ticks for small
-    counts (left alone plotly puts ticks at 0.5 and ",d" prints them as 0, 0, 1, 1)."""
-    series = pd.concat([pd.Series(v, dtype="float64") for v in values]).dropna()
-    fmt = number_format(series)
-    axis = dict(tickformat=fmt, rangemode="tozero", tickmode="auto")
-    if fmt == ",d":
-        # Whole-number steps always: plotly's own (0.5, 2.5…) print as 0 1 1 2 2 under ",d".
-        axis.update(tickmode="linear", tick0=0, dtick=integer_step(series.abs().max() if len(series) else 0))
-    return axis
-
-
-def integer_step(largest: float, max_ticks: int = 6) -> int:
-    """1, 2, 5, 10, 20, 50… : the smallest such step giving at most `max_ticks` ticks up to `largest`."""
-    decade = 1
-    while True:
-        for step in (decade, 2 * decade, 5 * decade):
-            if largest / step <= max_ticks:
-                return step
-        decade *= 10
-
-
-def value_text(value: float | None, unit: str = "", approximate: str | None = None) -> str:
-    """2,629 场次 / 90% / 2,000余 人次 / — : how every figure reads in titles, tiles and legends."""
-    return number_with_unit(value, unit, approximate)
-
-
-# --- The figures --------------------------------------------------------------------------------
 
 
 def metric_progress(
@@ -516,7 +192,7 @@ def _line_hover(series: pd.DataFrame, metric: MetricSpec, label: str) -> list[st
     opening balance is part of it, and the metric's definition travels with every point."""
     definition = ""
     if isinstance(metric.definition, str) and metric.definition:
-        definition = "<br>口径：" + "<br>".join(plain(line) for line in _wrap(metric.definition, 30))
+        definition = "<br>口径：" + "<br>".join(plain(line) for line in split_every(metric.definition, 30))
     return [f"{label} {value_text(v, metric.unit, metric.approximate)}{definition}" for v in series.cumulative]
 
 
@@ -769,11 +445,6 @@ def status_heatmap(
     return style(fig, title=title, as_of=as_of, sources=grid.source, filename=title, height=height, narrow=narrow)
 
 
-def short(text: str, width: int) -> str:
-    text = str(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _headline_title(rows: pd.DataFrame, title: str, unit: str) -> str:
     last = rows.sort_values("month").iloc[-1]
     approximate = last.get("approximate")
@@ -796,26 +467,9 @@ def _headline_hover(rows: pd.DataFrame, unit: str) -> list[str]:
             text += "<br>其中 " + "<br>　+ ".join(plain(part) for part in breakdown.split(" + "))
         definition = getattr(r, "definition", "")
         if isinstance(definition, str) and definition:
-            text += "<br>口径：" + "<br>".join(plain(line) for line in _wrap(definition, 30))
+            text += "<br>口径：" + "<br>".join(plain(line) for line in split_every(definition, 30))
         texts.append(text)
     return texts
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
-
-
-def wrap_title(text: str, width: int) -> list[str]:
-    """Lines of at most `width` characters, broken after 「：，、」 or a space or before 「（」 where one is near
-    enough (「重点成效（5 项，每月数值与累计）」 must not end on a lone 「计）」), else mid-word."""
-    pieces = [p for p in re.findall(r"（?[^：，、 （]*(?:[：，、 ]|(?=（)|$)", text) if p]
-    lines = [""]
-    for piece in pieces:
-        for chunk in _wrap(piece, width):
-            if lines[-1] and len(lines[-1]) + len(chunk) > width:
-                lines.append("")
-            lines[-1] += chunk
-    return [line.strip() for line in lines if line.strip()] or [""]
 
 
 # Pixel budget of the headline chart: it is drawn at ~820 px (a 1280 px page with the sidebar open), ~1480 px
@@ -978,108 +632,7 @@ def _headline_footnote(rows: pd.DataFrame) -> str:
 
 def _wrap_items(items: list[str], width: int) -> list[str]:
     """One item per line, a long one broken into lines of `width` characters."""
-    return [line for item in items for line in _wrap(item, width)]
-
-
-# --- From the dashboard's data: the same assembly for the pages and the briefing ------------------
-
-
-def metric_spec(data: Data, metric_code: str) -> MetricSpec:
-    m = data.metrics.set_index("metric_code").loc[metric_code]
-    target = None if pd.isna(m.target_value) else float(m.target_value)
-    return MetricSpec(
-        name=m.metric_name,
-        unit=m.unit,
-        kind=m.kind,
-        label=finding_label(m.finding_code, m.report_number),
-        target=target,
-        target_month=m.target_month if isinstance(m.target_month, str) else None,
-        definition=_text_or_none(m.get("definition")),
-        approximate=_text_or_none(m.get("approximate")),
-    )
-
-
-def _text_or_none(value) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def trajectory(data: Data, metric_code: str, months: list[str]) -> pd.DataFrame:
-    """month, expected: the straight line from the opening balance to the target, from the opening month."""
-    m = data.metrics.set_index("metric_code").loc[metric_code]
-    # Without a target month the target applies at once: the target line says it all.
-    if pd.isna(m.target_value) or not isinstance(m.opening_month, str) or not isinstance(m.target_month, str):
-        return pd.DataFrame(columns=["month", "expected"])
-    shown = [month for month in months if month >= m.opening_month]
-    expected = [
-        trajectory_value(
-            month,
-            opening_value=float(m.opening_value),
-            opening_month=m.opening_month,
-            target_value=float(m.target_value),
-            target_month=m.target_month if isinstance(m.target_month, str) else None,
-        )
-        for month in shown
-    ]
-    return pd.DataFrame({"month": shown, "expected": expected})
-
-
-def metric_figure(data: Data, metric_code: str, filters: Filters, narrow: bool = False) -> go.Figure:
-    """A metric's progress over the filtered months, with its target, trajectory and notes."""
-    series = in_range(data.monthly[data.monthly.metric_code == metric_code], filters)
-    series = series[series.month <= filters.as_of]  # nothing after the month the view is "as of"
-    spec = metric_spec(data, metric_code)
-    last = max(filters.end, spec.target_month or filters.end)
-    last = min(last, add_months(filters.end, MAX_MONTHS_AHEAD))
-    months = month_range(filters.start, last)
-    notes = data.annotations[data.annotations.metric_code == metric_code]
-    return metric_progress(
-        series,
-        metric=spec,
-        as_of=filters.as_of,
-        trajectory=trajectory(data, metric_code, months),
-        annotations=notes,
-        narrow=narrow,
-    )
-
-
-def completion_figure(data: Data, filters: Filters, today=None, narrow: bool = False) -> go.Figure:
-    """The completion chart; its last month counts 销号 up to today on the current view (closure_cutoff)."""
-    findings = filter_findings(data.findings, data.metrics, filters)
-    months = [m for m in data.months if filters.start <= m <= filters.end]
-    table = completion_by_section_table(data, findings, months, today, as_of=filters.as_of)
-    scope = int((status_grid(data, findings, [filters.as_of], today).status != LONG_TERM).sum())
-    closures = closure_note(data, filters.as_of, today)
-    return completion_by_section(table, scope=scope, as_of=filters.as_of, closures=closures, narrow=narrow)
-
-
-def heatmap_figure(
-    data: Data,
-    filters: Filters,
-    finding_codes: tuple[str, ...] | None = None,
-    title: str | None = None,
-    today=None,
-    narrow: bool = False,
-) -> go.Figure:
-    """The status heatmap of the filtered findings, or of `finding_codes` (a briefing page, one finding);
-    its last month counts 销号 up to today on the current view (closure_cutoff)."""
-    if finding_codes is None:
-        findings = filter_findings(data.findings, data.metrics, filters)
-    else:
-        findings = data.findings[data.findings.finding_code.isin(finding_codes)]
-    months = [m for m in data.months if filters.start <= m <= filters.end]
-    grid = status_grid(data, findings, months, today, as_of=filters.as_of)
-    notes = data.annotations[data.annotations.is_finding_note]
-    fig = status_heatmap(
-        grid, as_of=filters.as_of, annotations=notes, narrow=narrow, **({"title": title} if title else {})
-    )
-    return with_closure_note(fig, closure_note(data, filters.as_of, today))
-
-
-def headline_figure(data: Data, filters: Filters, narrow: bool = False) -> go.Figure:
-    metrics = filter_metrics(data.metrics, filters)
-    months = [m for m in data.months if filters.start <= m <= filters.end]
-    found = headlines(data, metrics, filters.as_of)
-    return headline_outcomes(headline_series(data, found, months), as_of=filters.as_of, narrow=narrow)
+    return [line for item in items for line in split_every(item, width)]
 
 
 def attention_table(frame: pd.DataFrame, *, as_of: str, sources: Iterable = (), limit: int = 14) -> go.Figure:
@@ -1127,15 +680,6 @@ def attention_table(frame: pd.DataFrame, *, as_of: str, sources: Iterable = (), 
     return style(fig, title=title, as_of=as_of, sources=sources, filename="需要关注", height=620)
 
 
-def attention_figure(data: Data, filters: Filters, today=None) -> go.Figure:
-    frame = attention(data, filters, today)
-    now = [filters.as_of]
-    sources = pd.concat(
-        [data.monthly[data.monthly.month.isin(now)].source, data.statuses[data.statuses.month.isin(now)].source]
-    )
-    return attention_table(frame, as_of=filters.as_of, sources=sources)
-
-
 def status_strip(grid: pd.DataFrame, *, as_of: str, title: str) -> go.Figure:
     """One finding's status month by month, every cell labelled with its status and every month named:
     what a briefing slide shows for a finding with no metric (a one-row heatmap is a coloured slab
@@ -1178,13 +722,3 @@ def status_strip(grid: pd.DataFrame, *, as_of: str, title: str) -> go.Figure:
     fig.update_yaxes(visible=False, range=[-0.5, 0.5])
     fig.update_layout(margin=dict(l=40, r=40, t=170, b=170))
     return style(fig, title=title, as_of=as_of, sources=grid.source, filename=title)
-
-
-def status_strip_figure(data: Data, filters: Filters, finding_code: str, title: str, today=None) -> go.Figure:
-    """status_strip of one finding over the filtered months (the last counting 销号 as the overview does)."""
-    months = [m for m in data.months if filters.start <= m <= filters.end]
-    findings = data.findings[data.findings.finding_code == finding_code]
-    fig = status_strip(
-        status_grid(data, findings, months, today, as_of=filters.as_of), as_of=filters.as_of, title=title
-    )
-    return with_closure_note(fig, closure_note(data, filters.as_of, today))
