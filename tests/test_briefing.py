@@ -19,6 +19,7 @@ from pptx.oxml.ns import qn
 
 from rectification.cli import main
 from rectification.core import store
+from rectification.core.programme import read_file as read_programme
 from rectification.core.vocabulary import NOT_STARTED, ONGOING
 from rectification.outputs.briefing.content import (
     OUTCOME_COLUMNS,
@@ -94,7 +95,7 @@ def test_the_default_pack_covers_every_finding_and_both_long_term_items(con):
     assert set(select_findings(data, filters, attention_only=True)) == flagged
     with pytest.raises(BriefingError, match="没有这个整改问题：99"):
         select_findings(data, filters, numbers=["99"])
-    assert pack_file_name("2025-03") == "横栏分局巡察整改进展_2025年3月.pptx"
+    assert pack_file_name(read_programme(), "2025-03") == "横栏分局巡察整改进展_2025年3月.pptx"
 
 
 def test_the_meeting_pack_slide_by_slide(store_path, tmp_path):

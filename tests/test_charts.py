@@ -132,7 +132,7 @@ def test_file_name_is_safe_on_windows():
 def test_source_label_names_demo_data_only_when_present():
     assert source_label(["月报", "月报"]) == "各部门月报"
     assert source_label(["示例数据", "月报", None]) == "各部门月报、示例数据（系统生成，非真实数据）"
-    assert source_label(["期初数据,示例数据"]) == "整改进展通报（截至2025年3月）、示例数据（系统生成，非真实数据）"
+    assert source_label(["期初数据,示例数据"]) == "整改进展通报（期初数据）、示例数据（系统生成，非真实数据）"
 
 
 def test_figure_from_reported_data_does_not_say_demo():

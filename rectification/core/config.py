@@ -70,11 +70,6 @@ SETTINGS = {
     ),
 }
 
-# TODO(programme): only progress/charts/briefing/cli still read these; replaced after their split.
-# Everything else reads the store's programme row (rectification.core.programme.current).
-TRACKING_START = "2024-08"
-OPENING_MONTH = "2025-03"
-
 
 def db_path(cli_value: str | None = None) -> Path:
     """The store's path: --db, else RECTIFICATION_DB, else data/rectification.duckdb."""

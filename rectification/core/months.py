@@ -35,7 +35,7 @@ def add_months(month: str, n: int) -> str:
 
 
 def chinese(month: str) -> str:
-    """'2025-03' -> '2025年3月', the form every label and title uses."""
+    """'2026-04' -> '2026年4月', the form every label and title uses."""
     year, mon = month.split("-")
     return f"{int(year)}年{int(mon)}月"
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from rectification.core.config import DATA_DIR, ROOT
 from rectification.core.months import to_date, to_month
@@ -105,11 +106,21 @@ def stored(con: duckdb.DuckDBPyConnection) -> Programme | None:
     if not has_table(con):
         return None
     row = con.execute(_SELECT).fetchone()
-    if row is None:
-        return None
-    values = dict(zip([*COLUMNS, "created_at"], row))
+    return None if row is None else from_record(dict(zip([*COLUMNS, "created_at"], row)))
+
+
+def from_record(values: dict) -> Programme:
+    """A programme row as the store returns it (months as dates) made a Programme."""
+    values = {column: values.get(column) for column in [*COLUMNS, "created_at"]}
     values.update({column: to_month(values[column]) for column in _MONTHS})
+    values.update({column: _plain_date(values[column]) for column in _DATES})
     return Programme(**values)
+
+
+def _plain_date(value) -> dt.date | None:
+    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+        return None
+    return value.date() if isinstance(value, dt.datetime | pd.Timestamp) else value
 
 
 def current(con: duckdb.DuckDBPyConnection) -> Programme:

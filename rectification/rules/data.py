@@ -10,7 +10,8 @@ from functools import cached_property
 import pandas as pd
 
 from rectification.core import programme
-from rectification.core.months import month_range, to_date, to_month
+from rectification.core.months import month_range, to_date
+from rectification.core.programme import Programme
 from rectification.rules import closure_states
 
 # A month is "substantially reported" when at least this share of the best-reported month's metrics
@@ -40,7 +41,12 @@ class Data:
     statuses: pd.DataFrame  # finding_status_monthly, statuses replaced by the closure state (closure_states.monthly)
     annotations: pd.DataFrame  # annotations_current
     closure_events: pd.DataFrame = field(default_factory=pd.DataFrame)  # closure_events_effective
-    tracking_start: str | None = None  # the programme's: nothing is tracked before it (None: the first month held)
+    programme: Programme | None = None  # the rectification: its unit, tracking start, opening month…
+
+    @property
+    def tracking_start(self) -> str | None:
+        """Nothing is tracked before it (None, for frames made without a programme: the first month held)."""
+        return self.programme.tracking_start if self.programme else None
 
     @property
     def months(self) -> list[str]:
@@ -91,7 +97,7 @@ class Data:
 def load(query: Callable[..., pd.DataFrame]) -> Data:
     """Read the dashboard's data with `query(name, **params)` (app_state.query or a bound store.query),
     from the programme's tracking start on."""
-    tracking_start = _tracking_start(query)
+    own = _programme(query)
     findings = query("finding_catalogue")
     events = query("closure_events_effective", finding=None)
     return Data(
@@ -99,18 +105,18 @@ def load(query: Callable[..., pd.DataFrame]) -> Data:
         monthly=query("metric_monthly"),
         findings=findings,
         statuses=closure_states.monthly(
-            query("finding_status_monthly", first=to_date(tracking_start)), events, findings
+            query("finding_status_monthly", first=to_date(own.tracking_start)), events, findings
         ),
         annotations=query("annotations_current"),
         closure_events=events,
-        tracking_start=tracking_start,
+        programme=own,
     )
 
 
-def _tracking_start(query: Callable[..., pd.DataFrame]) -> str:
-    row = query("programme_current")
-    # No row yet: a store built before the programme table, not yet upgraded (programme.current).
-    return to_month(row.tracking_start.iloc[0]) if len(row) else programme.read_file().tracking_start
+def _programme(query: Callable[..., pd.DataFrame]) -> Programme:
+    rows = query("programme_current")
+    # No row yet: a store built before the programme table, not yet upgraded (as programme.current reads).
+    return programme.from_record(rows.iloc[0].to_dict()) if len(rows) else programme.read_file()
 
 
 def resolve(filters: Filters, data: Data) -> Filters:

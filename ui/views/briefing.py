@@ -85,7 +85,7 @@ with pack_tab:
             st.session_state.pop("briefing_pptx", None)
             st.error("简报未生成：")
             st.text(str(error))  # may name a path or a department: shown as plain text
-    offer_download("briefing_pptx", month, deck, pack_file_name(month), PPTX_MIME, "下载简报")
+    offer_download("briefing_pptx", month, deck, pack_file_name(app_state.programme(), month), PPTX_MIME, "下载简报")
 
 with report_tab:
     st.caption(

@@ -15,8 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rectification.core import store
-from rectification.core.config import TRACKING_START
 from rectification.core.months import add_months, chinese
+from rectification.core.programme import Programme
 from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED
 from rectification.outputs.briefing.images import CHART_BOX, FINDING_BOX, HEADLINE_BOX, BriefingError, for_box
 from rectification.outputs.briefing.tables import (
@@ -50,10 +50,6 @@ from rectification.workflow import closure, deadlines
 HEATMAP_ROWS_PER_SLIDE = 14
 BRIEFING_MONTHS = 12
 
-BUREAU = "中山市公安局横栏分局"  # as the report signs: 中共中山市公安局横栏分局委员会
-BUREAU_SHORT = "横栏分局"
-PACK_TITLE = "巡察整改进展情况"
-
 
 @dataclass
 class Slide:
@@ -68,7 +64,7 @@ def briefing_filters(data: Data, month: str | None, department: str | None = Non
     """The whole bureau (or one lead department), the twelve months up to `month` (default: the latest
     month substantially reported, as on the overview)."""
     as_of = month or data.default_as_of
-    start = max(TRACKING_START, add_months(as_of, -(BRIEFING_MONTHS - 1)))
+    start = max(data.months[0], add_months(as_of, -(BRIEFING_MONTHS - 1)))  # not before tracking began
     return resolve(Filters(department=department, start=start, end=as_of, as_of=as_of), data)
 
 
@@ -266,7 +262,7 @@ class FindingCard:
     label: str  # 问题05 / 长期L1
     title: str
     status: str  # the status at the month (逾期 once the deadline has passed unfinished)
-    closure: str | None  # the closure state (销号) with its step: 待审核（张三 2025-03-20 申请）, 已退回…
+    closure: str | None  # the closure state (销号) with its step: 待审核（张三 2026-04-20 申请）, 已退回…
     department: str
     leader: str
     deadline: str
@@ -281,7 +277,7 @@ def _text_or(value, fallback: str = "未设定") -> str:
 
 
 def deadline_text(deadline, *, long_term: bool, status: str, ref: dt.date, original=None) -> str:
-    """2025-06-30（剩余 91 天） / （已逾期 12 天） / 原定 2025-03-31，经批准延至 2025-06-30（剩余 91 天） /
+    """2025-06-30（剩余 91 天） / （已逾期 12 天） / 原定 2026-04-30，经批准延至 2025-06-30（剩余 91 天） /
     长期整改事项 / 未设定."""
     if long_term:
         return "长期整改事项"
@@ -477,6 +473,13 @@ class Pack:
     appendix: pd.DataFrame | None
     closures: str = ""  # 销号情况截至 12月2日, when the counts run past the month (closure_note)
     unconfirmed: int = 0  # findings in scope whose status is the catalogue's reading, not confirmed
+    unit: str = ""  # the unit as it signs (the programme's), on the title slide
+    unit_short: str = ""  # the unit in short, on every slide's band
+    title: str = ""  # 巡察整改进展情况 / 审计整改进展情况…: the programme's kind
+
+    @property
+    def heading(self) -> str:
+        return self.title or "整改进展情况"
 
     @property
     def recipes(self) -> list[Callable[[], go.Figure]]:
@@ -520,7 +523,14 @@ def prepare(
         appendix=appendix_rows(data, as_of, None if finding_codes is None else codes) if appendix else None,
         closures=closure_note(data, as_of, today) or "",
         unconfirmed=sum(unconfirmed_counts(data, findings, as_of, today).values()),
+        **_facts(data.programme),
     )
+
+
+def _facts(own: Programme | None) -> dict:
+    if own is None:
+        return {}
+    return {"unit": own.unit, "unit_short": own.unit_short, "title": f"{own.kind}整改进展情况"}
 
 
 def scope_text(*, numbers=None, department=None, attention_only=False, n: int = 0) -> str:
@@ -534,6 +544,6 @@ def scope_text(*, numbers=None, department=None, attention_only=False, n: int = 
     return f"范围：{'、'.join(parts)}的问题 {n} 项" if parts else f"范围：全部整改问题 {n} 项（含长期整改事项）"
 
 
-def pack_file_name(month: str) -> str:
-    """横栏分局巡察整改进展_2025年3月.pptx"""
-    return f"{BUREAU_SHORT}巡察整改进展_{chinese(month)}.pptx"
+def pack_file_name(own: Programme, month: str) -> str:
+    """{unit_short}{kind}整改进展_{month}.pptx, the month as 2026年4月."""
+    return f"{own.unit_short}{own.kind}整改进展_{chinese(month)}.pptx"

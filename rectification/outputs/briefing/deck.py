@@ -21,9 +21,6 @@ from pptx.util import Emu, Inches, Pt
 from rectification.core.months import chinese
 from rectification.core.vocabulary import CLOSED, LONG_TERM, ONGOING, OVERDUE, PENDING
 from rectification.outputs.briefing.content import (
-    BUREAU,
-    BUREAU_SHORT,
-    PACK_TITLE,
     FindingCard,
     HeadlinePanel,
     Pack,
@@ -241,7 +238,7 @@ class Deck:
             size=24, bold=True, colour=WHITE, anchor=MSO_ANCHOR.MIDDLE,
         )  # fmt: skip
         self.text(
-            slide, f"{BUREAU_SHORT}{PACK_TITLE}", left=Inches(10.6), top=Inches(0.08), width=Inches(2.5),
+            slide, f"{self.pack.unit_short}{self.pack.heading}", left=Inches(10.6), top=Inches(0.08), width=Inches(2.5),
             height=Inches(0.7), size=12, colour=WHITE, align=PP_ALIGN.RIGHT, anchor=MSO_ANCHOR.MIDDLE,
         )  # fmt: skip
 
@@ -266,7 +263,7 @@ class Deck:
         self._rect(slide, 0, Inches(1.6), SLIDE_WIDTH, Inches(2.6), BAND)
         self._rect(slide, 0, Inches(4.2), SLIDE_WIDTH, Inches(0.08), RULE)
         self.text(
-            slide, [BUREAU, PACK_TITLE], left=Inches(0.8), top=Inches(1.75), width=Inches(11.7), height=Inches(1.9),
+            slide, [pack.unit, pack.heading], left=Inches(0.8), top=Inches(1.75), width=Inches(11.7), height=Inches(1.9),
             size=40, bold=True, colour=WHITE, align=PP_ALIGN.CENTER,
         )  # fmt: skip
         self.text(

@@ -15,7 +15,7 @@ TABLE_MIN_PT = 12  # every table on a slide; rows grow with their wrapped text (
 def text_ems(text: str) -> float:
     """The width of `text` in ems: a CJK character 1, a Latin one 0.6 (digits of the Latin face LibreOffice
     falls back to are wider than YaHei's), and a quarter em where CJK meets Latin (the space LibreOffice
-    and PowerPoint put between them: 2025年3月 is drawn as 2025 年 3 月)."""
+    and PowerPoint put between them: 2026年4月 is drawn as 2025 年 3 月)."""
     cjk = [ord(ch) > 0x2E7F for ch in text]
     changes = sum(a != b for a, b in zip(cjk, cjk[1:]))
     return sum(1.0 if wide else 0.6 for wide in cjk) + 0.25 * changes

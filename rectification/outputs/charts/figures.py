@@ -601,7 +601,7 @@ def headline_outcomes(series: pd.DataFrame, *, as_of: str, narrow: bool = False)
         font=dict(size=TICK_SIZE - 1, color="#424242"),
     )
     # The legend sits between the title block and the first panels' three-line titles, clear of every
-    # month label (beside the last panel's labels it hid 「2025年3月」 at 1920 px).
+    # month label (beside the last panel's labels it hid 「2026年4月」 at 1920 px).
     top = WIDE_TITLE_BLOCK + 40 + 80
     bottom = 50 + line_height * len(lines)
     fig.update_layout(

@@ -65,7 +65,7 @@ DEMO_COLOUR = "#b71c1c"
 SOURCE_LABELS = {
     "月报": "各部门月报",
     "台账": "工作台账",
-    "期初数据": "整改进展通报（截至2025年3月）",
+    "期初数据": "整改进展通报（期初数据）",  # the published report's figures, as of its own month
     "示例数据": "示例数据（系统生成，非真实数据）",
 }
 
@@ -145,7 +145,7 @@ def plain(text) -> str:
 
 
 def file_name(*parts: str) -> str:
-    """问题05_头盔劝导场次_2025年3月 — safe on Windows and in a URL."""
+    """问题05_头盔劝导场次_2026年4月 — safe on Windows and in a URL."""
     text = "_".join(str(p) for p in parts if p)
     return re.sub(r'[\\/:*?"<>|\s“”]+', "", text)[:120]
 
@@ -303,7 +303,7 @@ def tick_step(n: int, max_ticks: int = 12) -> int:
 
 
 def tick_label(label: str) -> str:
-    """2025年3月 on two lines (2025年 / 3月): half as wide, so labels stay level instead of tilting
+    """2026年4月 on two lines (2025年 / 3月): half as wide, so labels stay level instead of tilting
     into the title, the source line or the legend."""
     year, _, month = label.partition("年")
     return f"{year}年<br>{month}" if month else label
