@@ -1,6 +1,6 @@
 """The engine on a rectification that is not the report's: tests/fixtures/mini/ (测试数据) — an audit (审计)
 of an invented unit, with other codes, departments, months and counting units. Store, ingest, rules,
-closure and the 通报 draft must hold for it as they do for the report's (the pack: test_mini_outputs)."""
+closure, the meeting pack and the 通报 draft must hold for it as they do for the report's."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from docx import Document
 from PIL import Image
+from pptx import Presentation
 
 from rectification import catalogue, ingest
 from rectification.cli import bootstrap
@@ -18,6 +19,8 @@ from rectification.core import programme, store
 from rectification.core.months import add_months, month_range
 from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED, ONGOING, PENDING
 from rectification.outputs import exports, report_draft
+from rectification.outputs.briefing.content import pack_file_name
+from rectification.outputs.briefing.deck import build_pack
 from rectification.rules.data import load
 from rectification.rules.rag import metric_status
 from rectification.rules.statuses import status_counts, status_grid
@@ -167,3 +170,14 @@ def test_the_tongbao_draft_follows_the_minis_own_report(mini):
 
 def test_the_report_rectifications_store_is_not_upgraded_from_the_minis_catalogue(mini):
     assert bootstrap.upgrade(mini) is None  # built from tests/fixtures/mini, not from data/catalogue
+
+
+def test_the_meeting_pack_for_the_mini_names_its_own_unit_and_findings(mini, tmp_path):
+    deck = Presentation(io.BytesIO(build_pack(mini, OPENING, cache_dir=tmp_path / "cache")))
+    texts = ["\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in deck.slides]
+    assert "示范市公安局东湖分局（测试数据）\n审计整改进展情况" in texts[0]
+    assert all("东湖分局审计整改进展情况" in text for text in texts[1:])
+    assert "横栏" not in "".join(texts) and "巡察" not in "".join(texts)
+    for title in catalogue.read_table("findings", MINI).title:
+        assert any(title in text for text in texts), title
+    assert pack_file_name(programme.current(mini), OPENING) == "东湖分局审计整改进展_2025年11月.pptx"
