@@ -8,7 +8,7 @@ session after the server starts, skipping this navigation. tests/test_browser.py
 import streamlit as st
 
 from rectification.workflow import auth
-from ui import app_state
+from ui import access, database
 
 st.set_page_config(page_title="整改进展看板", page_icon="📊", layout="wide")
 
@@ -44,7 +44,7 @@ SECTIONS = {
 
 
 def navigation():
-    user = app_state.current_user()
+    user = access.current_user()
     sections: dict[str, list] = {name: [] for name in SECTIONS}
     for name, entries in SECTIONS.items():
         for path, title, icon, minimum, extra in entries:
@@ -56,10 +56,10 @@ def navigation():
 
 
 try:
-    app_state.begin_run()  # the sidebar's first slot, for the filters: the account box comes below them
+    database.begin_run()  # the sidebar's first slot, for the filters: the account box comes below them
     navigation().run()
-except app_state.STORE_ERRORS as error:
-    app_state.store_failure(error)  # a full disk, a read-only folder, a damaged file: a message, no traceback
+except database.STORE_ERRORS as error:
+    database.store_failure(error)  # a full disk, a read-only folder, a damaged file: a message, no traceback
 finally:
-    app_state.end_run()  # the store file is held only while a script run uses it
-    app_state.end_sidebar()
+    database.end_run()  # the store file is held only while a script run uses it
+    database.end_sidebar()

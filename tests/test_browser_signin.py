@@ -9,7 +9,7 @@ from conftest import BROWSER_PASSWORD
 from rectification.core import store
 from rectification.workflow import auth
 from support import sign_in_through_form
-from ui.app_state import COOKIE_NAME
+from ui.access import COOKIE_NAME
 
 SIGNED_IN = "已登录：浏览器测试（填报）"
 NEW_PASSWORD = "a-new-password-2026"

@@ -40,11 +40,11 @@ def test_the_grids_own_download_and_copy_are_off():
 def _tables_page():
     import pandas as pd
 
-    from ui import app_state
+    from ui import widgets
 
     frame = pd.DataFrame({"注释": ["=1+1", "-5", "正常文字"], "数值": [1, 2, 3]})
-    app_state.show_table(frame, key="plain")
-    app_state.show_table(frame.style.map(lambda _: "color: red", subset=["注释"]), key="styled")
+    widgets.show_table(frame, key="plain")
+    widgets.show_table(frame.style.map(lambda _: "color: red", subset=["注释"]), key="styled")
 
 
 def test_tables_show_text_as_typed_and_the_projects_downloads_neutralise_it():

@@ -17,7 +17,7 @@ from rectification import ingest
 from rectification.core import store
 from rectification.outputs import exports
 from support import login
-from ui import app_state
+from ui import widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 FORM = csv_bytes([["月份", "指标编码", "数值"], ["2025-04", COUNT, "12"], ["2025-04", COUNT2, "3"]], encoding="gbk")
@@ -308,7 +308,7 @@ def test_preview_flags_a_typo_on_its_row_with_the_months_before(store_path):
     # Listed apart in full (the table's cell is cut to its column): the warning and the months before.
     name = flagged.loc[COUNT2, "指标名称"]
     line = f"第3行 {COUNT2} {name}：{flagged.loc[COUNT2, '数据存疑']}（此前：{flagged.loc[COUNT2, '此前数值']}）"
-    assert f"- {app_state.escape_markdown(line)}" in next(w.value for w in at.warning if "可能填错" in w.value).split(
+    assert f"- {widgets.escape_markdown(line)}" in next(w.value for w in at.warning if "可能填错" in w.value).split(
         "\n"
     )
     assert snapshot(store_path) == before

@@ -18,7 +18,7 @@ from rectification.cli import warm
 from rectification.core import store
 from rectification.workflow import auth
 from support import sign_in_through_form
-from ui import app_state
+from ui import access
 
 FIRST_CHART = ".js-plotly-plot .main-svg .trace"
 
@@ -81,7 +81,7 @@ def test_with_login_required_warm_fills_the_caches_behind_the_sign_in_page(store
         signed_out.close()
 
         returning = browser.new_context(locale="zh-CN")
-        returning.add_cookies([{"name": app_state.COOKIE_NAME, "value": token, "url": server.url}])
+        returning.add_cookies([{"name": access.COOKIE_NAME, "value": token, "url": server.url}])
         page = returning.new_page()
         page.goto(server.url, wait_until="domcontentloaded")
         page.wait_for_selector(FIRST_CHART, timeout=120_000)

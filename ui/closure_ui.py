@@ -12,7 +12,7 @@ import streamlit as st
 from rectification.core import config
 from rectification.core.months import add_months, current_month
 from rectification.workflow import auth, closure, deadlines, evidence
-from ui import app_state
+from ui import access, database, widgets
 
 NOTICE_KEY = "closure_notice"
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "pdf", "doc", "docx", "xls", "xlsx", "wps", "et"]
@@ -20,7 +20,7 @@ UPLOAD_TYPES = ["jpg", "jpeg", "png", "pdf", "doc", "docx", "xls", "xlsx", "wps"
 
 def escaped(text: str) -> str:
     """Text safe for st.error / st.success, which interpret markdown: messages may quote file names."""
-    return app_state.escape_markdown(text)
+    return widgets.escape_markdown(text)
 
 
 def flash(text: str) -> None:
@@ -35,7 +35,7 @@ def show_flash() -> None:
 
 
 def _done(message: str) -> None:
-    app_state.bump_data_version()
+    database.bump_data_version()
     flash(message)
     st.rerun()
 
@@ -50,7 +50,7 @@ EVIDENCE_SIGN_IN = "佐证材料可能涉及人员、案卷和地点，登录后
 def may_see_evidence() -> bool:
     """Evidence (its files, pictures and names) is for signed-in users only, whatever
     RECTIFICATION_LOGIN_REQUIRED says: it may show people, case files and places."""
-    return app_state.current_user() is not None
+    return access.current_user() is not None
 
 
 def show_evidence(code: str, *, key: str, event_id: int | None = None, change_id: int | None = None) -> None:
@@ -60,7 +60,7 @@ def show_evidence(code: str, *, key: str, event_id: int | None = None, change_id
     if not may_see_evidence():
         st.caption(EVIDENCE_SIGN_IN)
         return
-    cursor = app_state.cursor()
+    cursor = database.cursor()
     files = evidence.files(cursor, code)
     if event_id is not None:
         files = files[files.event_id == event_id]
@@ -77,7 +77,7 @@ def show_evidence(code: str, *, key: str, event_id: int | None = None, change_id
             came_with = "随延期申请" if pd.notna(f.change_id) else "随销号申请"
             st.text(
                 f"{evidence.KIND_LABELS[f.kind]}，{_size(int(f.size_bytes))}，"
-                f"{app_state.person(f.uploaded_by)} {came_with}提交于 {pd.Timestamp(f.uploaded_at):%Y-%m-%d %H:%M}"
+                f"{access.person(f.uploaded_by)} {came_with}提交于 {pd.Timestamp(f.uploaded_at):%Y-%m-%d %H:%M}"
             )
             if f.kind == "image":
                 st.image(data, width=480)
@@ -95,7 +95,7 @@ def _evidence_inputs(key: str) -> tuple:
     comes back empty (a new key) while everything written stays."""
     generation = st.session_state.get(f"{key}_files_generation", 0)
     limit_mb = max(1, math.ceil(config.evidence_max_bytes() / 1024 / 1024))
-    files = app_state.file_uploader(
+    files = widgets.file_uploader(
         "佐证材料（可多选）",
         type=UPLOAD_TYPES,
         accept_multiple_files=True,
@@ -138,7 +138,7 @@ def submit_form(code: str, user: auth.User, *, key: str) -> None:
     # the picker, see _refused; on success the form goes away with the state it belongs to).
     with st.form(f"{key}_submit_form"):
         st.caption(f"申请销号：写明整改情况并附佐证材料（照片、PDF、Word/Excel/WPS 文档，每个不超过 {limit:g} MB）。")
-        if earlier := closure.earlier_evidence(app_state.cursor(), code):
+        if earlier := closure.earlier_evidence(database.cursor(), code):
             # Said as it is: the files stay with the earlier submission, the reviewer sees only this one's.
             st.caption(
                 f"此前申请所附的 {earlier} 个佐证材料仍保存在本问题的「佐证材料」中，但不随本次申请提交："
@@ -152,7 +152,7 @@ def submit_form(code: str, user: auth.User, *, key: str) -> None:
         return
     uploads = _uploads(files, captions)
     try:
-        closure.submit(app_state.connection(), code, note=note, files=uploads, user=user.username)
+        closure.submit(database.connection(), code, note=note, files=uploads, user=user.username)
     except closure.ClosureError as error:
         _refused(key, error)
         return
@@ -172,10 +172,10 @@ def review_form(code: str, user: auth.User, submitted_by: str | None, *, key: st
         back = right.form_submit_button("退回", key=f"{key}_return")
     try:
         if approve:
-            month = closure.approve(app_state.connection(), code, user=user.username, recheck=recheck)
+            month = closure.approve(database.connection(), code, user=user.username, recheck=recheck)
             _done(f"{code} 已销号；回头看：{month:%Y-%m}。")
         elif back:
-            closure.return_submission(app_state.connection(), code, reason=reason, user=user.username)
+            closure.return_submission(database.connection(), code, reason=reason, user=user.username)
             _done(f"{code} 已退回。")
     except closure.ClosureError as error:
         st.error(escaped(str(error)))
@@ -194,7 +194,7 @@ def recheck_form(code: str, user: auth.User, *, key: str) -> None:
         submitted = st.form_submit_button("记录回头看", type="primary", key=f"{key}_recheck_submit")
     if submitted:
         try:
-            closure.recheck(app_state.connection(), code, result=result, reason=reason, user=user.username)
+            closure.recheck(database.connection(), code, result=result, reason=reason, user=user.username)
         except closure.ClosureError as error:
             st.error(escaped(str(error)))
         else:
@@ -218,7 +218,7 @@ def extension_request_form(code: str, user: auth.User, deadline, *, key: str) ->
         uploads = _uploads(files, captions)
         try:
             deadlines.request_extension(
-                app_state.connection(), code, new, reason=reason, user=user.username, files=uploads
+                database.connection(), code, new, reason=reason, user=user.username, files=uploads
             )
         except deadlines.DeadlineError as error:
             _refused(f"{key}_extend", error)
@@ -235,10 +235,10 @@ def extension_decision_form(code: str, user: auth.User, *, key: str) -> None:
         refuse = right.form_submit_button("驳回", key=f"{key}_extension_refuse")
     try:
         if approve:
-            new = deadlines.approve_extension(app_state.connection(), code, user=user.username)
+            new = deadlines.approve_extension(database.connection(), code, user=user.username)
             _done(f"{code} 延期已批准，整改期限为 {new}。")
         elif refuse:
-            deadlines.refuse_extension(app_state.connection(), code, user=user.username, reason=reason)
+            deadlines.refuse_extension(database.connection(), code, user=user.username, reason=reason)
             _done(f"{code} 延期申请已驳回。")
     except deadlines.DeadlineError as error:
         st.error(escaped(str(error)))
@@ -246,7 +246,7 @@ def extension_decision_form(code: str, user: auth.User, *, key: str) -> None:
 
 def withdraw_form(code: str, user: auth.User, *, key: str) -> None:
     """The uploader (while the finding is not closed) or an admin hides a file; it stays stored."""
-    files = evidence.files(app_state.cursor(), code)
+    files = evidence.files(database.cursor(), code)
     if user.role != "admin":
         files = files[files.uploaded_by == user.username]
     if files.empty:
@@ -259,13 +259,13 @@ def withdraw_form(code: str, user: auth.User, *, key: str) -> None:
                 list(names),
                 format_func=lambda i: f"#{i}　{names[i]}",
                 key=f"{key}_withdraw_pick",
-                placeholder=app_state.CHOOSE,
+                placeholder=widgets.CHOOSE,
             )
             reason = st.text_input("撤回原因", key=f"{key}_withdraw_reason")
             submitted = st.form_submit_button("撤回所选文件", key=f"{key}_withdraw_submit")
     if submitted:
         try:
-            closure.withdraw_evidence(app_state.connection(), int(choice), user=user.username, reason=reason)
+            closure.withdraw_evidence(database.connection(), int(choice), user=user.username, reason=reason)
         except closure.ClosureError as error:
             st.error(escaped(str(error)))
         else:
@@ -282,7 +282,7 @@ def add_evidence_form(code: str, user: auth.User, *, key: str) -> None:
         return
     uploads = _uploads(files, captions)
     try:
-        closure.add_evidence(app_state.connection(), code, files=uploads, user=user.username)
+        closure.add_evidence(database.connection(), code, files=uploads, user=user.username)
     except closure.ClosureError as error:
         st.error(escaped(str(error)))
         return

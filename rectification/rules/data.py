@@ -95,7 +95,7 @@ class Data:
 
 
 def load(query: Callable[..., pd.DataFrame]) -> Data:
-    """Read the dashboard's data with `query(name, **params)` (app_state.query or a bound store.query),
+    """Read the dashboard's data with `query(name, **params)` (ui.database.query or a bound store.query),
     from the programme's tracking start on."""
     own = _programme(query)
     findings = query("finding_catalogue")

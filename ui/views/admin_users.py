@@ -6,21 +6,21 @@ import pandas as pd
 import streamlit as st
 
 from rectification.workflow import auth
-from ui import app_state
+from ui import access, database, page_frame, widgets
 
 st.title("用户管理")
-if not app_state.page_header():
+if not page_frame.page_header():
     st.stop()
-admin = app_state.require_role("admin")
+admin = access.require_role("admin")
 
 _FLASH = "admin_users_flash"
 if flash := st.session_state.pop(_FLASH, None):
-    st.success(app_state.escape_markdown(flash))
+    st.success(widgets.escape_markdown(flash))
 
 
 def done(message: str) -> None:
     """After a change: new data version (the audit log grew), then show the message on the fresh page."""
-    app_state.bump_data_version()
+    database.bump_data_version()
     st.session_state[_FLASH] = message
     st.rerun()
 
@@ -33,7 +33,7 @@ def status_text(row) -> str:
     return "正常"
 
 
-users = auth.list_users(app_state.cursor())
+users = auth.list_users(database.cursor())
 table = users.assign(
     role=users.role.map(auth.ROLE_LABELS),
     status=[status_text(row) for row in users.itertuples()],
@@ -44,7 +44,7 @@ table = users.assign(
     last_login=[f"{t:%Y-%m-%d %H:%M}" if pd.notna(t) else "从未登录" for t in users.last_login],
     created_at=[f"{t:%Y-%m-%d %H:%M}" for t in users.created_at],
 )[["username", "display_name", "department", "role", "status", "must_change_password", "last_login", "created_at"]]
-app_state.show_table(
+widgets.show_table(
     table,
     hide_index=True,
     column_config={
@@ -61,7 +61,7 @@ app_state.show_table(
 
 role_options = list(auth.ROLES)
 # Departments are picked from the catalogue's departments ("" = none), never typed free.
-department_options = ["", *auth.departments(app_state.cursor())]
+department_options = ["", *auth.departments(database.cursor())]
 
 st.subheader("新建用户")
 with st.form("add_user_form", clear_on_submit=True):
@@ -73,10 +73,10 @@ with st.form("add_user_form", clear_on_submit=True):
         department_options,
         format_func=lambda d: d or "（不属于具体部门）",
         key="add_department",
-        placeholder=app_state.CHOOSE,
+        placeholder=widgets.CHOOSE,
     )
     role = right.selectbox(
-        "角色", role_options, index=1, format_func=auth.ROLE_LABELS.get, key="add_role", placeholder=app_state.CHOOSE
+        "角色", role_options, index=1, format_func=auth.ROLE_LABELS.get, key="add_role", placeholder=widgets.CHOOSE
     )
     password = left.text_input(
         f"初始密码（至少 {auth.MIN_PASSWORD_LENGTH} 个字符）", type="password", key="add_password"
@@ -90,7 +90,7 @@ if submitted:
     else:
         try:
             user = auth.create_user(
-                app_state.cursor(),
+                database.cursor(),
                 username,
                 role,
                 password,
@@ -109,7 +109,7 @@ if users.empty:
 
 st.subheader("修改账号")
 names = users.username.tolist()
-chosen = st.selectbox("选择用户", names, key="edit_username", placeholder=app_state.CHOOSE)
+chosen = st.selectbox("选择用户", names, key="edit_username", placeholder=widgets.CHOOSE)
 row = users[users.username == chosen].iloc[0]
 display_now = row.display_name if isinstance(row.display_name, str) else ""
 department_now = row.department if isinstance(row.department, str) else ""
@@ -136,13 +136,13 @@ with st.form(f"profile_form_{user_key}"):
         index=choices.index(department_now),
         format_func=lambda d: d or "（不属于具体部门）",
         key=f"edit_department_{user_key}",
-        placeholder=app_state.CHOOSE,
+        placeholder=widgets.CHOOSE,
     )
     save_profile = st.form_submit_button("保存显示名与部门", key=f"profile_submit_{user_key}")
 if save_profile:
     try:
         changed = auth.set_profile(
-            app_state.cursor(),
+            database.cursor(),
             chosen,
             display_name=new_display_name,
             department=new_department,
@@ -168,7 +168,7 @@ if reset:
     else:
         try:
             auth.set_password(
-                app_state.cursor(), chosen, new_password, actor=admin.username, must_change=reset_must_change
+                database.cursor(), chosen, new_password, actor=admin.username, must_change=reset_must_change
             )
         except auth.AuthError as error:
             reset_col.error(str(error))
@@ -183,7 +183,7 @@ with role_col.form(f"role_form_{user_key}"):
         index=role_options.index(row.role),
         format_func=auth.ROLE_LABELS.get,
         key=f"edit_role_{user_key}",
-        placeholder=app_state.CHOOSE,
+        placeholder=widgets.CHOOSE,
     )
     change_role = st.form_submit_button("保存角色", key=f"role_submit_{user_key}")
 if change_role:
@@ -204,7 +204,7 @@ if pending and pending[0] == chosen and pending[1] == row.role:
     if confirm.button("确认修改", type="primary", key=f"role_confirm_{user_key}"):
         st.session_state.pop(_PENDING_ROLE, None)
         try:
-            auth.set_role(app_state.cursor(), chosen, target_role, actor=admin.username)
+            auth.set_role(database.cursor(), chosen, target_role, actor=admin.username)
         except auth.AuthError as error:
             role_col.error(str(error))
         else:
@@ -219,7 +219,7 @@ state_col.markdown("**停用 / 启用**")
 if row.disabled:
     if state_col.button("启用账号", key=f"enable_button_{user_key}"):
         try:
-            auth.enable_user(app_state.cursor(), chosen, actor=admin.username)
+            auth.enable_user(database.cursor(), chosen, actor=admin.username)
         except auth.AuthError as error:
             state_col.error(str(error))
         else:
@@ -228,7 +228,7 @@ elif chosen == admin.username:
     state_col.caption("不能停用自己的账号。")
 elif state_col.button("停用账号", key=f"disable_button_{user_key}"):
     try:
-        auth.disable_user(app_state.cursor(), chosen, actor=admin.username)
+        auth.disable_user(database.cursor(), chosen, actor=admin.username)
     except auth.AuthError as error:
         state_col.error(str(error))
     else:

@@ -6,33 +6,33 @@ import streamlit as st
 
 from rectification.core import audit
 from rectification.outputs import exports
-from ui import app_state
+from ui import access, database, page_frame, widgets
 
 st.title("审计日志")
-if not app_state.page_header():
+if not page_frame.page_header():
     st.stop()
-app_state.require_role("admin")
+access.require_role("admin")
 
 ALL = "（全部）"
-values = app_state.live_query("audit_filter_values")
+values = database.live_query("audit_filter_values")
 users = [ALL, *values[values.kind == "user"].value]
 actions = [ALL, *values[values.kind == "action"].value]
 
 left, middle, right = st.columns(3)
-user_name = left.selectbox("用户", users, key="audit_user", placeholder=app_state.CHOOSE)
+user_name = left.selectbox("用户", users, key="audit_user", placeholder=widgets.CHOOSE)
 action = middle.selectbox(
     "操作",
     actions,
     format_func=lambda a: audit.ACTION_LABELS.get(a, a),
     key="audit_action",
-    placeholder=app_state.CHOOSE,
+    placeholder=widgets.CHOOSE,
 )
 today = date.today()
 period = right.date_input("日期范围", value=(today - timedelta(days=30), today), key="audit_dates")
 # While the second date is being picked the widget holds one date: treat it as a single day.
 date_from, date_to = (period[0], period[-1]) if isinstance(period, tuple | list) and period else (today, today)
 
-entries = app_state.live_query(
+entries = database.live_query(
     "audit_entries",
     user_name=None if user_name == ALL else user_name,
     action=None if action == ALL else action,
@@ -49,7 +49,7 @@ st.download_button(
     mime="text/csv",
     key="audit_download",
 )
-app_state.show_table(
+widgets.show_table(
     table.fillna({"对象": "", "说明": ""}),  # blank, not "None", for an entry about nothing in particular
     hide_index=True,
     column_config={"时间": st.column_config.DatetimeColumn("时间", format="YYYY-MM-DD HH:mm:ss")},

@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from rectification.core import backup
-from ui import app_state
+from ui import access, database, page_frame, widgets
 
 st.title("备份与恢复")
-app_state.page_header()  # an empty store can still be restored from a backup
-admin = app_state.require_role("admin")
+page_frame.page_header()  # an empty store can still be restored from a backup
+admin = access.require_role("admin")
 
 _FLASH = "backup_flash"
 if flash := st.session_state.pop(_FLASH, None):
@@ -24,18 +24,18 @@ st.caption(
 )
 if st.button("立即备份", type="primary", key="backup_now"):
     try:
-        made = backup.create_backup(app_state.cursor(), actor=admin.username)
+        made = backup.create_backup(database.cursor(), actor=admin.username)
     except backup.BackupError as error:
         st.error(str(error))
     else:
-        app_state.bump_data_version()
+        database.bump_data_version()
         st.session_state[_FLASH] = f"已备份：{made.name}"
         st.rerun()
 
 
 def server_backups() -> Path | None:
     """List the backups on the server with a download of the chosen one; returns the chosen file."""
-    files = backup.list_backups(app_state.cursor())
+    files = backup.list_backups(database.cursor())
     if not files:
         st.info("服务器上还没有备份。")
         return None
@@ -46,13 +46,13 @@ def server_backups() -> Path | None:
             "大小（MB）": [round(f.stat().st_size / 1024 / 1024, 2) for f in files],
         }
     )
-    app_state.show_table(
+    widgets.show_table(
         listing,
         hide_index=True,
         column_config={"时间": st.column_config.DatetimeColumn("时间", format="YYYY-MM-DD HH:mm:ss")},
     )
     by_name = {f.name: f for f in files}
-    chosen = by_name[st.selectbox("选择备份", list(by_name), key="backup_choice", placeholder=app_state.CHOOSE)]
+    chosen = by_name[st.selectbox("选择备份", list(by_name), key="backup_choice", placeholder=widgets.CHOOSE)]
     st.download_button(
         "下载所选备份",
         chosen.read_bytes(),
@@ -84,11 +84,11 @@ def offer_restore(candidate: Path) -> None:
     if not st.button("恢复", type="primary", disabled=not confirmed, key="restore_button"):
         return
     try:
-        _, safety = backup.restore_backup(app_state.cursor(), candidate, actor=admin.username)
+        _, safety = backup.restore_backup(database.cursor(), candidate, actor=admin.username)
     except backup.BackupError as error:
         st.error(str(error))
         return
-    app_state.bump_data_version()
+    database.bump_data_version()
     st.session_state[_FLASH] = f"已从 {candidate.name} 恢复。恢复前的数据已备份为 {safety.name}。"
     st.rerun()
 
@@ -101,7 +101,7 @@ source = st.radio("备份来源", sources, horizontal=True, key=f"restore_source
 if source == "服务器上的备份":
     offer_restore(chosen)
 elif (
-    upload := app_state.file_uploader(
+    upload := widgets.file_uploader(
         "备份文件（.duckdb）", type=["duckdb"], key="restore_upload", note="或把备份文件拖到此处；.duckdb"
     )
 ) is not None:

@@ -10,7 +10,7 @@ from rectification.outputs.briefing.content import pack_file_name
 from rectification.outputs.briefing.deck import build_pack
 from rectification.outputs.briefing.images import BriefingError, cache_dir_for
 from rectification.rules.text import finding_label
-from ui import app_state
+from ui import database, page_frame, widgets
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -35,14 +35,14 @@ def offer_download(key: str, month: str, data: bytes | None, name: str, mime: st
 
 
 st.title("简报导出")
-if not app_state.page_header():
+if not page_frame.page_header():
     st.stop()
 
-data = app_state.dashboard_data()
+data = database.dashboard_data()
 st.caption("能查看看板的人都可以导出；导出不改变任何数据。图表与看板相同，按所选月份。")
 
 months = list(reversed(data.months))
-month = st.selectbox("数据截至", months, format_func=chinese, key="briefing_month", placeholder=app_state.CHOOSE)
+month = st.selectbox("数据截至", months, format_func=chinese, key="briefing_month", placeholder=widgets.CHOOSE)
 
 pack_tab, report_tab = st.tabs(["督办会简报（PPTX）", "整改进展通报（Word）"])
 
@@ -57,7 +57,7 @@ with pack_tab:
     department, numbers = None, None
     if scope == "department":
         departments = sorted(data.findings.lead_department.dropna().unique())
-        department = st.selectbox("牵头部门", departments, key="briefing_department", placeholder=app_state.CHOOSE)
+        department = st.selectbox("牵头部门", departments, key="briefing_department", placeholder=widgets.CHOOSE)
     elif scope == "findings":
         labels = {
             r.finding_code: f"{finding_label(r.finding_code, r.report_number)}　{r.title[:40]}"
@@ -71,12 +71,12 @@ with pack_tab:
         bar = st.progress(0.0, text="正在准备")
         try:
             deck = build_pack(
-                app_state.cursor(),
+                database.cursor(),
                 month,
                 numbers=numbers,
                 department=department,
                 attention_only=scope == "attention",
-                cache_dir=cache_dir_for(app_state.db()),
+                cache_dir=cache_dir_for(database.db()),
                 progress_cb=lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text),
                 data=data,
             )
@@ -85,22 +85,22 @@ with pack_tab:
             st.session_state.pop("briefing_pptx", None)
             st.error("简报未生成：")
             st.text(str(error))  # may name a path or a department: shown as plain text
-    offer_download("briefing_pptx", month, deck, pack_file_name(app_state.programme(), month), PPTX_MIME, "下载简报")
+    offer_download("briefing_pptx", month, deck, pack_file_name(database.programme(), month), PPTX_MIME, "下载简报")
 
 with report_tab:
     st.caption(
-        f"按上一期通报（截至{chinese(app_state.programme().opening_month)}）的结构起草：问题、措施和每个数字取自系统并更新到所选月份"
+        f"按上一期通报（截至{chinese(database.programme().opening_month)}）的结构起草：问题、措施和每个数字取自系统并更新到所选月份"
         "（数量类为累计数，状态类为最新值），各问题的整改进展取自整改台账。系统没有保存的叙述性文字沿用上一期原文，"
         "以黄色底纹标出，请审核修改。版式按 GB/T 9704 公文格式。"
     )
     document = None
     if st.button("起草通报", key="report_build", type="primary"):
         try:
-            document = report_draft.to_docx(report_draft.draft(app_state.cursor(), month))
+            document = report_draft.to_docx(report_draft.draft(database.cursor(), month))
         except report_draft.DraftError as error:
             st.session_state.pop("report_docx", None)
             st.error("通报未生成：")
             st.text(str(error))
     offer_download(
-        "report_docx", month, document, report_draft.file_name(app_state.programme(), month), DOCX_MIME, "下载通报草稿"
+        "report_docx", month, document, report_draft.file_name(database.programme(), month), DOCX_MIME, "下载通报草稿"
     )

@@ -11,12 +11,12 @@ from rectification.catalogue.admin import GENERAL, KIND_LABELS
 from rectification.core.months import add_months, chinese, current_month, month_range
 from rectification.outputs.charts.theme import short
 from rectification.rules.text import finding_label
-from ui import app_state
+from ui import access, database, page_frame, widgets
 
 st.title("目录管理")
-if not app_state.page_header():
+if not page_frame.page_header():
     st.stop()
-user = app_state.require_role("admin")
+user = access.require_role("admin")
 
 st.caption(
     "指标目录来自巡察整改通报（data/catalogue）。可在此新增指标、修改名称/单位/类别、自某月起停用或恢复。"
@@ -45,16 +45,16 @@ def plain(text: str) -> str:
 
 def done(message: str, *, reset: tuple[str, ...] = ()) -> None:
     """After a write: new data version, fresh form fields, the message on the re-run page."""
-    app_state.bump_data_version()
+    database.bump_data_version()
     st.session_state[_RESET] = reset
     st.session_state[_KEEP] = {key: st.session_state[key] for key in PICKERS if key in st.session_state}
     st.session_state[_FLASH] = message
     st.rerun()
 
 
-metrics = app_state.query("metric_admin_list")
-findings = app_state.query("finding_catalogue")
-groups = app_state.query("catalogue_outcome_groups")
+metrics = database.query("metric_admin_list")
+findings = database.query("finding_catalogue")
+groups = database.query("catalogue_outcome_groups")
 group_names = dict(zip(groups.group_code, groups.name, strict=True))
 finding_names = {GENERAL: "综合（不属于具体问题）"} | {
     r.finding_code: f"{finding_label(r.finding_code, r.report_number)}　{short(r.title, 40)}"
@@ -79,17 +79,17 @@ finding_filter = left.selectbox(
     ["", *finding_names],
     format_func=lambda c: finding_names.get(c, "全部"),
     key="cat_filter_finding",
-    placeholder=app_state.CHOOSE,
+    placeholder=widgets.CHOOSE,
 )
 group_filter = middle.selectbox(
     "成效类别",
     ["", *group_names],
     format_func=lambda g: group_names.get(g, "全部"),
     key="cat_filter_group",
-    placeholder=app_state.CHOOSE,
+    placeholder=widgets.CHOOSE,
 )
 state_filter = right.selectbox(
-    "显示", ["全部", "在用", "已停用", "管理员新增"], key="cat_filter_state", placeholder=app_state.CHOOSE
+    "显示", ["全部", "在用", "已停用", "管理员新增"], key="cat_filter_state", placeholder=widgets.CHOOSE
 )
 shown = metrics
 if finding_filter:
@@ -103,7 +103,7 @@ elif state_filter == "已停用":
 elif state_filter == "管理员新增":
     shown = shown[shown.origin == catalogue_admin.ORIGIN_ADDED]
 st.caption(f"共 {len(metrics)} 个指标，其中停用 {metrics.retired_from.notna().sum()} 个；当前列出 {len(shown)} 个。")
-app_state.show_table(
+widgets.show_table(
     shown.assign(
         finding=[finding_label(r.finding_code, r.report_number) for r in shown.itertuples()],
         kind=shown.kind.map(lambda k: KIND_LABELS[k][:3]),
@@ -156,7 +156,7 @@ with add_tab, st.form("catalogue_add_form"):
         index=1,
         format_func=finding_names.get,
         key="add_metric_finding",
-        placeholder=app_state.CHOOSE,
+        placeholder=widgets.CHOOSE,
     )
     name_col, unit_col = st.columns([3, 1])
     name = name_col.text_input(
@@ -170,10 +170,10 @@ with add_tab, st.form("catalogue_add_form"):
     )
     kind_col, group_col = st.columns(2)
     kind = kind_col.selectbox(
-        "类型", list(KIND_LABELS), format_func=KIND_LABELS.get, key="add_metric_kind", placeholder=app_state.CHOOSE
+        "类型", list(KIND_LABELS), format_func=KIND_LABELS.get, key="add_metric_kind", placeholder=widgets.CHOOSE
     )
     group = group_col.selectbox(
-        "成效类别", list(group_names), format_func=group_names.get, key="add_metric_group", placeholder=app_state.CHOOSE
+        "成效类别", list(group_names), format_func=group_names.get, key="add_metric_group", placeholder=widgets.CHOOSE
     )
     definition = st.text_input(
         f"口径（不超过 {catalogue_admin.MAX_DEFINITION} 字）",
@@ -189,7 +189,7 @@ with add_tab, st.form("catalogue_add_form"):
 if add:
     try:
         code = catalogue_admin.add_metric(
-            app_state.connection(),
+            database.connection(),
             finding_code=finding_choice,
             name=name,
             unit=unit,
@@ -210,7 +210,7 @@ with edit_tab:
         list(metrics.metric_code),
         format_func=metric_label,
         key="edit_metric_code",
-        placeholder=app_state.CHOOSE,
+        placeholder=widgets.CHOOSE,
     )
     m = metrics.set_index("metric_code").loc[code]
     locked = m.n_figures > 0
@@ -231,7 +231,7 @@ with edit_tab:
             disabled=locked,
             help="已有数值的指标不能改类型" if locked else None,
             key=f"edit_kind_{code}",
-            placeholder=app_state.CHOOSE,
+            placeholder=widgets.CHOOSE,
         )
         new_group = group_col.selectbox(
             "成效类别",
@@ -239,7 +239,7 @@ with edit_tab:
             index=list(group_names).index(m.group_code),
             format_func=group_names.get,
             key=f"edit_group_{code}",
-            placeholder=app_state.CHOOSE,
+            placeholder=widgets.CHOOSE,
         )
         new_definition = st.text_input(
             "口径",
@@ -253,7 +253,7 @@ with edit_tab:
     if save:
         try:
             changed = catalogue_admin.update_metric(
-                app_state.connection(),
+                database.connection(),
                 code,
                 name=new_name,
                 unit=new_unit,
@@ -276,7 +276,7 @@ with retire_tab:
         list(metrics.metric_code),
         format_func=metric_label,
         key="retire_metric_code",
-        placeholder=app_state.CHOOSE,
+        placeholder=widgets.CHOOSE,
     )
     m = metrics.set_index("metric_code").loc[code]
     st.text(f"{m.metric_name}（{m.unit}）：{state_text(m.retired_from)}；计入的数值 {m.n_figures} 个")
@@ -286,16 +286,14 @@ with retire_tab:
         )
         if st.button("恢复上报", key="reinstate_submit", disabled=not confirmed):
             try:
-                catalogue_admin.reinstate_metric(app_state.connection(), code, actor=user.username)
+                catalogue_admin.reinstate_metric(database.connection(), code, actor=user.username)
             except catalogue_admin.CatalogueError as error:
                 st.error(plain(str(error)))
             else:
                 done(f"已恢复 `{code}`。")
     else:
         # The first month after the metric's last figure: no stored figure may fall in retired months.
-        earliest = (
-            add_months(m.last_month, 1) if isinstance(m.last_month, str) else app_state.programme().tracking_start
-        )
+        earliest = add_months(m.last_month, 1) if isinstance(m.last_month, str) else database.programme().tracking_start
         months = month_range(earliest, max(earliest, add_months(current_month(), 12)))
         default = max(earliest, current_month())
         month = st.selectbox(
@@ -304,14 +302,14 @@ with retire_tab:
             index=months.index(default),
             format_func=chinese,
             key=f"retire_month_{code}",
-            placeholder=app_state.CHOOSE,
+            placeholder=widgets.CHOOSE,
         )
         confirmed = st.checkbox(
             "确认停用：不再要求上报此指标；已有数值保留在图表和导出中，可随时恢复", key=f"retire_confirm_{code}"
         )
         if st.button("停用指标", type="primary", key="retire_submit", disabled=not confirmed):
             try:
-                catalogue_admin.retire_metric(app_state.connection(), code, month, actor=user.username)
+                catalogue_admin.retire_metric(database.connection(), code, month, actor=user.username)
             except catalogue_admin.CatalogueError as error:
                 st.error(plain(str(error)))
             else:
@@ -326,7 +324,7 @@ with export_tab:
     st.code("diff -r data/catalogue catalogue", language="bash")
     st.download_button(
         "下载目录（ZIP）",
-        data=catalogue_admin.export_zip(app_state.cursor()),
+        data=catalogue_admin.export_zip(database.cursor()),
         file_name="catalogue.zip",
         mime="application/zip",
         key="catalogue_download",

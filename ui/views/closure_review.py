@@ -5,14 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from rectification.workflow import closure, deadlines
-from ui import app_state, closure_ui
+from ui import access, closure_ui, database, page_frame, widgets
 
 st.title("销号审核")
-if not app_state.page_header():
+if not page_frame.page_header():
     st.stop()
-user = app_state.require_role("reviewer")
+user = access.require_role("reviewer")
 closure_ui.show_flash()
-cursor = app_state.cursor()
+cursor = database.cursor()
 
 queue = closure.queue(cursor)
 requests = deadlines.requests(cursor)
@@ -29,12 +29,12 @@ with tab_queue:
     if queue.empty:
         st.caption("没有待审核的销号申请。")
     else:
-        app_state.show_table(
+        widgets.show_table(
             pd.DataFrame(
                 {
                     "问题": queue.finding_code,
                     "牵头部门": queue.lead_department,
-                    "申请人": queue.submitted_by.map(app_state.people(queue.submitted_by)),
+                    "申请人": queue.submitted_by.map(access.people(queue.submitted_by)),
                     "申请时间": queue.submitted_at.map(lambda t: f"{pd.Timestamp(t):%Y-%m-%d %H:%M}"),
                     "整改情况说明": queue.note,
                     "事项": queue.title,
@@ -50,7 +50,7 @@ with tab_queue:
             list(queue.finding_code),
             format_func=lambda c: f"{c}　{titles[c][:40]}",
             key="review_pick",
-            placeholder=app_state.CHOOSE,
+            placeholder=widgets.CHOOSE,
         )
         row = queue.set_index("finding_code").loc[code]
         with st.container(border=True):
@@ -64,7 +64,7 @@ with tab_extend:
     if requests.empty:
         st.caption("没有待审批的延期申请。")
     else:
-        app_state.show_table(
+        widgets.show_table(
             pd.DataFrame(
                 {
                     "问题": requests.finding_code,
@@ -72,7 +72,7 @@ with tab_extend:
                     "现行期限": requests.previous_deadline.map(_day),
                     "申请延至": requests.requested.map(_day),
                     "理由": requests.reason,
-                    "申请人": requests.user_name.map(app_state.people(requests.user_name)),
+                    "申请人": requests.user_name.map(access.people(requests.user_name)),
                 }
             ),
             hide_index=True,
@@ -85,13 +85,13 @@ with tab_extend:
             list(requests.finding_code),
             format_func=lambda c: f"{c}　{pending.title[c][:40]}",
             key="extension_pick",
-            placeholder=app_state.CHOOSE,
+            placeholder=widgets.CHOOSE,
         )
         request = pending.loc[code]
         with st.container(border=True):
             st.caption("延期申请")
             st.text(
-                f"{app_state.person(request.user_name)} 于 {pd.Timestamp(request.created_at):%Y-%m-%d %H:%M} 申请："
+                f"{access.person(request.user_name)} 于 {pd.Timestamp(request.created_at):%Y-%m-%d %H:%M} 申请："
                 f"{_day(request.previous_deadline)} → {_day(request.requested)}"
             )
             st.caption("延期理由")
@@ -104,11 +104,11 @@ with tab_recheck:
     if due.empty:
         st.caption("没有到期待回头看的问题。")
     else:
-        app_state.show_table(
+        widgets.show_table(
             pd.DataFrame({"问题": due.finding_code, "回头看月份": due.recheck_month, "事项": due.title}),
             hide_index=True,
             width="stretch",
             key="recheck_table",
         )
-        code = st.selectbox("回头看问题", list(due.finding_code), key="recheck_pick", placeholder=app_state.CHOOSE)
+        code = st.selectbox("回头看问题", list(due.finding_code), key="recheck_pick", placeholder=widgets.CHOOSE)
         closure_ui.recheck_form(code, user, key="recheck")

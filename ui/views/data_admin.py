@@ -5,11 +5,11 @@ import streamlit as st
 
 from rectification.core.months import chinese
 from rectification.workflow import auth, uploads
-from ui import app_state
+from ui import access, database, page_frame, widgets
 
 st.title("数据管理")
-user = app_state.require_role("editor")
-if not app_state.page_header():
+user = access.require_role("editor")
+if not page_frame.page_header():
     st.stop()
 
 _FLASH = "data_admin_flash"
@@ -19,7 +19,7 @@ KINDS = {"observations": "月报数值", "ledger": "整改台账", "opening": "�
 if flash := st.session_state.pop(_FLASH, None):
     st.success(flash)
 
-listing = app_state.query("upload_list")
+listing = database.query("upload_list")
 
 
 def batch(value) -> str:
@@ -27,10 +27,10 @@ def batch(value) -> str:
 
 
 # Blank, not "None", where there is nothing (no file name, nothing rolled back).
-app_state.show_table(
+widgets.show_table(
     listing.assign(
         kind=listing.kind.map(KINDS),
-        user_name=listing.user_name.map(app_state.people(listing.user_name)),
+        user_name=listing.user_name.map(access.people(listing.user_name)),
         file_name=listing.file_name.fillna(""),
         rolls_back=listing.rolls_back.map(batch),
         rolled_back_by=listing.rolled_back_by.map(batch),
@@ -69,16 +69,16 @@ selected = st.selectbox(
     list(by_id),
     format_func=lambda i: f"#{i} · {by_id[i].created_at} · {by_id[i].source}",
     key="admin_upload",
-    placeholder=app_state.CHOOSE,
+    placeholder=widgets.CHOOSE,
 )
 record = by_id[selected]
 
 st.subheader(f"上报批次 #{selected}")
-app_state.show_table(
+widgets.show_table(
     {
         "项目": ["状态", "类型", "来源", "上报人", "上报时间", "文件名", "SHA-256", "月份", "行数", "新增", "未变", "修订", "跳过"],
         "内容": [
-            record.state, KINDS.get(record.kind, record.kind), record.source, app_state.person(record.user_name), record.created_at,
+            record.state, KINDS.get(record.kind, record.kind), record.source, access.person(record.user_name), record.created_at,
             record.file_name or "", record.sha256 or "",
             "、".join(chinese(m) for m in (record.months or "").split(",") if m),
             str(record.n_rows), str(record.n_new), str(record.n_unchanged), str(record.n_revised), str(record.n_skipped),
@@ -87,11 +87,11 @@ app_state.show_table(
     hide_index=True,
 )  # fmt: skip
 
-values = app_state.query("upload_observations", upload_id=selected)
-statuses = app_state.query("upload_statuses", upload_id=selected)
+values = database.query("upload_observations", upload_id=selected)
+statuses = database.query("upload_statuses", upload_id=selected)
 if not values.empty:
     st.caption(f"本批次写入的数值（{len(values)} 条；“计入”表示目前生效）")
-    app_state.show_table(
+    widgets.show_table(
         values.assign(note=values.note.fillna("")),
         hide_index=True,
         column_config={
@@ -107,7 +107,7 @@ if not values.empty:
     )
 if not statuses.empty:
     st.caption(f"本批次写入的整改状态（{len(statuses)} 条）")
-    app_state.show_table(
+    widgets.show_table(
         statuses.assign(note=statuses.note.fillna("")),
         hide_index=True,
         column_config={
@@ -121,7 +121,7 @@ if not statuses.empty:
         },
     )
 
-file_name, original = uploads.original(app_state.cursor(), selected)
+file_name, original = uploads.original(database.cursor(), selected)
 if original is not None:
     st.download_button(
         "下载原始文件",
@@ -148,11 +148,11 @@ if st.session_state.get(_PENDING) == selected:
     if left.button("确认撤销", type="primary", key="rollback_confirm"):
         st.session_state.pop(_PENDING, None)
         try:
-            _, message = uploads.rollback(app_state.connection(), selected, user.username)
+            _, message = uploads.rollback(database.connection(), selected, user.username)
         except uploads.RollbackRefused as refused:
             st.error(str(refused))
         else:
-            app_state.bump_data_version()
+            database.bump_data_version()
             st.session_state[_FLASH] = message
             st.rerun()
     if right.button("取消", key="rollback_cancel"):

@@ -16,15 +16,15 @@ from rectification.rules.search import search_findings, search_hits, search_open
 from rectification.rules.statuses import UNCONFIRMED, status_grid
 from rectification.rules.text import definition_text, finding_label, number_with_unit
 from rectification.workflow import annotations, auth, closure, deadlines
-from ui import app_state, closure_ui
+from ui import access, closure_ui, database, page_frame, view_filters, widgets
 
 st.title("问题详情")
-if not app_state.page_header():
+if not page_frame.page_header():
     st.stop()
 
-data = app_state.dashboard_data()
-filters = app_state.sidebar_filters(data)
-narrow = app_state.narrow()  # a phone: the charts' narrow layouts, the tables as cards
+data = database.dashboard_data()
+filters = view_filters.sidebar_filters(data)
+narrow = widgets.narrow()  # a phone: the charts' narrow layouts, the tables as cards
 findings = filter_findings(data.findings, data.metrics, filters)
 labels = {r.finding_code: finding_label(r.finding_code, r.report_number) for r in data.findings.itertuples()}
 titles = data.findings.set_index("finding_code").title
@@ -38,7 +38,7 @@ def show_matches(hits: pd.DataFrame) -> None:
         for finding_code, rows in places:
             st.text(f"{labels[finding_code]}　{short(titles[finding_code], 60)}")
             where = "；".join(p + (f"：{s}" if s else "") for p, s in zip(rows.place, rows.snippet, strict=True))
-            st.caption(app_state.escape_markdown(f"匹配：{where}"))
+            st.caption(widgets.escape_markdown(f"匹配：{where}"))
 
 
 search = st.text_input(
@@ -46,7 +46,7 @@ search = st.text_input(
 ).strip()
 hits = None
 if search:
-    measures = app_state.query("catalogue_measures")
+    measures = database.query("catalogue_measures")
     hits = search_hits(findings, data.metrics, measures, search)
     findings = search_findings(findings, data.metrics, measures, search)
 if findings.empty:
@@ -86,7 +86,7 @@ st.query_params["finding"] = code
 
 finding = data.findings.set_index("finding_code").loc[code]
 closure_ui.show_flash()
-now_state = closure.states(app_state.cursor()).set_index("finding_code").loc[code]
+now_state = closure.states(database.cursor()).set_index("finding_code").loc[code]
 as_of = filters.as_of
 ref = reference_date(as_of)
 grid = status_grid(data, data.findings[data.findings.finding_code == code], [as_of], dt.date.today())
@@ -109,11 +109,11 @@ if not pd.isna(finding.deadline) and ref < dt.date.today():
 
 # --- The finding, verbatim, and who answers for it ---
 st.subheader(labels[code])
-app_state.rag_line(rag, reason)
-if returned := closure.sent_back(app_state.cursor(), code):
+widgets.rag_line(rag, reason)
+if returned := closure.sent_back(database.cursor(), code):
     # On top: 推进中 alone does not say that a reviewer sent the finding back, nor why.
-    who = f"{app_state.person(returned['reviewer'])}，{returned['at']:%Y-%m-%d}"
-    st.warning(app_state.escape_markdown(f"{returned['what']}：{returned['reason']}（{who}）"))
+    who = f"{access.person(returned['reviewer'])}，{returned['at']:%Y-%m-%d}"
+    st.warning(widgets.escape_markdown(f"{returned['what']}：{returned['reason']}（{who}）"))
 with st.container(border=True):
     st.caption("问题（通报原文）")
     st.text(finding.title)
@@ -136,7 +136,7 @@ if not confirmed:
         f"{chinese(as_of)}的状态{UNCONFIRMED}：通报未逐项公布整改状态，本问题的整改台账上报或销号审核后即为确认。"
     )
 
-measures = app_state.query("finding_measures", finding=code)
+measures = database.query("finding_measures", finding=code)
 with st.expander(f"整改措施（{len(measures)} 条，通报原文）", expanded=True):
     for m in measures.itertuples():
         # The report writes 一是… straight on: label and text together read as the original.
@@ -146,22 +146,20 @@ with st.expander(f"整改措施（{len(measures)} 条，通报原文）", expand
 st.subheader("销号")
 state_text = f"当前销号状态：{now_state.closure_state}"
 if now_state.closure_state == closure.PENDING and isinstance(now_state.submitted_by, str):
-    state_text += (
-        f"（{app_state.person(now_state.submitted_by)} 于 {pd.Timestamp(now_state.submitted_at):%Y-%m-%d} 申请）"
-    )
+    state_text += f"（{access.person(now_state.submitted_by)} 于 {pd.Timestamp(now_state.submitted_at):%Y-%m-%d} 申请）"
 if isinstance(now_state.recheck_month, str):
     state_text += f"；回头看：{now_state.recheck_month}"
 st.text(state_text)
 if isinstance(now_state.deadline_level, str):
     leader = finding.responsible_leader if isinstance(finding.responsible_leader, str) else None
     level_rag = {deadlines.OVERDUE: RED, deadlines.WARNING: YELLOW}.get(now_state.deadline_level, GREY)
-    app_state.rag_line(
+    widgets.rag_line(
         level_rag,
         f"整改期限{now_state.deadline_level}：{deadlines.level_text(now_state.deadline_level, now_state.days_left, leader)}",
     )
 if now_state.extension_pending:
     st.caption("有待审批的延期申请。")
-timeline = closure.timeline(app_state.cursor(), code)
+timeline = closure.timeline(database.cursor(), code)
 if not closure_ui.may_see_evidence():
     timeline = timeline.assign(佐证材料="")  # even the file names: evidence needs a signed-in user
 # Open when the workflow has moved (a submission, a review, a deadline change), not for status reports alone.
@@ -169,7 +167,7 @@ workflow_steps = int((~timeline["事项"].str.startswith("上报状态")).sum())
 with st.expander(
     f"整改经过（{len(timeline)} 条：状态上报、销号申请、审核、期限调整、回头看）", expanded=workflow_steps > 0
 ):
-    app_state.show_table(
+    widgets.show_table(
         timeline.assign(时间=timeline["时间"].dt.strftime("%Y-%m-%d %H:%M")),
         hide_index=True,
         width="stretch",
@@ -180,7 +178,7 @@ with st.expander(
 with st.expander("佐证材料", expanded=now_state.closure_state in (closure.PENDING, closure.CLOSED)):
     closure_ui.show_evidence(code, key="detail_evidence")
 
-closure_user = app_state.current_user()
+closure_user = access.current_user()
 if closure_user is None:
     st.caption("牵头部门的填报人员登录后可申请销号；审核人员登录后可审核。")
 else:
@@ -209,19 +207,19 @@ else:
                 closure_ui.recheck_form(code, closure_user, key="detail")
         if now_state.extension_pending:
             with st.expander("审批延期申请", expanded=True):
-                request = deadlines.pending_request(app_state.cursor(), code)
-                st.text(f"{app_state.person(request[3])} 申请延至 {request[1]}，理由：{request[2]}")
+                request = deadlines.pending_request(database.cursor(), code)
+                st.text(f"{access.person(request[3])} 申请延至 {request[1]}，理由：{request[2]}")
                 closure_ui.show_evidence(code, key="detail_extension_evidence", change_id=int(request[0]))
                 closure_ui.extension_decision_form(code, closure_user, key="detail")
 
 # --- Status over time ---
 st.subheader("状态变化")
-app_state.chart(
-    app_state.view(heatmap_figure, filters, (code,), f"{labels[code]} 逐月整改状态", dt.date.today(), narrow),
+widgets.chart(
+    database.view(heatmap_figure, filters, (code,), f"{labels[code]} 逐月整改状态", dt.date.today(), narrow),
     key="status_timeline",
 )
-history = app_state.query("finding_status_history", finding=code)
-history = history.assign(reporter=history.user_name.map(app_state.people(history.user_name)))
+history = database.query("finding_status_history", finding=code)
+history = history.assign(reporter=history.user_name.map(access.people(history.user_name)))
 # 进展说明 in plain sight: the latest one as text, every report in the table below it.
 st.caption("进展说明（整改台账）")
 latest_note = history[history.note.notna() & (history.note.str.strip() != "")].head(1)
@@ -231,7 +229,7 @@ else:
     r = latest_note.iloc[0]
     st.text(f"{chinese(r.month)}（{r.reporter}，{r.status}）：{r.note}")
 if not history.empty:
-    app_state.show_table(
+    widgets.show_table(
         history.assign(
             month=history.month.map(chinese), note=history.note.fillna(""), source=history.source.fillna("")
         )[["month", "status", "note", "reporter", "source", "created_at"]].rename(
@@ -260,10 +258,10 @@ if metrics.empty:
     st.info("此问题在通报中没有量化指标。")
 catalogue = metrics.set_index("metric_code")
 for m in metric_now.itertuples():
-    app_state.rag_line(m.rag, f"{m.metric_name}：{m.reason}")
+    widgets.rag_line(m.rag, f"{m.metric_name}：{m.reason}")
     # The 口径 above its chart: what one unit is, what counts, the month a figure belongs to.
     st.text(f"口径：{definition_text(catalogue.definition.get(m.metric_code))}")
-    app_state.chart(app_state.view(metric_figure, m.metric_code, filters, narrow), key=f"metric_{m.metric_code}")
+    widgets.chart(database.view(metric_figure, m.metric_code, filters, narrow), key=f"metric_{m.metric_code}")
 
 if not metrics.empty:
     rows = in_range(data.monthly[data.monthly.metric_code.isin(metrics.metric_code)], filters)
@@ -280,7 +278,7 @@ if not metrics.empty:
         }
     )
     with st.expander("数据表", expanded=False):
-        app_state.show_table(
+        widgets.show_table(
             table,
             hide_index=True,
             width="stretch",
@@ -295,14 +293,14 @@ if notes.empty:
     st.caption("暂无注释。")
 else:
     with st.container(key="notes_box"):  # a handle for tests: glide tables carry no key in the DOM
-        app_state.show_table(
+        widgets.show_table(
             pd.DataFrame(
                 {
                     "编号": notes.annotation_id,
                     "月份": notes.month.map(chinese),
                     "对象": notes.metric_name.where(notes.metric_name.notna(), "本问题"),
                     "注释": notes.text,
-                    "填写人": notes.author.map(app_state.people(notes.author)),
+                    "填写人": notes.author.map(access.people(notes.author)),
                     "填写时间": notes.created_at,
                 }
             ),
@@ -318,18 +316,18 @@ if saved := st.session_state.pop(_SAVED, None):
 
 # The finding's rule (rectification/annotations.py, which enforces it): its lead department's
 # editors or an admin add and remove the notes on it and on its metrics; nobody else sees the forms.
-editor = app_state.current_user()
+editor = access.current_user()
 note_lead = finding.lead_department if isinstance(finding.lead_department, str) else None
 if editor is None:
     st.caption(f"牵头部门（{note_lead or '未定'}）的填报人员或管理员登录后可添加注释。")
-elif not annotations.may_write(app_state.cursor(), editor, finding_code=code):
+elif not annotations.may_write(database.cursor(), editor, finding_code=code):
     st.caption(f"只有牵头部门（{note_lead or '未定，仅管理员'}）的填报人员或管理员可以添加或删除本问题的注释。")
 else:
     with st.form("annotation_form", clear_on_submit=True):
         st.caption("添加注释：说明某月数字背后的原因（如“4月起开展夜查行动”），图表上以★标注。")
         targets = {"": "本问题"} | {r.metric_code: r.metric_name for r in metrics.itertuples()}
         target = st.selectbox(
-            "对象", list(targets), format_func=targets.get, key="annotation_target", placeholder=app_state.CHOOSE
+            "对象", list(targets), format_func=targets.get, key="annotation_target", placeholder=widgets.CHOOSE
         )
         month_options = [m for m in data.months if m <= current_month()] or [as_of]
         month = st.selectbox(
@@ -337,14 +335,14 @@ else:
             list(reversed(month_options)),
             format_func=chinese,
             key="annotation_month",
-            placeholder=app_state.CHOOSE,
+            placeholder=widgets.CHOOSE,
         )
         text = st.text_area("内容", max_chars=annotations.MAX_LENGTH, key="annotation_text")
         submitted = st.form_submit_button("保存注释", type="primary", key="annotation_submit")
     if submitted:
         try:
             annotations.add(
-                app_state.connection(),
+                database.connection(),
                 user=editor.username,
                 text=text,
                 month=month,
@@ -354,7 +352,7 @@ else:
         except annotations.AnnotationError as error:
             st.error(str(error))
         else:
-            app_state.bump_data_version()
+            database.bump_data_version()
             st.session_state[_SAVED] = "注释已保存，已列入上方注释表并在图表上以★标注。"
             st.rerun()
     if not notes.empty:
@@ -364,14 +362,14 @@ else:
                 list(notes.annotation_id),
                 format_func=lambda i: f"#{i}　{short(notes.set_index('annotation_id').text[i], 40)}",
                 key="retract_choice",
-                placeholder=app_state.CHOOSE,
+                placeholder=widgets.CHOOSE,
             )
             retract = st.form_submit_button("删除所选注释", key="retract_submit")
         if retract:
             try:
-                annotations.retract(app_state.connection(), int(choice), user=editor.username)
+                annotations.retract(database.connection(), int(choice), user=editor.username)
             except annotations.AnnotationError as error:
                 st.error(str(error))
             else:
-                app_state.bump_data_version()
+                database.bump_data_version()
                 st.rerun()

@@ -11,14 +11,14 @@ from rectification.rules.data import filter_metrics
 from rectification.rules.explorer import BY, MEASURES, counted_twice, explorer_series
 from rectification.rules.headlines import headlines
 from rectification.rules.text import definition_text, finding_label, number_with_unit
-from ui import app_state
+from ui import database, page_frame, view_filters, widgets
 
 st.title("指标趋势")
-if not app_state.page_header():
+if not page_frame.page_header():
     st.stop()
 
-data = app_state.dashboard_data()
-filters = app_state.sidebar_filters(data)
+data = database.dashboard_data()
+filters = view_filters.sidebar_filters(data)
 metrics = filter_metrics(data.metrics, filters)
 if metrics.empty:
     st.warning("左侧筛选条件下没有指标：请放宽筛选。")
@@ -65,11 +65,11 @@ if by != "metric":
             + "、".join(f"{names[c]}（与{names.get(info.same_as[c], info.same_as[c])}相同）" for c in twice)
         )
 title = f"指标趋势（{MEASURES[measure]}，{BY[by]}）"
-app_state.chart(metrics_trend(frame, measure=measure, as_of=filters.as_of, title=title), key="explorer_chart")
+widgets.chart(metrics_trend(frame, measure=measure, as_of=filters.as_of, title=title), key="explorer_chart")
 
 with st.expander("指标口径", expanded=False):
     info = data.metrics.set_index("metric_code")
-    app_state.show_table(
+    widgets.show_table(
         {
             "指标": [names[c] for c in chosen],
             "口径": [definition_text(info.definition.get(c)) for c in chosen],
@@ -85,7 +85,7 @@ if not frame.empty:
     )
     table = table.reset_index(level="month", drop=True)
     # Figures as text: a month without a figure reads blank, not "None".
-    app_state.show_table(
+    widgets.show_table(
         table.map(lambda v: "" if pd.isna(v) else number_with_unit(v)),
         width="stretch",
         key="explorer_table",

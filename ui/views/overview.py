@@ -10,7 +10,7 @@ from rectification.outputs.charts.assembly import completion_figure, headline_fi
 from rectification.outputs.charts.theme import RAG_COLOURS, value_text
 from rectification.rules.overview import overview
 from rectification.rules.statuses import UNCONFIRMED, completion_rate_text, completion_text
-from ui import app_state
+from ui import database, page_frame, view_filters, widgets
 
 
 def _briefing_pptx(data, filters) -> bytes:
@@ -21,20 +21,20 @@ def _briefing_pptx(data, filters) -> bytes:
 
 
 st.title("整改进展总览")
-if not app_state.page_header():
+if not page_frame.page_header():
     st.stop()
 
-data = app_state.dashboard_data()
-filters = app_state.sidebar_filters(data)
-narrow = app_state.narrow()  # a phone: the charts' narrow layouts, the lists as cards
+data = database.dashboard_data()
+filters = view_filters.sidebar_filters(data)
+narrow = widgets.narrow()  # a phone: the charts' narrow layouts, the lists as cards
 as_of = filters.as_of
 previous = add_months(as_of, -1)
-view = app_state.view(overview, filters, dt.date.today())
+view = database.view(overview, filters, dt.date.today())
 
 st.caption(
     f"数据截至 {chinese(as_of)}　·　{view.closures}　·　纳入 {view.n_findings} 项整改问题、{view.n_metrics} 个指标"
 )
-if imported := app_state.imported_month_note(data, as_of):
+if imported := view_filters.imported_month_note(data, as_of):
     month, sentence = imported
     st.info(sentence)
     # On a phone the sidebar is folded away: the same choice one tap from the notice.
@@ -112,11 +112,11 @@ if any(rechecks.values()):
 for line in notes:
     st.caption(line)
 
-app_state.rag_legend()
+widgets.rag_legend()
 
 
 def completion_panel() -> None:
-    app_state.chart(app_state.view(completion_figure, filters, dt.date.today(), narrow), key="completion_chart")
+    widgets.chart(database.view(completion_figure, filters, dt.date.today(), narrow), key="completion_chart")
 
 
 def attention_panel() -> None:
@@ -127,12 +127,12 @@ def attention_panel() -> None:
     # The link carries the view (filters and month), so the new tab opens on the same view.
     shown = attention.assign(
         详情=[
-            app_state.view_url("finding_detail", filters, finding=code) if code else ""
+            view_filters.view_url("finding_detail", filters, finding=code) if code else ""
             for code in attention.finding_code.fillna("")
         ],
     )[["类别", "状态", "问题", "事项", "说明", "详情"]].fillna("")
     badge = {rag: f"background-color: {colour}; color: white" for rag, colour in RAG_COLOURS.items()}
-    app_state.show_table(
+    widgets.show_table(
         shown.style.map(badge.get, subset=["状态"]).format(na_rep=""),
         hide_index=True,
         width="stretch",
@@ -150,7 +150,7 @@ def changes_panel() -> None:
     if view.changes.empty:
         st.caption(f"{chinese(as_of)}没有问题状态变化，也没有注释。")
         return
-    app_state.show_table(
+    widgets.show_table(
         view.changes.drop(columns="finding_code"),
         hide_index=True,
         width="stretch",
@@ -189,11 +189,11 @@ def headlines_panel() -> None:
             help=h.label,
         )
         column.caption(f"单位：{h.unit}　{target}" if not bare else target)
-    app_state.chart(app_state.view(headline_figure, filters, narrow), key="headline_chart")
+    widgets.chart(database.view(headline_figure, filters, narrow), key="headline_chart")
 
 
 def heatmap_panel() -> None:
-    app_state.chart(app_state.view(heatmap_figure, filters, None, None, dt.date.today(), narrow), key="status_heatmap")
+    widgets.chart(database.view(heatmap_figure, filters, None, None, dt.date.today(), narrow), key="status_heatmap")
 
 
 # --- The body in tabs, and only the open tab is drawn. A cold browser then draws one chart and loads

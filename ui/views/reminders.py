@@ -7,15 +7,15 @@ import streamlit as st
 
 from rectification.core import config
 from rectification.outputs import reminders
-from ui import app_state
+from ui import access, database, page_frame, widgets
 
 st.title("催办")
-if not app_state.page_header():
+if not page_frame.page_header():
     st.stop()
 
 today = dt.date.today()
 notice, warning = config.deadline_days()
-everything = reminders.rows(app_state.cursor(), today)
+everything = reminders.rows(database.cursor(), today)
 st.caption(
     f"列入：已逾期、{notice} 天内到期（{warning} 天内为预警）、销号申请被退回、到期待回头看的整改问题。"
     "按牵头部门分列，供周例会逐项督办。"
@@ -24,7 +24,7 @@ if everything.empty:
     st.success("目前没有需要催办的事项。")
     st.stop()
 departments = sorted(everything["牵头部门"].unique())
-user = app_state.current_user()
+user = access.current_user()
 default = departments.index(user.department) if user and user.department in departments else 0
 counts = everything["牵头部门"].value_counts()
 department = st.selectbox(
@@ -33,10 +33,10 @@ department = st.selectbox(
     index=default,
     format_func=lambda d: f"{d}（{counts[d]} 项）",
     key="reminder_department",
-    placeholder=app_state.CHOOSE,
+    placeholder=widgets.CHOOSE,
 )
 rows = reminders.for_department(everything, department)
-app_state.show_table(
+widgets.show_table(
     rows.drop(columns="牵头部门"),
     hide_index=True,
     width="stretch",

@@ -13,16 +13,16 @@ from rectification.rules.data import Filters, resolve
 from rectification.rules.rag import metric_positions
 from rectification.rules.text import finding_label
 from rectification.workflow import targets
-from ui import app_state
+from ui import access, database, page_frame, widgets
 
 st.title("目标设置")
-if not app_state.page_header():
+if not page_frame.page_header():
     st.stop()
-user = app_state.require_role("reviewer")
+user = access.require_role("reviewer")
 
-data = app_state.dashboard_data()
-opening_month = app_state.programme().opening_month
-app_state.rag_legend()
+data = database.dashboard_data()
+opening_month = database.programme().opening_month
+widgets.rag_legend()
 st.caption(f"进度线：从期初值（通报截至{chinese(opening_month)}的数）按月匀速走到目标值；目标月份之后即为目标值。")
 
 metric_tab, plan_tab = st.tabs(["指标目标", "整改期限与责任"])
@@ -33,7 +33,7 @@ with metric_tab:
         r.metric_code: f"{finding_label(r.finding_code, r.report_number)} {r.metric_name}（{r.unit}）"
         for r in metrics.itertuples()
     }
-    code = st.selectbox("指标", list(names), format_func=names.get, key="target_metric", placeholder=app_state.CHOOSE)
+    code = st.selectbox("指标", list(names), format_func=names.get, key="target_metric", placeholder=widgets.CHOOSE)
     m = metrics.set_index("metric_code").loc[code]
     position = metric_positions(data, metrics[metrics.metric_code == code], data.latest).iloc[0]
     # The month of its last figure: data.latest is the store's last month of anything (a 销号 today
@@ -70,7 +70,7 @@ with metric_tab:
             index=months.index(current_month_choice) if current_month_choice else 8,
             format_func=chinese,
             key=f"target_month_{code}",
-            placeholder=app_state.CHOOSE,
+            placeholder=widgets.CHOOSE,
         )
         basis = st.text_input(
             "依据（可选）", max_chars=200, key=f"target_basis_{code}", placeholder="如：分局党委会2025年4月部署"
@@ -80,12 +80,12 @@ with metric_tab:
     if save or clear:
         try:
             if clear:
-                targets.set_target(app_state.connection(), metric_code=code, value=None, month=None, user=user.username)
+                targets.set_target(database.connection(), metric_code=code, value=None, month=None, user=user.username)
             elif value is None:
                 raise targets.TargetError("请填写目标值。")
             else:
                 targets.set_target(
-                    app_state.connection(),
+                    database.connection(),
                     metric_code=code,
                     value=float(value),
                     month=month,
@@ -95,17 +95,17 @@ with metric_tab:
         except targets.TargetError as error:
             st.error(str(error))
         else:
-            app_state.bump_data_version()
+            database.bump_data_version()
             st.session_state["target_notice"] = "目标已清除。" if clear else "目标已保存。"
             st.rerun()
     if notice := st.session_state.pop("target_notice", None):
         st.success(notice)
 
     filters = resolve(Filters(), data)
-    app_state.chart(app_state.view(metric_figure, code, filters), key="target_preview")
-    history = app_state.query("metric_target_history", metric=code)
+    widgets.chart(database.view(metric_figure, code, filters), key="target_preview")
+    history = database.query("metric_target_history", metric=code)
     with st.expander(f"目标记录（{len(history)} 条）"):
-        app_state.show_table(
+        widgets.show_table(
             history.rename(
                 columns={
                     "target_value": "目标值",
@@ -126,7 +126,7 @@ with plan_tab:
         for r in findings.itertuples()
     }
     finding_code = st.selectbox(
-        "整改问题", list(labels), format_func=labels.get, key="plan_finding", placeholder=app_state.CHOOSE
+        "整改问题", list(labels), format_func=labels.get, key="plan_finding", placeholder=widgets.CHOOSE
     )
     f = findings.set_index("finding_code").loc[finding_code]
     with st.container(border=True):
@@ -160,7 +160,7 @@ with plan_tab:
     if save_plan:
         try:
             changed = targets.set_finding_plan(
-                app_state.connection(),
+                database.connection(),
                 finding_code,
                 deadline=deadline,
                 leader=leader,
@@ -171,16 +171,16 @@ with plan_tab:
             st.error(str(error))
         else:
             if changed:
-                app_state.bump_data_version()
+                database.bump_data_version()
                 st.session_state["plan_notice"] = "已保存。"
                 st.rerun()
             st.info("没有改动。")
     if notice := st.session_state.pop("plan_notice", None):
         st.success(notice)
-    changes = app_state.query("audit_for_target", target=finding_code)
+    changes = database.query("audit_for_target", target=finding_code)
     with st.expander(f"修改记录（{len(changes)} 条）"):
-        app_state.show_table(
-            changes.assign(user_name=changes.user_name.map(app_state.people(changes.user_name))).rename(
+        widgets.show_table(
+            changes.assign(user_name=changes.user_name.map(access.people(changes.user_name))).rename(
                 columns={"logged_at": "时间", "user_name": "操作人", "action": "操作", "detail": "内容"}
             ),
             hide_index=True,

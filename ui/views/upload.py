@@ -12,11 +12,11 @@ from rectification.core.months import add_months, chinese, current_month, month_
 from rectification.ingest import ledger
 from rectification.outputs import exports
 from rectification.rules.text import finding_label
-from ui import app_state
+from ui import access, database, page_frame, view_filters, widgets
 
 st.title("数据上报")
-user = app_state.require_role("editor")
-if not app_state.page_header():
+user = access.require_role("editor")
+if not page_frame.page_header():
     st.stop()
 
 # File SHA-256 -> the import's outcome: a rerun (any click) shows it instead of importing again.
@@ -28,7 +28,7 @@ def preview_table(plan: ingest.Plan):
     """The plan as the user checks it: numbers as they would type them, blanks for nothing stored."""
     ledger_file = plan.staged.layout is ingest.LEDGER
     as_text = (lambda v: "" if pd.isna(v) else str(v)) if ledger_file else exports.number_text
-    findings = app_state.dashboard_data().findings
+    findings = database.dashboard_data().findings
     labels = {r.finding_code: finding_label(r.finding_code, r.report_number) for r in findings.itertuples()}
     table = plan.rows.assign(
         # the ledger's findings by the dashboard's names (问题02, 长期L1), as the template writes them
@@ -86,10 +86,10 @@ PREVIEW_ROWS = 25
 
 
 def show_problems(problems: list[ingest.Problem], headline: str, key: str) -> None:
-    st.error(app_state.escape_markdown(headline))  # it quotes the file's cells
+    st.error(widgets.escape_markdown(headline))  # it quotes the file's cells
     frame = ingest.problems_frame(problems)
     # On a phone a card per problem: five columns put the reason itself off screen.
-    app_state.show_table(frame, hide_index=True, cards=("行", "指标/问题"), key=f"{key}_table")
+    widgets.show_table(frame, hide_index=True, cards=("行", "指标/问题"), key=f"{key}_table")
     st.download_button(
         "下载问题清单（CSV）", data=exports.to_csv_bytes(frame), file_name="问题清单.csv", mime="text/csv", key=key
     )
@@ -97,7 +97,7 @@ def show_problems(problems: list[ingest.Problem], headline: str, key: str) -> No
 
 def show_outcome(outcome: dict) -> None:
     if outcome["upload_id"] is None:
-        st.info(app_state.escape_markdown(outcome["message"]))  # it may name who holds the file
+        st.info(widgets.escape_markdown(outcome["message"]))  # it may name who holds the file
     else:
         st.success(outcome["message"])
     st.caption("查看更新后的图表：")
@@ -114,20 +114,20 @@ def handle(uploaded, tab: str) -> None:
     sha = hashlib.sha256(data).hexdigest()
     done = st.session_state.setdefault(_DONE, {})
     # Once anything has changed the store since (a rollback, another import), preview the file afresh.
-    if sha in done and done[sha]["version"] == app_state.data_version():
+    if sha in done and done[sha]["version"] == database.data_version():
         show_outcome(done[sha])
         return
     try:
         # With the user: a ledger row opening a 销号 request this user may not submit refuses the file.
-        plan = ingest.preview(app_state.cursor(), data, uploaded.name, user=user.username)
+        plan = ingest.preview(database.cursor(), data, uploaded.name, user=user.username)
     except ingest.Refused as refused:
         show_problems(refused.problems, refused.summary(), f"{tab}_problems_{sha}")
         return
 
     kind = "整改台账" if plan.staged.layout is ingest.LEDGER else "月报"
     st.subheader(f"预览：{kind}（尚未写入）")
-    if held := ingest.held_by(app_state.cursor(), data):
-        st.info(app_state.escape_markdown(held))
+    if held := ingest.held_by(database.cursor(), data):
+        st.info(widgets.escape_markdown(held))
     st.text(f"{plan.summary()}。涉及月份：{'、'.join(chinese(m) for m in plan.months)}")
     if len(plan.checks):
         # Listed in full here: in the table the 数据存疑 cell is cut to its column's width.
@@ -137,13 +137,13 @@ def handle(uploaded, tab: str) -> None:
         st.warning(
             "\n".join(
                 [
-                    app_state.escape_markdown(head),
-                    *(f"- {app_state.escape_markdown(line)}" for line in suspicious(plan)),
+                    widgets.escape_markdown(head),
+                    *(f"- {widgets.escape_markdown(line)}" for line in suspicious(plan)),
                 ]
             )
         )
     if len(plan.closure_requests):
-        labels = ingest.finding_labels(app_state.cursor())
+        labels = ingest.finding_labels(database.cursor())
         rows = "、".join(f"第{r.line}行 {labels.get(r.code, r.code)}" for r in plan.closure_requests.itertuples())
         st.info(
             f"导入后将申请销号（{len(plan.closure_requests)} 项，报“已完成”，进展说明作为整改情况说明，"
@@ -151,10 +151,10 @@ def handle(uploaded, tab: str) -> None:
         )
     preview = preview_table(plan)
     height = 35 * (min(len(preview), PREVIEW_ROWS) + 1) + 3
-    app_state.show_table(flag_suspicious(preview), hide_index=True, height=height)
+    widgets.show_table(flag_suspicious(preview), hide_index=True, height=height)
     if plan.staged.warnings:
         with st.expander(f"提示（{len(plan.staged.warnings)} 条，不影响导入）"):
-            app_state.show_table(ingest.problems_frame(plan.staged.warnings), hide_index=True)
+            widgets.show_table(ingest.problems_frame(plan.staged.warnings), hide_index=True)
 
     conflicts = len(plan.conflicts)
     if conflicts:
@@ -171,14 +171,14 @@ def handle(uploaded, tab: str) -> None:
         return
     try:
         result = ingest.commit(
-            app_state.connection(), plan, data=data, file_name=uploaded.name, user=user.username, replace=replace
+            database.connection(), plan, data=data, file_name=uploaded.name, user=user.username, replace=replace
         )
     except ingest.Refused as refused:  # the store changed since the preview
         show_problems(refused.problems, refused.summary(), f"{tab}_commit_problems_{sha}")
         return
     if result.upload_id is not None:
-        app_state.bump_data_version()
-        st.session_state[app_state.LAST_IMPORT] = {
+        database.bump_data_version()
+        st.session_state[view_filters.LAST_IMPORT] = {
             "months": list(plan.months),
             "new": len(plan.new),
             "revised": len(plan.conflicts) if replace else 0,
@@ -187,7 +187,7 @@ def handle(uploaded, tab: str) -> None:
         "message": result.message,
         "upload_id": result.upload_id,
         "kind": plan.staged.layout.kind,
-        "version": app_state.data_version(),
+        "version": database.data_version(),
     }
     st.rerun()
 
@@ -198,15 +198,13 @@ ALL_DEPARTMENTS = "全部指标"
 
 # Every month since tracking began, newest first; staff report a month once it has ended, so the
 # default is the last completed month (the current month stays listed for an early ledger).
-months = list(reversed(month_range(app_state.programme().tracking_start, current_month())))
+months = list(reversed(month_range(database.programme().tracking_start, current_month())))
 last_completed = add_months(current_month(), -1)
-cursor = app_state.cursor()
+cursor = database.cursor()
 month_column, scope_column = st.columns(2)
 if st.session_state.get("upload_month") not in months:
     st.session_state["upload_month"] = last_completed if last_completed in months else months[0]
-month = month_column.selectbox(
-    "填报月份", months, format_func=chinese, key="upload_month", placeholder=app_state.CHOOSE
-)
+month = month_column.selectbox("填报月份", months, format_func=chinese, key="upload_month", placeholder=widgets.CHOOSE)
 # Each department fills in what it leads; the whole form stays one choice away.
 scopes = [ALL_DEPARTMENTS, *exports.lead_departments(cursor)]
 department = scope_column.selectbox(
@@ -215,7 +213,7 @@ department = scope_column.selectbox(
     index=scopes.index(user.department) if user.department in scopes else 0,
     key="upload_scope",
     help="只列该部门牵头的问题下的指标（台账同理）；上传时不限部门。",
-    placeholder=app_state.CHOOSE,
+    placeholder=widgets.CHOOSE,
 )
 department = None if department == ALL_DEPARTMENTS else department
 suffix = f"_{department}" if department else ""
@@ -248,7 +246,7 @@ with figures_tab:
         mime="text/csv",
         key="form_csv",
     )
-    figures_file = app_state.file_uploader(
+    figures_file = widgets.file_uploader(
         "上传填好的月报",
         type=["xlsx", "csv", "txt"],
         max_upload_size=max_mb,
@@ -280,7 +278,7 @@ with ledger_tab:
         mime="text/csv",
         key="ledger_csv",
     )
-    ledger_file = app_state.file_uploader(
+    ledger_file = widgets.file_uploader(
         "上传填好的整改台账",
         type=["xlsx", "csv", "txt"],
         max_upload_size=max_mb,
