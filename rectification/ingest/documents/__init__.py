@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rectification.core.config import max_upload_bytes
+from rectification.core.programme import stored_path
 from rectification.ingest.documents import spreadsheet, tongbao
 from rectification.ingest.documents.draft import Draft, write
 from rectification.ingest.documents.text import paragraphs
@@ -32,7 +33,7 @@ def read_path(path: Path) -> Draft:
             f"文件过大（{size_text(size)}），上限为 {size_text(limit)}：通报或问题清单不会这么大，请检查是否选错文件"
         )
     draft = read_bytes(path.read_bytes(), path.name)
-    draft.programme["source_report"] = str(path)
+    draft.programme["source_report"] = stored_path(path)
     return draft
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rectification.core.programme import COLUMNS as PROGRAMME_COLUMNS
+from rectification.core.programme import stored_path
 from rectification.ingest.documents.figures import Figure, figures
 from rectification.ingest.problems import refuse
 
@@ -220,6 +221,7 @@ def write(draft: Draft, directory: Path) -> list[Path]:
     if directory.exists() and any(directory.iterdir()):
         raise refuse(f"输出目录 {directory} 已存在且不为空：请指定一个新目录")
     directory.parent.mkdir(parents=True, exist_ok=True)
+    draft.programme["catalogue_source"] = stored_path(directory)  # the catalogue a store will be built from
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
         for name, rows in draft.tables().items():

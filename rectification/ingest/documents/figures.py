@@ -20,6 +20,9 @@ APPROXIMATE_AFTER = ("余", "多")
 # Words just before a number that make it a bound, a frequency or an ordinal rather than a count.
 NOT_A_COUNT_BEFORE = ("第", "超过", "超", "不少于", "不低于", "不超过", "至少", "低于", "高于", "每")
 NOT_A_COUNT_AFTER = ("以上", "以下", "以内", "及以上", "性", "之内")
+VAGUE_AFTER_ONE = ("批",)
+# Units that count events: "先后7次主持召开党委会议" names the event after the figure.
+VERBAL_UNITS = ("次", "场次", "场", "轮", "轮次", "期", "批次", "期次")
 LOOK_BEHIND = 4  # 每月开展一次: the frequency word sits up to four characters before the number
 LEVEL_WORDS = ("率", "占比", "覆盖面")
 FILLERS = re.compile(r"^(?:目前|现已|已经|截至\S{0,10}?月|已|共|累计|先后|其中|同时|并|均|还|另|对|将|在|经|从|为)+")
@@ -66,7 +69,7 @@ def figures(text: str) -> list[Figure]:
             Figure(
                 value=_value(match),
                 unit=unit,
-                name=_name(before, after),
+                name=_name(before, after, verbal=unit in VERBAL_UNITS),
                 kind="level" if unit in ("%", "个百分点") or any(w in before for w in LEVEL_WORDS) else "count",
                 source_quote=clause.strip(),
                 approximate=match["before"] or ("余" if match["after"] else ""),
@@ -95,6 +98,8 @@ def _excluded(text: str, match: re.Match) -> bool:
         return True
     if match["chinese"] and text.startswith("是", match.end("chinese")):
         return True  # 一是、二是: the measures' own numbering
+    if match["chinese"] == "一" and match["unit"] in VAGUE_AFTER_ONE:
+        return True  # 一批设备: "a batch of", not a count
     return _inside_quotes(text, number_start)
 
 
@@ -119,10 +124,13 @@ def _clause(text: str, start: int, end: int) -> tuple[int, int]:
     return left, min(rights) if rights else len(text)
 
 
-def _name(before: str, after: str) -> str:
-    """The words before the figure (开展交通劝导工作), or those after it when it leads (26处摩电等候区)."""
+def _name(before: str, after: str, *, verbal: bool = False) -> str:
+    """The words before the figure (开展交通劝导工作), or those after it when it leads (26处摩电等候区,
+    7次主持召开党委会议)."""
     before = FILLERS.sub("", before.strip("（）() ")).rstrip("的达至为共了")
-    after = after.strip("（）() 、")
+    after = after.split("、")[0].strip("（）() ")
+    if verbal and len(after) >= 2:
+        return after[:16]
     if len(before) >= 3:
         return before[-16:]
     return (before + after)[:16]

@@ -41,9 +41,23 @@ DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 
 STATUS_PHRASES = (
     # Something still pending outweighs a part done; a standing practice outweighs a one-off done.
-    (ONGOING, re.compile(r"正在[^，。；]{0,8}|推进中|待[^，。；]{1,12}后|下一步|尚未完成|持续推进|逐步推进")),
-    (LONG_TERM, re.compile(r"长期坚持|常态化|长效机制")),
-    (REPORTED_DONE, re.compile(r"已完成整改|完成整改|全部完成|已完成|已整改|已办结|已落实")),
+    (
+        ONGOING,
+        re.compile(r"正在[^，。；]{0,8}|推进中|待[^，。；]{1,12}后|下一步|尚未完成|逐步推进|持续推进|力求尽快|力争"),
+    ),
+    (
+        LONG_TERM,
+        re.compile(
+            r"长期坚持|常态化|长效机制|后续将|日后将|以后的工作中|每(?:天|日|周|月|季度|半年)[^，。；]{0,12}|定期[^，。；]{0,8}"
+        ),
+    ),
+    (
+        REPORTED_DONE,
+        re.compile(
+            r"已完成整改|完成整改|全部完成|已完成|已整改|已办结|已落实|立行立改|未发现[^，。；]{0,12}问题"
+            r"|已[^，。；]{0,10}完毕|投入使用|已建成"
+        ),
+    ),
 )
 KINDS = ("巡视", "巡察", "审计", "督察")
 
@@ -81,7 +95,7 @@ def read(lines: list[str]) -> Draft:
     _programme(draft, preamble, lines)
     for kind, part in _parts(roots):
         if kind == "organisational":
-            draft.organisational_text += [part.title, *(t for n in _walk(part) for t in [n.title, *_texts(n)])][1:]
+            draft.organisational_text += _texts(part) + [t for n in _walk(part)[1:] for t in [n.title, *_texts(n)]]
         elif kind == "long_term":
             draft.long_term_title = _part_title(part.title)
             for _, leaf in part.leaves() if part.children else []:
@@ -161,6 +175,12 @@ def _read_findings(draft: Draft, part: Node) -> None:
     themes: dict[int, int] = {}
     for ancestors, leaf in part.leaves() if part.children else []:
         path = [node for node in ancestors if node is not part]
+        for node in path:
+            if id(node) not in sections and id(node) not in themes:
+                for position, text in node.paragraphs:
+                    draft.note(
+                        f"第{position}段", f"标题「{node.title[:20]}」下不属于任何问题的段落，未收入：{text[:40]}"
+                    )
         section = theme = None
         if path:
             top = path[0]
@@ -168,8 +188,6 @@ def _read_findings(draft: Draft, part: Node) -> None:
                 sections[id(top)] = len(draft.sections)
                 draft.sections.append(top.title)
             section = sections[id(top)]
-            for position, text in top.paragraphs if id(top) not in themes else []:
-                draft.note(f"第{position}段", f"方面标题下不属于任何问题的段落，未收入：{text[:40]}")
         else:
             draft.note(f"第{leaf.position}段", f"问题「{leaf.title[:30]}」不在任何方面之下")
         if len(path) >= 2:
@@ -228,8 +246,8 @@ def split_measures(paragraphs: list[str], labelled_before: int = 0) -> list[tupl
         pieces = [paragraph[a:b] for a, b in zip([0, *cuts], [*cuts, len(paragraph)], strict=True)]
         for piece in pieces:
             piece = piece.strip()
-            if not piece:
-                continue
+            if not piece or (cuts and piece.endswith(("：", ":")) and not piece.startswith(tuple(ORDINALS))):
+                continue  # nothing, or the words that introduce the list (采取以下措施：)
             label = next((o for o in ORDINALS if piece.startswith(o)), "") if cuts else ""
             text = piece[len(label) :].lstrip("：:，, ") if label else piece
             measures.append((label, text.rstrip()))
@@ -254,7 +272,9 @@ def _programme(draft: Draft, preamble: list[str], lines: list[str]) -> None:
     heading_text = "".join(titles)
     if match := re.search(r"关于(?P<name>.+?)(?:整改(?:工作)?(?:进展|落实)?情况)?的?通报", heading_text):
         facts["name"] = match["name"]
-    facts["kind"] = next((k for k in KINDS if k in heading_text + "".join(body)), "其他")
+    facts["kind"] = next((k for k in KINDS if k in heading_text), None) or next(
+        (k for k in KINDS if k in "".join(body)), "其他"
+    )
     text = "".join(body)
     found = dates_in(text)
     feedback = next((d for d, start, _ in found if "反馈" in _sentence(text, start)), None)
@@ -269,7 +289,8 @@ def _programme(draft: Draft, preamble: list[str], lines: list[str]) -> None:
         facts["inspected_by"] = re.sub(r"^\d{4}年.*?日", "", match["who"]).strip()
         facts["unit_short"] = re.sub(r"(?:党委|党组|领导班子)$", "", match["whom"]).strip()
     facts["unit"] = _signing_unit(lines, titles)
-    cut_off = months_in("".join(lines))
+    # The report's figures run to its cut-off: the latest 截至2025年3月 it states.
+    cut_off = [month for line in lines for part in re.split(r"截[至止]", line)[1:] for month in months_in(part[:12])]
     if cut_off:
         facts["opening_month"] = max(cut_off)
     for column in ("inspected_by", "inspection_start", "inspection_end", "feedback_date", "unit", "opening_month"):
