@@ -131,6 +131,7 @@ def problem_list_xlsx() -> bytes:
     header = ["序号", "问题类别", "问题描述", "整改措施", "牵头部门", "整改时限", "完成情况"]
     sheet.append(["横栏分局巡察反馈问题整改清单"])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    sheet.append(["填报单位：中山市公安局横栏分局（盖章）", None, None, None, None, "填报时间：2025年4月"])
     sheet.append(header)
     for number, finding in enumerate(findings.itertuples(), start=1):
         rows = measures[measures.finding_code == finding.finding_code]
@@ -165,10 +166,9 @@ def test_a_problem_list_spreadsheet_gives_the_same_findings_measures_and_departm
     assert measures_by_finding(rows["measures"]) == key_measures(CATALOGUE)
     assert draft.counts()["sections"] == 4
     assert {r[7] for r in rows["findings"] if r[8] == "false"} == {"2025-06-30"}
-    assert (draft.programme["name"], draft.programme["kind"]) == (
-        "横栏分局巡察反馈问题",
-        "巡察",
-    )  # the title, less 整改清单
+    facts = draft.programme
+    assert (facts["name"], facts["kind"]) == ("横栏分局巡察反馈问题", "巡察")  # the title, less 整改清单
+    assert (facts["unit"], facts["feedback_date"]) == ("中山市公安局横栏分局", "")
 
 
 def test_a_problem_list_csv_in_gbk_reads():

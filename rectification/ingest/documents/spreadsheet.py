@@ -155,7 +155,7 @@ def _programme(draft: Draft, rows: list[list]) -> None:
                 continue
             if match := re.match(r"^填报单位[：:]\s*(?P<unit>.+)$", text):
                 facts["unit"] = re.sub(r"[（(]盖章[)）]", "", match["unit"]).strip()
-            elif not facts["name"] and len(text) > 6:
+            elif not facts["name"] and len(text) > 6 and not FILLER_ROW.match(text):
                 facts["name"] = LIST_WORDS.sub("", text).strip()
     facts["kind"] = next((k for k in KINDS if k in facts["name"]), "其他")
     for column in ("name", "unit", "inspected_by", "inspection_start", "inspection_end", "feedback_date"):
