@@ -102,8 +102,7 @@ def read(lines: list[str]) -> Draft:
                 _add_finding(draft, leaf, None, None, long_term=True)
         elif kind == "findings":
             _read_findings(draft, part)
-        elif kind == "next":
-            continue
+        # The 下一步工作打算 part holds intentions, not findings: nothing of it is read.
     if not any(not f.long_term for f in draft.findings):
         raise refuse(
             "未在文件中找到任何整改问题（形如“（1）…”的标题及其下的“一是…二是…”）：请确认这是一份整改进展情况的通报"
@@ -208,6 +207,10 @@ def _add_finding(draft: Draft, leaf: Node, section: int | None, theme: int | Non
     finding = Finding(title=title, section=section, theme=theme, long_term=long_term, measures=measures)
     finding.report_number = "" if long_term else str(sum(not f.long_term for f in draft.findings) + 1)
     where = f"第{leaf.position}段"
+    if not long_term and leaf.number.isdigit() and leaf.number != finding.report_number:
+        draft.note(
+            where, f"标题编号为 {leaf.number}，按出现顺序编为第 {finding.report_number} 个问题（编号分段重排或有跳号）"
+        )
     if not measures:
         draft.note(where, f"「{title[:30]}」下未找到整改措施")
     words = "。".join([title, *(text for _, text in measures)])
