@@ -342,3 +342,11 @@ def test_bad_input_gets_its_message_and_nothing_is_written(tmp_path, name, conte
 def test_an_output_directory_in_use_is_refused():
     with pytest.raises(Refused, match="已存在且不为空"):
         write(read_path(MINI / "report.txt"), ROOT / "tests")
+
+
+def test_the_readers_know_the_genre_not_this_report():
+    """The answer key stays in the tests: no reader module names the report's unit or opens a catalogue."""
+    package = ROOT / "rectification" / "ingest" / "documents"
+    for module in package.glob("*.py"):
+        source = module.read_text(encoding="utf-8")
+        assert "横栏" not in source and "CATALOGUE_DIR" not in source and "read_table" not in source, module.name
