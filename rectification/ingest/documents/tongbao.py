@@ -172,10 +172,12 @@ def _read_findings(draft: Draft, part: Node) -> None:
         draft.note(f"第{position}段", f"不属于任何问题的段落，未收入：{text[:40]}")
     sections: dict[int, int] = {}
     themes: dict[int, int] = {}
+    seen: set[int] = set()  # headings above findings whose stray paragraphs are already noted
     for ancestors, leaf in part.leaves() if part.children else []:
         path = [node for node in ancestors if node is not part]
         for node in path:
-            if id(node) not in sections and id(node) not in themes:
+            if id(node) not in seen:
+                seen.add(id(node))
                 for position, text in node.paragraphs:
                     draft.note(
                         f"第{position}段", f"标题「{node.title[:20]}」下不属于任何问题的段落，未收入：{text[:40]}"
@@ -195,8 +197,9 @@ def _read_findings(draft: Draft, part: Node) -> None:
                 themes[id(middle)] = len(draft.themes)
                 draft.themes.append((section, middle.title))
             theme = themes[id(middle)]
-        if len(path) > 2:
-            draft.note(f"第{leaf.position}段", f"标题层级多于三级，「{path[1].title[:20]}」一级未单列")
+        if len(path) > 2 and -id(path[1]) not in seen:
+            seen.add(-id(path[1]))  # once per heading left out of the three levels
+            draft.note(f"第{path[1].position}段", f"标题层级多于三级，「{path[1].title[:20]}」一级未单列")
         _add_finding(draft, leaf, section, theme, long_term=False)
 
 
