@@ -13,7 +13,18 @@ import duckdb
 
 from rectification import ingest
 from rectification.catalogue import admin as catalogue_admin
-from rectification.cli import backups, catalogue, closure, data, deadlines, machine, outputs, store_setup, users
+from rectification.cli import (
+    backups,
+    catalogue,
+    closure,
+    data,
+    deadlines,
+    machine,
+    outputs,
+    programme,
+    store_setup,
+    users,
+)
 from rectification.cli.shared import CliError
 from rectification.core import backup, store
 from rectification.core.config import db_path
@@ -67,7 +78,7 @@ def too_new_message(path: Path, error: StoreTooNew) -> str:
 
 
 # In the order the top-level help lists them.
-COMMAND_GROUPS = (store_setup, data, users, backups, outputs, catalogue, closure, deadlines, machine)
+COMMAND_GROUPS = (store_setup, data, users, backups, outputs, catalogue, programme, closure, deadlines, machine)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -96,8 +96,12 @@ def _csv_rows(text: str, delimiter: str) -> list[list]:
     return rows
 
 
-def check_archive(data: bytes) -> zipfile.ZipFile:
-    """Look at the zip's directory before anything unpacks it: size, ratio, member count, DTDs."""
+NOT_A_WORKBOOK = "文件不是 Excel 工作簿（.xlsx），请另存为 .xlsx 或 CSV 后重新上传"
+
+
+def check_archive(data: bytes, required: str = "xl/workbook.xml", not_it: str = NOT_A_WORKBOOK) -> zipfile.ZipFile:
+    """Look at the zip's directory before anything unpacks it: size, ratio, member count, DTDs; `required`
+    is the member that makes it the kind of file expected (a .docx is checked the same way)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -114,8 +118,8 @@ def check_archive(data: bytes) -> zipfile.ZipFile:
     if bomb:
         raise refuse(f"文件解压后体积异常（{unpacked / 1048576:.0f} MB，疑似压缩炸弹），已拒绝")
     names = {i.filename for i in infos}
-    if "xl/workbook.xml" not in names:
-        raise refuse("文件不是 Excel 工作簿（.xlsx），请另存为 .xlsx 或 CSV 后重新上传")
+    if required not in names:
+        raise refuse(not_it)
     try:
         unsafe = any(i.filename.endswith((".xml", ".rels")) and _has_dtd(archive, i) for i in infos)
     except (RuntimeError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:  # encrypted or damaged members
