@@ -34,7 +34,7 @@ def dates_in(text: str, year: int | None = None) -> list[tuple[dt.date, int, int
 
 
 def months_in(text: str) -> list[str]:
-    """'YYYY-MM' of every 2025年3月 not followed by a day (截至2025年3月)."""
+    """'YYYY-MM' of every YYYY年M月 not followed by a day (截至2026年4月)."""
     return [
         f"{int(m['year']):04d}-{int(m['month']):02d}" for m in YEAR_MONTH.finditer(text) if 1 <= int(m["month"]) <= 12
     ]

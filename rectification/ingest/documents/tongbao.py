@@ -295,7 +295,7 @@ def _programme(draft: Draft, preamble: list[str], lines: list[str]) -> None:
         facts["inspected_by"] = re.sub(r"^\d{4}年.*?日", "", match["who"]).strip()
         facts["unit_short"] = re.sub(r"(?:党委|党组|领导班子)$", "", match["whom"]).strip()
     facts["unit"] = _signing_unit(lines, titles)
-    # The report's figures run to its cut-off: the latest 截至2025年3月 it states.
+    # The report's figures run to its cut-off: the latest 截至YYYY年M月 it states.
     cut_off = [month for line in lines for part in re.split(r"截[至止]", line)[1:] for month in months_in(part[:12])]
     if cut_off:
         facts["opening_month"] = max(cut_off)
