@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import shutil
 
+import pandas as pd
 import pytest
 
 from rectification.cli import bootstrap
@@ -153,3 +154,10 @@ def test_the_month_check_takes_the_tracking_start_it_is_given():
     month, problem = month_problem("2024-07", 2, tracking_start="2024-08")
     assert month is None and "2024-08" in problem.reason
     assert month_problem("2024-07", 2, tracking_start="2024-06") == ("2024-07", None)
+
+
+def test_reading_the_programme_leaves_the_connection_free_for_an_import(con):
+    # A result left half-read blocks the connection's next register(), which every import's plan uses.
+    programme.current(con)
+    con.register("staged_frame", pd.DataFrame({"a": [1]}))
+    assert con.execute("select count(*) from staged_frame").fetchall() == [(1,)]

@@ -105,7 +105,9 @@ def stored(con: duckdb.DuckDBPyConnection) -> Programme | None:
     """The store's programme row, or None in a store built before migration 014 (or not initialised)."""
     if not has_table(con):
         return None
-    row = con.execute(_SELECT).fetchone()
+    # fetchall, not fetchone: a result left unfinished blocks the connection's next register()
+    rows = con.execute(_SELECT).fetchall()
+    row = rows[0] if rows else None
     return None if row is None else from_record(dict(zip([*COLUMNS, "created_at"], row)))
 
 
