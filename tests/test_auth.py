@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rectification.core import audit, store
-from rectification.outputs import exports
+from rectification.core import audit, store, tables
 from rectification.workflow import auth
 
 PASSWORD = "correct-horse-42"
@@ -270,7 +269,7 @@ def test_the_audit_export_has_chinese_headers_and_action_names(users_con):
     token = auth.start_session(users_con, "zhang")
     auth.end_session(users_con, token)
     table = audit.readable(audit.entries(users_con))
-    data = exports.to_csv_bytes(table.drop(columns=["时间"]))
+    data = tables.to_csv_bytes(table.drop(columns=["时间"]))
     assert data.decode("utf-8-sig").splitlines() == [
         "序号,用户,操作,对象,说明",
         "3,zhang,退出登录,zhang,退出登录",

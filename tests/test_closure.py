@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from rectification import ingest
-from rectification.core import store
+from rectification.core import store, vocabulary
+from rectification.rules import closure_states, deadline_levels
 from rectification.workflow import auth, closure, deadlines, evidence, uploads
 from snapshot import store_snapshot
 from support import TEST_PASSWORD, store_before_migration
@@ -72,12 +73,12 @@ def test_the_reports_completed_findings_count_as_closed(con):
         "select finding_code from finding_status join uploads using (upload_id)"
         " where uploads.kind = 'opening' and status = '已完成' order by finding_code"
     ).fetchall()
-    assert sorted(frame[frame.closure_state == closure.CLOSED].finding_code) == [r[0] for r in reported]
+    assert sorted(frame[frame.closure_state == vocabulary.CLOSED].finding_code) == [r[0] for r in reported]
     assert len(reported) == 19  # 问题16 is 推进中 since the catalogue's review (issue 10)
     assert frame.closure_state.value_counts().to_dict() == {
-        closure.LONG_TERM: 29,
-        closure.CLOSED: 19,
-        closure.ONGOING: 8,
+        vocabulary.LONG_TERM: 29,
+        vocabulary.CLOSED: 19,
+        vocabulary.ONGOING: 8,
     }
     assert list(frame.columns[:5]) == [
         "finding_code",
@@ -99,7 +100,7 @@ def test_a_store_from_before_migration_009_is_migrated(tmp_path, monkeypatch):
         assert store.schema_version(con) >= 9
         # The report's 已完成 count as 已销号: derived from the opening statuses, nothing stored.
         states = closure.states(con, "2025-03", today=TODAY)
-        assert (states.closure_state == closure.CLOSED).sum() == 19
+        assert (states.closure_state == vocabulary.CLOSED).sum() == 19
         events = closure.effective_events(con)
         assert (len(events), set(events.user_name), set(events.kind)) == (19, {"system"}, {"approve"})
         assert con.execute("select count(*) from closure_events").fetchone()[0] == 0
@@ -110,15 +111,15 @@ def test_a_store_from_before_migration_009_is_migrated(tmp_path, monkeypatch):
 
 
 def test_state_rule():
-    assert closure.state_of("已完成", False, None) == closure.PENDING
-    assert closure.state_of("推进中", False, "submit") == closure.PENDING
-    assert closure.state_of("推进中", False, "approve") == closure.CLOSED
-    assert closure.state_of("已完成", False, "return") == closure.ONGOING
-    assert closure.state_of("推进中", False, "held") == closure.CLOSED
-    assert closure.state_of("推进中", False, "relapsed") == closure.ONGOING
-    assert closure.state_of("推进中", True, "approve") == closure.ONGOING
-    assert closure.state_of("长期坚持", False, None) == closure.LONG_TERM
-    assert closure.state_of(None, False, None) == closure.NOT_STARTED
+    assert closure_states.state_of("已完成", False, None) == vocabulary.PENDING
+    assert closure_states.state_of("推进中", False, "submit") == vocabulary.PENDING
+    assert closure_states.state_of("推进中", False, "approve") == vocabulary.CLOSED
+    assert closure_states.state_of("已完成", False, "return") == vocabulary.ONGOING
+    assert closure_states.state_of("推进中", False, "held") == vocabulary.CLOSED
+    assert closure_states.state_of("推进中", False, "relapsed") == vocabulary.ONGOING
+    assert closure_states.state_of("推进中", True, "approve") == vocabulary.ONGOING
+    assert closure_states.state_of("长期坚持", False, None) == vocabulary.LONG_TERM
+    assert closure_states.state_of(None, False, None) == vocabulary.NOT_STARTED
 
 
 # --- Submit ----------------------------------------------------------------------------------------
@@ -127,7 +128,7 @@ def test_state_rule():
 def test_submit_makes_it_pending_with_its_evidence(people):
     con = people
     event_id = submit(con)
-    assert state(con) == closure.PENDING
+    assert state(con) == vocabulary.PENDING
     files = evidence.files(con, CODE)
     assert files[["event_id", "file_name", "caption", "kind", "extension"]].values.tolist() == [
         [event_id, "现场.jpg", "改造后路口", "image", "jpg"],
@@ -255,9 +256,9 @@ def test_approve_closes_it_with_a_default_recheck_month(people):
     con = people
     submit(con)
     assert closure.approve(con, CODE, user="rev", today=TODAY) == dt.date(2025, 9, 1)
-    assert state(con) == closure.CLOSED
+    assert state(con) == vocabulary.CLOSED
     row = closure.states(con, today=TODAY).set_index("finding_code").loc[CODE]
-    assert (row.closure_state, row.recheck_month, row.recheck_due) == (closure.CLOSED, "2025-09", False)
+    assert (row.closure_state, row.recheck_month, row.recheck_due) == (vocabulary.CLOSED, "2025-09", False)
     assert closure.listing(con, "recheck-due", dt.date(2025, 9, 2)).finding_code.tolist() == [CODE]
 
 
@@ -271,7 +272,7 @@ def test_nobody_approves_or_returns_their_own_submission(people):
         closure.return_submission(con, CODE, reason="x", user="boss", today=TODAY)
     assert store_snapshot(con) == before
     closure.approve(con, CODE, user="rev", today=TODAY)
-    assert state(con) == closure.CLOSED
+    assert state(con) == vocabulary.CLOSED
 
 
 @pytest.mark.parametrize("user", ["ed", "look", "other_ed"])
@@ -295,19 +296,19 @@ def test_review_refusals(people):
         closure.approve(con, CODE, user="rev", recheck="2025-06", today=TODAY)
     with pytest.raises(closure.ClosureError, match="格式应为 YYYY-MM"):
         closure.approve(con, CODE, user="rev", recheck="明年", today=TODAY)
-    assert state(con) == closure.PENDING
+    assert state(con) == vocabulary.PENDING
 
 
 def test_return_then_resubmit_then_approve(people):
     con = people
     submit(con)
     closure.return_submission(con, CODE, reason="照片看不清", user="rev", today=TODAY)
-    assert state(con) == closure.ONGOING
+    assert state(con) == vocabulary.ONGOING
     assert closure.listing(con, "returned", TODAY).finding_code.tolist() == [CODE]
     submit(con, files=[evidence.Upload("新照片.png", _png())], note="补充清晰照片")
-    assert state(con) == closure.PENDING
+    assert state(con) == vocabulary.PENDING
     closure.approve(con, CODE, user="rev2", recheck="2025-12", today=TODAY)
-    assert state(con) == closure.CLOSED
+    assert state(con) == vocabulary.CLOSED
     timeline = closure.timeline(con, CODE)
     steps = timeline[timeline["事项"].str.match("申请销号|退回|审核通过")]
     assert steps[["事项", "操作人", "说明"]].values.tolist() == [
@@ -335,7 +336,7 @@ def test_recheck_held_keeps_it_closed(people):
     submit(con)
     closure.approve(con, CODE, user="rev", today=TODAY)
     closure.recheck(con, CODE, result="held", user="rev2", today=dt.date(2025, 9, 5))
-    assert state(con) == closure.CLOSED
+    assert state(con) == vocabulary.CLOSED
     assert closure.listing(con, "recheck-due", dt.date(2025, 9, 6)).empty
     with pytest.raises(closure.ClosureError, match="不是待回头看"):
         closure.recheck(con, CODE, result="held", user="rev", today=dt.date(2025, 9, 5))
@@ -352,10 +353,10 @@ def test_recheck_relapsed_reopens_it_with_the_reason(people):
     with pytest.raises(closure.ClosureError, match="无权限：记录回头看"):
         closure.recheck(con, CODE, result="held", user="ed", today=dt.date(2025, 9, 5))
     closure.recheck(con, CODE, result="relapsed", reason="违停又出现", user="rev", today=dt.date(2025, 9, 5))
-    assert state(con) == closure.ONGOING
+    assert state(con) == vocabulary.ONGOING
     assert closure.timeline(con, CODE)["说明"][0] == "违停又出现"
     submit(con, note="再次整改")  # it can be submitted again
-    assert state(con) == closure.PENDING
+    assert state(con) == vocabulary.PENDING
 
 
 def test_recheck_is_refused_on_an_open_finding(people):
@@ -374,12 +375,12 @@ def _ledger(status: str, note: str) -> bytes:
 def test_a_ledger_saying_done_becomes_a_closure_request(people):
     con = people
     result = ingest.import_file(con, _ledger("已完成", "改造完工"), "台账.csv", user="ed")
-    assert state(con) == closure.PENDING
+    assert state(con) == vocabulary.PENDING
     queue = closure.queue(con, TODAY)
     assert queue[["finding_code", "submitted_by", "note"]].values.tolist() == [[CODE, "ed", "改造完工"]]
     # Rolling the upload back withdraws the request with it.
     uploads.rollback(con, result.upload_id, "boss")
-    assert state(con) == closure.ONGOING
+    assert state(con) == vocabulary.ONGOING
 
 
 def test_a_ledger_saying_done_for_a_closed_finding_submits_nothing(people):
@@ -388,7 +389,7 @@ def test_a_ledger_saying_done_for_a_closed_finding_submits_nothing(people):
     before = con.execute("select count(*) from closure_events").fetchone()[0]
     ingest.import_file(con, text, "台账.csv", user="ed")
     assert con.execute("select count(*) from closure_events").fetchone()[0] == before
-    assert state(con, "F02") == closure.CLOSED
+    assert state(con, "F02") == vocabulary.CLOSED
 
 
 def test_monthly_grid_shows_pending_and_closed(people):
@@ -397,13 +398,13 @@ def test_monthly_grid_shows_pending_and_closed(people):
     con = people
     submit(con)
     data = load(lambda name, **p: store.query(con, name, **p))
-    assert data.statuses.set_index(["finding_code", "month"]).status[(CODE, "2025-06")] == closure.PENDING
+    assert data.statuses.set_index(["finding_code", "month"]).status[(CODE, "2025-06")] == vocabulary.PENDING
     closure.approve(con, CODE, user="rev", today=TODAY)
     data = load(lambda name, **p: store.query(con, name, **p))
     statuses = data.statuses.set_index(["finding_code", "month"]).status
-    assert statuses[(CODE, "2025-06")] == closure.CLOSED
-    assert statuses[(CODE, "2025-03")] == closure.ONGOING
-    assert statuses[("F02", "2025-03")] == closure.CLOSED
+    assert statuses[(CODE, "2025-06")] == vocabulary.CLOSED
+    assert statuses[(CODE, "2025-03")] == vocabulary.ONGOING
+    assert statuses[("F02", "2025-03")] == vocabulary.CLOSED
 
 
 # --- Deadlines -------------------------------------------------------------------------------------
@@ -429,7 +430,7 @@ def test_deadline_set_extend_approve_keeps_the_original(people):
     assert deadlines.approve_extension(con, CODE, user="rev") == dt.date(2025, 9, 30)
     row = closure.states(con, today=TODAY).set_index("finding_code").loc[CODE]
     assert (row.deadline, row.original_deadline) == (dt.date(2025, 9, 30), dt.date(2025, 6, 30))
-    assert deadlines.described(row.deadline, row.original_deadline) == "原定 2025-06-30，经批准延至 2025-09-30"
+    assert deadline_levels.described(row.deadline, row.original_deadline) == "原定 2025-06-30，经批准延至 2025-09-30"
     assert con.execute("select responsible_leader from findings where finding_code = ?", [CODE]).fetchone() == (
         "王副局长",
     )
@@ -456,21 +457,21 @@ def test_deadline_set_needs_a_reviewer(people):
 
 def test_deadline_levels_follow_the_settings(monkeypatch):
     ref = dt.date(2025, 6, 10)
-    assert deadlines.level(dt.date(2025, 7, 1), ref) == (None, 21)
-    assert deadlines.level(dt.date(2025, 6, 30), ref) == (deadlines.NOTICE, 20)
-    assert deadlines.level(dt.date(2025, 6, 20), ref) == (deadlines.WARNING, 10)
-    assert deadlines.level(dt.date(2025, 6, 9), ref) == (deadlines.OVERDUE, -1)
-    assert deadlines.level_text(deadlines.OVERDUE, -5, "张三") == "已逾期 5 天（责任领导：张三）"
+    assert deadline_levels.level(dt.date(2025, 7, 1), ref) == (None, 21)
+    assert deadline_levels.level(dt.date(2025, 6, 30), ref) == (vocabulary.NOTICE, 20)
+    assert deadline_levels.level(dt.date(2025, 6, 20), ref) == (vocabulary.WARNING, 10)
+    assert deadline_levels.level(dt.date(2025, 6, 9), ref) == (vocabulary.OVERDUE, -1)
+    assert deadline_levels.level_text(vocabulary.OVERDUE, -5, "张三") == "已逾期 5 天（责任领导：张三）"
     monkeypatch.setenv("RECTIFICATION_DEADLINE_NOTICE_DAYS", "40")
     monkeypatch.setenv("RECTIFICATION_DEADLINE_WARNING_DAYS", "25")
-    assert deadlines.level(dt.date(2025, 7, 1), ref) == (deadlines.WARNING, 21)
+    assert deadline_levels.level(dt.date(2025, 7, 1), ref) == (vocabulary.WARNING, 21)
 
 
 def test_states_carry_the_deadline_level(people):
     con = people
     deadlines.set_deadline(con, CODE, dt.date(2025, 6, 15), user="rev", leader="王副局长")
     row = closure.states(con, "2025-06", today=TODAY).set_index("finding_code").loc[CODE]
-    assert (row.deadline_level, row.days_left) == (deadlines.WARNING, 5)
+    assert (row.deadline_level, row.days_left) == (vocabulary.WARNING, 5)
     submit(con)  # awaiting review: no longer chased
     row = closure.states(con, "2025-06", today=TODAY).set_index("finding_code").loc[CODE]
     assert row.deadline_level is None
@@ -529,6 +530,6 @@ def test_the_reports_closures_date_from_the_run_of_done_statuses_before_it(con):
     before = closure.states(con, "2025-02")
     reported_done = before[before.reported_status == "已完成"]
     assert len(reported_done) == 17
-    assert set(reported_done.closure_state) == {closure.CLOSED}
-    assert (before.closure_state == closure.PENDING).sum() == 0
-    assert (closure.states(con, "2025-03").closure_state == closure.CLOSED).sum() == 19
+    assert set(reported_done.closure_state) == {vocabulary.CLOSED}
+    assert (before.closure_state == vocabulary.PENDING).sum() == 0
+    assert (closure.states(con, "2025-03").closure_state == vocabulary.CLOSED).sum() == 19

@@ -8,7 +8,7 @@ import hashlib
 from test_closure import PDF, jpeg_bytes
 
 from rectification import cli
-from rectification.core import backup, store
+from rectification.core import backup, store, vocabulary
 from rectification.workflow import auth, closure, evidence
 from support import TEST_PASSWORD
 
@@ -54,7 +54,7 @@ def test_backup_change_restore_keeps_every_evidence_file_byte_identical(store_pa
         assert not after.withdrawn.any()
         assert con.execute("select sha256, content from evidence_blobs order by sha256").fetchall() == blobs_before
         assert [evidence.shown_bytes(con, int(i))[0] for i in after.evidence_id] == shown_before
-        assert closure.current_state(con, CODE) == closure.PENDING
+        assert closure.current_state(con, CODE) == vocabulary.PENDING
     finally:
         con.close()
 

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_closure import EXE, PDF, jpeg_bytes
 
-from rectification.core import store
+from rectification.core import store, vocabulary
 from rectification.workflow import auth, closure, deadlines, evidence
 from support import TEST_PASSWORD, login
 
@@ -90,7 +90,7 @@ def test_editor_submits_with_a_photo_and_a_pdf_on_the_detail_page(people):
     at.button(key="detail_submit").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["已申请销号（佐证材料 2 个），等待审核。"]
-    assert with_store(people, lambda con: closure.current_state(con, CODE)) == closure.PENDING
+    assert with_store(people, lambda con: closure.current_state(con, CODE)) == vocabulary.PENDING
     assert "当前销号状态：待审核" in texts(at)[0] or any(t.startswith("当前销号状态：待审核") for t in texts(at))
     assert any(t.startswith("#1　现场.jpg　改造后") for t in texts(at))
     assert len(at.get("image")) == 1
@@ -104,7 +104,7 @@ def test_an_exe_renamed_jpg_is_refused_on_the_page(people):
     at.button(key="detail_submit").click().run()
     assert not at.exception
     assert len(at.error) == 1 and "不是允许的类型" in at.error[0].value and "可执行程序" in at.error[0].value
-    assert with_store(people, lambda con: closure.current_state(con, CODE)) == closure.ONGOING
+    assert with_store(people, lambda con: closure.current_state(con, CODE)) == vocabulary.ONGOING
     assert at.text_area(key="detail_note").value == "完成"  # the refusal does not cost what was written
 
 
@@ -127,7 +127,7 @@ def test_reviewer_approves_from_the_review_page(people):
     at.button(key="review_approve").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == [f"{CODE} 已销号；回头看：2099\\-03。"]
-    assert with_store(people, lambda con: closure.current_state(con, CODE)) == closure.CLOSED
+    assert with_store(people, lambda con: closure.current_state(con, CODE)) == vocabulary.CLOSED
 
 
 def test_reviewer_returns_with_a_reason_on_the_detail_page(people):
@@ -137,7 +137,7 @@ def test_reviewer_returns_with_a_reason_on_the_detail_page(people):
     assert [e.value for e in at.error] == ["请填写退回理由。"]
     at.text_area(key="detail_reason").input("照片看不清")
     at.button(key="detail_return").click().run()
-    assert with_store(people, lambda con: closure.current_state(con, CODE)) == closure.ONGOING
+    assert with_store(people, lambda con: closure.current_state(con, CODE)) == vocabulary.ONGOING
     timeline = next(d.value for d in at.dataframe if "佐证材料" in d.value.columns)
     assert timeline[["事项", "操作人", "说明"]].iloc[0].tolist() == ["退回", "整改办", "照片看不清"]
 
@@ -242,7 +242,7 @@ def test_recheck_on_the_review_page(people):
     at.text_area(key="recheck_recheck_reason").input("违停又出现")
     at.button(key="recheck_recheck_submit").click().run()
     assert not at.exception
-    assert with_store(people, lambda con: closure.current_state(con, CODE)) == closure.ONGOING
+    assert with_store(people, lambda con: closure.current_state(con, CODE)) == vocabulary.ONGOING
     # 问题详情 says on top why the closed finding is open again, and who found it.
     detail = open_page(DETAIL, people, username="ed", query={"finding": CODE})
     shown = [w.value for w in detail.warning if "【示例数据】" not in w.value]

@@ -22,6 +22,7 @@ from ingest_files import (
 )
 
 from rectification import ingest
+from rectification.core import tables
 from rectification.core.months import add_months, current_month
 from rectification.core.programme import read_file as read_programme
 
@@ -165,7 +166,7 @@ def test_form_with_hint_column_round_trips(store_path, tmp_path, capsys):
     form = exports.upload_form(con, "2025-04", with_hint=True)
     con.close()
     form.loc[form["指标编码"] == COUNT, "数值"] = "88"
-    data = exports.to_csv_bytes(form)
+    data = tables.to_csv_bytes(form)
     code, out, err = import_bytes(store_path, tmp_path, data, "2025-04.csv", capsys=capsys)
     assert code == 0, err
     assert "新增 1 条" in out and f"跳过 {len(form) - 1} 条" in out

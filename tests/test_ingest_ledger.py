@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from ingest_files import assert_refused, csv_bytes, fetch, import_bytes, run, xlsx_bytes
 
-from rectification.core import store
+from rectification.core import store, tables
 from rectification.ingest import ledger
-from rectification.outputs import exports
 from rectification.workflow import auth
 from support import TEST_PASSWORD, account
 
@@ -131,7 +130,7 @@ def test_ledger_form_round_trip(store_path, tmp_path, capsys):
     # the form names findings as the dashboard does (问题02, 长期L1) and reads them back
     assert list(form["问题编号"][:2]) == ["问题01", "问题02"] and list(form["问题编号"][-2:]) == ["长期L1", "长期L2"]
     form.loc[form["问题编号"] == "问题02", "状态"] = "已完成"
-    code, out, err = import_bytes(store_path, tmp_path, exports.to_csv_bytes(form), "ledger.csv", capsys=capsys)
+    code, out, err = import_bytes(store_path, tmp_path, tables.to_csv_bytes(form), "ledger.csv", capsys=capsys)
     assert code == 0, err
     assert "新增 1 条" in out and "跳过 55 条" in out
     findings = tmp_path / "findings.csv"

@@ -8,9 +8,11 @@ import pandas as pd
 import pytest
 
 from rectification import ingest
+from rectification.core import vocabulary
 from rectification.core.months import add_months
 from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED, ONGOING, OVERDUE
 from rectification.outputs.briefing.content import briefing_filters, load
+from rectification.rules import deadline_levels
 from rectification.rules.attention import attention, month_changes
 from rectification.rules.data import Data, Filters, filter_metrics, resolve
 from rectification.rules.explorer import explorer_series
@@ -41,7 +43,7 @@ from rectification.rules.statuses import (
 )
 from rectification.rules.suspicions import suspicious
 from rectification.rules.text import approximate_text, gap_text, number_with_unit, position_text
-from rectification.workflow import deadlines, targets
+from rectification.workflow import targets
 from support import account, add_night_check_metric
 
 REF = dt.date(2025, 6, 30)
@@ -128,7 +130,7 @@ def test_the_yellow_window_is_the_deadline_warning_setting(monkeypatch):
     monkeypatch.setenv("RECTIFICATION_DEADLINE_WARNING_DAYS", "25")
     assert finding_rag("推进中", **common) == (YELLOW, "预警：整改期限 2025-06-30，剩余 25 天")
     assert metric_rag(150, 150, **on_track)[0] == YELLOW
-    assert deadlines.level(deadline, ref)[0] == deadlines.WARNING
+    assert deadline_levels.level(deadline, ref)[0] == vocabulary.WARNING
     assert "不超过25天" in rag_rule()[YELLOW]
     monkeypatch.setenv("RECTIFICATION_DEADLINE_NOTICE_DAYS", "40")
     assert "剩余40天内为临近" in deadline_rule() and "25天内为预警" in deadline_rule()

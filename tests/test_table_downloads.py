@@ -14,8 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, StreamlitServer
-from rectification.core import store
-from rectification.outputs import exports
+from rectification.core import store, tables
 from rectification.workflow import annotations
 from support import account
 
@@ -53,7 +52,7 @@ def test_tables_show_text_as_typed_and_the_projects_downloads_neutralise_it():
     assert [d.value["注释"].tolist() for d in at.dataframe] == [["=1+1", "-5", "正常文字"]] * 2
     assert "color: red" in at.dataframe[1].proto.arrow_data.styler.styles
     frame = pd.DataFrame({"注释": HOSTILE})
-    written = list(csv.reader(io.StringIO(exports.to_csv_bytes(frame).decode("utf-8-sig"))))
+    written = list(csv.reader(io.StringIO(tables.to_csv_bytes(frame).decode("utf-8-sig"))))
     assert written == [["注释"], *(["'" + text] for text in HOSTILE)]
 
 

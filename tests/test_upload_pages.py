@@ -14,7 +14,7 @@ from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 from streamlit.testing.v1 import AppTest
 
 from rectification import ingest
-from rectification.core import store
+from rectification.core import store, tables
 from rectification.outputs import exports
 from support import login
 from ui import widgets
@@ -104,7 +104,7 @@ def test_refused_file_lists_problems_in_a_table_and_a_csv(store_path):
     with pytest.raises(ingest.Refused) as refused:
         ingest.preview(con, bad, "bad.csv")
     con.close()
-    expected = exports.to_csv_bytes(ingest.problems_frame(refused.value.problems))
+    expected = tables.to_csv_bytes(ingest.problems_frame(refused.value.problems))
     assert served(download, expected, "text/csv", "问题清单.csv")
     rows = list(csv.reader(io.StringIO(expected.decode("utf-8-sig"))))
     assert rows[0] == ["行", "指标/问题", "列", "值", "问题"] and rows[1][:4] == ["2", "", "指标编码", "NOPE"]
@@ -159,7 +159,7 @@ def test_form_downloads_for_the_chosen_month(store_path):
     at.selectbox(key="upload_month").select("2025-05").run()
     con = store.connect(store_path)
     csv_form = exports.form_bytes(con, "2025-05", "x.csv", with_hint=True)
-    ledger_form = exports.to_csv_bytes(ledger.ledger_form(con, "2025-05"))
+    ledger_form = tables.to_csv_bytes(ledger.ledger_form(con, "2025-05"))
     con.close()
     downloads = {b.key: b for b in at.get("download_button")}
     assert served(downloads["form_csv"], csv_form, "text/csv", "整改月报_2025-05.csv")
@@ -174,7 +174,7 @@ def test_forms_default_to_the_editors_department(store_path):
     con = store.connect(store_path)
     auth.create_user(con, "traffic", "editor", "traffic-pass-1", department="交警大队", actor="test")
     csv_form = exports.form_bytes(con, "2025-05", "x.csv", with_hint=True, department="交警大队")
-    ledger_form = exports.to_csv_bytes(ledger.ledger_form(con, "2025-05", "交警大队"))
+    ledger_form = tables.to_csv_bytes(ledger.ledger_form(con, "2025-05", "交警大队"))
     full_form = exports.form_bytes(con, "2025-05", "x.csv", with_hint=True)
     led = {
         code
@@ -401,7 +401,7 @@ def test_a_single_reason_is_the_headline_and_values_show_as_typed(store_path):
     with pytest.raises(ingest.Refused) as refused:
         ingest.preview(con, bad, "公式.csv")
     con.close()
-    served_csv = exports.to_csv_bytes(ingest.problems_frame(refused.value.problems))
+    served_csv = tables.to_csv_bytes(ingest.problems_frame(refused.value.problems))
     assert served(download, served_csv, "text/csv", "问题清单.csv")
     assert list(csv.reader(io.StringIO(served_csv.decode("utf-8-sig"))))[1][3] == "'=1+1"  # neutralised there
     assert snapshot(store_path) == before

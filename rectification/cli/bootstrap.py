@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from rectification import catalogue
-from rectification.core import audit, programme
+from rectification.core import audit, programme, vocabulary
 from rectification.core.config import CATALOGUE_DIR
 from rectification.core.months import chinese, month_range, to_date
 from rectification.core.programme import PROGRAMME_FILE, Programme
@@ -60,7 +60,7 @@ def _load_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Progr
     upload_id = uploads.new_upload(
         con,
         kind="opening",
-        source=uploads.SOURCE_OPENING,
+        source=vocabulary.SOURCE_OPENING,
         user=SYSTEM_USER,
         file_name=f"{own.catalogue_source}（通报截至{chinese(own.opening_month)}）",
         months=[own.opening_month],
@@ -184,7 +184,7 @@ def _insert_sample(con, values: list, statuses: list, *, file_name: str, months:
     upload_id = uploads.new_upload(
         con,
         kind="observations",
-        source=uploads.SOURCE_SAMPLE,
+        source=vocabulary.SOURCE_SAMPLE,
         user=SYSTEM_USER,
         file_name=file_name,
         months=months,
@@ -374,7 +374,7 @@ def _upgrade_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Pr
     upload_id = uploads.new_upload(
         con,
         kind="opening",
-        source=uploads.SOURCE_OPENING,
+        source=vocabulary.SOURCE_OPENING,
         user=SYSTEM_USER,
         file_name=UPGRADE_FILE_NAME.format(revision=revision),
         months=[own.opening_month],
@@ -402,7 +402,7 @@ def _upgrade_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Pr
 def _upgrade_sample(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Programme) -> list[str]:
     """Redraw the demo months where the demo value still counts and no longer adds up to the catalogue."""
     live_sample = con.execute(
-        "select count(*) from live_uploads where source = ? and kind = 'observations'", [uploads.SOURCE_SAMPLE]
+        "select count(*) from live_uploads where source = ? and kind = 'observations'", [vocabulary.SOURCE_SAMPLE]
     ).fetchall()[0][0]
     if not live_sample:
         return []
@@ -417,14 +417,14 @@ def _upgrade_sample(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Pro
             " left join current_observations as o using (metric_code, month)"
             " left join uploads as u on u.upload_id = o.upload_id"
             " where o.metric_code is null or (u.source = ? and o.value <> n.value)",
-            [uploads.SOURCE_SAMPLE],
+            [vocabulary.SOURCE_SAMPLE],
         ).fetchall()
         changed_statuses = con.execute(
             "select n.finding_code, n.month, n.status from new_sample_statuses as n"
             " left join current_finding_status as s using (finding_code, month)"
             " left join uploads as u on u.upload_id = s.upload_id"
             " where s.finding_code is null or (u.source = ? and s.status <> n.status)",
-            [uploads.SOURCE_SAMPLE],
+            [vocabulary.SOURCE_SAMPLE],
         ).fetchall()
     finally:
         con.unregister("new_sample_values")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from rectification import ingest
-from rectification.outputs import exports
+from rectification.core import tables
 
 
 class CliError(Exception):
@@ -42,4 +42,4 @@ def write_output(out: str | None, data: bytes) -> None:
 
 def write_csv(out: str | None, frame: pd.DataFrame) -> None:
     # A file gets the BOM Excel needs to read UTF-8; a pipe does not, so the next tool sees clean text.
-    write_output(out, exports.to_csv_bytes(frame, bom=bool(out)))
+    write_output(out, tables.to_csv_bytes(frame, bom=bool(out)))

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from rectification.core import audit, programme
+from rectification.core import audit, programme, vocabulary
 from rectification.core.months import to_date
 from rectification.core.store import query, transaction
 from rectification.ingest import figures, ledger
@@ -50,7 +50,7 @@ class Target:
 TARGETS = {
     "observations": Target(
         "observations",
-        uploads.SOURCE_MONTHLY,
+        vocabulary.SOURCE_MONTHLY,
         "月报",
         "double",
         "staged_observations",
@@ -65,7 +65,7 @@ TARGETS = {
     ),
     "ledger": Target(
         "ledger",
-        uploads.SOURCE_LEDGER,
+        vocabulary.SOURCE_LEDGER,
         "台账",
         "varchar",
         "staged_statuses",
@@ -190,7 +190,7 @@ def refuse_closure_requests(con: duckdb.DuckDBPyConnection, requests: pd.DataFra
     )
     raise Refused(
         [
-            Problem(line, "状态", closure.REPORTED_DONE, reason, subject=labels.get(code, code))
+            Problem(line, "状态", vocabulary.REPORTED_DONE, reason, subject=labels.get(code, code))
             for line, code, reason in refused
         ],
         headline=f"未导入：{named} 报“已完成”会申请销号，而 {user} 无权为这些问题申请销号"

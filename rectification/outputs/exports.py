@@ -7,7 +7,7 @@ import pandas as pd
 
 from rectification.core.months import to_date
 from rectification.core.store import query
-from rectification.core.tables import FORMULA_PREFIXES, number_text, safe_cell, to_csv_bytes, to_xlsx_bytes  # noqa: F401  (re-exported: the files the app hands out)
+from rectification.core.tables import number_text, to_csv_bytes, to_xlsx_bytes
 from rectification.rules.text import definition_text
 from rectification.workflow import closure
 

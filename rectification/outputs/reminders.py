@@ -9,9 +9,9 @@ import html
 import duckdb
 import pandas as pd
 
-from rectification.core import config
+from rectification.core import config, tables
 from rectification.core.months import current_month
-from rectification.outputs import exports
+from rectification.rules import deadline_levels
 from rectification.rules.text import finding_label
 from rectification.workflow import closure, deadlines
 
@@ -31,12 +31,12 @@ def rows(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> pd.Dat
         department = s.lead_department if isinstance(s.lead_department, str) and s.lead_department else NO_DEPARTMENT
         leader = s.responsible_leader if isinstance(s.responsible_leader, str) else ""
         label = finding_label(s.finding_code, s.report_number)
-        due = deadlines.described(s.deadline, s.original_deadline)
+        due = deadline_levels.described(s.deadline, s.original_deadline)
         base = (department, label, s.title)
         if isinstance(s.deadline_level, str):
-            text = deadlines.level_text(s.deadline_level, s.days_left)
+            text = deadline_levels.level_text(s.deadline_level, s.days_left)
             if s.finding_code in asked.index:  # chased all the same, but the meeting should know
-                text += f"，已申请延期至 {deadlines.described(asked[s.finding_code], None)}（待审批）"
+                text += f"，已申请延期至 {deadline_levels.described(asked[s.finding_code], None)}（待审批）"
             out.append((*base, s.deadline_level, due, leader, f"{text}，当前状态：{s.closure_state}"))
         if s.last_event == "return":
             reason = s.note if isinstance(s.note, str) else ""
@@ -59,7 +59,7 @@ def title(department: str, today: dt.date) -> str:
 
 
 def xlsx_bytes(frame: pd.DataFrame, department: str, today: dt.date) -> bytes:
-    return exports.to_xlsx_bytes(frame, sheet="催办单", widths={"事项": 50, "说明": 40, "整改期限": 30, "牵头部门": 16})
+    return tables.to_xlsx_bytes(frame, sheet="催办单", widths={"事项": 50, "说明": 40, "整改期限": 30, "牵头部门": 16})
 
 
 def html_bytes(frame: pd.DataFrame, department: str, today: dt.date) -> bytes:

@@ -14,16 +14,15 @@ import pandas as pd
 from rectification.core import audit, config
 from rectification.core.months import add_months, as_date, current_month, month_end, to_date, to_month
 from rectification.core.store import query, transaction
-from rectification.core.vocabulary import (  # noqa: F401
+from rectification.core.vocabulary import (
     CLOSED,
     CLOSURE_STATES,
     LONG_TERM,
-    NOT_STARTED,
-    ONGOING,
     PENDING,
     REPORTED_DONE,
 )
-from rectification.rules.closure_states import last_event_at, last_per_finding, monthly, state_of  # noqa: F401
+from rectification.rules import deadline_levels
+from rectification.rules.closure_states import last_per_finding, state_of
 from rectification.workflow import auth, deadlines, evidence
 
 STATES = CLOSURE_STATES
@@ -482,7 +481,7 @@ def states(
             recheck_month = None if value is None or pd.isna(value) else to_month(pd.Timestamp(value))
         level, days = (None, None)
         if state not in (CLOSED, LONG_TERM, PENDING):
-            level, days = deadlines.level(deadline, ref)
+            level, days = deadline_levels.level(deadline, ref)
         has_submit = len(submits) and f.code in submits.index
         rows.append(
             {

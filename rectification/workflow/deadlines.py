@@ -11,8 +11,6 @@ import pandas as pd
 from rectification.core import audit
 from rectification.core.months import as_date
 from rectification.core.store import query, transaction
-from rectification.core.vocabulary import NOTICE, OVERDUE, WARNING  # noqa: F401
-from rectification.rules.deadline_levels import LEVEL_ORDER, described, level, level_text  # noqa: F401
 from rectification.workflow import auth, evidence
 
 MAX_REASON = 500

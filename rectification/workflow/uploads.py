@@ -9,7 +9,7 @@ import pandas as pd
 
 from rectification.core import audit
 from rectification.core.store import execute_named, query, transaction
-from rectification.core.vocabulary import SOURCE_LEDGER, SOURCE_MONTHLY, SOURCE_OPENING, SOURCE_ROLLBACK, SOURCE_SAMPLE  # noqa: F401
+from rectification.core.vocabulary import SOURCE_ROLLBACK
 
 
 def new_upload(

@@ -4,8 +4,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from rectification.core import audit
-from rectification.outputs import exports
+from rectification.core import audit, tables
 from ui import access, database, page_frame, widgets
 
 st.title("审计日志")
@@ -44,7 +43,7 @@ table = audit.readable(entries)
 st.caption(f"共 {len(table)} 条记录（{date_from:%Y-%m-%d} 至 {date_to:%Y-%m-%d}）")
 st.download_button(
     "下载 CSV",
-    exports.to_csv_bytes(table.assign(时间=table["时间"].dt.strftime("%Y-%m-%d %H:%M:%S"))),
+    tables.to_csv_bytes(table.assign(时间=table["时间"].dt.strftime("%Y-%m-%d %H:%M:%S"))),
     file_name=f"审计日志_{date_from:%Y%m%d}-{date_to:%Y%m%d}.csv",
     mime="text/csv",
     key="audit_download",

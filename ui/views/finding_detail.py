@@ -6,10 +6,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from rectification.core import vocabulary
 from rectification.core.months import chinese, current_month
 from rectification.core.vocabulary import NOT_STARTED
 from rectification.outputs.charts.assembly import heatmap_figure, metric_figure
 from rectification.outputs.charts.theme import short
+from rectification.rules import deadline_levels
 from rectification.rules.data import filter_findings, in_range
 from rectification.rules.rag import GREY, RED, YELLOW, finding_rag, metric_status, reference_date
 from rectification.rules.search import search_findings, search_hits, search_opens
@@ -124,7 +126,7 @@ with st.container(border=True):
 facts = [
     ("牵头部门", finding.lead_department),
     ("责任领导", finding.responsible_leader),
-    ("整改期限", deadlines.described(now_state.deadline, now_state.original_deadline) or None),
+    ("整改期限", deadline_levels.described(now_state.deadline, now_state.original_deadline) or None),
     (f"状态（{chinese(as_of)}）", status + ("（长期整改事项）" if finding.is_long_term else "")),
 ]
 for column, (label, value) in zip(st.columns(4), facts, strict=True):
@@ -145,17 +147,17 @@ with st.expander(f"整改措施（{len(measures)} 条，通报原文）", expand
 # --- 销号: the state now, the deadline warning, the history with its evidence, and the forms ---
 st.subheader("销号")
 state_text = f"当前销号状态：{now_state.closure_state}"
-if now_state.closure_state == closure.PENDING and isinstance(now_state.submitted_by, str):
+if now_state.closure_state == vocabulary.PENDING and isinstance(now_state.submitted_by, str):
     state_text += f"（{access.person(now_state.submitted_by)} 于 {pd.Timestamp(now_state.submitted_at):%Y-%m-%d} 申请）"
 if isinstance(now_state.recheck_month, str):
     state_text += f"；回头看：{now_state.recheck_month}"
 st.text(state_text)
 if isinstance(now_state.deadline_level, str):
     leader = finding.responsible_leader if isinstance(finding.responsible_leader, str) else None
-    level_rag = {deadlines.OVERDUE: RED, deadlines.WARNING: YELLOW}.get(now_state.deadline_level, GREY)
+    level_rag = {vocabulary.OVERDUE: RED, vocabulary.WARNING: YELLOW}.get(now_state.deadline_level, GREY)
     widgets.rag_line(
         level_rag,
-        f"整改期限{now_state.deadline_level}：{deadlines.level_text(now_state.deadline_level, now_state.days_left, leader)}",
+        f"整改期限{now_state.deadline_level}：{deadline_levels.level_text(now_state.deadline_level, now_state.days_left, leader)}",
     )
 if now_state.extension_pending:
     st.caption("有待审批的延期申请。")
@@ -175,7 +177,7 @@ with st.expander(
         key="closure_timeline",
         cards=("时间", "事项"),
     )
-with st.expander("佐证材料", expanded=now_state.closure_state in (closure.PENDING, closure.CLOSED)):
+with st.expander("佐证材料", expanded=now_state.closure_state in (vocabulary.PENDING, vocabulary.CLOSED)):
     closure_ui.show_evidence(code, key="detail_evidence")
 
 closure_user = access.current_user()
@@ -184,25 +186,27 @@ if closure_user is None:
 else:
     lead = finding.lead_department if isinstance(finding.lead_department, str) else None
     if closure.may_submit(closure_user, lead):  # the rule closure.submit enforces, ledger and CLI alike
-        if now_state.closure_state in (closure.NOT_STARTED, closure.ONGOING):
+        if now_state.closure_state in (vocabulary.NOT_STARTED, vocabulary.ONGOING):
             closure_ui.submit_form(code, closure_user, key="detail")
-        if now_state.closure_state == closure.PENDING:
+        if now_state.closure_state == vocabulary.PENDING:
             with st.expander("补充佐证材料"):
                 closure_ui.add_evidence_form(code, closure_user, key="detail")
         if (
-            now_state.closure_state in (closure.NOT_STARTED, closure.ONGOING)
+            now_state.closure_state in (vocabulary.NOT_STARTED, vocabulary.ONGOING)
             and now_state.deadline is not None
             and not now_state.extension_pending
         ):
             with st.expander("申请延长整改期限"):
                 closure_ui.extension_request_form(code, closure_user, now_state.deadline, key="detail")
-    if closure_user.role == "admin" or (auth.leads(closure_user, lead) and now_state.closure_state != closure.CLOSED):
+    if closure_user.role == "admin" or (
+        auth.leads(closure_user, lead) and now_state.closure_state != vocabulary.CLOSED
+    ):
         closure_ui.withdraw_form(code, closure_user, key="detail")
     if auth.can_review(closure_user):
-        if now_state.closure_state == closure.PENDING:
+        if now_state.closure_state == vocabulary.PENDING:
             st.caption("审核：查看上面的整改情况说明和佐证材料后，销号或退回。")
             closure_ui.review_form(code, closure_user, now_state.submitted_by, key="detail")
-        if now_state.closure_state == closure.CLOSED and now_state.last_event == "approve":
+        if now_state.closure_state == vocabulary.CLOSED and now_state.last_event == "approve":
             with st.expander("回头看", expanded=bool(now_state.recheck_due)):
                 closure_ui.recheck_form(code, closure_user, key="detail")
         if now_state.extension_pending:

@@ -4,8 +4,8 @@ or lead department, over the chosen months."""
 import pandas as pd
 import streamlit as st
 
+from rectification.core import tables
 from rectification.core.months import chinese
-from rectification.outputs import exports
 from rectification.outputs.charts.figures import metrics_trend
 from rectification.rules.data import filter_metrics
 from rectification.rules.explorer import BY, MEASURES, counted_twice, explorer_series
@@ -92,7 +92,7 @@ if not frame.empty:
     )
     st.download_button(
         "下载数据（CSV）",
-        data=exports.to_csv_bytes(table.reset_index()),
+        data=tables.to_csv_bytes(table.reset_index()),
         file_name=f"指标趋势_{chinese(filters.as_of)}.csv",
         mime="text/csv",
         key="explorer_csv",

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from rectification import ingest
+from rectification.core import tables
 from rectification.core.config import max_upload_bytes
 from rectification.core.months import add_months, chinese, current_month, month_range
 from rectification.ingest import ledger
@@ -27,7 +28,7 @@ ACTIONS = {"new": "新增", "unchanged": "未变", "revised": "修订（替换�
 def preview_table(plan: ingest.Plan):
     """The plan as the user checks it: numbers as they would type them, blanks for nothing stored."""
     ledger_file = plan.staged.layout is ingest.LEDGER
-    as_text = (lambda v: "" if pd.isna(v) else str(v)) if ledger_file else exports.number_text
+    as_text = (lambda v: "" if pd.isna(v) else str(v)) if ledger_file else tables.number_text
     findings = database.dashboard_data().findings
     labels = {r.finding_code: finding_label(r.finding_code, r.report_number) for r in findings.itertuples()}
     table = plan.rows.assign(
@@ -91,7 +92,7 @@ def show_problems(problems: list[ingest.Problem], headline: str, key: str) -> No
     # On a phone a card per problem: five columns put the reason itself off screen.
     widgets.show_table(frame, hide_index=True, cards=("行", "指标/问题"), key=f"{key}_table")
     st.download_button(
-        "下载问题清单（CSV）", data=exports.to_csv_bytes(frame), file_name="问题清单.csv", mime="text/csv", key=key
+        "下载问题清单（CSV）", data=tables.to_csv_bytes(frame), file_name="问题清单.csv", mime="text/csv", key=key
     )
 
 
@@ -267,13 +268,13 @@ with ledger_tab:
     left, right = st.columns(2)
     left.download_button(
         "下载台账模板（Excel）",
-        data=exports.to_xlsx_bytes(form, sheet="台账", widths={"问题（摘要）": 40, "进展说明": 40}),
+        data=tables.to_xlsx_bytes(form, sheet="台账", widths={"问题（摘要）": 40, "进展说明": 40}),
         file_name=f"整改台账_{month}{suffix}.xlsx",
         key="ledger_xlsx",
     )
     right.download_button(
         "下载台账模板（CSV）",
-        data=exports.to_csv_bytes(form),
+        data=tables.to_csv_bytes(form),
         file_name=f"整改台账_{month}{suffix}.csv",
         mime="text/csv",
         key="ledger_csv",

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from rectification.core import store
+from rectification.core import store, vocabulary
 from rectification.core.months import add_months, chinese
 from rectification.core.programme import Programme
 from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED
@@ -30,6 +30,7 @@ from rectification.outputs.briefing.tables import (
 )
 from rectification.outputs.charts.assembly import completion_figure, heatmap_figure, metric_figure, status_strip_figure
 from rectification.outputs.charts.theme import short, source_label, value_text
+from rectification.rules import deadline_levels
 from rectification.rules.attention import attention
 from rectification.rules.data import Data, Filters, filter_findings, filter_metrics, metrics_in_use, resolve
 from rectification.rules.data import load as load_data
@@ -43,7 +44,7 @@ from rectification.rules.statuses import (
     unconfirmed_counts,
 )
 from rectification.rules.text import finding_label, number_with_unit
-from rectification.workflow import closure, deadlines
+from rectification.workflow import closure
 
 # 56 findings at 10 pt need ~730 pt of rows, a slide has 430: the heatmap goes over slides in equal
 # parts of at most 14 rows, whose labels (14 px) then sit on rows of ~25 px of a 602 px canvas.
@@ -284,7 +285,7 @@ def deadline_text(deadline, *, long_term: bool, status: str, ref: dt.date, origi
     if deadline is None or pd.isna(deadline):
         return "未设定"
     day = pd.Timestamp(deadline).date()
-    text = deadlines.described(day, original) or f"{day:%Y-%m-%d}"
+    text = deadline_levels.described(day, original) or f"{day:%Y-%m-%d}"
     if status in (CLOSED, LONG_TERM):
         return text
     days = (day - ref).days
@@ -302,16 +303,16 @@ def closure_states(con: duckdb.DuckDBPyConnection, as_of: str, today=None, *, da
 def closure_text(row) -> str | None:
     """A finding's 销号 step in a few words, from a closure_states row; None for a long-term item."""
     state, last = row.closure_state, row.last_event
-    if state == closure.LONG_TERM:
+    if state == vocabulary.LONG_TERM:
         return None
-    if state == closure.PENDING:
+    if state == vocabulary.PENDING:
         parts = [row.submitted_by] if isinstance(row.submitted_by, str) else []
         if row.submitted_at is not None and pd.notna(row.submitted_at):
             parts.append(f"{pd.Timestamp(row.submitted_at):%Y-%m-%d}")
         who = " ".join(parts)
-        text = f"{closure.PENDING}（{who} 申请销号）" if who else f"{closure.PENDING}（台账报已完成）"
-    elif state == closure.CLOSED:
-        text = closure.CLOSED
+        text = f"{vocabulary.PENDING}（{who} 申请销号）" if who else f"{vocabulary.PENDING}（台账报已完成）"
+    elif state == vocabulary.CLOSED:
+        text = vocabulary.CLOSED
         if last == "held":
             text += "，回头看巩固"
         elif isinstance(row.recheck_month, str):
