@@ -33,7 +33,9 @@ def test_the_row_after_init_is_data_programme_csv(con):
 
 
 def test_the_written_out_sql_names_every_column():
-    select = re.search(r"select (.+?), created_at from", programme._SELECT).group(1).split(", ")
+    query = store.load_sql("programme_current")
+    select = re.search(r"select\s+(.+?),\s+created_at\s+from", query, re.S).group(1).replace("\n", " ")
+    select = [column.strip() for column in select.split(",")]
     insert = re.search(r"\((.+?)\) values", programme._INSERT).group(1).split(", ")
     assert select == insert == programme.COLUMNS
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from rectification.core import store
 from rectification.core.config import DATA_DIR, ROOT
 from rectification.core.months import to_date, to_month
 from rectification.core.vocabulary import PROGRAMME_KINDS
@@ -45,12 +46,8 @@ class Programme:
 
 
 COLUMNS = [f.name for f in fields(Programme) if f.name != "created_at"]
-# Written out (not joined from COLUMNS) so the SQL reads as it runs; a test holds them to COLUMNS.
-_SELECT = (
-    "select code, unit, unit_short, name, kind, inspected_by, inspection_start, inspection_end, feedback_date,"
-    " tracking_start, opening_month, source_report, catalogue_source, created_at"
-    " from programme order by created_at limit 1"
-)
+# Written out (not joined from COLUMNS) so the SQL reads as it runs; a test holds it and
+# sql/queries/programme_current.sql (the row, for stored() and the rules) to COLUMNS.
 _INSERT = (
     "insert into programme (code, unit, unit_short, name, kind, inspected_by, inspection_start, inspection_end,"
     " feedback_date, tracking_start, opening_month, source_report, catalogue_source)"
@@ -105,10 +102,12 @@ def stored(con: duckdb.DuckDBPyConnection) -> Programme | None:
     """The store's programme row, or None in a store built before migration 014 (or not initialised)."""
     if not has_table(con):
         return None
-    # fetchall, not fetchone: a result left unfinished blocks the connection's next register()
-    rows = con.execute(_SELECT).fetchall()
-    row = rows[0] if rows else None
-    return None if row is None else from_record(dict(zip([*COLUMNS, "created_at"], row)))
+    return from_rows(store.query(con, "programme_current"))
+
+
+def from_rows(rows: pd.DataFrame) -> Programme | None:
+    """The programme_current query's row made a Programme (None when the store has none yet)."""
+    return from_record(rows.iloc[0].to_dict()) if len(rows) else None
 
 
 def from_record(values: dict) -> Programme:

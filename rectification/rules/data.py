@@ -114,9 +114,8 @@ def load(query: Callable[..., pd.DataFrame]) -> Data:
 
 
 def _programme(query: Callable[..., pd.DataFrame]) -> Programme:
-    rows = query("programme_current")
     # No row yet: a store built before the programme table, not yet upgraded (as programme.current reads).
-    return programme.from_record(rows.iloc[0].to_dict()) if len(rows) else programme.read_file()
+    return programme.from_rows(query("programme_current")) or programme.read_file()
 
 
 def resolve(filters: Filters, data: Data) -> Filters:
