@@ -584,3 +584,9 @@ def test_the_headline_check_refuses_what_would_mislead(metrics, groups, headline
         assert problems == []
     else:
         assert any(reason in p for p in problems), problems
+
+
+def test_the_layout_the_draft_writer_uses_is_the_catalogues():
+    from rectification.catalogue import FILE_COLUMNS
+
+    assert {f"{name}.csv": columns for name, columns in FILE_COLUMNS.items()} == HEADERS

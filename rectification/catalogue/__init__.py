@@ -45,6 +45,44 @@ GROUP_COLUMNS = [
     "headline_definition",
 ]
 
+# The layout of a catalogue directory (data/catalogue/): each CSV file and its header, in order.
+FILE_COLUMNS = {
+    "sections": ["section_code", "ordinal", "title"],
+    "themes": ["theme_code", "section_code", "ordinal", "title"],
+    "findings": [
+        "finding_code",
+        "report_number",
+        "section_code",
+        "theme_code",
+        "title",
+        "lead_department",
+        "responsible_leader",
+        "deadline",
+        "is_long_term",
+        "status",
+        "status_basis",
+    ],
+    "measures": ["finding_code", "ordinal", "ordinal_label", "text"],
+    "metrics": [
+        "metric_code",
+        "finding_code",
+        "ordinal",
+        "name",
+        "unit",
+        "kind",
+        "group_code",
+        "opening_value",
+        "target_value",
+        "target_month",
+        "source_quote",
+        "approximate",
+        "same_as",
+        "definition",
+    ],
+    "outcome_groups": GROUP_COLUMNS,
+    "headline_metrics": ["group_code", "ordinal", "metric_code"],
+}
+
 
 def read_table(name: str, directory: Path = CATALOGUE_DIR) -> pd.DataFrame:
     """A catalogue CSV as text columns, empty cells as None."""

@@ -11,54 +11,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rectification.catalogue import FILE_COLUMNS
 from rectification.core.programme import COLUMNS as PROGRAMME_COLUMNS
 from rectification.core.programme import stored_path
 from rectification.ingest.documents.figures import Figure, figures
 from rectification.ingest.problems import refuse
 
 COLUMNS = {
-    "sections": ["section_code", "ordinal", "title"],
-    "themes": ["theme_code", "section_code", "ordinal", "title"],
-    "findings": [
-        "finding_code",
-        "report_number",
-        "section_code",
-        "theme_code",
-        "title",
-        "lead_department",
-        "responsible_leader",
-        "deadline",
-        "is_long_term",
-        "status",
-        "status_basis",
-    ],
-    "measures": ["finding_code", "ordinal", "ordinal_label", "text"],
-    "metrics": [
-        "metric_code",
-        "finding_code",
-        "ordinal",
-        "name",
-        "unit",
-        "kind",
-        "group_code",
-        "opening_value",
-        "target_value",
-        "target_month",
-        "source_quote",
-        "approximate",
-        "same_as",
-        "definition",
-    ],
-    "outcome_groups": [
-        "group_code",
-        "ordinal",
-        "name",
-        "is_headline",
-        "headline_unit",
-        "headline_title",
-        "headline_definition",
-    ],
-    "headline_metrics": ["group_code", "ordinal", "metric_code"],
+    **FILE_COLUMNS,
     "programme": PROGRAMME_COLUMNS,
     "draft_notes": ["where", "what"],
 }
