@@ -88,7 +88,7 @@ def test_the_upgrade_leaves_another_rectification_alone(con):
 
 def _report_copy(tmp_path):
     """The source report with its parts headed 一、二、… and a narrative part added before the last."""
-    text = report_draft.REPORT_PATH.read_text(encoding="utf-8")
+    text = programme.read_file().source_report_path.read_text(encoding="utf-8")
     for number, numeral in (("1", "一"), ("2", "二"), ("3", "三")):
         text = re.sub(rf"(?m)^{number}、", f"{numeral}、", text)
     text = re.sub(r"(?m)^4、 下一步工作打算", "四、 经验与体会\n整改中形成的经验做法。\n五、 下一步工作打算", text)

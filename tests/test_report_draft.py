@@ -13,13 +13,13 @@ from docx.shared import Pt
 
 from rectification import catalogue
 from rectification.cli import main
-from rectification.core import store
+from rectification.core import programme, store
 from rectification.outputs import report_draft
 from support import account
 
 REPORT_LINES = [
     line.replace("[bookmark: _GoBack]", "").strip()
-    for line in report_draft.REPORT_PATH.read_text(encoding="utf-8").splitlines()
+    for line in programme.read_file().source_report_path.read_text(encoding="utf-8").splitlines()
     if line.strip()
 ]
 PART_HEADINGS = {"1、": "一、", "2、": "二、", "3、": "三、", "4、": "四、"}

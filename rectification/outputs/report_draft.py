@@ -30,9 +30,6 @@ from rectification.rules.rag import metric_positions
 from rectification.rules.statuses import UNCONFIRMED, status_grid
 from rectification.rules.text import approximate_text
 
-# The repo's own report (data/programme.csv's source_report); a store names its own in the programme.
-REPORT_PATH = programme.read_file().source_report_path
-
 # What a run is: from the store, a figure the store computed, or text the store does not hold.
 STORE, FIGURE, REVIEW = "store", "figure", "review"
 
@@ -145,7 +142,7 @@ def _assign_roles(parts: list[Part]) -> None:
             return
 
 
-def read_last_report(path: Path | None = REPORT_PATH) -> LastReport:
+def read_last_report(path: Path | None) -> LastReport:
     """The published report split into its title, opening, parts (its own headings, however many)
     and signature block (the last two lines: the unit and the date)."""
     if path is None or not path.exists():
