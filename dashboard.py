@@ -8,7 +8,7 @@ session after the server starts, skipping this navigation. tests/test_browser.py
 import streamlit as st
 
 from rectification.workflow import auth
-from ui import access, database
+from ui import access, database, programme_choice
 
 st.set_page_config(page_title="整改进展看板", page_icon="📊", layout="wide")
 
@@ -56,6 +56,7 @@ def navigation():
 
 
 try:
+    programme_choice.choose()  # which rectification this run shows (the sidebar's picker, at its top)
     database.begin_run()  # the sidebar's first slot, for the filters: the account box comes below them
     navigation().run()
 except database.STORE_ERRORS as error:

@@ -6,14 +6,22 @@ import duckdb
 
 
 def store_snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    """Every base table's rows, sorted, keyed by table name. The change marker data_version is left
-    out: a transaction that wrote nothing still bumps it (a cache refresh, not a change of content)."""
+    """Every base table's rows in every schema of the store (store-wide and each rectification's),
+    sorted, keyed by schema.table. The change marker data_version is left out: a transaction that
+    wrote nothing still bumps it (a cache refresh, not a change of content)."""
     tables = [
-        row[0]
-        for row in con.execute(
-            "select table_name from information_schema.tables where table_type = 'BASE TABLE' order by 1"
+        (schema, name)
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' and table_catalog = current_database() order by 1, 2"
         ).fetchall()
-        if row[0] != "data_version"
+        if name != "data_version"
     ]
-    # Table names come from the catalog, not from users.
-    return {t: sorted(con.execute(f'select * from "{t}"').fetchall(), key=repr) for t in tables}  # noqa: S608
+    # Schema and table names come from the catalog, not from users.
+    return {
+        f"{schema}.{name}": sorted(
+            con.execute(f'select * from "{schema}"."{name}"').fetchall(),  # noqa: S608
+            key=repr,
+        )
+        for schema, name in tables
+    }

@@ -3,19 +3,19 @@ and build a store as an older release made it."""
 
 from __future__ import annotations
 
+import gzip
 import shutil
 from pathlib import Path
 
 import pytest
 
-from rectification.cli import bootstrap
 from rectification.core import store
 from rectification.core.months import to_date
 from rectification.core.programme import read_file as read_programme
 from rectification.workflow import auth
 
-# The mini synthetic rectification (测试数据): the engine tested on a catalogue other than the report's.
-MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
+# The mini synthetic rectification (示例数据): the engine tested on a catalogue other than the report's.
+MINI = Path(__file__).resolve().parents[1] / "data" / "demo" / "donghu-audit"
 MINI_PROGRAMME = MINI / "programme.csv"
 
 # Every user login() creates has this password, so a test can also sign in through the form.
@@ -69,27 +69,15 @@ def sign_in_through_form(page, username: str, password: str, where: str = "main"
     page.get_by_text("已登录：").first.wait_for(timeout=60_000)
 
 
-def store_before_migration(
-    tmp_path: Path, monkeypatch, version: int, *, sample: bool = True, directory: Path | None = None, setup=None
-) -> Path:
-    """A store as an older release built it: migrations before `version` only, then bootstrap
-    (from the catalogue in `directory`, if given) and `setup(con)` for rows of that era. The
-    current migrations are back in place when it returns, so the next connect migrates it."""
-    older = tmp_path / "migrations"
-    older.mkdir()
-    for number, _, path in store.migrations():
-        if number < version:
-            shutil.copy(path, older / path.name)
-    monkeypatch.setattr(store, "MIGRATIONS_DIR", older)
-    path = tmp_path / f"v{version - 1}.duckdb"
-    con = store.connect(path)
-    try:
-        bootstrap.initialise(con, sample=sample, **({"directory": directory} if directory else {}))
-        if setup:
-            setup(con)
-    finally:
-        con.close()
-        monkeypatch.undo()
+LEGACY = Path(__file__).resolve().parent / "fixtures" / "legacy"
+
+
+def legacy_store(tmp_path: Path, name: str) -> Path:
+    """A copy of a store an older release wrote (tests/fixtures/legacy, made by its make_stores.py):
+    v5-sample, v7-catalogue-v1[-sample], v8-sample, v13, v14-full."""
+    path = tmp_path / f"{name}.duckdb"
+    with gzip.open(LEGACY / f"{name}.duckdb.gz", "rb") as packed, path.open("wb") as raw:
+        shutil.copyfileobj(packed, raw)
     return path
 
 

@@ -206,16 +206,17 @@ def test_a_reset_sets_must_change_and_ends_sessions_until_the_user_changes_it(us
     ]
 
 
-def test_roles_are_ordered_viewer_editor_admin_with_reviewer_beside_editor():
-    viewer, editor, reviewer, admin = (auth.User(r, None, None, r) for r in auth.ROLES)
-    everyone = (viewer, editor, reviewer, admin)
-    assert [auth.has_role(u, "editor") for u in everyone] == [False, True, False, True]
-    assert [auth.has_role(u, "reviewer") for u in everyone] == [False, False, True, True]
-    assert [auth.can_review(u) for u in everyone] == [False, False, True, True]
-    assert [auth.has_role(u, "admin") for u in everyone] == [False, False, False, True]
+def test_roles_are_ordered_viewer_editor_admin_with_reviewer_beside_editor_and_the_office_reads_only():
+    viewer, editor, reviewer, admin, office = (auth.User(r, None, None, r) for r in auth.ROLES)
+    everyone = (viewer, editor, reviewer, admin, office)
+    assert [auth.has_role(u, "editor") for u in everyone] == [False, True, False, True, False]
+    assert [auth.has_role(u, "reviewer") for u in everyone] == [False, False, True, True, False]
+    assert [auth.can_review(u) for u in everyone] == [False, False, True, True, False]
+    assert [auth.can_plan(u) for u in everyone] == [False, False, True, True, False]
+    assert [auth.has_role(u, "admin") for u in everyone] == [False, False, False, True, False]
     assert all(auth.has_role(u, "viewer") for u in everyone)
     assert not auth.has_role(None, "viewer")
-    assert [auth.ROLE_LABELS[r] for r in auth.ROLES] == ["查看", "填报", "审核", "管理"]
+    assert [auth.ROLE_LABELS[r] for r in auth.ROLES] == ["查看", "填报", "审核", "管理", "市局整改办"]
 
 
 def test_leads_means_an_editor_of_that_department_or_an_admin():

@@ -23,13 +23,19 @@ def test_a_backup_is_one_file_holding_the_whole_store(con, tmp_path):
     out = backup.create_backup(con, tmp_path / "b.duckdb", actor="admin")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("b.")) == ["b.duckdb"]
     copy = duckdb.connect(str(out), read_only=True)
-    for table in ("findings", "metrics", "uploads", "observations", "users"):
+    # Every rectification's tables (schemas p1, p2) and the store's own (main).
+    tables = ["p1.findings", "p1.metrics", "p1.uploads", "p1.observations", "p2.findings", "p2.uploads", "main.users"]
+    for table in tables:
         sql = f"select count(*) from {table}"
         assert copy.execute(sql).fetchone() == con.execute(sql).fetchone(), table
     copy.close()
     info = backup.inspect_backup(out)
-    assert (info.users, info.admins, info.schema_version) == (1, 1, store.schema_version(con))
-    assert info.findings == con.execute("select count(*) from findings").fetchone()[0]
+    assert (info.users, info.admins, info.schema_version, info.programmes) == (1, 1, store.schema_version(con), 2)
+    assert (
+        info.findings
+        == con.execute("select count(*) from p1.findings").fetchone()[0]
+        + con.execute("select count(*) from p2.findings").fetchone()[0]
+    )
     assert table_rows(con, "select user_name, action from audit_log where action = 'backup'") == [("admin", "backup")]
 
 

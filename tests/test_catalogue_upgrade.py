@@ -4,7 +4,6 @@ data/catalogue (bootstrap.upgrade) — without touching what anyone entered sinc
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,29 +13,20 @@ from rectification.catalogue import admin as catalogue_admin
 from rectification.catalogue import read_metrics, read_table
 from rectification.cli import bootstrap
 from rectification.core import store
-from rectification.core.config import CATALOGUE_DIR
 from rectification.core.months import to_date
 from rectification.core.programme import read_file as read_programme
 from rectification.rules.headlines import headlines
 from snapshot import store_snapshot
-from support import account, assert_demo_months_add_up_to_the_report, opening_balances, store_before_migration
-
-V1 = Path(__file__).resolve().parent / "data" / "catalogue_v1"
+from support import account, assert_demo_months_add_up_to_the_report, legacy_store, opening_balances
 
 
-def _old_store(tmp_path: Path, monkeypatch, *, sample: bool = True) -> Path:
+def _old_store(tmp_path: Path, *, sample: bool = True) -> Path:
     """What version 1 built: migrations up to 007 and the first revision of data/catalogue."""
-    directory = tmp_path / "catalogue_v1"
-    shutil.copytree(CATALOGUE_DIR, directory)
-    (directory / "headline_metrics.csv").unlink()
-    for path in V1.glob("*.csv"):
-        shutil.copy(path, directory / path.name)
-    return store_before_migration(tmp_path, monkeypatch, 8, sample=sample, directory=directory)
-    return path
+    return legacy_store(tmp_path, "v7-catalogue-v1-sample" if sample else "v7-catalogue-v1")
 
 
-def test_an_old_demo_store_gets_every_correction(tmp_path, monkeypatch):
-    path = _old_store(tmp_path, monkeypatch)
+def test_an_old_demo_store_gets_every_correction(tmp_path):
+    path = _old_store(tmp_path)
     con = store.connect(path, read_only=True)  # read-only: no migration, no upgrade
     try:
         assert opening_balances(con)["F16_SCHOOLS_CCTV_90_DAYS"] == 31  # what version 1 said
@@ -107,8 +97,8 @@ def bootstrap_data(con):
     return load(con)
 
 
-def test_the_upgrade_keeps_what_people_entered(tmp_path, monkeypatch):
-    path = _old_store(tmp_path, monkeypatch)
+def test_the_upgrade_keeps_what_people_entered(tmp_path):
+    path = _old_store(tmp_path)
     con = store.connect(path)
     try:
         bootstrap.upgrade(con)  # upgraded once; roll the revision back to replay it
@@ -143,8 +133,8 @@ def test_the_upgrade_keeps_what_people_entered(tmp_path, monkeypatch):
         con.close()
 
 
-def test_an_old_store_without_demo_data_gets_no_demo_rows(tmp_path, monkeypatch):
-    path = _old_store(tmp_path, monkeypatch, sample=False)
+def test_an_old_store_without_demo_data_gets_no_demo_rows(tmp_path):
+    path = _old_store(tmp_path, sample=False)
     con = store.connect(path)
     try:
         bootstrap.upgrade(con)

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import io
 
+import duckdb
 import pytest
 from PIL import Image
 
@@ -14,7 +15,7 @@ from rectification.core import store, vocabulary
 from rectification.rules import closure_states, deadline_levels
 from rectification.workflow import auth, closure, deadlines, evidence, uploads
 from snapshot import store_snapshot
-from support import TEST_PASSWORD, store_before_migration
+from support import TEST_PASSWORD, legacy_store
 
 TODAY = dt.date(2025, 6, 10)
 CODE = "F03"  # 推进中 at the report, led by 交警大队
@@ -89,11 +90,11 @@ def test_the_reports_completed_findings_count_as_closed(con):
     ]
 
 
-def test_a_store_from_before_migration_009_is_migrated(tmp_path, monkeypatch):
-    def old_admin(con):
-        con.execute("insert into users (username, role, password_hash) values ('old_admin', 'admin', 'x')")
-
-    path = store_before_migration(tmp_path, monkeypatch, 9, setup=old_admin)
+def test_a_store_from_before_migration_009_is_migrated(tmp_path):
+    path = legacy_store(tmp_path, "v8-sample")
+    raw = duckdb.connect(str(path))
+    raw.execute("insert into users (username, role, password_hash) values ('old_admin', 'admin', 'x')")
+    raw.close()
 
     con = store.connect(path)
     try:

@@ -26,7 +26,7 @@ from rectification.ingest.documents.figures import figures
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "data" / "source" / "report.txt"
 CATALOGUE = ROOT / "data" / "catalogue"
-MINI = ROOT / "tests" / "fixtures" / "mini"
+MINI = ROOT / "data" / "demo" / "donghu-audit"
 RECALL, PRECISION = 0.90, 0.85
 
 

@@ -178,7 +178,11 @@ def test_restore_drill_back_up_change_restore_compare_every_table(store_path, tm
     copy = duckdb.connect(str(tmp_path / "drill.duckdb"), read_only=True)
     expected = comparable(copy)
     copy.close()
-    assert set(expected) >= {"findings", "metrics", "observations", "uploads", "users", "audit_log", "finding_status"}
+    assert set(expected) >= {"main.users", "main.audit_log", "main.programme"}
+    for schema in ("p1", "p2"):  # each rectification's own tables
+        assert {f"{schema}.{t}" for t in ("findings", "metrics", "observations", "uploads", "finding_status")} <= set(
+            expected
+        )
 
     # Change a bit of everything: figures, users, the catalogue, targets.
     assert cli(store_path, "import", str(big_form(tmp_path))).returncode == 0
@@ -203,9 +207,11 @@ def test_restore_drill_back_up_change_restore_compare_every_table(store_path, tm
     con.close()
     # The restore itself is audited: the log is the backup's plus that one row.
     assert last == ("restore",)
-    audit_after = after.pop("audit_log")
-    audit_expected = expected.pop("audit_log")
+    audit_after = after.pop("main.audit_log")
+    audit_expected = expected.pop("main.audit_log")
     assert len(audit_after) == len(audit_expected) + 1
     assert set(audit_expected) <= set(audit_after)
     assert after == expected
-    assert backup.inspect_backup(tmp_path / "drill.duckdb").findings == len(after["findings"])
+    assert backup.inspect_backup(tmp_path / "drill.duckdb").findings == len(after["p1.findings"]) + len(
+        after["p2.findings"]
+    )

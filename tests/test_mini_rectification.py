@@ -1,4 +1,4 @@
-"""The engine on a rectification that is not the report's: tests/fixtures/mini/ (测试数据) — an audit (审计)
+"""The engine on a rectification that is not the report's: data/demo/donghu-audit/ (示例数据) — an audit (审计)
 of an invented unit, with other codes, departments, months and counting units. Store, ingest, rules,
 closure, the meeting pack and the 通报 draft must hold for it as they do for the report's."""
 
@@ -63,13 +63,13 @@ def test_init_builds_the_minis_catalogue_and_programme(mini):
     assert set(catalogue.read_metrics(MINI).kind) == {"count", "level"}
     own = programme.current(mini)
     assert (own.code, own.unit_short, own.kind, own.tracking_start, own.opening_month) == (
-        "TEST-DH-SJ-2025",
+        "DH-SJ-2025",
         "东湖分局",
         "审计",
         "2025-07",
         "2025-11",
     )
-    assert own.catalogue_source == "tests/fixtures/mini"
+    assert own.catalogue_source == "data/demo/donghu-audit"
     codes = [row[0] for row in mini.execute("select finding_code from findings order by ordinal").fetchall()]
     assert codes == ["A01", "A02", "A03", "B01", "Q1"]
 
@@ -169,13 +169,13 @@ def test_the_tongbao_draft_follows_the_minis_own_report(mini):
 
 
 def test_the_report_rectifications_store_is_not_upgraded_from_the_minis_catalogue(mini):
-    assert bootstrap.upgrade(mini) is None  # built from tests/fixtures/mini, not from data/catalogue
+    assert bootstrap.upgrade(mini) is None  # built from data/demo/donghu-audit, not from data/catalogue
 
 
 def test_the_meeting_pack_for_the_mini_names_its_own_unit_and_findings(mini, tmp_path):
     deck = Presentation(io.BytesIO(build_pack(mini, OPENING, cache_dir=tmp_path / "cache")))
     texts = ["\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in deck.slides]
-    assert "示范市公安局东湖分局（测试数据）\n审计整改进展情况" in texts[0]
+    assert "示范市公安局东湖分局（示例数据）\n审计整改进展情况" in texts[0]
     assert all("东湖分局审计整改进展情况" in text for text in texts[1:])
     assert "横栏" not in "".join(texts) and "巡察" not in "".join(texts)
     for title in catalogue.read_table("findings", MINI).title:

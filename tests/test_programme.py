@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import shutil
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -18,7 +19,7 @@ from rectification.ingest.ledger import finding_of
 from rectification.ingest.values import month_problem
 from rectification.outputs import report_draft
 from snapshot import store_snapshot
-from support import store_before_migration
+from support import legacy_store
 
 
 def test_the_row_after_init_is_data_programme_csv(con):
@@ -34,25 +35,26 @@ def test_the_row_after_init_is_data_programme_csv(con):
 
 def test_the_written_out_sql_names_every_column():
     query = store.load_sql("programme_current")
-    select = re.search(r"select\s+(.+?),\s+created_at\s+from", query, re.S).group(1).replace("\n", " ")
+    select = re.search(r"select\s+(.+?)\s+from", query, re.S).group(1).replace("\n", " ")
     select = [column.strip() for column in select.split(",")]
     insert = re.search(r"\((.+?)\) values", programme._INSERT).group(1).split(", ")
-    assert select == insert == programme.COLUMNS
+    assert select == programme.STORED_COLUMNS
+    assert insert == [c for c in programme.STORED_COLUMNS if c != "created_at"]
 
 
-def test_an_old_store_gets_the_row_at_upgrade(tmp_path, monkeypatch):
-    path = store_before_migration(tmp_path, monkeypatch, 14, sample=False)
-    con = store.connect(path)  # migrates to 014: the table, no row
+def test_a_store_from_before_the_programme_table_gets_the_repos_row(tmp_path):
+    path = legacy_store(tmp_path, "v13")
+    raw = duckdb.connect(str(path), read_only=True)
+    findings = raw.execute("select count(*) from findings").fetchone()[0]
+    raw.close()
+    con = store.connect(path)  # migrates: the row from data/programme.csv, the tables into p1
     try:
-        assert programme.stored(con) is None
-        assert programme.current(con) == programme.read_file()  # read as the repo's own meanwhile
-        detail = bootstrap.upgrade(con)
-        assert detail and "补充整改信息" in detail
-        assert programme.stored(con) is not None
-        assert programme.stored(con).code == programme.read_file().code
+        own = programme.current(con)
+        assert (own.code, own.schema_name) == (programme.read_file().code, "p1")
+        assert con.execute("select count(*) from findings").fetchone()[0] == findings
         audited = con.execute("select target from audit_log where action = 'programme_record'").fetchall()
         assert audited == [("HL-XC-2024",)]
-        assert bootstrap.upgrade(con) is None  # once is enough
+        assert bootstrap.upgrade(con) is None  # nothing more to do
     finally:
         con.close()
 
@@ -79,7 +81,7 @@ def test_the_upgrade_leaves_a_store_built_from_another_catalogue_alone(tmp_path)
 
 
 def test_the_upgrade_leaves_another_rectification_alone(con):
-    con.execute("update programme set code = 'OTHER-2025'")
+    con.execute("update programme set code = 'OTHER-2025' where schema_name = current_schema()")
     _outdated(con)
     before = store_snapshot(con)
     assert bootstrap.upgrade(con) is None
@@ -102,7 +104,10 @@ def test_the_draft_takes_its_facts_from_the_programme(con):
     for table, column in (("measures", "text"), ("metrics", "source_quote")):
         con.execute(f"update {table} set {column} = replace({column}, '截至2025年3月', '截至2025年2月')")  # noqa: S608
     assert "截至2025年2月" in report_draft.draft(con, "2025-03").text()  # the programme still says 2025-03
-    con.execute("update programme set unit_short = '测试分局', kind = '审计', opening_month = date '2025-02-01'")
+    con.execute(
+        "update programme set unit_short = '测试分局', kind = '审计', opening_month = date '2025-02-01'"
+        " where schema_name = current_schema()"
+    )
     own = programme.current(con)
     assert report_draft.file_name(own, "2025-04") == "测试分局审计整改进展情况的通报_2025年4月（草稿）.docx"
     text = report_draft.draft(con, "2025-03").text()
@@ -111,7 +116,7 @@ def test_the_draft_takes_its_facts_from_the_programme(con):
 
 def test_the_draft_follows_the_source_reports_own_parts(con, tmp_path):
     path = _report_copy(tmp_path)
-    con.execute("update programme set source_report = ?", [str(path)])
+    con.execute("update programme set source_report = ? where schema_name = current_schema()", [str(path)])
     draft = report_draft.draft(con, "2025-03")
     headings = [p.text for p in draft.paragraphs if p.role == "h1"]
     assert headings == [

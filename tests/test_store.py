@@ -100,7 +100,10 @@ def test_transaction_rolls_back_everything_on_error(con):
     assert store_snapshot(con) == before
 
 
-def test_init_is_audited(con):
-    assert con.execute("select user_name, action, detail from audit_log").fetchall() == [
-        ("system", "init", "载入通报目录与期初数据（含示例数据）")
+def test_init_is_audited_in_each_rectification_it_builds(con):
+    assert con.execute(
+        "select user_name, action, detail, programme_code from audit_log order by audit_id"
+    ).fetchall() == [
+        ("system", "init", "载入通报目录与期初数据（含示例数据）", "HL-XC-2024"),
+        ("system", "init", "载入通报目录与期初数据（含示例数据）", "DH-SJ-2025"),
     ]

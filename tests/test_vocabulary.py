@@ -25,9 +25,12 @@ _IN_LIST = re.compile(r"^\(\"?(\w+)\"? IN \((.*)\)\)$")
 
 
 def in_list_checks() -> dict[tuple[str, str], tuple[str, ...]]:
-    """Every CHECK of the form `column IN ('a', 'b')` in a freshly migrated store, by table and column."""
+    """Every CHECK of the form `column IN ('a', 'b')` in a freshly migrated store and a rectification's
+    schema, by table and column."""
     con = store.connect(":memory:")
     try:
+        with store.transaction(con, bump=False):
+            store.build_programme_schema(con, "p1")
         rows = con.execute(
             "select table_name, expression from duckdb_constraints()"
             " where constraint_type = 'CHECK' and database_name = current_database()"

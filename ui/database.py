@@ -46,6 +46,20 @@ def db() -> str:
     return str(db_path())
 
 
+def enter_programme(schema: str | None) -> None:
+    """Put this run's connection in a rectification's schema (ui/programme_choice.py chooses which,
+    from those the user may see); None: in none (schema main: nothing of any rectification is read).
+    Every later read and write of the run is in it, and every cache is keyed by it (scope())."""
+    _run.schema = schema
+    con = _run_connection()
+    con.execute(f"use {schema}" if schema else "use main")
+
+
+def scope() -> str:
+    """What caches are keyed by: the store file and the rectification this run is in."""
+    return f"{db()}#{getattr(_run, 'schema', None) or 'main'}"
+
+
 def _run_connection() -> duckdb.DuckDBPyConnection:
     """This script run's connection, opened on first use; dashboard.py's end_run() returns it."""
     path = db()
@@ -71,6 +85,8 @@ def _run_connection() -> duckdb.DuckDBPyConnection:
         store_problem(problem)
         st.stop()
     _run.held = (path, con)
+    schema = getattr(_run, "schema", None)
+    con.execute(f"use {schema}" if schema else "use main")  # reopened within a run: back in its rectification
     return con
 
 
@@ -92,6 +108,7 @@ def end_sidebar() -> None:
 def end_run() -> None:
     """Give this run's connection back (dashboard.py calls it when the page script ends)."""
     held = getattr(_run, "held", None)
+    _run.schema = None
     if held is not None:
         _run.held = None
         _shared(held[0]).release(held[1])
@@ -173,13 +190,13 @@ def bump_data_version() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached_query(path: str, version: int, name: str, params: tuple) -> pd.DataFrame:
+def _cached_query(scope: str, version: int, name: str, params: tuple) -> pd.DataFrame:
     return store.query(_run_connection(), name, **dict(params))
 
 
 def query(name: str, **params) -> pd.DataFrame:
     """A named query from sql/queries, cached until the store changes."""
-    return _cached_query(db(), data_version(), name, tuple(sorted(params.items())))
+    return _cached_query(scope(), data_version(), name, tuple(sorted(params.items())))
 
 
 def live_query(name: str, **params) -> pd.DataFrame:
@@ -189,7 +206,9 @@ def live_query(name: str, **params) -> pd.DataFrame:
 
 
 def is_initialised() -> bool:
-    return bool(cursor().execute("select count(*) from findings").fetchone()[0])
+    """True when this run is in a rectification that holds its catalogue."""
+    con = cursor()
+    return store.in_programme(con) and bool(con.execute("select count(*) from findings").fetchone()[0])
 
 
 def has_sample_data() -> bool:
@@ -197,7 +216,7 @@ def has_sample_data() -> bool:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _dashboard_data(path: str, version: int) -> Data:
+def _dashboard_data(scope: str, version: int) -> Data:
     # One snapshot for all of it: an import committed meanwhile is seen whole or not at all.
     con = _run_connection()
     with store.snapshot(con):
@@ -207,30 +226,30 @@ def _dashboard_data(path: str, version: int) -> Data:
 def dashboard_data() -> Data:
     """Everything the dashboard draws, read once per data version and shared by every session:
     treat it as read-only (pandas operations that return new frames are fine)."""
-    return _dashboard_data(db(), data_version())
+    return _dashboard_data(scope(), data_version())
 
 
 # cache_resource, not cache_data: a cached plotly Figure handed back as is costs nothing, while
 # unpickling one re-validates every property (≈ as slow as building it).
 @st.cache_resource(show_spinner=False, max_entries=256)
-def _view(path: str, version: int, name: str, key: str, _args: tuple):
+def _view(scope: str, version: int, name: str, key: str, _args: tuple):
     module, function = name.split(":")
     fn = getattr(importlib.import_module(module), function)
-    return fn(_dashboard_data(path, version), *_args)
+    return fn(_dashboard_data(scope, version), *_args)
 
 
 def view(fn, *args):
     """fn(dashboard_data(), *args) for a pure function of rectification.outputs.charts or rectification.rules, cached
     until the next commit. Arguments are keyed by repr (Filters, strings, tuples, dates): never pass
     DataFrames. The result is shared: read-only."""
-    return _view(db(), data_version(), f"{fn.__module__}:{fn.__qualname__}", repr(args), args)
+    return _view(scope(), data_version(), f"{fn.__module__}:{fn.__qualname__}", repr(args), args)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _cached_programme(path: str, version: int) -> programme_facts.Programme:
+def _cached_programme(scope: str, version: int) -> programme_facts.Programme:
     return programme_facts.current(_run_connection())
 
 
 def programme() -> programme_facts.Programme:
     """The rectification the store tracks (its unit, months, report), read once per store change."""
-    return _cached_programme(db(), data_version())
+    return _cached_programme(scope(), data_version())

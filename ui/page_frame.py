@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rectification.core import config
+from rectification.core import config, store
+from ui import programme_choice
 from ui.access import current_user, require_role, sidebar_account
-from ui.database import has_sample_data, is_initialised
+from ui.database import cursor, has_sample_data, is_initialised
 from ui.interface_language import chinese_interface
 from ui.script_check import fail_script_check
 from ui.widgets import _NARROW_STATE, NARROW_WIDTH
@@ -21,6 +22,8 @@ def page_header() -> bool:
         require_role("viewer")
     elif (user := current_user()) is not None and user.must_change_password:
         require_role("viewer")  # shows the forced password change
+    if not is_initialised() and store.programme_schemas(cursor()):
+        return _no_programme_here()
     if not is_initialised():
         fail_script_check("the store is not initialised")
         st.error("数据库尚未初始化。请在项目目录运行：python -m rectification init")
@@ -31,6 +34,20 @@ def page_header() -> bool:
             icon="⚠️",
         )
     return True
+
+
+def _no_programme_here() -> bool:
+    """The store holds rectifications, but this run is in none: the link named one the user may not
+    see (programme_choice said 无权查看), or the user may see none (sign in, or ask for access)."""
+    if programme_choice.refused():
+        return False
+    user = current_user()
+    if user is None:
+        require_role("viewer")  # the sign-in form; stops the script
+    fail_script_check("the user may see no programme")
+    unit = f"（单位：{user.unit}）" if user.unit else ""
+    st.warning(f"您的账号{unit}没有可查看的整改事项。如需开通请联系管理员。")
+    return False
 
 
 _VIEWPORT_JS = f"""

@@ -19,6 +19,9 @@ STATUSES = REPORTED_STATUSES
 # double counts marked, five missing figures added, 问题16 corrected, headlines named metric by metric.
 REVISION = 2
 
+# The outcome group of the metrics a catalogue leaves without one (a document's draft): code, name.
+UNGROUPED = ("G-UNSORTED", "未分组")
+
 # The report's markers of a rounded figure: 2000余 (at least) and 约700 (about).
 APPROXIMATE_MARKERS = ("余", "约")
 
@@ -108,7 +111,9 @@ def read_headline_metrics(directory: Path = CATALOGUE_DIR) -> pd.DataFrame:
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     rows = con.execute(
-        "select column_name from information_schema.columns where table_name = ? order by ordinal_position", [table]
+        "select column_name from information_schema.columns where table_name = ? and table_schema = current_schema()"
+        " order by ordinal_position",
+        [table],
     ).fetchall()
     return [row[0] for row in rows]
 
@@ -163,7 +168,12 @@ def load(con: duckdb.DuckDBPyConnection, directory: Path = CATALOGUE_DIR) -> pd.
     _insert(con, "sections", read_table("sections", directory))
     _insert(con, "themes", read_table("themes", directory))
     groups = read_table("outcome_groups", directory)
-    groups["is_headline"] = groups["is_headline"].str.lower().eq("true")
+    metrics = read_metrics(directory)
+    if metrics.group_code.isna().any():  # a draft's metrics that nobody sorted into a group yet
+        metrics["group_code"] = metrics.group_code.fillna(UNGROUPED[0])
+        ungrouped = dict(zip(GROUP_COLUMNS, [UNGROUPED[0], str(len(groups) + 1), UNGROUPED[1], "false"]))
+        groups = pd.concat([groups, pd.DataFrame([ungrouped])], ignore_index=True)
+    groups["is_headline"] = groups["is_headline"].astype(str).str.lower().eq("true")
     _insert(con, "outcome_groups", _present(con, "outcome_groups", groups, GROUP_COLUMNS))
 
     findings = read_table("findings", directory)
@@ -184,7 +194,6 @@ def load(con: duckdb.DuckDBPyConnection, directory: Path = CATALOGUE_DIR) -> pd.
     _insert(con, "findings", findings[columns])
     _insert(con, "measures", read_table("measures", directory))
 
-    metrics = read_metrics(directory)
     _insert(con, "metrics", _present(con, "metrics", metrics, METRIC_COLUMNS))
     members = read_headline_metrics(directory)
     if len(members) and "headline_metrics" in _tables(con):
@@ -193,7 +202,12 @@ def load(con: duckdb.DuckDBPyConnection, directory: Path = CATALOGUE_DIR) -> pd.
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()}
+    return {
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = current_schema()"
+        ).fetchall()
+    }
 
 
 def store_revision(con: duckdb.DuckDBPyConnection) -> int | None:

@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", default=argparse.SUPPRESS, help="数据库文件路径（默认 $RECTIFICATION_DB 或 data/rectification.duckdb）"
     )
     common.add_argument(
+        "--programme",
+        default=argparse.SUPPRESS,
+        metavar="CODE",
+        help="整改事项编号（默认：数据库的默认整改事项，见 programme list / programme default）",
+    )
+    common.add_argument(
         "--wait",
         type=float,
         default=argparse.SUPPRESS,
@@ -122,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         print(waiting_message(busy.holder, wait), file=sys.stderr, flush=True)
 
     try:
-        con = connect(path, wait=wait, on_wait=on_wait)
+        con = connect(path, wait=wait, on_wait=on_wait, programme=getattr(args, "programme", None))
+    except store.UnknownProgramme as unknown:
+        print(str(unknown), file=sys.stderr)
+        return 1
     except StoreBusy as busy:
         print(busy_message(command, busy.holder, wait), file=sys.stderr)
         return 1
@@ -148,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except (
         CliError,
+        store.UnknownProgramme,
         auth.AuthError,
         backup.BackupError,
         uploads.RollbackRefused,

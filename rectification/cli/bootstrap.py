@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 
 from rectification import catalogue
-from rectification.core import audit, programme, vocabulary
-from rectification.core.config import CATALOGUE_DIR
+from rectification.core import audit, programme, store, vocabulary
+from rectification.core.config import CATALOGUE_DIR, DATA_DIR
 from rectification.core.months import chinese, month_range, to_date
 from rectification.core.programme import PROGRAMME_FILE, Programme
 from rectification.core.store import transaction
@@ -21,8 +21,14 @@ from rectification.workflow import uploads
 SYSTEM_USER = "system"
 
 
+# The demo's second unit (示例数据): an invented sub-bureau's audit, so a new store shows the
+# rectification picker and the city office's view at once. The tests use it as their synthetic case.
+SECOND_DEMO_DIR = DATA_DIR / "demo" / "donghu-audit"
+
+
 def is_initialised(con: duckdb.DuckDBPyConnection) -> bool:
-    return con.execute("select count(*) from findings").fetchone()[0] > 0
+    """True when the connection is in a rectification that holds its catalogue."""
+    return store.in_programme(con) and con.execute("select count(*) from findings").fetchone()[0] > 0
 
 
 def initialise(
@@ -32,16 +38,43 @@ def initialise(
     directory: Path = CATALOGUE_DIR,
     programme_file: Path = PROGRAMME_FILE,
 ) -> str:
-    """Build a new store for the rectification in `programme_file`, from the catalogue in `directory`;
-    on one that already holds a catalogue, only take in a newer revision of the catalogue it was built
-    from (upgrade)."""
+    """Build a new store for the rectification in `programme_file`, from the catalogue in `directory`
+    (with `sample`, also the demo's second unit, SECOND_DEMO_DIR); on one that already holds it, only
+    take in a newer revision of the catalogue it was built from (upgrade). The connection ends in the
+    store's default rectification."""
     if is_initialised(con):
         detail = upgrade(con, directory, programme_file)
         return f"数据库已初始化；{detail}。" if detail else "数据库已初始化，未作任何更改。"
-    own = dataclasses.replace(programme.read_file(programme_file), catalogue_source=programme.stored_path(directory))
+    message = create(con, directory=directory, programme_file=programme_file, sample=sample, open_to_network=True)
+    if sample and programme.read_file(SECOND_DEMO_DIR / "programme.csv").code not in store.programme_codes(con):
+        create(con, directory=SECOND_DEMO_DIR, programme_file=SECOND_DEMO_DIR / "programme.csv", sample=True)
+        message += "另建示例整改一项（第二个单位，示例数据）。"
+    store.use_programme(con)
+    return message
+
+
+def create(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    directory: Path,
+    programme_file: Path,
+    sample: bool,
+    code: str | None = None,
+    open_to_network: bool = False,
+    actor: str = SYSTEM_USER,
+) -> str:
+    """A new rectification in the store, from a catalogue directory and its programme.csv (`code`
+    replaces the file's): its row and schema, catalogue, opening balances and statuses and, with
+    `sample`, its labelled demo history, in one transaction. The connection is left in it."""
+    own = dataclasses.replace(
+        programme.read_file(programme_file),
+        catalogue_source=programme.stored_path(directory),
+        open_to_network=open_to_network,
+    )
+    if code:
+        own = dataclasses.replace(own, code=code)
     with transaction(con):
-        if programme.has_table(con):  # a schema before migration 014 (an older release) gets it at upgrade
-            programme.insert(con, own)
+        own = store.add_programme(con, own)
         findings = catalogue.load(con, directory)
         metrics = catalogue.read_metrics(directory)
         _load_opening(con, findings, metrics, own)
@@ -49,10 +82,10 @@ def initialise(
             _load_sample(con, findings, metrics, own)
         detail = f"载入通报目录与期初数据{'（含示例数据）' if sample else ''}"
         catalogue.record_revision(con, "init")
-        audit.record(con, user=SYSTEM_USER, action="init", detail=detail)
+        audit.record(con, user=actor, action="init", target=own.code, detail=detail)
     counts = con.execute("select (select count(*) from findings), (select count(*) from metrics)").fetchone()
     label = "含示例数据" if sample else "不含示例数据"
-    return f"已初始化：{counts[0]} 项整改问题，{counts[1]} 个指标，{label}。"
+    return f"已初始化：{counts[0]} 项整改问题，{counts[1]} 个指标，{label}（{own.unit_short}·{own.name}，编号 {own.code}）。"
 
 
 def _load_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Programme) -> None:
@@ -76,6 +109,8 @@ def _load_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Progr
         [[f.finding_code, month, f.status, f.status_basis, upload_id] for f in findings.itertuples()],
     )
     targets = metrics[metrics.target_value.notna()]
+    if targets.empty:  # a new rectification's draft has no targets yet: 目标设置 sets them
+        return
     con.executemany(
         "insert into metric_targets (metric_code, target_value, target_month, basis, set_by) values (?, ?, ?, ?, ?)",
         [
@@ -231,40 +266,25 @@ def upgrade(
     metrics, definitions, flags and headlines; corrected opening balances and opening statuses (as a new
     期初数据 upload, so the old values stay in the history); and, in a store with demo data, the demo
     months redrawn to add up to the corrected figures (only where the demo value still counts). Nothing
-    an administrator or an editor set is overwritten. A store built before the programme table gets its
-    row from `programme_file`. A store of another rectification, or built from another catalogue than
-    `directory`, is left alone. Returns what was done, or None when there was nothing to do."""
+    an administrator or an editor set is overwritten. A store of another rectification, or built from
+    another catalogue than `directory`, is left alone. Returns what was done, or None when there was
+    nothing to do."""
     if not is_initialised(con):
         return None
-    row = programme.stored(con)
-    # A store built before migration 014 was built for the repo's rectification from its catalogue.
-    own = row or programme.read_file(programme_file)
+    own = programme.current(con)
     if not _built_from(own, directory, programme_file):
         return None
     revision = catalogue.store_revision(con)
-    outdated = revision is not None and revision < catalogue.REVISION
-    if row is not None and not outdated:
+    if revision is None or revision >= catalogue.REVISION:
         return None
-    done = []
     with transaction(con):
-        if row is None:
-            done.append(_record_programme(con, own, programme_file))
-        if outdated:
-            done.append(_upgrade_catalogue_revision(con, directory, own))
-    return "；".join(done)
+        return _upgrade_catalogue_revision(con, directory, own)
 
 
 def _built_from(own: Programme, directory: Path, programme_file: Path) -> bool:
     """True when the store's rectification is the one in `programme_file`, built from `directory`."""
     same_catalogue = programme.resolve(own.catalogue_source) == programme.resolve(directory)
     return same_catalogue and own.code == programme.read_file(programme_file).code
-
-
-def _record_programme(con, own: Programme, programme_file: Path) -> str:
-    programme.insert(con, own)
-    detail = f"补充整改信息（取自 {programme.stored_path(programme_file)}：{own.code}）"
-    audit.record(con, user=SYSTEM_USER, action="programme_record", target=own.code, detail=detail)
-    return detail
 
 
 def _upgrade_catalogue_revision(con, directory: Path, own: Programme) -> str:
@@ -305,6 +325,7 @@ def _upgrade_catalogue(con, directory: Path) -> list[str]:
         row[0]
         for row in con.execute(
             "select distinct target from audit_log where action = 'catalogue_edit' and target is not null"
+            " and programme_code = current_programme_code()"
         ).fetchall()
     }
     added = []

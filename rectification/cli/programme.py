@@ -1,17 +1,36 @@
-"""programme draft: read a rectification's own document (its 通报 or 问题清单) into a draft catalogue
-directory for review. Reads a file and writes a directory, so it never opens the store."""
+"""programme list / default / create / open / close / draft: the rectifications (整改事项) a store
+holds. `draft` reads a rectification's own document (its 通报 or 问题清单) into a draft catalogue
+directory for review (it reads a file and writes a directory, so it never opens the store); `create`
+makes a reviewed directory a new rectification."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+import pandas as pd
+
+from rectification.catalogue import checks
+from rectification.cli import bootstrap
+from rectification.cli.shared import CliError, write_csv
+from rectification.core import audit, store
+from rectification.core import programme as programme_facts
 from rectification.ingest import Refused
+
+LIST_COLUMNS = ["code", "unit", "name", "kind", "tracking_start", "opening_month", "findings", "metrics"]
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("programme", help="整改事项：draft（从通报或问题清单生成目录草稿）")
+    p = sub.add_parser(
+        "programme",
+        parents=[common],
+        help="整改事项：list / default / create / open / close / draft（从通报或问题清单生成目录草稿）",
+    )
     actions = p.add_subparsers(dest="programme_command", required=True, metavar="ACTION")
+    _register_list(actions, common)
+    _register_default(actions, common)
+    _register_create(actions, common)
+    _register_network(actions, common)
     c = actions.add_parser(
         "draft",
         help="读取整改进展情况的通报（.txt/.docx）或问题清单（.xlsx/.csv），按 data/catalogue 的格式写出目录草稿供审核",
@@ -35,3 +54,95 @@ def run_draft(args) -> int:
         return 1
     print(f"{draft.summary()}，已写入 {args.out}")
     return 0
+
+
+def _register_list(actions, common) -> None:
+    c = actions.add_parser("list", parents=[common], help="列出数据库中的整改事项（CSV）")
+    c.add_argument("--out", metavar="FILE", help="写入文件（默认输出到屏幕）")
+    c.set_defaults(func=cmd_list)
+
+
+def listing(con) -> pd.DataFrame:
+    """One row per rectification, in the store's order: its facts and the size of its catalogue."""
+    rows = []
+    for p in programme_facts.listed(con):
+        findings, metrics = con.execute(
+            f"select (select count(*) from {p.schema_name}.findings), (select count(*) from {p.schema_name}.metrics)"  # noqa: S608 - a store-made schema name
+        ).fetchone()
+        rows.append([p.code, p.unit, p.name, p.kind, p.tracking_start, p.opening_month, findings, metrics])
+    return pd.DataFrame(rows, columns=LIST_COLUMNS)
+
+
+def cmd_list(args, con) -> None:
+    write_csv(args.out, listing(con))
+
+
+def _register_default(actions, common) -> None:
+    c = actions.add_parser("default", parents=[common], help="设定默认整改事项（不加 --programme 的命令都作用于它）")
+    c.add_argument("code", help="整改事项编号（见 programme list）")
+    c.set_defaults(func=cmd_default)
+
+
+def cmd_default(args, con) -> str:
+    with store.transaction(con):
+        store.set_default_programme(con, args.code)
+        con.execute("use main")
+        audit.record(con, user="cli", action="programme_default", target=args.code, detail="设为默认整改事项")
+    return f"默认整改事项已设为 {args.code}"
+
+
+def _register_create(actions, common) -> None:
+    c = actions.add_parser(
+        "create", parents=[common], help="用审核过的目录（programme draft 的输出或同格式的目录）新建一项整改事项"
+    )
+    c.add_argument("--from", dest="source", required=True, metavar="DIR", help="目录：各 CSV 与 programme.csv")
+    c.add_argument("--code", required=True, help="新整改事项的编号（字母、数字、- 和 _，如 HL-XC-2026）")
+    c.add_argument("--open", action="store_true", help="允许未登录的访问者查看（仅在看板不要求登录时有意义）")
+    c.set_defaults(func=cmd_create)
+
+
+def cmd_create(args, con) -> str:
+    """Exit 1 with every problem listed and nothing written, or create it in one transaction."""
+    directory = Path(args.source)
+    if not directory.is_dir():
+        raise CliError(f"目录不存在：{directory}")
+    problems = checks.problems(directory, code=args.code)
+    try:
+        programme_facts.check_code(args.code)
+    except ValueError as error:
+        problems.insert(0, str(error))
+    if args.code in store.programme_codes(con):
+        problems.insert(0, f"数据库中已有编号为「{args.code}」的整改事项")
+    if problems:
+        raise CliError("未创建整改事项，请先改正以下问题：\n" + "\n".join(f"  {line}" for line in problems))
+    message = bootstrap.create(
+        con,
+        directory=directory,
+        programme_file=directory / "programme.csv",
+        sample=False,
+        code=args.code,
+        open_to_network=args.open,
+        actor="cli",
+    )
+    return message.replace("已初始化", "已创建整改事项")
+
+
+def _register_network(actions, common) -> None:
+    for action, text in (
+        ("open", "允许未登录的访问者查看该整改事项（看板不要求登录时）"),
+        ("close", "只允许登录用户查看"),
+    ):
+        c = actions.add_parser(action, parents=[common], help=text)
+        c.add_argument("code", help="整改事项编号")
+        c.set_defaults(func=cmd_network, open_to_network=action == "open")
+
+
+def cmd_network(args, con) -> str:
+    if args.code not in store.programme_codes(con):
+        raise store.UnknownProgramme(args.code, store.programme_codes(con))
+    with store.transaction(con):
+        con.execute("update main.programme set open_to_network = ? where code = ?", [args.open_to_network, args.code])
+        con.execute("use main")
+        detail = "允许未登录查看" if args.open_to_network else "仅限登录查看"
+        audit.record(con, user="cli", action="programme_network", target=args.code, detail=detail)
+    return f"{args.code}：{detail}"

@@ -6,6 +6,7 @@ import getpass
 import sys
 
 from rectification.cli.shared import CliError, write_csv
+from rectification.core import programme
 from rectification.workflow import auth
 
 
@@ -37,7 +38,12 @@ def _register_add(actions, common) -> None:
         "--role",
         required=True,
         choices=auth.ROLES,
-        help="viewer 查看 / editor 填报 / reviewer 审核（整改办：销号、延期审批、回头看）/ admin 管理",
+        help="viewer 查看 / editor 填报 / reviewer 审核（整改办：销号、延期审批、回头看）/ admin 管理"
+        " / office 市局整改办（只读查看所有单位）",
+    )
+    u.add_argument(
+        "--unit",
+        help="所属单位（与整改事项的单位名称或简称一致，如 横栏分局）：只能查看本单位的整改事项；不填则可查看所有单位",
     )
     u.add_argument("--display-name", help="显示名（如姓名）")
     u.add_argument("--department", help="所在部门")
@@ -56,8 +62,22 @@ def cmd_users_add(args, con) -> str:
         department=args.department,
         actor="cli",
         must_change_password=args.must_change,
+        unit=_known_unit(con, args.unit),
     )
-    return f"已创建用户 {user.username}（{user.role_label}）"
+    where = f"，单位：{user.unit}" if user.unit else ""
+    return f"已创建用户 {user.username}（{user.role_label}{where}）"
+
+
+def _known_unit(con, unit: str | None) -> str | None:
+    """The unit as typed, when some rectification in the store is that unit's (name or short name)."""
+    unit = (unit or "").strip() or None
+    if unit is None:
+        return None
+    units = {name for p in programme.listed(con) for name in (p.unit, p.unit_short)}
+    if unit not in units:
+        known = "、".join(sorted({p.unit_short for p in programme.listed(con)})) or "（还没有整改事项）"
+        raise CliError(f"数据库中没有单位「{unit}」的整改事项。已有单位：{known}")
+    return unit
 
 
 def _register_list(actions, common) -> None:

@@ -43,22 +43,29 @@ ACTION_LABELS = {
     "deadline_request": "申请延期",
     "deadline_approve": "批准延期",
     "deadline_refuse": "驳回延期",
+    "programme_default": "设定默认整改事项",
+    "programme_network": "设定整改事项的查看范围",
+    "programme_record": "补充整改信息",
+    "catalogue_upgrade": "更新通报目录",
 }
 
 
 def record(
     con: duckdb.DuckDBPyConnection, *, user: str, action: str, target: str | None = None, detail: str = ""
 ) -> None:
-    """Append an audit row. Call inside the transaction of the write it describes."""
+    """Append an audit row, naming the rectification the connection is in (none in schema main: a
+    change to the store itself). Call inside the transaction of the write it describes."""
     con.execute(
-        "insert into audit_log (user_name, action, target, detail) values (?, ?, ?, ?)",
+        "insert into audit_log (user_name, action, target, detail, programme_code)"
+        " values (?, ?, ?, ?, current_programme_code())",
         [user, action, target, detail],
     )
 
 
 def entries(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
-        "select audit_id, logged_at, user_name, action, target, detail from audit_log order by audit_id desc"
+        "select audit_id, logged_at, user_name, action, target, detail from audit_log"
+        " where programme_code is null or programme_code = current_programme_code() order by audit_id desc"
     ).df()
 
 

@@ -35,6 +35,7 @@ class BackupInfo:
     admins: int
     last_change: datetime | None
     evidence: int = 0  # evidence files (佐证材料): their bytes live in the store, so the backup holds them
+    programmes: int = 1  # rectifications (整改事项): the findings and uploads above are all of theirs
 
 
 def _quote(identifier: str) -> str:
@@ -155,10 +156,11 @@ def inspect_backup(path: Path) -> BackupInfo:
 
 
 def _info(con: duckdb.DuckDBPyConnection) -> BackupInfo:
-    tables = {
-        row[0] for row in con.execute("select table_name from duckdb_tables() where schema_name = 'main'").fetchall()
-    }
-    if "schema_version" not in tables or not {"findings", "uploads", "audit_log"} <= tables:
+    rows = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+    tables = {table for schema, table in rows if schema == "main"}
+    # Where each rectification's tables are: schemas p1, p2, … (or main, in a backup from before them).
+    holders = sorted({schema for schema, table in rows if table == "findings"})
+    if "schema_version" not in tables or "audit_log" not in tables or not holders:
         raise BackupError("这不是本系统的数据库备份文件（缺少版本表或核心数据表）。")
     version = con.execute("select coalesce(max(version), 0) from schema_version").fetchone()[0]
     newest = max((number for number, _, _ in store.migrations()), default=0)
@@ -168,15 +170,20 @@ def _info(con: duckdb.DuckDBPyConnection) -> BackupInfo:
     def count(sql: str) -> int:
         return con.execute(sql).fetchone()[0]
 
+    def total(table: str) -> int:
+        # Schema names from DuckDB's own catalogue of this file, quoted.
+        return sum(count(f"select count(*) from {_quote(s)}.{table}") for s in holders if (s, table) in rows)  # noqa: S608
+
     has_users = "users" in tables
     return BackupInfo(
         schema_version=version,
-        findings=count("select count(*) from findings"),
-        uploads=count("select count(*) from uploads"),
+        findings=total("findings"),
+        uploads=total("uploads"),
         users=count("select count(*) from users") if has_users else 0,
         admins=count("select count(*) from users where role = 'admin' and not disabled") if has_users else 0,
         last_change=con.execute("select max(logged_at) from audit_log").fetchone()[0],
-        evidence=count("select count(*) from evidence_files") if "evidence_files" in tables else 0,
+        evidence=total("evidence_files"),
+        programmes=len([s for s in holders if s != "main"]) or 1,
     )
 
 
@@ -203,39 +210,57 @@ def restore_backup(con: duckdb.DuckDBPyConnection, path: Path, *, actor: str) ->
     return info, safety
 
 
-def _tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
+def _tables(con: duckdb.DuckDBPyConnection, database: str, schema: str = "main") -> set[str]:
     rows = con.execute(
-        "select table_name from duckdb_tables() where database_name = ? and schema_name = 'main'", [database]
+        "select table_name from duckdb_tables() where database_name = ? and schema_name = ?", [database, schema]
     ).fetchall()
     return {row[0] for row in rows}
 
 
 def _replace_contents(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    """Inside the caller's transaction: every table's rows become the source's."""
+    """Inside the caller's transaction: the store's own tables' rows become the source's, and its
+    rectifications become the source's (each schema dropped, then rebuilt and filled from the
+    source's, which has been migrated to this version). The connection ends in the default one."""
     target = con.execute("select current_database()").fetchone()[0]
     tables = _tables(con, target) - NOT_RESTORED
     missing = tables - _tables(con, source)
     if missing:
         raise BackupError(f"备份文件缺少数据表：{'、'.join(sorted(missing))}")
+    con.execute("use main")
+    for schema in store.programme_schemas(con):
+        con.execute(f"drop schema {_quote(schema)} cascade")
     for table in sorted(tables):
         # Identifiers come from DuckDB's own catalogue, not from the user.
         name = _quote(table)
         con.execute(f"delete from {name}")  # noqa: S608 - catalogue identifier, quoted
         con.execute(f"insert into {name} by name select * from {_quote(source)}.main.{name}")  # noqa: S608
+    for schema in store.programme_schemas(con):  # now the source's rectifications
+        store.build_programme_schema(con, schema)
+        # Its migration record too: the restored schema is the backup's, as built then.
+        con.execute(f"delete from {_quote(schema)}.programme_schema_version")  # noqa: S608  (a schema name of the store, not input)
+        for table in sorted(_tables(con, source, schema)):
+            name = _quote(table)
+            con.execute(
+                f"insert into {_quote(schema)}.{name} by name select * from {_quote(source)}.{_quote(schema)}.{name}"  # noqa: S608
+            )
     _advance_sequences(con, target, source)
+    store.use_programme(con)
 
 
 def _advance_sequences(con: duckdb.DuckDBPyConnection, target: str, source: str) -> None:
     """Make every sequence at least as far on as the backup's, so new ids never collide with restored ones."""
     rows = con.execute(
-        "select t.sequence_name, coalesce(t.last_value, t.start_value - 1), coalesce(s.last_value, s.start_value - 1)"
-        " from duckdb_sequences() t join duckdb_sequences() s using (sequence_name)"
+        "select t.schema_name, t.sequence_name, coalesce(t.last_value, t.start_value - 1),"
+        " coalesce(s.last_value, s.start_value - 1)"
+        " from duckdb_sequences() t join duckdb_sequences() s using (schema_name, sequence_name)"
         " where t.database_name = ? and s.database_name = ?",
         [target, source],
     ).fetchall()
-    for name, current, restored in rows:
+    for schema, name, current, restored in rows:
         if restored > current:
-            con.execute("select max(nextval(?)) from range(?)", [name, restored - current])
+            con.execute(
+                "select max(nextval(?)) from range(?)", [f"{_quote(schema)}.{_quote(name)}", restored - current]
+            )
 
 
 def restore_over_damaged(store_path: Path, source: Path, *, actor: str) -> tuple[BackupInfo, Path]:

@@ -1,19 +1,22 @@
-"""The rectification this store tracks, held as data (the `programme` table, filled by `init` from
-data/programme.csv): its unit, inspection, dates, tracking start and opening month, source report and
-catalogue. Every module that needs one of these facts reads them here, through `current(con)`."""
+"""The rectifications a store holds, as data (the `programme` table in schema main; `init` fills the
+first from data/programme.csv): each one's unit, inspection, dates, tracking start and opening month,
+source report and catalogue, and the DuckDB schema that holds its own tables. A connection is in one
+rectification at a time (store.use_programme); every module that needs one of its facts reads them
+here, through `current(con)`. This module does not import store: store adopts an old single-rectification
+layout with it."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from rectification.core import store
-from rectification.core.config import DATA_DIR, ROOT
+from rectification.core.config import DATA_DIR, ROOT, SQL_DIR
 from rectification.core.months import to_date, to_month
 from rectification.core.vocabulary import PROGRAMME_KINDS
 
@@ -39,19 +42,25 @@ class Programme:
     source_report: str | None  # relative to the repo: data/source/report.txt
     catalogue_source: str  # the catalogue the store was built from: data/catalogue
     created_at: dt.datetime | None = None
+    schema_name: str | None = None  # the DuckDB schema of its tables (p1, p2, …); None until stored
+    ordinal: int | None = None  # its place in the store's fixed order (the city office's view)
+    open_to_network: bool = False  # a visitor who has not signed in may see it (where no sign-in is needed)
 
     @property
     def source_report_path(self) -> Path | None:
         return resolve(self.source_report) if self.source_report else None
 
 
-COLUMNS = [f.name for f in fields(Programme) if f.name != "created_at"]
+# The columns of a programme.csv, and of the row insert() writes besides the schema, order and openness.
+COLUMNS = [f.name for f in fields(Programme)][: [f.name for f in fields(Programme)].index("created_at")]
+STORED_COLUMNS = [*COLUMNS, "created_at", "schema_name", "ordinal", "open_to_network"]
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,39}$")
 # Written out (not joined from COLUMNS) so the SQL reads as it runs; a test holds it and
 # sql/queries/programme_current.sql (the row, for stored() and the rules) to COLUMNS.
 _INSERT = (
-    "insert into programme (code, unit, unit_short, name, kind, inspected_by, inspection_start, inspection_end,"
-    " feedback_date, tracking_start, opening_month, source_report, catalogue_source)"
-    " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "insert into main.programme (code, unit, unit_short, name, kind, inspected_by, inspection_start, inspection_end,"
+    " feedback_date, tracking_start, opening_month, source_report, catalogue_source, schema_name, ordinal,"
+    " open_to_network) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -89,20 +98,39 @@ def read_file(path: Path = PROGRAMME_FILE) -> Programme:
     return Programme(**values)
 
 
-def has_table(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where database_name = current_database()"
-            " and schema_name = 'main' and table_name = 'programme'"
-        ).fetchone()[0]
+def has_table(con: duckdb.DuckDBPyConnection, column: str | None = None) -> bool:
+    """True when schema main has the programme table (and, if named, that column of it)."""
+    sql = (
+        "select count(*) from duckdb_columns() where database_name = current_database()"
+        " and schema_name = 'main' and table_name = 'programme' and column_name = coalesce(?, column_name)"
     )
+    return bool(con.execute(sql, [column]).fetchone()[0])
+
+
+def _read(con: duckdb.DuckDBPyConnection, name: str, params: list | None = None) -> pd.DataFrame:
+    return con.execute((SQL_DIR / "queries" / f"{name}.sql").read_text(encoding="utf-8"), params or []).df()
 
 
 def stored(con: duckdb.DuckDBPyConnection) -> Programme | None:
-    """The store's programme row, or None in a store built before migration 014 (or not initialised)."""
+    """The row of the rectification the connection is in (store.use_programme), or None: not in one
+    (a new store before `init`), or a store from before migration 014 opened read-only."""
     if not has_table(con):
         return None
-    return from_rows(store.query(con, "programme_current"))
+    if not has_table(con, "schema_name"):  # before migration 015, opened read-only: its one row
+        return from_rows(con.execute("select * from main.programme order by created_at limit 1").df())
+    return from_rows(_read(con, "programme_current"))
+
+
+def listed(con: duckdb.DuckDBPyConnection) -> list[Programme]:
+    """Every rectification in the store, in its fixed order."""
+    if not has_table(con, "schema_name"):
+        return []
+    rows = _read(con, "programme_list")
+    return [from_record(row) for row in rows.to_dict("records")]
+
+
+def by_code(con: duckdb.DuckDBPyConnection, code: str) -> Programme | None:
+    return next((p for p in listed(con) if p.code == code), None)
 
 
 def from_rows(rows: pd.DataFrame) -> Programme | None:
@@ -112,9 +140,11 @@ def from_rows(rows: pd.DataFrame) -> Programme | None:
 
 def from_record(values: dict) -> Programme:
     """A programme row as the store returns it (months as dates) made a Programme."""
-    values = {column: values.get(column) for column in [*COLUMNS, "created_at"]}
+    values = {column: values.get(column) for column in STORED_COLUMNS}
     values.update({column: to_month(values[column]) for column in _MONTHS})
     values.update({column: _plain_date(values[column]) for column in _DATES})
+    values["ordinal"] = None if pd.isna(values["ordinal"]) else int(values["ordinal"])
+    values["open_to_network"] = bool(values["open_to_network"]) if values["open_to_network"] is not None else False
     return Programme(**values)
 
 
@@ -125,14 +155,19 @@ def _plain_date(value) -> dt.date | None:
 
 
 def current(con: duckdb.DuckDBPyConnection) -> Programme:
-    """The rectification the store tracks. A store without the row (not initialised yet, or built
-    before migration 014 and not yet upgraded, or opened read-only before migrating) was built for
-    the repo's own rectification, so it reads data/programme.csv — what the constants said before."""
+    """The rectification the connection is in. Outside one (a new store before `init`) it is the
+    repo's own rectification as data/programme.csv describes it: what `init` will build."""
     return stored(con) or read_file()
 
 
+def check_code(code: str) -> None:
+    if not CODE_PATTERN.match(code or ""):
+        raise ValueError(f"整改编号「{code}」不合规：只能用字母、数字、- 和 _，以字母或数字开头，至多 40 个字符")
+
+
 def insert(con: duckdb.DuckDBPyConnection, programme: Programme) -> None:
-    """Write the programme row (inside the caller's transaction)."""
+    """Write the programme row, its schema and order already chosen (inside the caller's transaction)."""
+    check_code(programme.code)
     values = [getattr(programme, column) for column in COLUMNS]
     values = [to_date(v) if column in _MONTHS else v for column, v in zip(COLUMNS, values)]
-    con.execute(_INSERT, values)
+    con.execute(_INSERT, [*values, programme.schema_name, programme.ordinal, programme.open_to_network])

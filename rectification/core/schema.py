@@ -17,10 +17,19 @@ from rectification.core.config import SQL_DIR
 SCHEMA_FILE = SQL_DIR / "schema.sql"
 
 HEADER = """\
--- GENERATED FILE, do not edit: the store's schema after every migration in sql/migrations/, as DuckDB
--- describes it (duckdb_sequences, duckdb_tables, duckdb_functions, duckdb_views, duckdb_indexes).
--- Regenerate with `make schema` (python -m rectification.core.schema) after adding a migration;
--- tests/test_schema_file.py fails when this file is stale. For reading: the migrations build the store.
+-- GENERATED FILE, do not edit: the store's schema after every migration in sql/migrations/ and
+-- sql/programme/, as DuckDB describes it (duckdb_sequences, duckdb_tables, duckdb_functions,
+-- duckdb_views, duckdb_indexes). Regenerate with `make schema` (python -m rectification.core.schema)
+-- after adding a migration; tests/test_schema_file.py fails when this file is stale. For reading: the
+-- migrations build the store.
+--
+-- Part 1 is schema main: the store's own tables. Part 2 is the schema every rectification has (p1,
+-- p2, …), named by its programme row.
+"""
+PROGRAMME_PART = """
+-- ==================================================================================================
+-- Part 2: a rectification's schema (p1, p2, …), from sql/programme/
+-- ==================================================================================================
 """
 
 
@@ -57,11 +66,11 @@ def _section(title: str, statements: list[str]) -> str:
     return f"\n-- {title}\n\n" + "\n\n".join(statements) + "\n"
 
 
-def describe(con: duckdb.DuckDBPyConnection) -> str:
-    """The schema of the store behind `con`, in a fixed order (kind, then name)."""
+def describe(con: duckdb.DuckDBPyConnection, schema: str = "main") -> str:
+    """The DuckDB schema `schema` of the store behind `con`, in a fixed order (kind, then name)."""
 
     def rows(sql: str) -> list[tuple]:
-        return con.execute(sql).fetchall()
+        return con.execute(sql.replace("schema_name = 'main'", "schema_name = ?"), [schema]).fetchall()
 
     sequences = rows(
         "select sql from duckdb_sequences()"
@@ -85,8 +94,7 @@ def describe(con: duckdb.DuckDBPyConnection) -> str:
         " where database_name = current_database() and schema_name = 'main' order by table_name, index_name"
     )
     return (
-        HEADER
-        + _section("Sequences", [sql for (sql,) in sequences])
+        _section("Sequences", [sql for (sql,) in sequences])
         + _section("Tables", [_one_column_a_line(sql) for (sql,) in tables])
         + _section("Macros", [f"CREATE MACRO {name}({', '.join(params)}) AS {body};" for name, params, body in macros])
         + _section("Views", [sql for (sql,) in views])
@@ -99,7 +107,9 @@ def generate() -> str:
     with tempfile.TemporaryDirectory() as folder:
         con = store.connect(Path(folder) / "schema.duckdb")
         try:
-            return describe(con)
+            with store.transaction(con, bump=False):
+                store.build_programme_schema(con, "p1")
+            return HEADER + describe(con, "main") + PROGRAMME_PART + describe(con, "p1")
         finally:
             con.close()
 

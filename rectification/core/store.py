@@ -1,8 +1,15 @@
-"""The DuckDB store: open with migrations applied, transactions, and named queries from sql/."""
+"""The DuckDB store: open with migrations applied, transactions, and named queries from sql/.
+
+One store holds several rectifications (programmes). The store's own tables (users, sessions, the
+audit log, the programme list, evidence bytes, the data version) live in schema main; each
+rectification's tables live in a schema of its own (p1, p2, …, built by sql/programme/). A connection
+is in one rectification at a time (`use_programme`): every query runs unqualified there, so none can
+read another rectification's rows, and codes (F05, M001) are unique within a rectification only."""
 
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import errno
 import re
 import threading
@@ -16,9 +23,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from rectification.core import programme
 from rectification.core.config import SQL_DIR
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
+PROGRAMME_MIGRATIONS_DIR = SQL_DIR / "programme"
 QUERIES_DIR = SQL_DIR / "queries"
 WRITES_DIR = SQL_DIR / "writes"
 
@@ -52,9 +61,10 @@ class StoreTooNew(RuntimeError):
 _DAMAGED = ("not a valid duckdb database", "corrupt", "checksum", "serialization", "invalid block", "failed to read")
 
 
-def migrations() -> list[tuple[int, str, Path]]:
+def migrations(folder: Path | None = None) -> list[tuple[int, str, Path]]:
+    """The numbered SQL files of `folder` (default: the store migrations), in order."""
     found = []
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+    for path in sorted((folder or MIGRATIONS_DIR).glob("*.sql")):
         match = re.match(r"(\d+)_(.+)\.sql$", path.name)
         if match:
             found.append((int(match.group(1)), match.group(2), path))
@@ -124,9 +134,13 @@ def open_waiting(
             pause = min(pause * 1.5, 0.25)
 
 
-def connect(path: str | Path, *, read_only: bool = False, wait: float = 0, on_wait=None) -> duckdb.DuckDBPyConnection:
-    """Open the store at `path`, creating it and applying pending migrations. With `wait`, a
-    lock held by another process is waited for (see open_waiting) before StoreBusy is raised."""
+def connect(
+    path: str | Path, *, read_only: bool = False, wait: float = 0, on_wait=None, programme: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the store at `path`, creating it and applying pending migrations, in the rectification
+    `programme` (a code; None: the store's default, if it holds any). With `wait`, a lock held by
+    another process is waited for (see open_waiting) before StoreBusy is raised. An unknown code
+    raises UnknownProgramme."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = open_waiting(path, wait=wait, on_wait=on_wait, read_only=read_only)
@@ -134,6 +148,7 @@ def connect(path: str | Path, *, read_only: bool = False, wait: float = 0, on_wa
         check_version(con)
         if not read_only:
             migrate(con)  # the schema only: the catalogue is brought up to date by `init` / `upgrade`
+        use_programme(con, programme)
     except BaseException as exc:
         con.close()
         if is_damage(exc):
@@ -159,7 +174,9 @@ def check_version(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply every migration newer than the store's schema version; return those applied."""
+    """Apply every store migration newer than the store's schema version, then every rectification's
+    pending programme migrations; return the store migrations applied."""
+    con.execute("use main")
     con.execute(
         "create table if not exists schema_version ("
         " version integer primary key, name varchar not null,"
@@ -173,8 +190,246 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         with transaction(con, bump=False):
             con.execute(path.read_text(encoding="utf-8"))
             con.execute("insert into schema_version (version, name) values (?, ?)", [version, name])
+            if version == ADOPTION_MIGRATION:
+                _adopt_single_layout(con)
         applied.append(version)
+    for schema in programme_schemas(con):
+        if _pending_programme_migrations(con, schema):
+            with transaction(con, bump=False):
+                build_programme_schema(con, schema)
+    con.execute("use main")
     return applied
+
+
+# --- Rectifications as schemas ------------------------------------------------------------------
+
+# The store migration after which each rectification's tables live in a schema of their own.
+ADOPTION_MIGRATION = 15
+# What a store before it held in schema main for its one rectification (sql/programme/001_tables.sql).
+_PROGRAMME_VIEWS = (
+    "metric_month_values",
+    "finding_outline",
+    "current_targets",
+    "current_opening_balances",
+    "current_observations",
+    "current_finding_status",
+    "current_annotations",
+    "live_uploads",
+)
+_PROGRAMME_TABLES = (
+    "sections", "themes", "findings", "measures", "outcome_groups", "metrics", "headline_metrics",
+    "metric_targets", "uploads", "observations", "opening_balances", "finding_status", "closure_events",
+    "deadline_changes", "evidence_files", "evidence_withdrawals", "annotations", "annotation_retractions",
+    "catalogue_revisions",
+)  # fmt: skip
+# Each sequence with the table and column it numbers.
+_PROGRAMME_SEQUENCES = {
+    "upload_id_seq": ("uploads", "upload_id"),
+    "closure_event_id_seq": ("closure_events", "event_id"),
+    "deadline_change_id_seq": ("deadline_changes", "change_id"),
+    "evidence_id_seq": ("evidence_files", "evidence_id"),
+    "annotation_id_seq": ("annotations", "annotation_id"),
+}
+_SCHEMA_NAME = re.compile(r"^p[0-9]+$")
+
+
+class UnknownProgramme(LookupError):
+    """No rectification with that code in the store; str() names the ones there are."""
+
+    def __init__(self, code: str, known: list[str]):
+        choices = "、".join(known) if known else "（数据库中还没有整改事项，请先运行 init）"
+        super().__init__(f"没有编号为「{code}」的整改事项。可选：{choices}")
+        self.code, self.known = code, known
+
+
+def _quoted(schema: str) -> str:
+    """A schema name as SQL names it; only names the store made (p1, p2, …) are accepted."""
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"not a programme schema: {schema!r}")
+    return schema
+
+
+def programme_schemas(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The schema of every rectification in the store, in the store's order."""
+    if not _has_main_table(con, "programme") or not _has_column(con, "programme", "schema_name"):
+        return []
+    rows = con.execute(
+        "select schema_name from main.programme where schema_name is not null order by ordinal, code"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def next_schema_name(con: duckdb.DuckDBPyConnection) -> str:
+    """The schema a new rectification gets: p1, p2, … (never reused)."""
+    taken = [int(name[1:]) for name in programme_schemas(con)]
+    return f"p{max(taken, default=0) + 1}"
+
+
+def build_programme_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """Create `schema` if missing and apply its pending programme migrations (in the caller's
+    transaction); the connection is left in it."""
+    con.execute(f"create schema if not exists {_quoted(schema)}")
+    con.execute(f"use {schema}")
+    con.execute(
+        "create table if not exists programme_schema_version ("
+        " version integer primary key, name varchar not null,"
+        " applied_at timestamp not null default current_timestamp)"
+    )
+    for version, name, path in _pending_programme_migrations(con, schema):
+        con.execute(path.read_text(encoding="utf-8"))
+        con.execute("insert into programme_schema_version (version, name) values (?, ?)", [version, name])
+
+
+def _pending_programme_migrations(con: duckdb.DuckDBPyConnection, schema: str) -> list[tuple[int, str, Path]]:
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database()"
+        " and schema_name = ? and table_name = 'programme_schema_version'",
+        [schema],
+    ).fetchone()[0]
+    done = set()
+    if exists:
+        done = {
+            row[0]
+            for row in con.execute(
+                f"select version from {_quoted(schema)}.programme_schema_version"  # noqa: S608 - a store-made name
+            ).fetchall()
+        }
+    return [m for m in migrations(PROGRAMME_MIGRATIONS_DIR) if m[0] not in done]
+
+
+def add_programme(con: duckdb.DuckDBPyConnection, own: programme.Programme) -> programme.Programme:
+    """A new rectification: its programme row (the next schema, last in the order) and its schema of
+    empty tables; the connection is left in it. Inside the caller's transaction, so a failure later in
+    the same creation (its catalogue) leaves no trace. ValueError for a code the store already holds."""
+    programme.check_code(own.code)
+    if schema_of(con, own.code) is not None:
+        raise ValueError(f"数据库中已有编号为「{own.code}」的整改事项")
+    ordinal = con.execute("select coalesce(max(ordinal), 0) + 1 from main.programme").fetchone()[0]
+    own = dataclasses.replace(own, schema_name=next_schema_name(con), ordinal=ordinal)
+    programme.insert(con, own)
+    build_programme_schema(con, own.schema_name)
+    return own
+
+
+def set_default_programme(con: duckdb.DuckDBPyConnection, code: str) -> None:
+    """The rectification commands and pages use when none is named (inside a transaction)."""
+    if schema_of(con, code) is None:
+        raise UnknownProgramme(code, programme_codes(con))
+    con.execute(
+        "insert into main.store_settings (name, value) values ('default_programme', ?)"
+        " on conflict (name) do update set value = excluded.value",
+        [code],
+    )
+
+
+def use_programme(con: duckdb.DuckDBPyConnection, code: str | None = None) -> str | None:
+    """Put the connection in the rectification `code` (None: the store's default; nothing when the
+    store holds none yet). Returns its schema. UnknownProgramme for a code the store does not hold."""
+    if code is None:
+        schema = default_schema(con)
+    else:
+        schema = schema_of(con, code)
+        if schema is None:
+            raise UnknownProgramme(code, programme_codes(con))
+    con.execute(f"use {_quoted(schema)}" if schema else "use main")
+    return schema
+
+
+def schema_of(con: duckdb.DuckDBPyConnection, code: str) -> str | None:
+    if not programme_schemas(con):
+        return None
+    row = con.execute("select schema_name from main.programme where code = ?", [code]).fetchone()
+    return row[0] if row and row[0] else None
+
+
+def programme_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    if not programme_schemas(con):
+        return []
+    return [row[0] for row in con.execute("select code from main.programme order by ordinal, code").fetchall()]
+
+
+def default_schema(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The default rectification's schema: the one `programme default` chose, else the first."""
+    schemas = programme_schemas(con)
+    if not schemas:
+        return None
+    if _has_main_table(con, "store_settings"):
+        row = con.execute(
+            "select p.schema_name from main.store_settings as s join main.programme as p on p.code = s.value"
+            " where s.name = 'default_programme'"
+        ).fetchone()
+        if row and row[0]:
+            return row[0]
+    return schemas[0]
+
+
+def current_schema(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("select current_schema()").fetchone()[0]
+
+
+def in_programme(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the connection is in a rectification (not in schema main of a store without one)."""
+    return current_schema(con) != "main"
+
+
+def _has_main_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database()"
+            " and schema_name = 'main' and table_name = ?",
+            [table],
+        ).fetchone()[0]
+    )
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_columns() where database_name = current_database()"
+            " and schema_name = 'main' and table_name = ? and column_name = ?",
+            [table, column],
+        ).fetchone()[0]
+    )
+
+
+def _adopt_single_layout(con: duckdb.DuckDBPyConnection) -> None:
+    """A store from before several rectifications held its one rectification in schema main: move
+    its tables, row for row and with their numbering, into schema p1, named by its programme row (a
+    store built before migration 014 gets that row from data/programme.csv, which it was built from).
+    A new store's empty tables are simply dropped. Inside migrate's transaction: all or nothing."""
+    holds_data = con.execute("select count(*) from main.findings").fetchone()[0] > 0
+    if holds_data:
+        if not con.execute("select count(*) from main.programme").fetchone()[0]:
+            _record_repo_programme(con)
+        con.execute("update main.programme set schema_name = 'p1', ordinal = 1")
+        build_programme_schema(con, "p1")
+        for table in _PROGRAMME_TABLES:
+            # Table names from the constant above, never from input.
+            con.execute(f"insert into p1.{table} by name select * from main.{table} order by rowid")  # noqa: S608
+        for sequence, (table, column) in _PROGRAMME_SEQUENCES.items():
+            last = con.execute(f"select coalesce(max({column}), 0) from p1.{table}").fetchone()[0]  # noqa: S608
+            if last:  # so the next id follows the last one moved, as it would have in main
+                con.execute(f"select max(nextval('p1.{sequence}')) from range(?)", [last])  # noqa: S608
+        con.execute("use main")
+    for view in _PROGRAMME_VIEWS:
+        con.execute(f"drop view if exists main.{view}")
+    for table in _PROGRAMME_TABLES:
+        con.execute(f"drop table if exists main.{table}")
+    for sequence in _PROGRAMME_SEQUENCES:
+        con.execute(f"drop sequence if exists main.{sequence}")
+    con.execute("drop macro if exists main.usable_value")
+
+
+def _record_repo_programme(con: duckdb.DuckDBPyConnection) -> None:
+    """The programme row of a store built before migration 014: the repo's data/programme.csv,
+    which such a store was always built from, audited like any other change."""
+    own = dataclasses.replace(programme.read_file(), open_to_network=True)
+    programme.insert(con, own)
+    # Written here, not through core.audit (which builds on this module).
+    con.execute(
+        "insert into main.audit_log (user_name, action, target, detail, programme_code) values (?, ?, ?, ?, ?)",
+        ["system", "programme_record", own.code, f"补充整改信息（取自 data/programme.csv：{own.code}）", own.code],
+    )
 
 
 @contextmanager
@@ -321,6 +576,7 @@ class SharedStore:
             with self._lock:
                 if self._keeper is None:
                     self._keeper = open_file(self.path)  # the same database instance: no second open
+            use_programme(con)  # the default rectification, until its user chooses another
         except BaseException:
             self.release(con)
             raise

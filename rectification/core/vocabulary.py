@@ -28,8 +28,9 @@ EVIDENCE_KINDS = ("image", "pdf", "document")
 # Kinds of metric (metrics.kind): a count is reported as the month's new figure, a level as the month-end state.
 METRIC_KINDS = ("count", "level")
 
-# Accounts' roles (users.role), from least to most.
-ROLES = ("viewer", "editor", "reviewer", "admin")
+# Accounts' roles (users.role), from least to most within a unit; then the city office's (市局整改办),
+# which reads every unit's rectifications and changes none.
+ROLES = ("viewer", "editor", "reviewer", "admin", "office")
 
 # Where an upload's figures came from (uploads.source).
 SOURCE_SAMPLE = "示例数据"

@@ -16,17 +16,20 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from rectification.core import audit, config
+from rectification.core import programme as programme_facts
 from rectification.core.store import query, transaction
 from rectification.core.vocabulary import ROLES
 
-ROLE_LABELS = {"viewer": "查看", "editor": "填报", "reviewer": "审核", "admin": "管理"}
+ROLE_LABELS = {"viewer": "查看", "editor": "填报", "reviewer": "审核", "admin": "管理", "office": "市局整改办"}
 # What each role may do, as the roles it includes. A reviewer (审核, the 整改办) signs off closures,
 # decides deadline extensions and records re-checks, but does not report figures: 审核 is not 填报.
 _GRANTS = {
     "viewer": {"viewer"},
     "editor": {"viewer", "editor"},
     "reviewer": {"viewer", "reviewer"},
-    "admin": set(ROLES),
+    "admin": set(ROLES) - {"office"},
+    # The city office (市局整改办) reads every unit's rectifications and changes none of them.
+    "office": {"viewer", "office"},
 }
 
 MAX_FAILED_LOGINS = 5
@@ -66,6 +69,12 @@ class User:
     department: str | None
     role: str
     must_change_password: bool = False
+    unit: str | None = None  # the unit whose rectifications the account sees; None: every unit's
+
+    @property
+    def is_store_wide(self) -> bool:
+        """Sees every unit: the city office, and accounts of no one unit (the store's administrators)."""
+        return self.role == "office" or not self.unit
 
     @property
     def role_label(self) -> str:
@@ -133,17 +142,31 @@ def leads(user: User | None, department: str | None) -> bool:
     return user.role == "editor" and bool(department) and user.department == department
 
 
+def may_see(user: User | None, programme, *, anonymous_allowed: bool = False) -> bool:
+    """THE rule for who sees a rectification (a core.programme.Programme): an account of its unit, an
+    account of every unit (the city office, the store's administrators); a visitor who has not signed
+    in only where viewing needs no sign-in (`anonymous_allowed`) and an administrator opened it."""
+    if user is None:
+        return anonymous_allowed and programme.open_to_network
+    return user.is_store_wide or user.unit in (programme.unit, programme.unit_short)
+
+
 def active_user(con: duckdb.DuckDBPyConnection, username: str) -> User:
-    """The enabled account `username`, or AuthError: every workflow step names a real person."""
+    """The enabled account `username` that may act in the rectification the connection is in, or
+    AuthError: every workflow step names a real person, and none reaches another unit's rectification."""
     row = con.execute(
-        "select username, display_name, department, role, must_change_password, disabled from users where username = ?",
+        f"select {_USER_COLUMNS}, disabled from users where username = ?",  # noqa: S608 - a constant
         [username],
     ).fetchone()
     if row is None:
         raise AuthError(f"没有这个用户：{username}（请先用 users add 创建）")
-    if row[5]:
+    if row[-1]:
         raise AuthError(f"该用户已停用：{username}")
-    return _user(row[:5])
+    user = _user(row[:-1])
+    here = programme_facts.stored(con)
+    if here is not None and not may_see(user, here):
+        raise AuthError(f"无权操作：用户 {username} 属于「{user.unit}」，本整改事项属于「{here.unit}」。")
+    return user
 
 
 def hash_password(password: str) -> str:
@@ -175,14 +198,17 @@ def _check_role(role: str) -> None:
         raise AuthError(f"角色应为 {' / '.join(ROLES)}（{'/'.join(ROLE_LABELS.values())}）之一：{role}")
 
 
+_USER_COLUMNS = "username, display_name, department, role, must_change_password, unit"
+
+
 def _user(row) -> User:
-    """A User from (username, display_name, department, role, must_change_password)."""
-    return User(row[0], row[1], row[2], row[3], bool(row[4]))
+    """A User from the columns _USER_COLUMNS names, in that order."""
+    return User(row[0], row[1], row[2], row[3], bool(row[4]), row[5])
 
 
 def get_user(con: duckdb.DuckDBPyConnection, username: str) -> User | None:
     row = con.execute(
-        "select username, display_name, department, role, must_change_password from users where username = ?",
+        f"select {_USER_COLUMNS} from users where username = ?",  # noqa: S608 - a constant
         [username],
     ).fetchone()
     return _user(row) if row else None
@@ -198,6 +224,7 @@ def create_user(
     department: str | None = None,
     actor: str = "cli",
     must_change_password: bool = False,
+    unit: str | None = None,
 ) -> User:
     username = (username or "").strip()
     if not USERNAME_PATTERN.match(username):
@@ -209,11 +236,14 @@ def create_user(
         if con.execute("select 1 from users where username = ?", [username]).fetchone():
             raise AuthError(f"用户名已存在：{username}")
         con.execute(
-            "insert into users (username, display_name, department, role, password_hash, must_change_password)"
-            " values (?, ?, ?, ?, ?, ?)",
-            [username, display_name or None, department or None, role, password_hash, must_change_password],
+            "insert into users (username, display_name, department, role, password_hash, must_change_password, unit)"
+            " values (?, ?, ?, ?, ?, ?, ?)",
+            [username, display_name or None, department or None, role, password_hash, must_change_password, unit],
         )
-        audit.record(con, user=actor, action="user_add", target=username, detail=f"新建用户，角色：{ROLE_LABELS[role]}")
+        where = f"，单位：{unit}" if unit else ""
+        audit.record(
+            con, user=actor, action="user_add", target=username, detail=f"新建用户，角色：{ROLE_LABELS[role]}{where}"
+        )
     return get_user(con, username)
 
 
@@ -308,7 +338,7 @@ def session_user(
     key = _token_hash(token)
     row = con.execute(
         "select s.last_seen, u.disabled,"
-        " u.username, u.display_name, u.department, u.role, u.must_change_password"
+        " u.username, u.display_name, u.department, u.role, u.must_change_password, u.unit"
         " from sessions s join users u on u.username = s.username"
         " where s.token_hash = ? and s.ended_at is null",
         [key],

@@ -1,9 +1,11 @@
--- Audit log entries, newest first, filtered.
+-- Audit log entries, newest first, filtered: the store's own (users, backups) and those of the
+-- rectification the connection is in, never another rectification's.
 -- Grain: one row per audit_log row.
 -- Params: $user_name (null = everyone), $action (null = every action),
 --         $date_from, $date_to (dates, both inclusive).
 with entries as (
     select * from audit_log
+    where programme_code is null or programme_code = current_programme_code()
 ),
 
 final as (

@@ -2,6 +2,7 @@
 -- Grain: one row per (kind, value). Params: none.
 with entries as (
     select user_name, action from audit_log
+    where programme_code is null or programme_code = current_programme_code()
 ),
 
 final as (

@@ -4,6 +4,7 @@ select
     u.username,
     u.display_name,
     u.department,
+    u.unit,
     u.role,
     u.disabled,
     u.must_change_password,
