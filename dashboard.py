@@ -12,6 +12,8 @@ from ui import access, database, programme_choice
 
 st.set_page_config(page_title="整改进展看板", page_icon="📊", layout="wide")
 
+SEVERAL = "several rectifications"  # not a role: listed when the user may see more than one
+
 # Each page with the role it is for (None: everyone who may view the dashboard). The sidebar lists
 # only the pages the current user may use; the others stay registered but hidden (in the unnamed
 # section, so no empty heading shows), so a link to one still opens it and its own role check — the
@@ -19,6 +21,8 @@ st.set_page_config(page_title="整改进展看板", page_icon="📊", layout="wi
 SECTIONS = {
     "": [
         ("ui/views/overview.py", "总览", ":material/dashboard:", None, {"default": True}),
+        # The city office's roll-up: listed for whoever may see more than one rectification.
+        ("ui/views/city_overview.py", "各单位整改进展", ":material/domain:", SEVERAL, {"url_path": "city_overview"}),
         ("ui/views/finding_detail.py", "问题详情", ":material/search:", None, {"url_path": "finding_detail"}),
         ("ui/views/metric_explorer.py", "指标趋势", ":material/monitoring:", None, {"url_path": "metric_explorer"}),
         ("ui/views/reminders.py", "催办", ":material/notifications:", None, {"url_path": "reminders"}),
@@ -43,12 +47,18 @@ SECTIONS = {
 }
 
 
+def _listed(user, minimum) -> bool:
+    if minimum == SEVERAL:
+        return len(programme_choice.visible_programmes(user)) > 1
+    return minimum is None or auth.has_role(user, minimum)
+
+
 def navigation():
     user = access.current_user()
     sections: dict[str, list] = {name: [] for name in SECTIONS}
     for name, entries in SECTIONS.items():
         for path, title, icon, minimum, extra in entries:
-            listed = minimum is None or auth.has_role(user, minimum)
+            listed = _listed(user, minimum)
             page = st.Page(path, title=title, icon=icon, visibility="visible" if listed else "hidden", **extra)
             sections[name if listed else ""].append(page)
     # expanded=True: all listed pages always shown (a collapsed menu shows an English "View N more" button).

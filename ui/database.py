@@ -15,6 +15,7 @@ from rectification.core import store
 from rectification.core.config import db_path
 from rectification.outputs.charts.assembly import completion_figure
 from rectification.rules.data import Data, Filters, load, resolve
+from rectification.rules import rollup
 from rectification.rules.overview import overview
 from ui.script_check import fail_script_check
 
@@ -253,3 +254,16 @@ def _cached_programme(scope: str, version: int) -> programme_facts.Programme:
 def programme() -> programme_facts.Programme:
     """The rectification the store tracks (its unit, months, report), read once per store change."""
     return _cached_programme(scope(), data_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _rollup(path: str, version: int, codes: tuple[str, ...], today: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    con = _run_connection()
+    listed = {p.code: p for p in programme_facts.listed(con)}
+    return rollup.rollup(con, [listed[code] for code in codes if code in listed], today)
+
+
+def rollup_of(programmes: list[programme_facts.Programme], today: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """各单位整改进展 for these rectifications (the caller passes only those the user may see), read
+    once per store change and day, shared by every session that may see the same ones: read-only."""
+    return _rollup(db(), data_version(), tuple(p.code for p in programmes), today)

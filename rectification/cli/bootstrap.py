@@ -47,7 +47,14 @@ def initialise(
         return f"数据库已初始化；{detail}。" if detail else "数据库已初始化，未作任何更改。"
     message = create(con, directory=directory, programme_file=programme_file, sample=sample, open_to_network=True)
     if sample and programme.read_file(SECOND_DEMO_DIR / "programme.csv").code not in store.programme_codes(con):
-        create(con, directory=SECOND_DEMO_DIR, programme_file=SECOND_DEMO_DIR / "programme.csv", sample=True)
+        # Open to the network like the first: both are 示例数据, and a visitor sees the picker at once.
+        create(
+            con,
+            directory=SECOND_DEMO_DIR,
+            programme_file=SECOND_DEMO_DIR / "programme.csv",
+            sample=True,
+            open_to_network=True,
+        )
         message += "另建示例整改一项（第二个单位，示例数据）。"
     store.use_programme(con)
     return message

@@ -367,6 +367,18 @@ def current_schema(con: duckdb.DuckDBPyConnection) -> str:
     return con.execute("select current_schema()").fetchone()[0]
 
 
+@contextmanager
+def visiting(con: duckdb.DuckDBPyConnection, schema: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The connection in another rectification's schema for a block of reads (the city office's
+    roll-up), then back in the one it was in."""
+    back = current_schema(con)
+    con.execute(f"use {_quoted(schema)}")
+    try:
+        yield con
+    finally:
+        con.execute("use main" if back == "main" else f"use {_quoted(back)}")
+
+
 def in_programme(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the connection is in a rectification (not in schema main of a store without one)."""
     return current_schema(con) != "main"
