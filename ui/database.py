@@ -14,8 +14,8 @@ from rectification.core import programme as programme_facts
 from rectification.core import store
 from rectification.core.config import db_path
 from rectification.outputs.charts.assembly import completion_figure
-from rectification.rules.data import Data, Filters, load, resolve
 from rectification.rules import rollup
+from rectification.rules.data import Data, Filters, load, resolve
 from rectification.rules.overview import overview
 from ui.script_check import fail_script_check
 

@@ -14,8 +14,8 @@ from rectification.outputs.charts.theme import (
     NARROW_MAX_TICKS,
     SERIES_COLOURS,
     empty,
-    month_labels,
     month_axis,
+    month_labels,
     plain,
     style,
 )
