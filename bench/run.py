@@ -16,6 +16,11 @@ And the 通报 reader's figures (issue 19): on data/source/report.txt, the share
 figures (finding, value, unit) it proposes (recall) and of its proposals that are the catalogue's (precision).
 
     .venv/bin/python bench/run.py --draft-only       (only the reader's recall and precision)
+
+And the city office's view (issue 21): 各单位整改进展 warm on a store of 20 units × 3 rectifications ×
+5 years of monthly figures, beside one rectification's overview on the same store.
+
+    .venv/bin/python bench/run.py --city-only        (only the city view)
 """
 
 from __future__ import annotations
@@ -60,16 +65,51 @@ def demo_store(folder: Path) -> Path:
 
 
 def ten_year_store(folder: Path) -> Path:
-    """The demo store, then every metric for every month after the report up to ten years of
-    tracking, committed through the importer's plan/commit (its form check refuses future months,
-    which a ten-year store needs)."""
+    """The demo store, then every metric for every month after the report up to ten years of tracking."""
     path = folder / "ten_years.duckdb"
     con = store.connect(path)
     bootstrap.initialise(con, sample=True)
+    _monthly_figures(con, YEARS, seed=20250301)
+    con.close()
+    return path
+
+
+# --- The city office's view: 20 units × 3 rectifications × 5 years of monthly figures ---
+CITY_UNITS, CITY_ROUNDS, CITY_YEARS = 20, 3, 5
+
+
+def city_store(folder: Path) -> Path:
+    """Sixty rectifications of the report's shape (its catalogue, its demo history), one per unit and
+    round, each with every metric reported monthly for five years; all open to the network, so the
+    anonymous page sees them all, as the city office does."""
+    path = folder / "city.duckdb"
+    con = store.connect(path)
+    facts = (ROOT / "data" / "programme.csv").read_text(encoding="utf-8")
+    for unit in range(1, CITY_UNITS + 1):
+        for round_number in range(1, CITY_ROUNDS + 1):
+            own = folder / f"programme-{unit}-{round_number}.csv"
+            named = f"中山市公安局第{unit}分局,第{unit}分局,第{round_number}轮专项巡察"
+            own.write_text(facts.replace("中山市公安局横栏分局,横栏分局,十五届市委公安系统专项巡察", named), "utf-8")
+            bootstrap.create(
+                con,
+                directory=ROOT / "data" / "catalogue",
+                programme_file=own,
+                sample=True,
+                code=f"U{unit:02d}-R{round_number}",
+                open_to_network=True,
+            )
+            _monthly_figures(con, CITY_YEARS, seed=unit * 10 + round_number)
+    con.close()
+    return path
+
+
+def _monthly_figures(con, years: int, seed: int) -> None:
+    """Every metric for every month after the report up to `years` of tracking, committed through the
+    importer's plan/commit (its form check refuses future months, which such a store needs)."""
     metrics = con.execute("select metric_code, kind, unit from metrics").fetchall()
     own = programme.current(con)
-    months = month_range(add_months(own.opening_month, 1), add_months(own.tracking_start, 12 * YEARS - 1))
-    rng = random.Random(20250301)
+    months = month_range(add_months(own.opening_month, 1), add_months(own.tracking_start, 12 * years - 1))
+    rng = random.Random(seed)
     rows = []
     for code, kind, unit in metrics:
         base = rng.randint(1, 400)
@@ -82,8 +122,35 @@ def ten_year_store(folder: Path) -> Path:
     frame = pd.DataFrame(rows, columns=["line", "month", "code", "value", "note"])
     staged = ingest.Staged(layout=ingest.FIGURES, rows=frame, n_rows=len(frame))
     ingest.commit(con, ingest.plan(con, staged), data=b"", file_name="bench.csv", user="bench")
+
+
+def city_page(db: Path):
+    def make():
+        os.environ["RECTIFICATION_DB"] = str(db)
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+        at.switch_page("ui/views/city_overview.py")
+        return at
+
+    return make
+
+
+def city_bench(folder: Path, runs: int) -> float:
+    """The city view's warm time beside the single rectification's overview, on the same store, same run."""
+    print(f"\nbuilding the city store ({CITY_UNITS} units × {CITY_ROUNDS} rectifications × {CITY_YEARS} years) …")
+    started = time.perf_counter()
+    db = city_store(folder)
+    con = store.connect(db)
+    n_programmes = len(store.programme_codes(con))
     con.close()
-    return path
+    print(f"  built in {time.perf_counter() - started:.0f} s: {n_programmes} rectifications, {size(db)} (the first)")
+    cold, city_ms, at = timings(city_page(db), runs)
+    rows = len(at.dataframe[0].value) if at.dataframe else 0
+    _, overview_ms, _ = timings(overview(db), runs)
+    verdict = "ok" if city_ms <= TARGET_MS else "TOO SLOW"
+    print(f"  各单位整改进展 ({rows} rows): first run {cold:.0f} ms, warm {city_ms:.0f} ms")
+    print(f"  one rectification's 总览, same store: warm {overview_ms:.0f} ms")
+    print(f"  ratio city / overview {city_ms / overview_ms:.2f}×   warm target ≤ {TARGET_MS} ms: {verdict}")
+    return city_ms
 
 
 # --- Import: a 19-month file of every metric, as a new process, beside DuckDB reading it raw ---
@@ -370,6 +437,7 @@ def main() -> int:
     )
     parser.add_argument("--import-only", action="store_true", help="only the import of a 19-month file")
     parser.add_argument("--draft-only", action="store_true", help="only the 通报 reader's recall and precision")
+    parser.add_argument("--city-only", action="store_true", help="only the city view on 20 × 3 × 5 years")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     if args.draft_only:
@@ -379,6 +447,8 @@ def main() -> int:
         if args.first_chart:
             browser_bench(folder, demo_store(folder), memory=False)
             return 0
+        if args.city_only:
+            return 0 if city_bench(folder, args.runs) <= TARGET_MS else 1
         if args.import_only:
             return 0 if import_bench(folder, demo_store(folder), args.runs) <= IMPORT_TARGET else 1
         empty = folder / "empty.py"
@@ -401,6 +471,7 @@ def main() -> int:
                 f"{ms / empty_ms:>7.1f}×"
                 f"   warm target < {TARGET_MS} ms: {verdict}"
             )
+        worst = max(worst, city_bench(folder, args.runs))
         ratio = import_bench(folder, stores["demo store"], args.runs)
         drafted = draft_bench()
         if not args.no_browser:

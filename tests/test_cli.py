@@ -36,7 +36,7 @@ def test_template_header_and_rows(store_path, tmp_path):
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0] == "月份,指标编码,指标名称,单位,数值,备注,口径（定义，仅供参考）"
+    assert lines[0] == "月份,指标编码,指标名称,单位,数值,备注,口径（定义，仅供参考）,整改事项编号"
     rows = read_csv(data)
     assert [r["指标编码"] for r in rows] == catalogue_order()
     assert {r["月份"] for r in rows} == {"2025-04"}
@@ -64,6 +64,7 @@ def test_template_xlsx_when_out_ends_so(store_path, tmp_path):
         "数值",
         "备注",
         "口径（定义，仅供参考）",
+        "整改事项编号",
     ]
     assert sheet.max_row == len(read_table("metrics")) + 1
     # Each row carries its metric's 口径, word for word from the catalogue.

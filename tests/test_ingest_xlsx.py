@@ -179,7 +179,7 @@ def test_downloaded_form_filled_in_and_uploaded(store_path, tmp_path, capsys, te
         book = load_workbook(io.BytesIO(data))
         ws = book.active
         header = [c.value for c in ws[1]]
-        assert header[-2:] == ["上次填报（供参考）", "口径（定义，仅供参考）"]
+        assert header[-3:] == ["上次填报（供参考）", "口径（定义，仅供参考）", "整改事项编号"]
         for row in ws.iter_rows(min_row=2):
             if row[1].value == COUNT:
                 row[header.index("数值")].value = 77

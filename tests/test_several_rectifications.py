@@ -19,8 +19,9 @@ from test_closure import jpeg_bytes
 
 from rectification import ingest
 from rectification.cli import bootstrap
-from rectification.core import programme, store
+from rectification.core import programme, store, tables
 from rectification.core.config import CATALOGUE_DIR
+from rectification.outputs import exports
 from rectification.rules import rollup
 from rectification.rules.data import Filters, load, resolve
 from rectification.rules.overview import overview
@@ -212,5 +213,27 @@ def store_snapshot_of(path: Path) -> dict:
     con = store.connect(path, read_only=True)
     try:
         return {k: v for k, v in store_snapshot(con).items() if k != "main.sessions"}
+    finally:
+        con.close()
+
+
+def test_a_month_form_lands_only_in_its_own_rectification(three):
+    con = store.connect(three, programme=HL)
+    try:
+        form = exports.upload_form(con, "2025-04")
+        assert set(form["整改事项编号"]) == {HL}
+        form.loc[0, "数值"] = 7
+        data = tables.to_xlsx_bytes(form.head(1))  # as Excel saves it
+        store.use_programme(con, DH)
+        before = store_snapshot(con)
+        with pytest.raises(ingest.Refused) as refused:
+            ingest.import_file(con, data, "四月月报.xlsx", user="dh_jj")
+        message = str(refused.value)
+        assert (
+            f"属于整改事项「{HL} 横栏分局·" in message and f"当前的整改事项「{DH} 东湖分局·十六届市委巡察」" in message
+        )
+        assert store_snapshot(con) == before
+        store.use_programme(con, HL)
+        assert ingest.import_file(con, data, "四月月报.xlsx", user="hl_jj").upload_id is not None
     finally:
         con.close()

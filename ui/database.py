@@ -33,7 +33,10 @@ def _shared(path: str) -> store.SharedStore:
 
 def fill_overview_caches() -> None:
     """What the overview reads first with no filters chosen (views/overview.py: the data, its
-    summary, the first chart), into the process-wide caches; nothing is drawn."""
+    summary, the first chart), into the process-wide caches; nothing is drawn. Read in the store's
+    default rectification: behind a sign-in page the run is in none, and the first user signing in
+    most often opens that one."""
+    enter_programme(store.default_schema(cursor()))
     if not is_initialised():
         fail_script_check("the store is not initialised")
         return

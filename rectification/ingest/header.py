@@ -18,6 +18,11 @@ class Layout:
     labels: dict[str, str]  # field -> the column name messages use
 
 
+# The column the month form carries (exports.upload_form): which rectification the file is for, so it
+# cannot land in another. Optional: a form or ledger without it imports into the one chosen.
+PROGRAMME_COLUMN = "整改事项编号"
+PROGRAMME_ALIASES = (PROGRAMME_COLUMN, "programme", "programme_code")
+
 FIGURES = Layout(
     "observations",
     {
@@ -27,6 +32,7 @@ FIGURES = Layout(
         "note": ("备注", "note", "说明"),
         "metric_name": ("指标名称", "metric_name", "metricname", "指标"),
         "unit": ("单位", "unit"),
+        "programme": PROGRAMME_ALIASES,
     },
     ("month", "metric_code", "value"),
     {
@@ -36,6 +42,7 @@ FIGURES = Layout(
         "note": "备注",
         "metric_name": "指标名称",
         "unit": "单位",
+        "programme": PROGRAMME_COLUMN,
     },
 )
 LEDGER = Layout(
@@ -45,9 +52,10 @@ LEDGER = Layout(
         "finding": ("问题编号", "finding_code", "finding", "编号", "问题序号", "序号"),
         "status": ("状态", "status", "整改状态", "整改情况"),
         "note": ("进展说明", "note", "整改进展", "进展情况", "说明", "备注", "progress"),
+        "programme": PROGRAMME_ALIASES,
     },
     ("month", "finding", "status"),
-    {"month": "月份", "finding": "问题编号", "status": "状态", "note": "进展说明"},
+    {"month": "月份", "finding": "问题编号", "status": "状态", "note": "进展说明", "programme": PROGRAMME_COLUMN},
 )
 LAYOUTS = (LEDGER, FIGURES)  # a ledger is recognised first: it has a 状态 column a form never has
 HEADER_SEARCH_ROWS = 30

@@ -17,8 +17,8 @@ from rectification.core.months import to_date
 from rectification.core.store import query, transaction
 from rectification.ingest import figures, ledger
 from rectification.ingest.figures import CHECK_COLUMNS, figure_checks
-from rectification.ingest.header import FIGURES, LEDGER, find_header
-from rectification.ingest.problems import Problem, Refused, shown
+from rectification.ingest.header import FIGURES, LEDGER, Header, find_header
+from rectification.ingest.problems import Problem, Refused, cell_text, refuse, shown
 from rectification.ingest.reading import read_sheets
 from rectification.ingest.staging import Staged
 from rectification.rules.text import finding_label
@@ -28,10 +28,34 @@ from rectification.workflow import auth, closure, uploads
 def stage(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str = "") -> Staged:
     """Parse and check a filled form or ledger; raise Refused listing every problem."""
     header = find_header(read_sheets(data, file_name))
+    check_programme(con, header)
     tracking_start = programme.current(con).tracking_start
     if header.layout is LEDGER:
         return ledger.stage_rows(con, header, tracking_start=tracking_start)
     return figures.stage_rows(con, header, tracking_start=tracking_start)
+
+
+def check_programme(con: duckdb.DuckDBPyConnection, header: Header) -> None:
+    """A file that names its rectification (the 整改事项编号 column of the month form) imports only
+    into that one: into another it is refused, the message naming both."""
+    column = header.columns.get("programme")
+    if column is None:
+        return
+    rows = header.sheet.rows[header.index + 1 :]
+    named = {cell_text(row[column]) for row in rows if column < len(row)} - {""}
+    here = programme.current(con)
+    others = sorted(named - {here.code})
+    if others:
+        raise refuse(
+            f"此文件属于整改事项「{describe(con, others[0])}」，不能导入当前的整改事项「{describe(con, here.code)}」。"
+            f"请在页面左侧「整改事项」中选择「{others[0]}」后再上传（命令行：加 --programme {others[0]}）。"
+        )
+
+
+def describe(con: duckdb.DuckDBPyConnection, code: str) -> str:
+    """HL-XC-2024 横栏分局·十五届市委公安系统专项巡察, or the code alone when the store has no such one."""
+    own = programme.by_code(con, code)
+    return f"{code} {own.unit_short or own.unit}·{own.name}" if own else code
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from rectification.core import programme
 from rectification.core.months import to_date
 from rectification.core.store import query
 from rectification.core.tables import number_text, to_csv_bytes, to_xlsx_bytes
+from rectification.ingest.header import PROGRAMME_COLUMN
 from rectification.rules.text import definition_text
 from rectification.workflow import closure
 
@@ -52,6 +54,8 @@ def upload_form(
     # What to count, where the figure is filled in: the import reads past this column (old forms
     # without it import just the same).
     form[DEFINITION_COLUMN] = [definition_text(d) for d in rows.definition]
+    # Which rectification the form is for: the import refuses it in any other (ingest.check_programme).
+    form[PROGRAMME_COLUMN] = programme.current(con).code
     return form
 
 
