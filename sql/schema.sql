@@ -283,6 +283,10 @@ CREATE TABLE p1.outcome_groups(
     headline_definition VARCHAR
 );
 
+CREATE TABLE p1.programme_change(
+    "version" BIGINT NOT NULL
+);
+
 CREATE TABLE p1.programme_schema_version(
     "version" INTEGER PRIMARY KEY,
     "name" VARCHAR NOT NULL,

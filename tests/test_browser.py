@@ -27,8 +27,8 @@ PAGES = [
 ]
 # What an anonymous visitor (or a viewer) finds listed: the pages they may use. The others open by
 # link (PAGES above), each asking to sign in.
-NAVIGATION = ["总览", "问题详情", "指标趋势", "催办", "简报导出"]
-EDITOR_NAVIGATION = ["总览", "问题详情", "指标趋势", "催办", "数据上报", "数据管理", "简报导出"]
+NAVIGATION = ["总览", "各单位整改进展", "问题详情", "指标趋势", "催办", "简报导出"]
+EDITOR_NAVIGATION = ["总览", "各单位整改进展", "问题详情", "指标趋势", "催办", "数据上报", "数据管理", "简报导出"]
 
 
 def open_page(page, url: str) -> None:

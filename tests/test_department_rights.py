@@ -263,12 +263,13 @@ def test_evidence_is_never_shown_to_an_anonymous_visitor(people, monkeypatch):
 
 
 LISTED = {
-    None: ["总览", "问题详情", "指标趋势", "催办", "简报导出"],
-    "viewer": ["总览", "问题详情", "指标趋势", "催办", "简报导出"],
-    "editor": ["总览", "问题详情", "指标趋势", "催办", "数据上报", "数据管理", "简报导出"],
-    "reviewer": ["总览", "问题详情", "指标趋势", "催办", "销号审核", "简报导出", "目标设置"],
+    None: ["总览", "各单位整改进展", "问题详情", "指标趋势", "催办", "简报导出"],
+    "viewer": ["总览", "各单位整改进展", "问题详情", "指标趋势", "催办", "简报导出"],
+    "editor": ["总览", "各单位整改进展", "问题详情", "指标趋势", "催办", "数据上报", "数据管理", "简报导出"],
+    "reviewer": ["总览", "各单位整改进展", "问题详情", "指标趋势", "催办", "销号审核", "简报导出", "目标设置"],
     "admin": [
         "总览",
+        "各单位整改进展",
         "问题详情",
         "指标趋势",
         "催办",
@@ -304,7 +305,7 @@ def test_the_sidebar_lists_only_the_pages_the_user_may_use(store_path, monkeypat
     assert listed == LISTED[role]
     assert all(entries and any(v == "visible" for _, v in entries) for entries in seen[-1].values())
     # Every page stays registered (hidden), so a link still reaches its own role check.
-    assert sum(len(entries) for entries in seen[-1].values()) == 13
+    assert sum(len(entries) for entries in seen[-1].values()) == 14
 
 
 def test_a_hidden_page_opened_by_link_still_checks_the_role(store_path):

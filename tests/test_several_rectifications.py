@@ -27,7 +27,7 @@ from rectification.rules.data import Filters, load, resolve
 from rectification.rules.overview import overview
 from rectification.workflow import auth, closure, evidence
 from snapshot import store_snapshot
-from support import TEST_PASSWORD
+from support import TEST_PASSWORD, account
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2025, 4, 20)
@@ -235,5 +235,81 @@ def test_a_month_form_lands_only_in_its_own_rectification(three):
         assert store_snapshot(con) == before
         store.use_programme(con, HL)
         assert ingest.import_file(con, data, "四月月报.xlsx", user="hl_jj").upload_id is not None
+    finally:
+        con.close()
+
+
+def test_a_change_in_one_rectification_shows_on_the_city_page_and_moves_only_its_marker(three):
+    at = page(three, "ui/views/city_overview.py", "shiju")
+    assert list(at.dataframe[0].value["待审核"]) == [0, 0, 1]
+    con = store.connect(three, programme=DH_AUDIT)
+    try:
+        before = store.programme_versions(con)
+        closure.submit(con, "A02", note="已追回超标准部分", user=account(con, "boss"))
+        after = store.programme_versions(con)
+    finally:
+        con.close()
+    changed = {schema for schema in before if before[schema] != after[schema]}
+    assert changed == {programme_schema(three, DH_AUDIT)}
+    at.run()  # the same session again: the audit's row is read anew, the others come from the cache
+    assert list(at.dataframe[0].value["待审核"]) == [0, 1, 1]
+
+
+def programme_schema(path: Path, code: str) -> str:
+    con = store.connect(path)
+    try:
+        return store.schema_of(con, code)
+    finally:
+        con.close()
+
+
+def test_a_units_administrator_manages_only_that_units_accounts(three):
+    con = store.connect(three)
+    try:
+        auth.create_user(con, "hl_admin", "admin", TEST_PASSWORD, unit="横栏分局")
+        auth.create_user(con, "hl_new", "viewer", TEST_PASSWORD, unit="横栏分局", actor="hl_admin")
+        before = store_snapshot(con)
+        for attempt in (
+            lambda: auth.create_user(con, "dh_new", "viewer", TEST_PASSWORD, unit="东湖分局", actor="hl_admin"),
+            lambda: auth.create_user(con, "all_new", "viewer", TEST_PASSWORD, actor="hl_admin"),
+            lambda: auth.create_user(con, "city_new", "office", TEST_PASSWORD, unit="横栏分局", actor="hl_admin"),
+            lambda: auth.set_password(con, "dh_jj", "another-horse-43", actor="hl_admin"),
+            lambda: auth.disable_user(con, "shiju", actor="hl_admin"),
+            lambda: auth.set_role(con, "hl_new", "office", actor="hl_admin"),
+            lambda: auth.create_user(con, "by_editor", "viewer", TEST_PASSWORD, unit="横栏分局", actor="hl_jj"),
+        ):
+            with pytest.raises(auth.AuthError, match="无权操作"):
+                attempt()
+        assert store_snapshot(con) == before
+        manager = auth.get_user(con, "hl_admin")
+        assert set(auth.managed_users(con, manager).username) == {"hl_jj", "hl_admin", "hl_new"}
+        assert auth.unit_choices(con, manager) == ["横栏分局"] and "office" not in auth.role_choices(manager)
+        everyone = auth.get_user(con, account(con, "boss"))
+        assert auth.unit_choices(con, everyone) == ["横栏分局", "东湖分局"]
+    finally:
+        con.close()
+
+
+def test_the_users_page_adds_an_account_of_a_unit(three):
+    at = page(three, "ui/views/admin_users.py", account_of(three, "boss"))
+    assert "unit" in at.dataframe[0].value.columns
+    at.text_input(key="add_username").input("dh_look")
+    at.selectbox(key="add_unit").select("东湖分局")
+    at.selectbox(key="add_role").select("viewer")
+    at.text_input(key="add_password").input(TEST_PASSWORD)
+    at.text_input(key="add_password_again").input(TEST_PASSWORD)
+    at.button(key="add_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    con = store.connect(three)
+    try:
+        assert auth.get_user(con, "dh_look").unit == "东湖分局"
+    finally:
+        con.close()
+
+
+def account_of(path: Path, username: str) -> str:
+    con = store.connect(path)
+    try:
+        return account(con, username)
     finally:
         con.close()

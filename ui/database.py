@@ -13,6 +13,7 @@ import streamlit as st
 from rectification.core import programme as programme_facts
 from rectification.core import store
 from rectification.core.config import db_path
+from rectification.outputs import city
 from rectification.outputs.charts.assembly import completion_figure
 from rectification.rules import rollup
 from rectification.rules.data import Data, Filters, load, resolve
@@ -259,14 +260,32 @@ def programme() -> programme_facts.Programme:
     return _cached_programme(scope(), data_version())
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _rollup(path: str, version: int, codes: tuple[str, ...], today: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+# One entry per rectification, keyed by its own change marker (store.programme_versions): after an
+# upload in one unit, the city office's page recomputes that unit's row only.
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _one_rectification(path: str, own: programme_facts.Programme, version: int, today: dt.date):
+    return rollup.one_rectification(_run_connection(), own, today)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _city_outputs(path: str, key: tuple, today: dt.date, narrow: bool, _parts: list):
+    rows, history = rollup.combined(_parts)
+    as_of = max(rows.as_of) if len(rows) else f"{today:%Y-%m}"
+    return (
+        rows,
+        city.table(rows),
+        city.xlsx_bytes(rows, today),
+        city.completion_chart(history, as_of=as_of, narrow=narrow),
+    )
+
+
+def city_overview(programmes: list[programme_facts.Programme], today: dt.date, narrow: bool):
+    """各单位整改进展 for these rectifications (the caller passes only those the user may see): the rows,
+    the table as shown, its xlsx and the chart, each rectification read once per change of its own,
+    the whole built once per change of any: read-only."""
     con = _run_connection()
-    listed = {p.code: p for p in programme_facts.listed(con)}
-    return rollup.rollup(con, [listed[code] for code in codes if code in listed], today)
-
-
-def rollup_of(programmes: list[programme_facts.Programme], today: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """各单位整改进展 for these rectifications (the caller passes only those the user may see), read
-    once per store change and day, shared by every session that may see the same ones: read-only."""
-    return _rollup(db(), data_version(), tuple(p.code for p in programmes), today)
+    versions = store.programme_versions(con)
+    with store.snapshot(con):
+        parts = [_one_rectification(db(), own, versions[own.schema_name], today) for own in programmes]
+    key = tuple((own.code, versions[own.schema_name], own) for own in programmes)
+    return _city_outputs(db(), key, today, narrow, parts)

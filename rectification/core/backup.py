@@ -236,14 +236,18 @@ def _replace_contents(con: duckdb.DuckDBPyConnection, source: str) -> None:
         con.execute(f"insert into {name} by name select * from {_quote(source)}.main.{name}")  # noqa: S608
     for schema in store.programme_schemas(con):  # now the source's rectifications
         store.build_programme_schema(con, schema)
-        # Its migration record too: the restored schema is the backup's, as built then.
-        con.execute(f"delete from {_quote(schema)}.programme_schema_version")  # noqa: S608  (a schema name of the store, not input)
         for table in sorted(_tables(con, source, schema)):
             name = _quote(table)
+            # A new schema's bookkeeping rows (its migration record, its change marker) give way to the backup's.
+            con.execute(f"delete from {_quote(schema)}.{name}")  # noqa: S608  (names of the store, not input)
             con.execute(
                 f"insert into {_quote(schema)}.{name} by name select * from {_quote(source)}.{_quote(schema)}.{name}"  # noqa: S608
             )
     _advance_sequences(con, target, source)
+    for schema in store.programme_schemas(con):  # each changed: caches keyed by its old marker are stale
+        con.execute(
+            f"update {_quote(schema)}.programme_change set version = (select max(version) from main.data_version) + 1"  # noqa: S608
+        )
     store.use_programme(con)
 
 

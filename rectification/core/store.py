@@ -493,7 +493,28 @@ def _has_data_version(con: duckdb.DuckDBPyConnection) -> bool:
 
 def _bump(con: duckdb.DuckDBPyConnection) -> None:
     if _has_data_version(con):  # absent only while migrations before 010 are being applied
-        con.execute("update data_version set version = version + 1")
+        con.execute("update main.data_version set version = version + 1")
+        if _has_change_marker(con):  # the rectification the connection is in changed with it
+            con.execute("update programme_change set version = (select max(version) from main.data_version)")
+
+
+def _has_change_marker(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database()"
+            " and schema_name = current_schema() and schema_name <> 'main' and table_name = 'programme_change'"
+        ).fetchone()[0]
+    )
+
+
+def programme_versions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Each rectification's schema → the store version of its last change (see _bump)."""
+    schemas = programme_schemas(con)
+    if not schemas:
+        return {}
+    # Schema names come from the store (_quoted checks them), never from input.
+    sql = " union all ".join(f"select '{s}', version from {_quoted(s)}.programme_change" for s in schemas)  # noqa: S608
+    return dict(con.execute(sql).fetchall())
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:

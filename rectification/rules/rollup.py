@@ -43,16 +43,22 @@ def rollup(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows, history) for `programmes`, in the order given (the caller passes only those the user
     may see): one row per rectification, and each one's completion month by month."""
-    rows, history = [], []
     with store.snapshot(con):  # one committed state across every rectification read
-        for own in programmes:
-            with store.visiting(con, own.schema_name):
-                data = load(partial(store.query, con))
-            rows.append(programme_row(own, data, today))
-            history.append(completion_history(own, data, today))
-    frame = pd.DataFrame(rows, columns=list(ROW_COLUMNS))
-    history = pd.concat(history, ignore_index=True) if history else pd.DataFrame(columns=HISTORY_COLUMNS)
-    return frame, history
+        return combined([one_rectification(con, own, today) for own in programmes])
+
+
+def one_rectification(con: duckdb.DuckDBPyConnection, own: Programme, today: dt.date) -> tuple[dict, pd.DataFrame]:
+    """One rectification's row and completion history, read in its own schema."""
+    with store.visiting(con, own.schema_name):
+        data = load(partial(store.query, con))
+    return programme_row(own, data, today), completion_history(own, data, today)
+
+
+def combined(parts: list[tuple[dict, pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = pd.DataFrame([row for row, _ in parts], columns=list(ROW_COLUMNS))
+    histories = [history for _, history in parts if not history.empty]
+    history = pd.concat(histories, ignore_index=True) if histories else pd.DataFrame(columns=HISTORY_COLUMNS)
+    return rows, history
 
 
 def programme_row(own: Programme, data: Data, today: dt.date) -> dict:

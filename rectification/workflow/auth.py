@@ -214,6 +214,28 @@ def get_user(con: duckdb.DuckDBPyConnection, username: str) -> User | None:
     return _user(row) if row else None
 
 
+def check_may_manage(con: duckdb.DuckDBPyConnection, actor: str, unit: str | None, role: str | None = None) -> None:
+    """THE rule for changing an account of `unit` (to `role`): whoever runs the command line on the
+    server (an actor that is no account: cli, system) and an administrator of every unit may manage
+    any account; an administrator of one unit only that unit's accounts, and never to the city
+    office's role or to every unit (which would see beyond it). AuthError otherwise."""
+    manager = get_user(con, actor)
+    if manager is None:
+        return
+    if manager.role != "admin":
+        raise AuthError(f"无权操作：管理账号须为管理员，{actor} 为「{manager.role_label}」。")
+    if manager.is_store_wide:
+        return
+    if unit != manager.unit or role == "office":
+        raise AuthError(f"无权操作：{actor} 只能管理本单位（{manager.unit}）的账号，且不能设为市局整改办角色。")
+
+
+def _check_may_manage_existing(con, actor: str, username: str, role: str | None = None) -> None:
+    row = con.execute("select unit from users where username = ?", [username]).fetchone()
+    if row is not None:
+        check_may_manage(con, actor, row[0], role)
+
+
 def create_user(
     con: duckdb.DuckDBPyConnection,
     username: str,
@@ -231,6 +253,7 @@ def create_user(
         raise AuthError("用户名只能包含文字、数字和 . _ -，不超过 32 个字符，且不能有空格。")
     _check_role(role)
     check_password(password)
+    check_may_manage(con, actor, unit, role)
     password_hash = hash_password(password)
     with transaction(con):
         if con.execute("select 1 from users where username = ?", [username]).fetchone():
@@ -387,6 +410,8 @@ def set_password(
     """Set a new password and clear any lock-out, and end the user's sessions (whoever set it);
     `must_change` makes the user choose their own at the next sign-in."""
     check_password(password)
+    if actor != username:
+        _check_may_manage_existing(con, actor, username)
     password_hash = hash_password(password)
     with transaction(con):
         if not con.execute("select 1 from users where username = ?", [username]).fetchone():
@@ -411,6 +436,7 @@ def disable_user(
     con: duckdb.DuckDBPyConnection, username: str, *, actor: str = "cli", now: datetime | None = None
 ) -> None:
     """Disable an account and end its sessions; the row stays so the audit trail keeps its name."""
+    _check_may_manage_existing(con, actor, username)
     with transaction(con):
         row = con.execute("select disabled from users where username = ?", [username]).fetchone()
         if row is None:
@@ -424,6 +450,7 @@ def disable_user(
 
 
 def enable_user(con: duckdb.DuckDBPyConnection, username: str, *, actor: str = "cli") -> None:
+    _check_may_manage_existing(con, actor, username)
     with transaction(con):
         row = con.execute("select disabled from users where username = ?", [username]).fetchone()
         if row is None:
@@ -450,6 +477,7 @@ def _keep_an_admin(con, username: str) -> None:
 
 def set_role(con: duckdb.DuckDBPyConnection, username: str, role: str, *, actor: str = "cli") -> None:
     _check_role(role)
+    _check_may_manage_existing(con, actor, username, role)
     with transaction(con):
         row = con.execute("select role from users where username = ?", [username]).fetchone()
         if row is None:
@@ -488,6 +516,8 @@ def set_profile(
     if name and any(unicodedata.category(ch).startswith("C") for ch in name):
         raise AuthError("显示名含有不可见的控制字符，请重新输入。")
     department = (department or "").strip() or None
+    if actor != username:
+        _check_may_manage_existing(con, actor, username)
     with transaction(con):
         row = con.execute("select display_name, department from users where username = ?", [username]).fetchone()
         if row is None:
@@ -508,6 +538,25 @@ def set_profile(
 def list_users(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every account without its hash, with the time of its last sign-in."""
     return query(con, "user_list")
+
+
+def managed_users(con: duckdb.DuckDBPyConnection, manager: User) -> pd.DataFrame:
+    """The accounts `manager` may manage (check_may_manage): all of them, or their own unit's."""
+    users = list_users(con)
+    return users if manager.is_store_wide else users[users.unit == manager.unit].reset_index(drop=True)
+
+
+def unit_choices(con: duckdb.DuckDBPyConnection, manager: User | None = None) -> list[str]:
+    """The units an account may belong to: those of the store's rectifications (short names, in the
+    store's order), or only the manager's own for an administrator of one unit."""
+    if manager is not None and not manager.is_store_wide:
+        return [manager.unit]
+    return list(dict.fromkeys(p.unit_short or p.unit for p in programme_facts.listed(con)))
+
+
+def role_choices(manager: User) -> list[str]:
+    """The roles `manager` may give: every one, or all but the city office's for a unit's administrator."""
+    return list(ROLES) if manager.is_store_wide else [r for r in ROLES if r != "office"]
 
 
 def active_admin_count(con: duckdb.DuckDBPyConnection) -> int:

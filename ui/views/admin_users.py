@@ -33,23 +33,37 @@ def status_text(row) -> str:
     return "正常"
 
 
-users = auth.list_users(database.cursor())
+users = auth.managed_users(database.cursor(), admin)
 table = users.assign(
     role=users.role.map(auth.ROLE_LABELS),
     status=[status_text(row) for row in users.itertuples()],
     must_change_password=users.must_change_password.map({True: "是", False: ""}),
     display_name=users.display_name.fillna(""),
     department=users.department.fillna(""),
+    unit=users.unit.fillna("全部单位"),
     # As text: the grid shows a missing time as a grey "None".
     last_login=[f"{t:%Y-%m-%d %H:%M}" if pd.notna(t) else "从未登录" for t in users.last_login],
     created_at=[f"{t:%Y-%m-%d %H:%M}" for t in users.created_at],
-)[["username", "display_name", "department", "role", "status", "must_change_password", "last_login", "created_at"]]
+)[
+    [
+        "username",
+        "display_name",
+        "unit",
+        "department",
+        "role",
+        "status",
+        "must_change_password",
+        "last_login",
+        "created_at",
+    ]
+]
 widgets.show_table(
     table,
     hide_index=True,
     column_config={
         "username": "用户名",
         "display_name": "显示名",
+        "unit": "单位",
         "department": "部门",
         "role": "角色",
         "status": "状态",
@@ -59,7 +73,11 @@ widgets.show_table(
     },
 )
 
-role_options = list(auth.ROLES)
+role_options = auth.role_choices(admin)
+# An account of one unit sees only that unit's rectifications; none (an administrator's default): every unit.
+unit_options = auth.unit_choices(database.cursor(), admin)
+if admin.is_store_wide:
+    unit_options = ["", *unit_options]
 # Departments are picked from the catalogue's departments ("" = none), never typed free.
 department_options = ["", *auth.departments(database.cursor())]
 
@@ -75,7 +93,15 @@ with st.form("add_user_form", clear_on_submit=True):
         key="add_department",
         placeholder=widgets.CHOOSE,
     )
-    role = right.selectbox(
+    unit = right.selectbox(
+        "单位",
+        unit_options,
+        format_func=lambda u: u or "（全部单位：市局或系统管理员）",
+        key="add_unit",
+        placeholder=widgets.CHOOSE,
+        help="本单位的用户只能查看本单位的整改事项；市局整改办角色可查看全部单位。",
+    )
+    role = left.selectbox(
         "角色", role_options, index=1, format_func=auth.ROLE_LABELS.get, key="add_role", placeholder=widgets.CHOOSE
     )
     password = left.text_input(
@@ -98,6 +124,7 @@ if submitted:
                 department=department.strip() or None,
                 actor=admin.username,
                 must_change_password=must_change,
+                unit=unit or None,
             )
         except auth.AuthError as error:
             st.error(str(error))
@@ -180,7 +207,7 @@ with role_col.form(f"role_form_{user_key}"):
     new_role = st.selectbox(
         "角色",
         role_options,
-        index=role_options.index(row.role),
+        index=role_options.index(row.role) if row.role in role_options else 0,
         format_func=auth.ROLE_LABELS.get,
         key=f"edit_role_{user_key}",
         placeholder=widgets.CHOOSE,

@@ -16,7 +16,7 @@ if not page_frame.page_header():
 today = dt.date.today()
 visible = programme_choice.visible_programmes(access.current_user())
 with st.spinner("正在汇总各整改事项…"):
-    rows, history = database.rollup_of(visible, today)
+    rows, shown, xlsx, chart = database.city_overview(visible, today, widgets.narrow())
 st.caption(
     "每个整改事项一行，按市局整改办设定的顺序排列（不是排名）；各项数字与该整改事项「总览」页的统计口径一致，"
     f"取其最近上报月份。「近{DUE_SOON_DAYS}天到期」：尚未销号、整改期限在今后 {DUE_SOON_DAYS} 天内的问题。"
@@ -38,8 +38,7 @@ else:
         for tile, (label, value) in zip(st.columns(len(row)), row, strict=True):
             tile.metric(label, value, help="已销号 ÷（问题总数 − 长期坚持）" if label == "总体完成率" else None)
 
-shown = city.table(rows)
-shown["总览"] = [f"./?{programme_choice.PARAM}={code}" for code in rows.code]
+shown = shown.assign(总览=[f"./?{programme_choice.PARAM}={code}" for code in rows.code])  # a copy: the cached one stays
 widgets.show_table(
     shown.drop(columns=["编号"]),
     hide_index=True,
@@ -52,10 +51,9 @@ widgets.show_table(
 )
 st.download_button(
     "下载各单位整改进展（Excel）",
-    data=city.xlsx_bytes(rows, today),
+    data=xlsx,
     file_name=city.file_name(today),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="city_xlsx",
 )
-as_of = max(rows.as_of) if len(rows) else f"{today:%Y-%m}"
-widgets.chart(city.completion_chart(history, as_of=as_of, narrow=widgets.narrow()), key="city_chart")
+widgets.chart(chart, key="city_chart")
