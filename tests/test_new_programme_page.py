@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -50,10 +51,10 @@ def review_the_report(at: AppTest) -> None:
     upload(at, "report.txt", REPORT.read_bytes())
     findings, metrics = editor(at, "findings").value, editor(at, "metrics").value
     edit(at, "programme", {0: {"tracking_start": "2024-08"}})
-    edit(at, "findings", {i: {"status": "推进中"} for i in findings.index[findings.status == ""]})
-    unnamed = metrics.index[(metrics.name == "") | (metrics.unit == "")]
+    edit(at, "findings", {i: {"status": "推进中"} for i, status in enumerate(findings.status) if status == ""})
+    unnamed = [i for i, (name, unit) in enumerate(zip(metrics.name, metrics.unit)) if not name or not unit]
     assert len(unnamed) == 1
-    edit(at, "metrics", {int(unnamed[0]): {"keep": False}})
+    edit(at, "metrics", {unnamed[0]: {"keep": False}})
 
 
 def create(at: AppTest, code: str = CODE) -> AppTest:
@@ -71,7 +72,7 @@ def others(snapshot: dict) -> dict:
 def test_the_report_becomes_a_new_rectification(store_path):
     at = open_page(store_path)
     review_the_report(at)
-    assert editor(at, "programme").value.loc[0, "unit"] == "中山市公安局横栏分局"
+    assert editor(at, "programme").value["unit"].iloc[0] == "中山市公安局横栏分局"
     assert editor(at, "metrics").value["source_quote"].iloc[0] == "先后7次主持召开党委会议"  # the sentence beside it
     con = store.connect(store_path)
     before = store_snapshot(con)
@@ -108,7 +109,7 @@ def test_the_report_becomes_a_new_rectification(store_path):
 def test_a_draft_with_problems_lists_them_all_and_writes_nothing(store_path):
     at = open_page(store_path)
     review_the_report(at)
-    edit(at, "findings", {1: {"section_code": ""}})  # replaces the status edits: those problems come back
+    edit(at, "findings", {1: {"section_code": ""}})  # the second row; replaces the status edits
     at.run()
     con = store.connect(store_path)
     before = store_snapshot(con)
@@ -117,8 +118,10 @@ def test_a_draft_with_problems_lists_them_all_and_writes_nothing(store_path):
     create(at)
     problems = at.error[0].value
     assert "未创建整改事项" in problems
-    assert "findings\\.csv 第 3 行：section\\_code「」不存在" in problems
-    assert "状态「」应为" in problems
+    # Named as the page shows them: the tab, the row number the table shows, the column's heading.
+    assert "「问题」第 2 行：「所属方面」「」不存在" in problems
+    assert editor(at, "findings").value.index[1] == 2
+    assert "「问题」第 11、19、20、24、25、34、44、48、50、52 行：状态「」应为" in problems
     assert editor(at, "findings").value.shape[0] == 56  # the draft and its edits are still there to fix
     con = store.connect(store_path)
     try:
@@ -163,3 +166,20 @@ def test_a_bad_file_gets_a_chinese_message(store_path, name, data, message):
     assert not at.data_editor and not [b for b in at.button if b.key == "new_programme_create"]
     upload(at, "report.txt", REPORT.read_bytes())  # the right file next: its draft, no stale refusal
     assert not at.error and len(editor(at, "findings").value) == 56
+
+
+def test_a_dropped_metric_takes_what_points_at_it_along():
+    from rectification.ingest.documents import read_path, review
+
+    tables = review.frames(read_path(ROOT / "data" / "demo" / "donghu-audit" / "report.txt"))
+    metrics = tables["metrics"]
+    first, second = metrics.metric_code.iloc[0], metrics.metric_code.iloc[1]
+    metrics.loc[metrics.index[0], review.KEEP] = False
+    metrics.loc[metrics.index[1], "same_as"] = first
+    tables["headline_metrics"] = pd.DataFrame(
+        [["G1", "1", first], ["G1", "2", second]], columns=["group_code", "ordinal", "metric_code"]
+    )
+    kept = review.kept(tables)
+    assert first not in set(kept["metrics"].metric_code) and review.KEEP not in kept["metrics"]
+    assert kept["metrics"].set_index("metric_code").loc[second, "same_as"] == ""
+    assert kept["headline_metrics"].values.tolist() == [["G1", "2", second]]

@@ -94,17 +94,17 @@ COLUMNS = {
     },
     "metrics": {
         review.KEEP: st.column_config.CheckboxColumn("保留", help="不勾选则不建该指标"),
-        "metric_code": text("编码", disabled=True),
         "finding_code": text("所属问题", disabled=True),
-        "name": text("指标名称"),
+        "source_quote": text("原文", disabled=True, width="large", help="指标取自的原句"),
+        "name": text("指标名称", width="medium"),
         "unit": text("单位"),
+        "opening_value": text("期初值"),
         "kind": st.column_config.SelectboxColumn(
             "类型", options=list(METRIC_KINDS), help="count：每月新增数（可累计）；level：月末状态（如覆盖率）"
         ),
-        "opening_value": text("期初值"),
-        "source_quote": text("原文", disabled=True, width="large"),
         "approximate": text("约数", help="原文为“余”“近”等约数时标注"),
         "definition": text("口径"),
+        "metric_code": text("编码", disabled=True),
     },
 }
 
@@ -137,8 +137,12 @@ def show_refusal(refused: Refused) -> None:
     st.error("\n".join([widgets.escape_markdown(headline), *(f"- {line}" for line in lines)]))
 
 
+# What the problems call the files and their columns, as the tabs and headings here name them.
+LABELS = {name: (TABLES[name][0], {c: conf["label"] for c, conf in COLUMNS[name].items()}) for name in TABLES}
+
+
 def show_problems(problems: list[str]) -> None:
-    lines = "\n".join(f"- {widgets.escape_markdown(p)}" for p in problems)
+    lines = "\n".join(f"- {widgets.escape_markdown(review.as_reviewed(p, LABELS))}" for p in problems)
     st.error(f"{programme_cli.NOT_CREATED}（共 {len(problems)} 条，未写入任何数据）\n\n{lines}")
 
 
@@ -189,7 +193,7 @@ for tab, (name, (_, rows)) in zip(st.tabs([label for label, _ in TABLES.values()
             column_config=config,
             column_order=list(config),
             num_rows=rows,
-            hide_index=True,
+            hide_index=False,  # the row numbers the problems name
             width="stretch",
         )
 tables = {**state["tables"], **edited}

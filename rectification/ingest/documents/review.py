@@ -4,6 +4,7 @@ that stays beside the store as the new rectification's catalogue (`<store's fold
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +27,8 @@ def frames(draft: Draft) -> dict[str, pd.DataFrame]:
     out = {name: frame.fillna("").astype(str) for name, frame in out.items()}
     out["findings"]["is_long_term"] = out["findings"]["is_long_term"].str.lower().eq("true")
     out["metrics"].insert(0, KEEP, True)
+    for frame in out.values():
+        frame.index = pd.RangeIndex(1, len(frame) + 1)  # rows numbered as a reviewer counts them
     return out
 
 
@@ -85,3 +88,22 @@ def _text(value) -> str:
 def _rows(frame: pd.DataFrame, columns: list[str]) -> list[list[str]]:
     """A frame's rows in the file's column order, every cell as text (a missing column blank)."""
     return [[_text(row.get(column)) for column in columns] for row in frame.to_dict("records")]
+
+
+_FILE_LINE = re.compile(r"^(\w+)\.csv(?: 第 ([\d、]+) 行)?：(.*)$", re.S)
+
+
+def as_reviewed(problem: str, labels: dict[str, tuple[str, dict[str, str]]]) -> str:
+    """A checks.problems line as the reviewer's tables show it: `labels` names each table and its columns
+    ({"findings": ("问题", {"section_code": "所属方面", …})}), so 「findings.csv 第 12 行：section_code…」
+    reads 「问题」第 11 行：所属方面… (a file's header is its row 1; a table numbers its rows from 1).
+    A line about no table, or a table without labels, is left as it is."""
+    match = _FILE_LINE.match(problem)
+    if not match or match.group(1) not in labels:
+        return problem
+    table, columns = labels[match.group(1)]
+    rows = f"第 {'、'.join(str(int(n) - 1) for n in match.group(2).split('、'))} 行" if match.group(2) else ""
+    what = match.group(3)
+    for column in sorted(columns, key=len, reverse=True):  # theme_code before code
+        what = re.sub(rf" ?(?<![A-Za-z_]){re.escape(column)}(?![A-Za-z_]) ?", f"「{columns[column]}」", what)
+    return f"「{table}」{rows}：{what}"
