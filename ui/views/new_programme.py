@@ -181,7 +181,14 @@ if "refused" in state:
 st.info(widgets.escape_markdown(state["summary"].replace("（见 draft_notes.csv）", "")))
 if len(state["notes"]):
     with st.expander(f"待核事项（{len(state['notes'])} 条）", expanded=True):
-        widgets.show_table(state["notes"], hide_index=True, width="stretch", key="new_programme_notes")
+        widgets.show_table(
+            state["notes"],
+            cards=("位置",),  # on a phone a card a note: the table would cut the note off
+            column_config={"位置": st.column_config.TextColumn(width="medium")},
+            hide_index=True,
+            width="stretch",
+            key="new_programme_notes",
+        )
 
 edited = {}
 for tab, (name, (_, rows)) in zip(st.tabs([label for label, _ in TABLES.values()]), TABLES.items(), strict=True):
