@@ -40,6 +40,7 @@ SECTIONS = {
     "管理": [
         ("ui/views/targets.py", "目标设置", ":material/flag:", "reviewer", {"url_path": "targets"}),
         ("ui/views/catalogue.py", "目录管理", ":material/list_alt:", "admin", {"url_path": "catalogue"}),
+        ("ui/views/new_programme.py", "新建整改", ":material/add_circle:", "admin", {"url_path": "new_programme"}),
         ("ui/views/admin_users.py", "用户管理", ":material/group:", "admin", {}),
         ("ui/views/audit_log.py", "审计日志", ":material/history:", "admin", {}),
         ("ui/views/backup.py", "备份与恢复", ":material/backup:", "admin", {}),

@@ -5,6 +5,7 @@ makes a reviewed directory a new rectification."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -106,23 +107,71 @@ def cmd_create(args, con) -> str:
     directory = Path(args.source)
     if not directory.is_dir():
         raise CliError(f"目录不存在：{directory}")
-    problems = checks.problems(directory, code=args.code)
-    try:
-        programme_facts.check_code(args.code)
-    except ValueError as error:
-        problems.insert(0, str(error))
-    if args.code in store.programme_codes(con):
-        problems.insert(0, f"数据库中已有编号为「{args.code}」的整改事项")
+    problems = creation_problems(con, directory, args.code)
     if problems:
-        raise CliError("未创建整改事项，请先改正以下问题：\n" + "\n".join(f"  {line}" for line in problems))
+        raise CliError(f"{NOT_CREATED}\n" + "\n".join(f"  {line}" for line in problems))
+    return _create(con, directory, code=args.code, open_to_network=args.open, actor="cli")
+
+
+NOT_CREATED = "未创建整改事项，请先改正以下问题："
+
+
+class NotCreated(Exception):
+    """The reviewed catalogue cannot become a rectification: every problem, and nothing was written."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def code_problems(con, code: str) -> list[str]:
+    """Why `code` cannot name a new rectification: not well formed, or the store holds it already."""
+    try:
+        programme_facts.check_code(code)
+    except ValueError as error:
+        return [str(error)]
+    if code in store.programme_codes(con):
+        return [f"数据库中已有编号为「{code}」的整改事项"]
+    return []
+
+
+def creation_problems(con, directory: Path, code: str) -> list[str]:
+    """Everything that stops `directory` becoming the rectification `code`: the code's problems first."""
+    return code_problems(con, code) + checks.problems(directory, code=code)
+
+
+def create_reviewed(
+    con, tables: dict, *, source: bytes, source_name: str, code: str, open_to_network: bool, actor: str
+) -> str:
+    """The 新建整改 page's 创建, as `programme draft` then `programme create` would do it: the reviewed
+    tables and the document written to the rectification's own directory beside the store, checked, and
+    created in one transaction. NotCreated with every problem, and the directory removed, otherwise."""
+    from rectification.ingest.documents import review  # only this path reads documents (see run_draft)
+
+    if problems := code_problems(con, code):
+        raise NotCreated(problems)
+    directory = review.directory_for(code)
+    if directory.exists():
+        raise NotCreated([f"目录 {directory} 已存在：编号「{code}」已被使用过，请换一个编号或由管理员清理该目录"])
+    review.write_reviewed(tables, directory, code=code, source=source, source_name=source_name)
+    try:
+        if problems := creation_problems(con, directory, code):
+            raise NotCreated(problems)
+        return _create(con, directory, code=code, open_to_network=open_to_network, actor=actor)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+
+
+def _create(con, directory: Path, *, code: str, open_to_network: bool, actor: str) -> str:
     message = bootstrap.create(
         con,
         directory=directory,
         programme_file=directory / "programme.csv",
         sample=False,
-        code=args.code,
-        open_to_network=args.open,
-        actor="cli",
+        code=code,
+        open_to_network=open_to_network,
+        actor=actor,
     )
     return message.replace("已初始化", "已创建整改事项")
 

@@ -99,14 +99,17 @@ def _csv_rows(text: str, delimiter: str) -> list[list]:
 NOT_A_WORKBOOK = "文件不是 Excel 工作簿（.xlsx），请另存为 .xlsx 或 CSV 后重新上传"
 
 
-def check_archive(data: bytes, required: str = "xl/workbook.xml", not_it: str = NOT_A_WORKBOOK) -> zipfile.ZipFile:
+def check_archive(
+    data: bytes, required: str = "xl/workbook.xml", not_it: str = NOT_A_WORKBOOK, damaged: str | None = None
+) -> zipfile.ZipFile:
     """Look at the zip's directory before anything unpacks it: size, ratio, member count, DTDs; `required`
-    is the member that makes it the kind of file expected (a .docx is checked the same way)."""
+    is the member that makes it the kind of file expected (a .docx is checked the same way, `damaged`
+    then saying what to do with a broken one)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise refuse(f"文件已损坏或不是有效的 Excel 文件，{RESAVE}") from exc
+        raise refuse(damaged or f"文件已损坏或不是有效的 Excel 文件，{RESAVE}") from exc
     unpacked = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos)
     bomb = (

@@ -16,7 +16,7 @@ from rectification.ingest.documents.text import paragraphs
 from rectification.ingest.problems import refuse
 from rectification.ingest.reading import size_text
 
-__all__ = ["Draft", "read_bytes", "read_path", "write"]
+__all__ = ["Draft", "read_bytes", "read_path", "read_upload", "write"]
 
 SPREADSHEETS = (".xlsx", ".csv")
 DOCUMENTS = (".txt", ".docx", ".pdf", ".doc")
@@ -27,14 +27,24 @@ def read_path(path: Path) -> Draft:
     path = Path(path)
     if not path.is_file():
         raise refuse(f"找不到文件 {path}")
-    size, limit = path.stat().st_size, max_upload_bytes()
+    _check_size(path.stat().st_size)
+    draft = read_bytes(path.read_bytes(), path.name)
+    draft.programme["source_report"] = stored_path(path)
+    return draft
+
+
+def read_upload(data: bytes, file_name: str) -> Draft:
+    """The draft from a file a page received; its size checked first, as read_path checks a file's."""
+    _check_size(len(data))
+    return read_bytes(data, file_name)
+
+
+def _check_size(size: int) -> None:
+    limit = max_upload_bytes()
     if size > limit:
         raise refuse(
             f"文件过大（{size_text(size)}），上限为 {size_text(limit)}：通报或问题清单不会这么大，请检查是否选错文件"
         )
-    draft = read_bytes(path.read_bytes(), path.name)
-    draft.programme["source_report"] = stored_path(path)
-    return draft
 
 
 def read_bytes(data: bytes, file_name: str) -> Draft:

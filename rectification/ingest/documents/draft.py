@@ -178,17 +178,28 @@ class Draft:
 def write(draft: Draft, directory: Path) -> list[Path]:
     """Every file at once: written beside the directory, then moved into place, so a failure leaves nothing."""
     directory = Path(directory)
+    draft.programme["catalogue_source"] = stored_path(directory)  # the catalogue a store will be built from
+    return write_tables(draft.tables(), directory)
+
+
+def write_tables(
+    tables: dict[str, list[list[str]]], directory: Path, files: dict[str, bytes] | None = None
+) -> list[Path]:
+    """Each table as `<name>.csv` under its COLUMNS header, and `files` as they are, into a directory that
+    must be new or empty: written beside it, then moved into place, so a failure leaves nothing."""
+    directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
         raise refuse(f"输出目录 {directory} 已存在且不为空：请指定一个新目录")
     directory.parent.mkdir(parents=True, exist_ok=True)
-    draft.programme["catalogue_source"] = stored_path(directory)  # the catalogue a store will be built from
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
-        for name, rows in draft.tables().items():
+        for name, rows in tables.items():
             with open(staging / f"{name}.csv", "w", encoding="utf-8", newline="") as file:
                 writer = csv.writer(file, lineterminator="\n")
                 writer.writerow(COLUMNS[name])
                 writer.writerows(rows)
+        for name, data in (files or {}).items():
+            (staging / name).write_bytes(data)
         if directory.exists():
             directory.rmdir()
         staging.rename(directory)

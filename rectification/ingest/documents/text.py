@@ -35,7 +35,12 @@ def docx_paragraphs(data: bytes) -> list[str]:
     """The body's paragraphs in order (tables are not part of a 通报's running text)."""
     import docx
 
-    check_archive(data, "word/document.xml", "文件不是 Word 文档（.docx）：请另存为 .docx 或 .txt 后重试")
+    check_archive(
+        data,
+        "word/document.xml",
+        "文件不是 Word 文档（.docx）：请另存为 .docx 或 .txt 后重试",
+        damaged="文件已损坏或不是有效的 Word 文档（.docx）：请在 Word/WPS 中打开并另存为 .docx 后重试",
+    )
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many kinds of errors on damaged files
