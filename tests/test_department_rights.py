@@ -279,6 +279,7 @@ LISTED = {
         "简报导出",
         "目标设置",
         "目录管理",
+        "新建整改",
         "用户管理",
         "审计日志",
         "备份与恢复",
@@ -305,7 +306,7 @@ def test_the_sidebar_lists_only_the_pages_the_user_may_use(store_path, monkeypat
     assert listed == LISTED[role]
     assert all(entries and any(v == "visible" for _, v in entries) for entries in seen[-1].values())
     # Every page stays registered (hidden), so a link still reaches its own role check.
-    assert sum(len(entries) for entries in seen[-1].values()) == 14
+    assert sum(len(entries) for entries in seen[-1].values()) == 15
 
 
 def test_a_hidden_page_opened_by_link_still_checks_the_role(store_path):

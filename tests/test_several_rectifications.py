@@ -313,3 +313,23 @@ def account_of(path: Path, username: str) -> str:
         return account(con, username)
     finally:
         con.close()
+
+
+def test_only_an_administrator_of_every_unit_adds_a_rectification(three, tmp_path):
+    con = store.connect(three)
+    try:
+        auth.create_user(con, "hl_admin2", "admin", TEST_PASSWORD, unit="横栏分局")
+        before = store_snapshot(con)
+        for actor in ("hl_admin2", "shiju", "hl_jj"):
+            with pytest.raises(auth.AuthError, match="无权操作"):
+                bootstrap.create(
+                    con,
+                    directory=CATALOGUE_DIR,
+                    programme_file=ROOT / "data" / "programme.csv",
+                    sample=False,
+                    code="HL-XC-2099",
+                    actor=actor,
+                )
+        assert store_snapshot(con) == before
+    finally:
+        con.close()

@@ -16,7 +16,7 @@ from rectification.core.config import CATALOGUE_DIR, DATA_DIR
 from rectification.core.months import chinese, month_range, to_date
 from rectification.core.programme import PROGRAMME_FILE, Programme
 from rectification.core.store import transaction
-from rectification.workflow import uploads
+from rectification.workflow import auth, uploads
 
 SYSTEM_USER = "system"
 
@@ -73,6 +73,7 @@ def create(
     """A new rectification in the store, from a catalogue directory and its programme.csv (`code`
     replaces the file's): its row and schema, catalogue, opening balances and statuses and, with
     `sample`, its labelled demo history, in one transaction. The connection is left in it."""
+    auth.check_may_add_programme(con, actor)
     own = dataclasses.replace(
         programme.read_file(programme_file),
         catalogue_source=programme.stored_path(directory),

@@ -230,6 +230,14 @@ def check_may_manage(con: duckdb.DuckDBPyConnection, actor: str, unit: str | Non
         raise AuthError(f"无权操作：{actor} 只能管理本单位（{manager.unit}）的账号，且不能设为市局整改办角色。")
 
 
+def check_may_add_programme(con: duckdb.DuckDBPyConnection, actor: str) -> None:
+    """A new rectification (of any unit) is set up from the command line or by an administrator of
+    every unit (as check_may_manage allows accounts of no one unit)."""
+    manager = get_user(con, actor)
+    if manager is not None and not (manager.role == "admin" and manager.is_store_wide):
+        raise AuthError(f"无权操作：新建整改事项须由系统管理员（不属于具体单位的管理员）进行，{actor} 不是。")
+
+
 def _check_may_manage_existing(con, actor: str, username: str, role: str | None = None) -> None:
     row = con.execute("select unit from users where username = ?", [username]).fetchone()
     if row is not None:
