@@ -42,3 +42,24 @@ def test_every_page_shows_the_demo_banner(store_path):
         at.switch_page(page).run()
         assert not at.exception, page
         assert any("示例数据" in w.value for w in at.warning), page
+
+
+def test_every_page_runs_on_the_second_rectification(store_path):
+    """The demo's second unit (the audit, its own codes and months): every page, the admin ones too,
+    draws from it when the link names it, and none shows the report's rectification instead."""
+    import re
+
+    from support import login
+
+    pages = re.findall(r'\(\s*"(ui/views/[^"]+\.py)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    login(at, store_path, "admin")
+    at.query_params["programme"] = "DH-SJ-2025"
+    at.run()
+    for page in pages:
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+        assert at.sidebar.selectbox(key="programme_picker").value == "DH-SJ-2025", page
+        shown = " ".join(str(e.value) for e in (*at.title, *at.caption, *at.text, *at.markdown))
+        assert "十五届市委公安系统专项巡察" not in shown or page.endswith("city_overview.py"), page

@@ -196,6 +196,11 @@ def test_the_cli_reads_and_writes_the_rectification_it_is_given(three, tmp_path)
     assert unknown.returncode == 1 and HL in unknown.stderr and DH in unknown.stderr
     assert "Traceback" not in unknown.stderr
 
+    ordered = run_cli(three, "programme", "order", DH, DH_AUDIT)
+    assert ordered.returncode == 0, ordered.stderr
+    again = list(csv.reader(io.StringIO(run_cli(three, "programme", "list").stdout.lstrip("\ufeff"))))
+    assert [line[0] for line in again[1:]] == [DH, DH_AUDIT, HL]
+
     before = store_snapshot_of(three)
     refused = run_cli(three, "closure", "submit", "F05", "--note", "越权", "--user", "hl_jj", "--programme", DH)
     assert refused.returncode == 1 and "无权操作" in refused.stderr

@@ -9,6 +9,7 @@ import streamlit as st
 from rectification.core.months import chinese
 from rectification.rules.data import Data, Filters, resolve
 from rectification.rules.statuses import section_label
+from ui import programme_choice
 from ui.database import sidebar_top
 from ui.widgets import CHOOSE
 
@@ -29,7 +30,8 @@ _FILTERS_KEY = "dashboard_filters"
 def view_url(page: str, filters: Filters, **extra: str) -> str:
     """A relative link to `page` that opens on this view: the filters and month as query parameters,
     plus `extra` (e.g. finding=F05)."""
-    params = {param: getattr(filters, field) for field, param in FILTER_PARAMS.items() if getattr(filters, field)}
+    params = dict(programme_choice.link_params())  # the same rectification, when the user may see several
+    params.update({param: getattr(filters, field) for field, param in FILTER_PARAMS.items() if getattr(filters, field)})
     params.update(extra)
     return f"{page}?{urllib.parse.urlencode(params)}"
 

@@ -1,4 +1,4 @@
-"""programme list / default / create / open / close / draft: the rectifications (整改事项) a store
+"""programme list / default / create / open / close / order / draft: the rectifications (整改事项) a store
 holds. `draft` reads a rectification's own document (its 通报 or 问题清单) into a draft catalogue
 directory for review (it reads a file and writes a directory, so it never opens the store); `create`
 makes a reviewed directory a new rectification."""
@@ -25,13 +25,14 @@ def register(sub, common) -> None:
     p = sub.add_parser(
         "programme",
         parents=[common],
-        help="整改事项：list / default / create / open / close / draft（从通报或问题清单生成目录草稿）",
+        help="整改事项：list / default / create / open / close / order / draft（从通报或问题清单生成目录草稿）",
     )
     actions = p.add_subparsers(dest="programme_command", required=True, metavar="ACTION")
     _register_list(actions, common)
     _register_default(actions, common)
     _register_create(actions, common)
     _register_network(actions, common)
+    _register_order(actions, common)
     c = actions.add_parser(
         "draft",
         help="读取整改进展情况的通报（.txt/.docx）或问题清单（.xlsx/.csv），按 data/catalogue 的格式写出目录草稿供审核",
@@ -174,6 +175,25 @@ def _create(con, directory: Path, *, code: str, open_to_network: bool, actor: st
         actor=actor,
     )
     return message.replace("已初始化", "已创建整改事项")
+
+
+def _register_order(actions, common) -> None:
+    c = actions.add_parser("order", parents=[common], help="设定各整改事项在「各单位整改进展」中的固定顺序（不是排名）")
+    c.add_argument("codes", nargs="+", metavar="CODE", help="按此顺序排在最前的整改事项编号；未列出的按原顺序排在其后")
+    c.set_defaults(func=cmd_order)
+
+
+def cmd_order(args, con) -> str:
+    known = store.programme_codes(con)
+    unknown = [code for code in args.codes if code not in known]
+    if unknown:
+        raise store.UnknownProgramme(unknown[0], known)
+    wanted = list(dict.fromkeys(args.codes)) + [code for code in known if code not in args.codes]
+    with store.transaction(con):
+        store.set_programme_order(con, wanted)
+        con.execute("use main")
+        audit.record(con, user="cli", action="programme_order", target=None, detail="顺序：" + "、".join(wanted))
+    return "各整改事项的顺序：" + "、".join(wanted)
 
 
 def _register_network(actions, common) -> None:

@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "deadline_refuse": "驳回延期",
     "programme_default": "设定默认整改事项",
     "programme_network": "设定整改事项的查看范围",
+    "programme_order": "整改事项顺序",
     "programme_record": "补充整改信息",
     "catalogue_upgrade": "更新通报目录",
 }

@@ -311,6 +311,12 @@ def add_programme(con: duckdb.DuckDBPyConnection, own: programme.Programme) -> p
     return own
 
 
+def set_programme_order(con: duckdb.DuckDBPyConnection, codes: list[str]) -> None:
+    """The office's fixed order (every code, first to last), inside the caller's transaction."""
+    for ordinal, code in enumerate(codes, start=1):
+        con.execute("update main.programme set ordinal = ? where code = ?", [ordinal, code])
+
+
 def set_default_programme(con: duckdb.DuckDBPyConnection, code: str) -> None:
     """The rectification commands and pages use when none is named (inside a transaction)."""
     if schema_of(con, code) is None:
