@@ -4,7 +4,6 @@ code in it, by the picker — and is refused every time; the city office sees bo
 from __future__ import annotations
 
 from conftest import BROWSER_PASSWORD, StreamlitServer
-
 from rectification.core import store
 from rectification.workflow import auth
 from support import sign_in_through_form
