@@ -51,6 +51,12 @@ def show_table(data: pd.DataFrame | Styler | dict, *, cards: tuple[str, ...] = (
     return st.dataframe(data if isinstance(data, Styler) else frame, **kwargs)
 
 
+def edit_table(frame: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    """st.data_editor for a table the user corrects before it is saved (新建整改's draft): its text as
+    typed, and, like show_table's grids, no CSV download or copy of its own (client.disableDataExport)."""
+    return st.data_editor(frame, **kwargs)
+
+
 def table_cards(frame: pd.DataFrame, *, heading: tuple[str, ...], key: str | None, links: dict | None) -> None:
     """A table for a phone: a bordered card a row, the `heading` columns on its first line (a RAG column as
     its badge), every other non-empty cell as 「列名：值」, a link column as a button. Text stays text."""

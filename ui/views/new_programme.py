@@ -194,7 +194,7 @@ edited = {}
 for tab, (name, (_, rows)) in zip(st.tabs([label for label, _ in TABLES.values()]), TABLES.items(), strict=True):
     with tab:
         config = COLUMNS[name]
-        edited[name] = st.data_editor(
+        edited[name] = widgets.edit_table(
             state["tables"][name],
             key=editor_key(name),
             column_config=config,
