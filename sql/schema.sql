@@ -59,6 +59,13 @@ CREATE TABLE programme(
     CHECK((opening_month >= tracking_start))
 );
 
+CREATE TABLE programme_documents(
+    programme_code VARCHAR PRIMARY KEY,
+    file_name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    kept_at TIMESTAMP DEFAULT(current_timestamp) NOT NULL
+);
+
 CREATE TABLE schema_version(
     "version" INTEGER PRIMARY KEY,
     "name" VARCHAR NOT NULL,

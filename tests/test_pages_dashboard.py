@@ -439,7 +439,7 @@ def test_attention_links_carry_the_view_and_blank_cells_stay_blank(store_path):
     frame = table(at, "类别")
     links = set(frame["详情"])
     assert (
-        "finding_detail?dept=%E4%BA%A4%E8%AD%A6%E5%A4%A7%E9%98%9F&from=2024-10&to=2025-04&asof=2025-04&finding=F05"
+        "finding_detail?programme=HL-XC-2024&dept=%E4%BA%A4%E8%AD%A6%E5%A4%A7%E9%98%9F&from=2024-10&to=2025-04&asof=2025-04&finding=F05"
         in links
     )
     everyone = open_page(OVERVIEW, {"asof": "2025-04", "tab": "需要关注"})

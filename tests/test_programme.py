@@ -116,7 +116,7 @@ def test_the_draft_takes_its_facts_from_the_programme(con):
 
 def test_the_draft_follows_the_source_reports_own_parts(con, tmp_path):
     path = _report_copy(tmp_path)
-    con.execute("update programme set source_report = ? where schema_name = current_schema()", [str(path)])
+    store.keep_document(con, programme.current(con).code, path.name, path.read_bytes())  # the one kept replaced
     draft = report_draft.draft(con, "2025-03")
     headings = [p.text for p in draft.paragraphs if p.role == "h1"]
     assert headings == [
@@ -168,3 +168,23 @@ def test_reading_the_programme_leaves_the_connection_free_for_an_import(con):
     programme.current(con)
     con.register("staged_frame", pd.DataFrame({"a": [1]}))
     assert con.execute("select count(*) from staged_frame").fetchall() == [(1,)]
+
+
+def test_the_source_document_is_kept_in_the_store_and_the_draft_follows_it(tmp_path):
+    directory = tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE_DIR, directory)
+    source = tmp_path / "通报.txt"
+    shutil.copy(programme.read_file().source_report_path, source)
+    facts = tmp_path / "programme.csv"
+    text = programme.PROGRAMME_FILE.read_text(encoding="utf-8").replace("data/source/report.txt", str(source))
+    facts.write_text(text, encoding="utf-8")
+    con = store.connect(tmp_path / "kept.duckdb")
+    try:
+        bootstrap.create(con, directory=directory, programme_file=facts, sample=False)
+        kept = store.kept_document(con, programme.current(con).code)
+        assert kept == ("通报.txt", source.read_bytes())
+        before = report_draft.draft(con, "2025-03").text()
+        source.unlink()  # the file beside the store is gone (a new server, a restored backup)
+        assert report_draft.draft(con, "2025-03").text() == before  # drafted from the kept copy
+    finally:
+        con.close()

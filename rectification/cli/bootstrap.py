@@ -83,6 +83,10 @@ def create(
         own = dataclasses.replace(own, code=code)
     with transaction(con):
         own = store.add_programme(con, own)
+        if own.source_report_path is not None and own.source_report_path.is_file():
+            # Kept with the rectification, so a backup holds it and the 通报 draft follows it anywhere.
+            source = own.source_report_path
+            store.keep_document(con, own.code, source.name, source.read_bytes())
         findings = catalogue.load(con, directory)
         metrics = catalogue.read_metrics(directory)
         _load_opening(con, findings, metrics, own)

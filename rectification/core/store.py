@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import errno
+import hashlib
 import re
 import threading
 import time
@@ -311,6 +312,21 @@ def add_programme(con: duckdb.DuckDBPyConnection, own: programme.Programme) -> p
     return own
 
 
+def keep_blob(con: duckdb.DuckDBPyConnection, sha256: str, data: bytes, media_type: str) -> None:
+    """Bytes kept by content (evidence files, a rectification's source document): the same bytes
+    kept twice are stored once. Inside the caller's transaction."""
+    con.execute(
+        "insert into main.evidence_blobs (sha256, content, size_bytes, media_type) values (?, ?, ?, ?)"
+        " on conflict do nothing",
+        [sha256, data, len(data), media_type],
+    )
+
+
+def blob(con: duckdb.DuckDBPyConnection, sha256: str) -> bytes | None:
+    row = con.execute("select content from main.evidence_blobs where sha256 = ?", [sha256]).fetchone()
+    return bytes(row[0]) if row else None
+
+
 def set_programme_order(con: duckdb.DuckDBPyConnection, codes: list[str]) -> None:
     """The office's fixed order (every code, first to last), inside the caller's transaction."""
     for ordinal, code in enumerate(codes, start=1):
@@ -489,10 +505,16 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnecti
 
 
 def _has_data_version(con: duckdb.DuckDBPyConnection) -> bool:
+    return _main_has(con, "data_version")
+
+
+def _main_has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """True when schema main has `table` (a read-only connection to an older store is not migrated)."""
     return bool(
         con.execute(
             "select count(*) from duckdb_tables() where database_name = current_database()"
-            " and schema_name = 'main' and table_name = 'data_version'"
+            " and schema_name = 'main' and table_name = ?",
+            [table],
         ).fetchone()[0]
     )
 
@@ -669,3 +691,41 @@ class SharedStore:
             yield con
         finally:
             self.release(con)
+
+
+# --- The document a rectification was set up from, kept in the store (migration 016) ---------------
+
+DOCUMENT_MEDIA_TYPES = {
+    ".txt": "text/plain",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv",
+    ".pdf": "application/pdf",
+}
+
+
+def keep_document(con: duckdb.DuckDBPyConnection, code: str, file_name: str, data: bytes) -> None:
+    """Keep `data` as rectification `code`'s source document (replacing an earlier one), inside the
+    caller's transaction: its bytes by content beside the evidence, its name as sent."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    media_type = DOCUMENT_MEDIA_TYPES.get(Path(file_name).suffix.lower(), "application/octet-stream")
+    keep_blob(con, sha256, data, media_type)
+    con.execute(
+        "insert into main.programme_documents (programme_code, file_name, sha256) values (?, ?, ?)"
+        " on conflict (programme_code) do update set file_name = excluded.file_name, sha256 = excluded.sha256,"
+        " kept_at = excluded.kept_at",
+        [code, file_name, sha256],
+    )
+
+
+def kept_document(con: duckdb.DuckDBPyConnection, code: str) -> tuple[str, bytes] | None:
+    """(file name, bytes) of the document kept for rectification `code`, or None (a store from
+    before migration 016 reads the file source_report names instead)."""
+    if not _main_has(con, "programme_documents"):
+        return None
+    row = con.execute(
+        "select d.file_name, b.content from main.programme_documents d join main.evidence_blobs b using (sha256)"
+        " where d.programme_code = ?",
+        [code],
+    ).fetchone()
+    return (row[0], bytes(row[1])) if row else None

@@ -25,6 +25,8 @@ from rectification.core import programme, store
 from rectification.core.months import chinese
 from rectification.core.programme import Programme
 from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED, ONGOING, PENDING
+from rectification.ingest.documents.text import paragraphs
+from rectification.ingest.problems import Refused
 from rectification.rules.data import Data, load
 from rectification.rules.rag import metric_positions
 from rectification.rules.statuses import UNCONFIRMED, status_grid
@@ -143,12 +145,26 @@ def _assign_roles(parts: list[Part]) -> None:
 
 
 def read_last_report(path: Path | None) -> LastReport:
-    """The published report split into its title, opening, parts (its own headings, however many)
-    and signature block (the last two lines: the unit and the date)."""
+    """The published report in the file at `path` (a .txt or a .docx)."""
     if path is None or not path.exists():
         raise DraftError(f"找不到上一期通报原文：{path or '（整改信息未登记原文）'}")
-    lines = [line.replace("[bookmark: _GoBack]", "").strip() for line in path.read_text(encoding="utf-8").splitlines()]
-    lines = [line for line in lines if line]
+    return parse_last_report(path.name, path.read_bytes())
+
+
+def last_report_of(con: duckdb.DuckDBPyConnection, own: Programme) -> LastReport:
+    """The rectification's source report: the document kept in the store when it was set up, else
+    (a store from before that) the file its source_report names."""
+    kept = store.kept_document(con, own.code)
+    return parse_last_report(*kept) if kept else read_last_report(own.source_report_path)
+
+
+def parse_last_report(file_name: str, data: bytes) -> LastReport:
+    """The published report split into its title, opening, parts (its own headings, however many)
+    and signature block (the last two lines: the unit and the date)."""
+    try:
+        lines = paragraphs(data, file_name)
+    except Refused as refused:
+        raise DraftError(f"上一期通报原文（{file_name}）无法读取：{refused.problems[0].reason}") from refused
     title, rest = lines[:3], lines[3:]
     opening, parts = _split_parts(rest)
     if not parts or len(parts[-1].lines) < 2:
@@ -299,7 +315,7 @@ def draft(con: duckdb.DuckDBPyConnection, month: str, *, report: LastReport | No
     if month not in data.months:
         raise DraftError(f"库中没有 {month} 的数据（数据范围 {data.months[0]} 至 {data.latest}）。")
     own = programme.current(con)
-    report = report or read_last_report(own.source_report_path)
+    report = report or last_report_of(con, own)
     cutoff = Cutoff(own.opening_month, month)
     findings = store.query(con, "report_findings")
     measures = store.query(con, "catalogue_measures")

@@ -15,7 +15,7 @@ import pandas as pd
 from PIL import Image, ImageOps
 
 from rectification.core import config, tables
-from rectification.core.store import query
+from rectification.core.store import keep_blob, query
 
 MAX_NAME = 120
 MAX_CAPTION = 200
@@ -192,11 +192,7 @@ def check_all(uploads: list[Upload]) -> list[Checked]:
 
 def _store_blob(con: duckdb.DuckDBPyConnection, sha: str, data: bytes, media_type: str) -> None:
     """Content-addressed: the same bytes uploaded twice are stored once."""
-    con.execute(
-        "insert into evidence_blobs (sha256, content, size_bytes, media_type) values (?, ?, ?, ?)"
-        " on conflict do nothing",
-        [sha, data, len(data), media_type],
-    )
+    keep_blob(con, sha, data, media_type)
 
 
 def store(
