@@ -338,3 +338,22 @@ def test_only_an_administrator_of_every_unit_adds_a_rectification(three, tmp_pat
         assert store_snapshot(con) == before
     finally:
         con.close()
+
+
+def test_a_ledger_form_lands_only_in_its_own_rectification(three):
+    """Both rectifications have an F05: the ledger's own column keeps it from the wrong one."""
+    from rectification.ingest import ledger
+
+    con = store.connect(three, programme=HL)
+    try:
+        form = ledger.ledger_form(con, "2025-04")
+        assert set(form["整改事项编号"]) == {HL}
+        form.loc[form["问题编号"] == "问题05", "状态"] = "推进中"
+        data = tables.to_csv_bytes(form[form["问题编号"] == "问题05"])
+        store.use_programme(con, DH)
+        before = store_snapshot(con)
+        with pytest.raises(ingest.Refused, match=f"属于整改事项「{HL} "):
+            ingest.import_file(con, data, "台账.csv", user="dh_jj")
+        assert store_snapshot(con) == before
+    finally:
+        con.close()

@@ -8,9 +8,10 @@ import duckdb
 import pandas as pd
 
 from rectification.catalogue import STATUSES
+from rectification.core import programme
 from rectification.core.months import add_months, to_date
 from rectification.core.store import query
-from rectification.ingest.header import LEDGER, Header, checked_rows
+from rectification.ingest.header import LEDGER, PROGRAMME_COLUMN, Header, checked_rows
 from rectification.ingest.problems import Problem, cell_text, free_text, shown
 from rectification.ingest.staging import Staged, finish_staging
 from rectification.ingest.values import is_not_reported, month_problem
@@ -38,7 +39,18 @@ STATUS_SYNONYMS = {
     "未开始": "未启动",
     "尚未启动": "未启动",
 }
-FORM_COLUMNS = ["月份", "问题编号", "问题（摘要）", "牵头部门", "状态", "进展说明", "上次状态（供参考）"]
+# The last column names the rectification (codes like F05 recur across rectifications): the import
+# refuses the form in any other one (pipeline.check_programme).
+FORM_COLUMNS = [
+    "月份",
+    "问题编号",
+    "问题（摘要）",
+    "牵头部门",
+    "状态",
+    "进展说明",
+    "上次状态（供参考）",
+    PROGRAMME_COLUMN,
+]
 
 
 def status_of(value) -> str | None:
@@ -140,6 +152,7 @@ def ledger_form(con: duckdb.DuckDBPyConnection, month: str, department: str | No
             "状态": "",
             "进展说明": "",
             "上次状态（供参考）": findings.status,
+            PROGRAMME_COLUMN: programme.current(con).code,
         },
         columns=FORM_COLUMNS,
     )
