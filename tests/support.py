@@ -47,6 +47,30 @@ def login(
     return user
 
 
+def with_store(store_path: Path, fn):
+    """fn(con) on a connection to the store at `store_path`, closed afterwards."""
+    con = store.connect(store_path)
+    try:
+        return fn(con)
+    finally:
+        con.close()
+
+
+def open_page(page: str, store_path: Path, username=None, role=None, query=None):
+    """The dashboard in AppTest on `page` (a ui/views script), signed in as `username` or a test user
+    of `role` when given, with `query` as the link's query parameters."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "dashboard.py"), default_timeout=90)
+    if username or role:
+        login(at, store_path, role or "viewer", username=username)
+    at.query_params.update(query or {})
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def account(con, username: str, role: str = "admin", department: str | None = None) -> str:
     """Create `username` on `con` if missing (for writes that name an account who may make them:
     a note, a ledger's 销号 request); returns the name."""

@@ -7,12 +7,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 from test_closure import EXE, PDF, jpeg_bytes
 
 from rectification.core import store, vocabulary
 from rectification.workflow import auth, closure, deadlines, evidence
-from support import TEST_PASSWORD, login
+from support import TEST_PASSWORD, open_page, with_store
 
 ROOT = Path(__file__).resolve().parents[1]
 DETAIL, REVIEW, REMINDERS, OVERVIEW = (
@@ -34,25 +33,6 @@ def people(store_path):
     finally:
         con.close()
     return store_path
-
-
-def with_store(store_path, fn):
-    con = store.connect(store_path)
-    try:
-        return fn(con)
-    finally:
-        con.close()
-
-
-def open_page(page, store_path, username=None, role=None, query=None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    if username or role:
-        login(at, store_path, role or "viewer", username=username)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def texts(at) -> list[str]:

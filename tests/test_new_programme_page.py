@@ -12,21 +12,12 @@ from streamlit.testing.v1 import AppTest
 
 from rectification.core import programme, store
 from snapshot import store_snapshot
-from support import login
+from support import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "data" / "source" / "report.txt"
 PAGE = "ui/views/new_programme.py"
 CODE = "HL-XC-2026"
-
-
-def open_page(store_path: Path, role: str = "admin") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    login(at, store_path, role)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
@@ -70,7 +61,7 @@ def others(snapshot: dict) -> dict:
 
 
 def test_the_report_becomes_a_new_rectification(store_path):
-    at = open_page(store_path)
+    at = open_page(PAGE, store_path, role="admin")
     review_the_report(at)
     assert editor(at, "programme").value["unit"].iloc[0] == "中山市公安局横栏分局"
     assert editor(at, "metrics").value["source_quote"].iloc[0] == "先后7次主持召开党委会议"  # the sentence beside it
@@ -107,7 +98,7 @@ def test_the_report_becomes_a_new_rectification(store_path):
 
 
 def test_a_draft_with_problems_lists_them_all_and_writes_nothing(store_path):
-    at = open_page(store_path)
+    at = open_page(PAGE, store_path, role="admin")
     review_the_report(at)
     edit(at, "findings", {1: {"section_code": ""}})  # the second row; replaces the status edits
     at.run()
@@ -133,7 +124,7 @@ def test_a_draft_with_problems_lists_them_all_and_writes_nothing(store_path):
 
 
 def test_a_code_the_store_holds_is_refused_before_anything_is_written(store_path):
-    at = open_page(store_path)
+    at = open_page(PAGE, store_path, role="admin")
     review_the_report(at)
     at.run()
     create(at, "HL-XC-2024")
@@ -145,7 +136,7 @@ def test_a_code_the_store_holds_is_refused_before_anything_is_written(store_path
 
 @pytest.mark.parametrize("role", ["editor", "reviewer"])
 def test_a_non_admin_gets_no_form(store_path, role):
-    at = open_page(store_path, role)
+    at = open_page(PAGE, store_path, role=role)
     assert not at.get("file_uploader")
     assert not at.data_editor
     assert "无权限" in at.warning[-1].value
@@ -160,7 +151,7 @@ def test_a_non_admin_gets_no_form(store_path, role):
     ],
 )
 def test_a_bad_file_gets_a_chinese_message(store_path, name, data, message):
-    at = open_page(store_path)
+    at = open_page(PAGE, store_path, role="admin")
     upload(at, name, data)
     assert at.error[0].value.startswith("未生成草稿") and message in at.error[0].value
     assert not at.data_editor and not [b for b in at.button if b.key == "new_programme_create"]

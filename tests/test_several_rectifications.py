@@ -27,7 +27,7 @@ from rectification.rules.data import Filters, load, resolve
 from rectification.rules.overview import overview
 from rectification.workflow import auth, closure, evidence
 from snapshot import store_snapshot
-from support import TEST_PASSWORD, account
+from support import TEST_PASSWORD, account, open_page, with_store
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2025, 4, 20)
@@ -57,21 +57,6 @@ def three(store_path, tmp_path):
     finally:
         con.close()
     return store_path
-
-
-def page(store_path: Path, script: str, username: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    if username:
-        con = store.connect(store_path)
-        at.session_state["auth_token"] = auth.start_session(con, username)
-        con.close()
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    if script != "ui/views/overview.py":
-        at.switch_page(script).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def everything_shown(at: AppTest) -> str:
@@ -126,7 +111,7 @@ def test_the_city_rows_agree_with_each_overview(three):
 
 
 def test_the_city_page_shows_every_unit_to_the_office_and_downloads_it(three):
-    at = page(three, "ui/views/city_overview.py", "shiju")
+    at = open_page("ui/views/city_overview.py", three, "shiju")
     table = at.dataframe[0].value
     assert list(table["单位"]) == ["横栏分局", "东湖分局", "东湖分局"]
     assert list(table["总览"]) == [f"./?programme={code}" for code in (HL, DH_AUDIT, DH)]
@@ -149,16 +134,16 @@ def test_the_city_page_shows_every_unit_to_the_office_and_downloads_it(three):
 
 
 def test_a_unit_user_sees_only_their_unit(three):
-    at = page(three, "ui/views/overview.py", "hl_jj")
+    at = open_page("ui/views/overview.py", three, "hl_jj")
     assert not [s for s in at.sidebar.selectbox if s.label == "整改事项"]  # one to see: no picker
-    city = page(three, "ui/views/city_overview.py", "hl_jj")
+    city = open_page("ui/views/city_overview.py", three, "hl_jj")
     assert list(city.dataframe[0].value["单位"]) == ["横栏分局"]
     assert "东湖" not in everything_shown(city)
 
 
 @pytest.mark.parametrize("script", ["ui/views/overview.py", "ui/views/finding_detail.py", "ui/views/closure_review.py"])
 def test_another_units_rectification_by_url_is_refused(three, script):
-    at = page(three, script, "hl_jj", programme=DH, finding="F03")
+    at = open_page(script, three, "hl_jj", query={"programme": DH, "finding": "F03"})
     shown = everything_shown(at)
     assert "无权查看" in shown
     assert SECRET not in shown and "十六届市委巡察" not in shown
@@ -166,15 +151,15 @@ def test_another_units_rectification_by_url_is_refused(three, script):
 
 
 def test_another_units_finding_code_reads_in_ones_own_rectification_only(three):
-    at = page(three, "ui/views/finding_detail.py", "hl_jj", finding="F03")
+    at = open_page("ui/views/finding_detail.py", three, "hl_jj", query={"finding": "F03"})
     shown = everything_shown(at)
     assert SECRET not in shown  # F03 here is 横栏分局's own F03, never 东湖分局's request
 
 
 def test_an_anonymous_visitor_sees_only_what_is_open_and_never_evidence(three):
-    at = page(three, "ui/views/overview.py", programme=DH)  # DH is not open to the network
+    at = open_page("ui/views/overview.py", three, query={"programme": DH})  # DH is not open to the network
     assert "无权查看" in everything_shown(at)
-    picker = next(s for s in page(three, "ui/views/overview.py").sidebar.selectbox if s.label == "整改事项")
+    picker = next(s for s in open_page("ui/views/overview.py", three).sidebar.selectbox if s.label == "整改事项")
     assert picker.options == [f"横栏分局·{programme.read_file().name}", "东湖分局·2025年度经济责任审计"]
 
 
@@ -245,7 +230,7 @@ def test_a_month_form_lands_only_in_its_own_rectification(three):
 
 
 def test_a_change_in_one_rectification_shows_on_the_city_page_and_moves_only_its_marker(three):
-    at = page(three, "ui/views/city_overview.py", "shiju")
+    at = open_page("ui/views/city_overview.py", three, "shiju")
     assert list(at.dataframe[0].value["待审核"]) == [0, 0, 1]
     con = store.connect(three, programme=DH_AUDIT)
     try:
@@ -255,17 +240,9 @@ def test_a_change_in_one_rectification_shows_on_the_city_page_and_moves_only_its
     finally:
         con.close()
     changed = {schema for schema in before if before[schema] != after[schema]}
-    assert changed == {programme_schema(three, DH_AUDIT)}
+    assert changed == {with_store(three, lambda con: store.schema_of(con, DH_AUDIT))}
     at.run()  # the same session again: the audit's row is read anew, the others come from the cache
     assert list(at.dataframe[0].value["待审核"]) == [0, 1, 1]
-
-
-def programme_schema(path: Path, code: str) -> str:
-    con = store.connect(path)
-    try:
-        return store.schema_of(con, code)
-    finally:
-        con.close()
 
 
 def test_a_units_administrator_manages_only_that_units_accounts(three):
@@ -296,7 +273,7 @@ def test_a_units_administrator_manages_only_that_units_accounts(three):
 
 
 def test_the_users_page_adds_an_account_of_a_unit(three):
-    at = page(three, "ui/views/admin_users.py", account_of(three, "boss"))
+    at = open_page("ui/views/admin_users.py", three, "boss", role="admin")
     assert "unit" in at.dataframe[0].value.columns
     at.text_input(key="add_username").input("dh_look")
     at.selectbox(key="add_unit").select("东湖分局")
@@ -308,14 +285,6 @@ def test_the_users_page_adds_an_account_of_a_unit(three):
     con = store.connect(three)
     try:
         assert auth.get_user(con, "dh_look").unit == "东湖分局"
-    finally:
-        con.close()
-
-
-def account_of(path: Path, username: str) -> str:
-    con = store.connect(path)
-    try:
-        return account(con, username)
     finally:
         con.close()
 
