@@ -50,7 +50,7 @@ SECTIONS = {
 
 def _listed(user, minimum) -> bool:
     if minimum == SEVERAL:
-        return len(programme_choice.visible_programmes(user)) > 1
+        return len(programme_choice.visible()) > 1
     return minimum is None or auth.has_role(user, minimum)
 
 

@@ -284,8 +284,8 @@ def city_overview(programmes: list[programme_facts.Programme], today: dt.date, n
     the table as shown, its xlsx and the chart, each rectification read once per change of its own,
     the whole built once per change of any: read-only."""
     con = _run_connection()
-    versions = store.programme_versions(con)
-    with store.snapshot(con):
+    with store.snapshot(con):  # the markers and the rows read from one committed state
+        versions = store.programme_versions(con)
         parts = [_one_rectification(db(), own, versions[own.schema_name], today) for own in programmes]
     key = tuple((own.code, versions[own.schema_name], own) for own in programmes)
     return _city_outputs(db(), key, today, narrow, parts)

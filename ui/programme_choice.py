@@ -36,7 +36,7 @@ def choose() -> programme_facts.Programme | None:
     """dashboard.py, before the page: put the run in the rectification it shows and return it (None
     when the user may see none: the page then asks to sign in, or says there is nothing to see).
     A link naming one the user may not see is refused with 「无权查看」, never shown."""
-    visible = visible_programmes(current_user())
+    visible = _run.visible = visible_programmes(current_user())
     by_code = {p.code: p for p in visible}
     wanted = st.query_params.get(PARAM)
     _run.refused = bool(wanted and wanted not in by_code)
@@ -64,12 +64,17 @@ def choose() -> programme_facts.Programme | None:
 
 def _picker(visible: list[programme_facts.Programme], code: str) -> str:
     codes = [p.code for p in visible]
-    labels = {p.code: f"{p.unit_short}·{p.name}" for p in visible}
+    labels = {p.code: p.title for p in visible}
     if st.session_state.get(_PICKER_KEY) not in codes or st.session_state.get(_CHOSEN_KEY) != code:
         st.session_state[_PICKER_KEY] = code  # the link or the default, not a stale pick
     return st.sidebar.selectbox(
         "整改事项", codes, key=_PICKER_KEY, format_func=labels.get, placeholder=CHOOSE, help="切换要查看的整改事项"
     )
+
+
+def visible() -> list[programme_facts.Programme]:
+    """The rectifications this run's user may see, as choose() read them at the start of the run."""
+    return getattr(_run, "visible", [])
 
 
 def refused() -> bool:

@@ -97,7 +97,7 @@ def create(
         audit.record(con, user=actor, action="init", target=own.code, detail=detail)
     counts = con.execute("select (select count(*) from findings), (select count(*) from metrics)").fetchone()
     label = "含示例数据" if sample else "不含示例数据"
-    return f"已初始化：{counts[0]} 项整改问题，{counts[1]} 个指标，{label}（{own.unit_short}·{own.name}，编号 {own.code}）。"
+    return f"已初始化：{counts[0]} 项整改问题，{counts[1]} 个指标，{label}（{own.title}，编号 {own.code}）。"
 
 
 def _load_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Programme) -> None:

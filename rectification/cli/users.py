@@ -43,7 +43,7 @@ def _register_add(actions, common) -> None:
     )
     u.add_argument(
         "--unit",
-        help="所属单位（与整改事项的单位名称或简称一致，如 横栏分局）：只能查看本单位的整改事项；不填则可查看所有单位",
+        help="所属单位（与某项整改事项的单位全称或简称一致，见 programme list）：只能查看本单位的整改事项；不填则可查看所有单位",
     )
     u.add_argument("--display-name", help="显示名（如姓名）")
     u.add_argument("--department", help="所在部门")

@@ -50,6 +50,16 @@ class Programme:
     def source_report_path(self) -> Path | None:
         return resolve(self.source_report) if self.source_report else None
 
+    @property
+    def unit_name(self) -> str:
+        """The unit as pages and tables name it: its short name, else its full one."""
+        return self.unit_short or self.unit
+
+    @property
+    def title(self) -> str:
+        """Unit and rectification in one line (the picker, chart legends, messages naming it)."""
+        return f"{self.unit_name}·{self.name}"
+
 
 # The columns of a programme.csv, and of the row insert() writes besides the schema, order and openness.
 COLUMNS = [f.name for f in fields(Programme)][: [f.name for f in fields(Programme)].index("created_at")]

@@ -505,18 +505,7 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnecti
 
 
 def _has_data_version(con: duckdb.DuckDBPyConnection) -> bool:
-    return _main_has(con, "data_version")
-
-
-def _main_has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """True when schema main has `table` (a read-only connection to an older store is not migrated)."""
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where database_name = current_database()"
-            " and schema_name = 'main' and table_name = ?",
-            [table],
-        ).fetchone()[0]
-    )
+    return _has_main_table(con, "data_version")
 
 
 def _bump(con: duckdb.DuckDBPyConnection) -> None:
@@ -721,7 +710,7 @@ def keep_document(con: duckdb.DuckDBPyConnection, code: str, file_name: str, dat
 def kept_document(con: duckdb.DuckDBPyConnection, code: str) -> tuple[str, bytes] | None:
     """(file name, bytes) of the document kept for rectification `code`, or None (a store from
     before migration 016 reads the file source_report names instead)."""
-    if not _main_has(con, "programme_documents"):
+    if not _has_main_table(con, "programme_documents"):  # a read-only connection to an older store
         return None
     row = con.execute(
         "select d.file_name, b.content from main.programme_documents d join main.evidence_blobs b using (sha256)"

@@ -53,9 +53,9 @@ def check_programme(con: duckdb.DuckDBPyConnection, header: Header) -> None:
 
 
 def describe(con: duckdb.DuckDBPyConnection, code: str) -> str:
-    """HL-XC-2024 横栏分局·十五届市委公安系统专项巡察, or the code alone when the store has no such one."""
+    """Its code and title (CODE 单位简称·整改事项名称), or the code alone when the store has no such one."""
     own = programme.by_code(con, code)
-    return f"{code} {own.unit_short or own.unit}·{own.name}" if own else code
+    return f"{code} {own.title}" if own else code
 
 
 @dataclass(frozen=True)

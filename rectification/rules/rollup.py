@@ -68,7 +68,7 @@ def programme_row(own: Programme, data: Data, today: dt.date) -> dict:
     counts = status_counts(data, data.findings, as_of, today)
     return {
         "code": own.code,
-        "unit": own.unit_short or own.unit,
+        "unit": own.unit_name,
         "name": own.name,
         "kind": own.kind,
         "findings": len(data.findings),
@@ -101,12 +101,7 @@ def completion_history(own: Programme, data: Data, today: dt.date) -> pd.DataFra
     )
     base = len(data.findings) - counted.long_term
     completion = counted.assign(completion=counted.done / base.where(base > 0)).reset_index()
-    return completion.assign(code=own.code, label=label(own))[HISTORY_COLUMNS]
-
-
-def label(own: Programme) -> str:
-    """横栏分局·十五届市委公安系统专项巡察: how a chart's legend names a rectification."""
-    return f"{own.unit_short or own.unit}·{own.name}"
+    return completion.assign(code=own.code, label=own.title)[HISTORY_COLUMNS]
 
 
 def totals(rows: pd.DataFrame) -> dict:

@@ -559,7 +559,7 @@ def unit_choices(con: duckdb.DuckDBPyConnection, manager: User | None = None) ->
     store's order), or only the manager's own for an administrator of one unit."""
     if manager is not None and not manager.is_store_wide:
         return [manager.unit]
-    return list(dict.fromkeys(p.unit_short or p.unit for p in programme_facts.listed(con)))
+    return list(dict.fromkeys(p.unit_name for p in programme_facts.listed(con)))
 
 
 def role_choices(manager: User) -> list[str]:

@@ -7,14 +7,14 @@ import streamlit as st
 
 from rectification.outputs import city
 from rectification.rules.rollup import COUNTED, DUE_SOON_DAYS, totals
-from ui import access, database, page_frame, programme_choice, widgets
+from ui import database, page_frame, programme_choice, widgets
 
 st.title(city.TITLE)
 if not page_frame.page_header():
     st.stop()
 
 today = dt.date.today()
-visible = programme_choice.visible_programmes(access.current_user())
+visible = programme_choice.visible()
 with st.spinner("正在汇总各整改事项…"):
     rows, shown, xlsx, chart = database.city_overview(visible, today, widgets.narrow())
 st.caption(
