@@ -101,13 +101,16 @@ with st.form("add_user_form", clear_on_submit=True):
         placeholder=widgets.CHOOSE,
         help="本单位的用户只能查看本单位的整改事项；市局整改办角色可查看全部单位。",
     )
-    role = left.selectbox(
+    # A row each for the role and the two passwords, so the password and its repeat stay side by side.
+    role_col, _ = st.columns(2)
+    role = role_col.selectbox(
         "角色", role_options, index=1, format_func=auth.ROLE_LABELS.get, key="add_role", placeholder=widgets.CHOOSE
     )
-    password = left.text_input(
+    password_col, again_col = st.columns(2)
+    password = password_col.text_input(
         f"初始密码（至少 {auth.MIN_PASSWORD_LENGTH} 个字符）", type="password", key="add_password"
     )
-    again = right.text_input("再次输入初始密码", type="password", key="add_password_again")
+    again = again_col.text_input("再次输入初始密码", type="password", key="add_password_again")
     must_change = st.checkbox("首次登录须修改密码", value=True, key="add_must_change")
     submitted = st.form_submit_button("新建用户", type="primary", key="add_submit")
 if submitted:
