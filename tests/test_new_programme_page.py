@@ -16,6 +16,7 @@ from support import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "data" / "source" / "report.txt"
+REPORT_PDF = ROOT / "tests" / "fixtures" / "documents" / "report-wps-style.pdf"
 PAGE = "ui/views/new_programme.py"
 CODE = "HL-XC-2026"
 
@@ -36,10 +37,10 @@ def editor(at: AppTest, table: str):
     return next(d for d in at.data_editor if d.key == f"new_programme_{table}")
 
 
-def review_the_report(at: AppTest) -> None:
+def review_the_report(at: AppTest, source: Path = REPORT) -> None:
     """What the report's draft needs before it can be created: the month tracking starts (the report does
     not say it), a status for the findings whose text gives none, and one proposed metric dropped."""
-    upload(at, "report.txt", REPORT.read_bytes())
+    upload(at, source.name, source.read_bytes())
     findings, metrics = editor(at, "findings").value, editor(at, "metrics").value
     edit(at, "programme", {0: {"tracking_start": "2024-08"}})
     edit(at, "findings", {i: {"status": "推进中"} for i, status in enumerate(findings.status) if status == ""})
@@ -95,6 +96,27 @@ def test_the_report_becomes_a_new_rectification(store_path):
     assert own.source_report_path == (folder / "source.txt").resolve()
     assert (folder / "source.txt").read_bytes() == REPORT.read_bytes()
     assert audit == [("test_admin", "init")]
+
+
+def test_the_report_as_a_pdf_becomes_a_rectification_whose_next_report_follows_it(store_path):
+    from rectification.outputs import report_draft
+
+    at = open_page(PAGE, store_path, role="admin")
+    review_the_report(at, REPORT_PDF)
+    create(at)
+    assert not at.error, [e.value for e in at.error]
+    assert "已创建整改事项：56 项整改问题，96 个指标" in at.success[0].value
+    con = store.connect(store_path)
+    try:
+        store.use_programme(con, CODE)
+        assert con.execute("select count(*) from measures").fetchone()[0] == 180
+        month = programme.current(con).tracking_start
+        text = report_draft.draft(con, month).text()  # the structure read back from the kept PDF
+    finally:
+        con.close()
+    assert (store_path.parent / "programmes" / CODE / "source.pdf").read_bytes() == REPORT_PDF.read_bytes()
+    assert "二、巡察反馈重点问题整改落实情况" in text and "需长期整改事项进展情况" in text
+    assert "— 2 —" not in text and "第 2 页" not in text
 
 
 def test_a_draft_with_problems_lists_them_all_and_writes_nothing(store_path):

@@ -35,7 +35,7 @@ def register(sub, common) -> None:
     _register_order(actions, common)
     c = actions.add_parser(
         "draft",
-        help="读取整改进展情况的通报（.txt/.docx）或问题清单（.xlsx/.csv），按 data/catalogue 的格式写出目录草稿供审核",
+        help="读取整改进展情况的通报（.txt/.docx/.pdf）或问题清单（.xlsx/.csv），按 data/catalogue 的格式写出目录草稿供审核",
     )
     c.add_argument("--from", dest="source", required=True, metavar="FILE", help="通报或问题清单文件")
     c.add_argument("--out", required=True, metavar="DIR", help="草稿输出目录（须不存在或为空）")

@@ -145,7 +145,7 @@ def _assign_roles(parts: list[Part]) -> None:
 
 
 def read_last_report(path: Path | None) -> LastReport:
-    """The published report in the file at `path` (a .txt or a .docx)."""
+    """The published report in the file at `path` (a .txt, a .docx or a PDF)."""
     if path is None or not path.exists():
         raise DraftError(f"找不到上一期通报原文：{path or '（整改信息未登记原文）'}")
     return parse_last_report(path.name, path.read_bytes())
@@ -412,7 +412,8 @@ def _finding(
     # A status that moved since the report makes its justifying phrase stale: mark it for review.
     stale = None
     if f.finding_code in reported.index and reported.at[f.finding_code, "status"] != status:
-        stale = reported.at[f.finding_code, "status_basis"]
+        basis = reported.at[f.finding_code, "status_basis"]
+        stale = basis if isinstance(basis, str) and basis else None  # a status set in review has no phrase
     figures = figures_by_finding.get(f.finding_code, [])
     body = []
     for m in measures[measures.finding_code == f.finding_code].itertuples():

@@ -152,7 +152,7 @@ if flash := st.session_state.pop(FLASH, None):
     st.link_button("打开新整改事项", f"./?programme={code}", icon=":material/open_in_new:")
 
 st.caption(
-    "上传整改进展情况的通报（.txt、.docx）或问题清单（.xlsx、.csv），系统读成目录草稿。"
+    "上传整改进展情况的通报（.txt、.docx，或带文字的 PDF）或问题清单（.xlsx、.csv），系统读成目录草稿。"
     "请逐表核对并改正（尤其是“待核事项”所列各处），填写编号后点「创建」。"
     "有任何问题都不会写入数据库；问题的增删或拆分请用命令行 programme draft / programme create。"
 )
@@ -160,10 +160,10 @@ st.caption(
 limit = max_upload_bytes()
 uploaded = widgets.file_uploader(
     "整改进展情况的通报或问题清单",
-    type=["txt", "docx", "xlsx", "csv"],
+    type=["txt", "docx", "pdf", "xlsx", "csv"],
     max_upload_size=min(200, 2 * -(-limit // 1_000_000)),
     key=f"new_programme_file_{st.session_state.get(ROUND, 0)}",
-    note=f"或把文件拖到此处；通报 .txt、.docx，问题清单 .xlsx、.csv，单个不超过 {size_text(limit)}",
+    note=f"或把文件拖到此处；通报 .txt、.docx、.pdf，问题清单 .xlsx、.csv，单个不超过 {size_text(limit)}",
     help="通报按“一、……”“（一）……”“1.……”的层次读出方面、小标题和问题，“一是……”读作整改措施。",
 )
 if uploaded is None:

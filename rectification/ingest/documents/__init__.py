@@ -1,7 +1,7 @@
 """A rectification's own documents read into a draft catalogue for review: its published 通报
-(tongbao: .txt or .docx) or its 问题清单 spreadsheet (spreadsheet: .xlsx or .csv).
+(tongbao: .txt, .docx or a PDF with a text layer) or its 问题清单 spreadsheet (spreadsheet: .xlsx or .csv).
 
-  text (bytes → paragraphs), dates, figures (numbers with a counting unit) <- draft (the Draft, writing it)
+  text (bytes → paragraphs; pdf puts a PDF's lines back into paragraphs), dates, figures (numbers with a counting unit) <- draft (the Draft, writing it)
   <- tongbao, spreadsheet (the two readers) <- this module (a file → a Draft, by its kind)."""
 
 from __future__ import annotations
@@ -52,5 +52,7 @@ def read_bytes(data: bytes, file_name: str) -> Draft:
     if suffix in SPREADSHEETS:
         return spreadsheet.read(data, file_name)
     if suffix not in DOCUMENTS:
-        raise refuse(f"不支持的文件类型「{suffix or file_name}」：请提供通报（.txt、.docx）或问题清单（.xlsx、.csv）")
+        raise refuse(
+            f"不支持的文件类型「{suffix or file_name}」：请提供通报（.txt、.docx、.pdf）或问题清单（.xlsx、.csv）"
+        )
     return tongbao.read(paragraphs(data, file_name))

@@ -1,5 +1,6 @@
 """A document's bytes as the paragraphs a reader sees, in order: plain text (UTF-8 or GB18030, with or
-without a BOM, any line ends) or .docx. The old binary .doc and PDF are refused with what to do instead."""
+without a BOM, any line ends), .docx, or a PDF with a text layer (pdf). The old binary .doc is refused
+with what to do instead."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 import re
 import unicodedata
 
+from rectification.ingest.documents import pdf
 from rectification.ingest.problems import refuse
 from rectification.ingest.reading import OLE_MAGIC, ZIP_MAGIC, check_archive, decode
 
@@ -20,10 +22,10 @@ def paragraphs(data: bytes, file_name: str = "") -> list[str]:
     """Non-empty paragraphs, trimmed, in document order."""
     if not data.strip(b" \t\r\n\x00"):
         raise refuse("文件为空")
-    if data.startswith(PDF_MAGIC):
-        raise refuse(
-            "暂不能读取 PDF（包括扫描件）：请用 WPS/Word 打开后“另存为”.docx，或把全文复制到记事本存为 .txt 后重试"
-        )
+    if PDF_MAGIC in data[:1024]:  # the header may follow up to 1 KB of junk (PDF 1.7, 7.5.2)
+        return [line for line in map(clean, pdf.paragraphs(data)) if line]
+    if file_name.lower().endswith(".pdf"):
+        raise refuse("文件名是 .pdf，内容却不是 PDF（可能是下载失败的网页）：请重新下载后重试")
     if data.startswith(OLE_MAGIC):
         raise refuse("不支持旧版 Word .doc 文件：请在 Word/WPS 中“另存为”.docx 后重试")
     if data.startswith(ZIP_MAGIC):
