@@ -103,6 +103,9 @@ def test_the_report_as_a_pdf_becomes_a_rectification_whose_next_report_follows_i
 
     at = open_page(PAGE, store_path, role="admin")
     review_the_report(at, REPORT_PDF)
+    notes = at.dataframe[0].value
+    assert "「整改信息」开始跟踪月份" in set(notes["位置"])  # the table's own words, not programme.tracking_start
+    assert not notes["位置"].str.contains("programme").any()
     create(at)
     assert not at.error, [e.value for e in at.error]
     assert "已创建整改事项：56 项整改问题，96 个指标" in at.success[0].value

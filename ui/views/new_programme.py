@@ -109,6 +109,12 @@ COLUMNS = {
 }
 
 
+# What the problems call the files and their columns, as the tabs and headings here name them.
+LABELS = {name: (TABLES[name][0], {c: conf["label"] for c, conf in COLUMNS[name].items()}) for name in TABLES}
+# A note's place the tables do not show: the code is asked for under 创建.
+PLACES = {"programme.code": "「创建」新整改事项编号"}
+
+
 def read_document(name: str, data: bytes) -> None:
     """The uploaded file read into a draft for the editors, or the refusal shown; either way the
     previous draft and its edits are gone."""
@@ -126,7 +132,10 @@ def read_document(name: str, data: bytes) -> None:
         "sha": sha,
         "data": data,
         "summary": draft.summary(),
-        "notes": pd.DataFrame(draft.notes, columns=["位置", "待核事项"]),
+        "notes": pd.DataFrame(
+            [(PLACES.get(where) or review.place_as_reviewed(where, LABELS), what) for where, what in draft.notes],
+            columns=["位置", "待核事项"],
+        ),
         "tables": review.frames(draft),
     }
 
@@ -135,10 +144,6 @@ def show_refusal(refused: Refused) -> None:
     headline = refused.headline.replace("未导入", "未生成草稿")
     lines = [widgets.escape_markdown(str(p)) for p in refused.problems]
     st.error("\n".join([widgets.escape_markdown(headline), *(f"- {line}" for line in lines)]))
-
-
-# What the problems call the files and their columns, as the tabs and headings here name them.
-LABELS = {name: (TABLES[name][0], {c: conf["label"] for c, conf in COLUMNS[name].items()}) for name in TABLES}
 
 
 def show_problems(problems: list[str]) -> None:

@@ -90,6 +90,16 @@ def _rows(frame: pd.DataFrame, columns: list[str]) -> list[list[str]]:
     return [[_text(row.get(column)) for column in columns] for row in frame.to_dict("records")]
 
 
+def place_as_reviewed(where: str, labels: dict[str, tuple[str, dict[str, str]]]) -> str:
+    """A draft note's place as the reviewer's tables show it: 「programme.tracking_start」 reads
+    「整改信息」开始跟踪月份; a paragraph or row (第12段, 第3行) is left as it is."""
+    table, _, column = where.partition(".")
+    if table not in labels or not column:
+        return where
+    label, columns = labels[table]
+    return f"「{label}」{columns.get(column, column)}"
+
+
 _FILE_LINE = re.compile(r"^(\w+)\.csv(?: 第 ([\d、]+) 行)?：(.*)$", re.S)
 
 
