@@ -120,7 +120,7 @@ def _metric(con: duckdb.DuckDBPyConnection, code: str) -> dict:
 def _month(con: duckdb.DuckDBPyConnection, text: str | None) -> str:
     match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise CatalogueError(f"月份格式应为 YYYY-MM（如 2025-07）：{text or '（空）'}")
+        raise CatalogueError(f"月份格式应为 YYYY-MM（四位年份、两位月份）：{text or '（空）'}")
     month = f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
     tracking_start = programme.current(con).tracking_start
     if month < tracking_start:

@@ -107,7 +107,7 @@ def _programme_file_error(path: Path, error: Exception, code: str | None) -> str
         if c in frame and not frame[c].str.strip().all() and not (c == "code" and code)
     ]
     if blank:
-        return f"须填写 {'、'.join(blank)}（月份为 YYYY-MM，如 2025-03）"
+        return f"须填写 {'、'.join(blank)}（月份为 YYYY-MM：四位年份、两位月份）"
     return str(error)
 
 

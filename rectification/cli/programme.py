@@ -98,7 +98,7 @@ def _register_create(actions, common) -> None:
         "create", parents=[common], help="用审核过的目录（programme draft 的输出或同格式的目录）新建一项整改事项"
     )
     c.add_argument("--from", dest="source", required=True, metavar="DIR", help="目录：各 CSV 与 programme.csv")
-    c.add_argument("--code", required=True, help="新整改事项的编号（字母、数字、- 和 _，如 HL-XC-2026）")
+    c.add_argument("--code", required=True, help="新整改事项的编号（字母、数字、- 和 _，如 XC-2026-01）")
     c.add_argument("--open", action="store_true", help="允许未登录的访问者查看（仅在看板不要求登录时有意义）")
     c.set_defaults(func=cmd_create)
 

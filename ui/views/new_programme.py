@@ -217,7 +217,7 @@ st.caption(
 st.subheader("创建")
 left, right = st.columns([2, 1], vertical_alignment="bottom")
 code = left.text_input(
-    "新整改事项编号", key="new_programme_code", placeholder="如 HL-XC-2026", help="字母、数字、- 和 _，以字母或数字开头"
+    "新整改事项编号", key="new_programme_code", placeholder="如 XC-2026-01", help="字母、数字、- 和 _，以字母或数字开头"
 ).strip()
 open_to_network = right.checkbox(
     "允许未登录查看", key="new_programme_open", help="看板不要求登录时，未登录的访问者也能查看该整改事项"
