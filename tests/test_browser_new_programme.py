@@ -25,16 +25,20 @@ def idle(page) -> None:
 
 
 def select_cell(page, row: int, column: int) -> None:
-    """The cell at (row, column) of the open tab's table, reached from its first cell by the arrow keys."""
+    """The cell at (row, column) of the open tab's table: its row clicked, then the arrow keys across."""
     grid = page.locator('[role="tabpanel"]:visible [data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
-    grid.locator(".dvn-scroller").evaluate("e => { e.scrollTop = 0; e.scrollLeft = 0; }")
+    # The row is scrolled to and clicked, not reached by ArrowDown from the top: over seventy presses
+    # the grid dropped one now and then while it scrolled. Across, a few presses are enough.
+    scrolled = grid.locator(".dvn-scroller").evaluate(
+        "(e, top) => { e.scrollLeft = 0; e.scrollTop = top; return e.scrollTop; }", row * HEADER_AND_ROW
+    )
     page.wait_for_timeout(200)
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + 60, box["y"] + HEADER_AND_ROW * 1.5)  # the first data column, first row
-    for key, times in (("ArrowRight", column), ("ArrowDown", row)):
-        for _ in range(times):
-            page.keyboard.press(key)
+    y = box["y"] + HEADER_AND_ROW * (row + 1.5) - scrolled  # the middle of the row, below the header
+    page.mouse.click(box["x"] + 60, y)  # its first data column
+    for _ in range(column):
+        page.keyboard.press("ArrowRight")
 
 
 def type_into(page, row: int, column: int, text: str) -> None:

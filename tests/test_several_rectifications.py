@@ -21,7 +21,7 @@ from rectification import ingest
 from rectification.cli import bootstrap
 from rectification.core import programme, store, tables
 from rectification.core.config import CATALOGUE_DIR
-from rectification.outputs import exports
+from rectification.outputs import city, exports
 from rectification.rules import rollup
 from rectification.rules.data import Filters, load, resolve
 from rectification.rules.overview import overview
@@ -131,6 +131,35 @@ def test_the_city_page_shows_every_unit_to_the_office_and_downloads_it(three):
 
 
 # --- The boundary, tried as an attacker would --------------------------------------------------------
+
+
+def test_two_rectifications_with_one_title_are_told_apart_and_stay_chosen(store_path):
+    """The same report created twice (or two 年度审计 of one unit): the picker sends back the label
+    chosen, so two equal labels would switch to the last of them on the next rerun."""
+    con = store.connect(store_path)
+    try:
+        bootstrap.create(
+            con, directory=CATALOGUE_DIR, programme_file=programme.PROGRAMME_FILE, sample=False, code="AGAIN"
+        )
+        auth.create_user(con, "shiju", "office", TEST_PASSWORD)
+        first = programme.listed(con)[0]
+    finally:
+        con.close()
+    at = open_page("ui/views/overview.py", store_path, "shiju")
+    picker = next(s for s in at.sidebar.selectbox if s.label == "整改事项")
+    assert f"{first.title}（{first.code}）" in picker.options and f"{first.title}（AGAIN）" in picker.options
+    picker.select(first.code).run()
+    at.run()  # the rerun after the choice: it must not drift to the other of the same title
+    assert next(s for s in at.sidebar.selectbox if s.label == "整改事项").value == first.code
+    assert at.query_params["programme"] == first.code
+    con = store.connect(store_path)
+    try:
+        _, history = rollup.rollup(con, programme.listed(con), TODAY)
+    finally:
+        con.close()
+    legend = [trace.name for trace in city.completion_chart(history, as_of="2025-04").data]
+    assert {f"{first.title}（{first.code}）", f"{first.title}（AGAIN）"} <= set(legend)
+    assert len(set(legend)) == len(legend)
 
 
 def test_a_unit_user_sees_only_their_unit(three):

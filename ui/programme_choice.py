@@ -64,7 +64,7 @@ def choose() -> programme_facts.Programme | None:
 
 def _picker(visible: list[programme_facts.Programme], code: str) -> str:
     codes = [p.code for p in visible]
-    labels = {p.code: p.title for p in visible}
+    labels = programme_facts.distinct_titles({p.code: p.title for p in visible})
     if st.session_state.get(_PICKER_KEY) not in codes or st.session_state.get(_CHOSEN_KEY) != code:
         st.session_state[_PICKER_KEY] = code  # the link or the default, not a stale pick
     return st.sidebar.selectbox(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -59,6 +60,14 @@ class Programme:
     def title(self) -> str:
         """Unit and rectification in one line (the picker, chart legends, messages naming it)."""
         return f"{self.unit_name}·{self.name}"
+
+
+def distinct_titles(titles: dict[str, str]) -> dict[str, str]:
+    """code -> title, with the code added where two rectifications share a title (the same report
+    created twice, two 年度审计 of one unit): a picker sends back the label chosen, and a legend
+    with two identical names tells nobody which line is which."""
+    counts = Counter(titles.values())
+    return {code: f"{title}（{code}）" if counts[title] > 1 else title for code, title in titles.items()}
 
 
 # The columns of a programme.csv, and of the row insert() writes besides the schema, order and openness.

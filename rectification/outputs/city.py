@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from rectification.core import tables
 from rectification.core.months import month_range
+from rectification.core.programme import distinct_titles
 from rectification.outputs.charts.theme import (
     NARROW_MAX_TICKS,
     SERIES_COLOURS,
@@ -50,10 +51,11 @@ def completion_chart(history: pd.DataFrame, *, as_of: str, narrow: bool = False)
         return empty(CHART_TITLE, "暂无可汇总的整改事项", as_of=as_of, narrow=narrow)
     months = month_range(history.month.min(), history.month.max())  # every month, so the axis is even
     labels = month_labels(months)
+    names = distinct_titles(dict(zip(history.code, history.label)))
     fig = go.Figure()
     for i, (code, rows) in enumerate(history.groupby("code", sort=False)):
         rows = rows.set_index("month").reindex(months)
-        name = plain(history.loc[history.code == code, "label"].iloc[0])
+        name = plain(names[code])
         fig.add_trace(
             go.Scatter(
                 x=labels,

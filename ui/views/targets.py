@@ -73,7 +73,7 @@ with metric_tab:
             placeholder=widgets.CHOOSE,
         )
         basis = st.text_input(
-            "依据（可选）", max_chars=200, key=f"target_basis_{code}", placeholder="如：分局党委会2025年4月部署"
+            "依据（可选）", max_chars=200, key=f"target_basis_{code}", placeholder="如：党委会会议部署"
         )
         save = st.form_submit_button("保存目标", type="primary", key="target_submit")
     clear = st.button("清除此指标的目标", key="target_clear", disabled=pd.isna(m.target_value))
