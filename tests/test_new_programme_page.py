@@ -199,3 +199,110 @@ def test_a_dropped_metric_takes_what_points_at_it_along():
     assert first not in set(kept["metrics"].metric_code) and review.KEEP not in kept["metrics"]
     assert kept["metrics"].set_index("metric_code").loc[second, "same_as"] == ""
     assert kept["headline_metrics"].values.tolist() == [["G1", "2", second]]
+
+
+def test_findings_are_added_split_and_deleted_in_the_tables(store_path):
+    """A finding deleted takes its measures and proposed metrics along; one added with no code is numbered
+    after the last (F55); a finding split in two is a new row with its own code that measures are moved to."""
+    at = open_page(PAGE, store_path, role="admin")
+    review_the_report(at)
+    findings, measures = editor(at, "findings").value, editor(at, "measures").value
+    metrics = editor(at, "metrics").value
+    position = {code: i for i, code in enumerate(findings.finding_code)}
+    statuses = {i: {"status": "推进中"} for i, status in enumerate(findings.status) if status == ""}
+    f12 = findings.iloc[position["F12"]]
+    at.session_state["new_programme_findings"] = {
+        "edited_rows": statuses,
+        "added_rows": [
+            {"title": "新增的问题", "section_code": "S1", "theme_code": "S1T01", "status": "推进中"},
+            {
+                "finding_code": "F12B",
+                "title": "拆分出的问题",
+                "section_code": f12.section_code,
+                "theme_code": f12.theme_code,
+                "status": "推进中",
+            },
+        ],
+        "deleted_rows": [position["F05"]],
+    }
+    f12_measures = [i for i, code in enumerate(measures.finding_code) if code == "F12"]
+    assert len(f12_measures) >= 2
+    at.session_state["new_programme_measures"] = {
+        "edited_rows": {f12_measures[-1]: {"finding_code": "F12B", "ordinal": ""}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    f05_measures = int((measures.finding_code == "F05").sum())
+    f05_metrics = set(metrics.metric_code[metrics.finding_code == "F05"])
+    assert f05_measures and f05_metrics
+    assert "将创建 57 项问题" in " ".join(c.value for c in at.caption)
+
+    create(at)
+    assert not at.error, [e.value for e in at.error]
+    con = store.connect(store_path)
+    try:
+        store.use_programme(con, CODE)
+        titles = dict(con.execute("select finding_code, title from findings").fetchall())
+        owned = con.execute(
+            "select finding_code, ordinal, text from measures order by finding_code, ordinal"
+        ).fetchall()
+        codes = {row[0] for row in con.execute("select metric_code from metrics").fetchall()}
+    finally:
+        con.close()
+    assert "F05" not in titles and titles["F55"] == "新增的问题" and titles["F12B"] == "拆分出的问题"
+    assert len(titles) == 54 + 2 - 1 + 2
+    moved = measures.text.iloc[f12_measures[-1]]
+    assert [(o, t) for c, o, t in owned if c == "F12B"] == [(1, moved)]  # numbered 1 in its new finding
+    assert moved not in [t for c, _, t in owned if c == "F12"]
+    assert len(owned) == len(measures) - f05_measures
+    assert not codes & f05_metrics and len(codes) == len(metrics) - 1 - len(f05_metrics)
+
+
+def test_a_problem_after_a_deletion_names_the_row_the_table_shows(store_path):
+    at = open_page(PAGE, store_path, role="admin")
+    review_the_report(at)
+    at.session_state["new_programme_sections"] = {
+        "edited_rows": {},
+        "added_rows": [{"title": "新增方面"}],
+        "deleted_rows": [0],  # S1, which themes and findings still name
+    }
+    at.run()
+    create(at)
+    problems = at.error[0].value
+    assert "「小标题」第 1" in problems and "「所属方面」「S1」不存在" in problems
+    assert "S5" not in problems  # the added section was numbered, not reported blank
+    con = store.connect(store_path)
+    try:
+        assert CODE not in store.programme_codes(con)
+    finally:
+        con.close()
+
+
+def test_blank_codes_are_numbered_after_the_last_of_their_kind():
+    """On a small draft of another shape: two sections, no long-term item yet, a theme in the second."""
+    from rectification.ingest.documents import review
+    from rectification.ingest.documents.draft import Draft, Finding
+
+    draft = Draft(sections=["一方面", "二方面"], themes=[(1, "二方面的小标题")])
+    draft.findings = [Finding("甲问题", 0, None, measures=[("一是", "甲措施")]), Finding("乙问题", 1, 0)]
+    tables = review.frames(draft)
+    edited = {name: frame.copy() for name, frame in tables.items()}
+    edited["sections"].loc[10] = ["", "", "三方面"]
+    edited["themes"].loc[10] = ["", "S2", "", "又一个小标题"]
+    edited["findings"].loc[10] = {
+        **dict.fromkeys(edited["findings"].columns, ""),
+        "title": "长期事项",
+        "is_long_term": True,
+    }
+    edited["findings"].loc[11] = {**dict.fromkeys(edited["findings"].columns, None), "title": "丙问题"}
+    edited["findings"].loc[12] = dict.fromkeys(edited["findings"].columns, None)  # added, then left empty
+    edited["measures"].loc[10] = ["F01", "", "二是", "甲的第二条"]
+    done = review.reviewed(tables, edited)
+    assert list(done["sections"].section_code) == ["S1", "S2", "S3"] and done["sections"].ordinal.iloc[-1] == "3"
+    assert list(done["themes"].theme_code) == ["S2T01", "S2T02"] and done["themes"].ordinal.iloc[-1] == "2"
+    assert list(done["findings"].finding_code) == ["F01", "F02", "L1", "F03"]
+    assert list(done["findings"].index) == [1, 2, 10, 11]  # the labels the table showed, for its problems
+    assert list(done["measures"].ordinal) == ["1", "2"]
+    edited["findings"] = edited["findings"].drop(index=1)  # 甲问题 deleted: its measures go with it
+    assert list(review.reviewed(tables, edited)["measures"].text) == []

@@ -31,17 +31,17 @@ def editor_key(name: str) -> str:
     return EDITOR.format(name)
 
 
-# Each table: its tab, the columns shown (in order) with their Chinese headings, those not to edit
-# (codes other rows refer to), and whether rows may be added or deleted.
+# Each table: its tab and whether rows may be added or deleted (a proposed metric is dropped by 保留).
 TABLES = {
     "programme": ("整改信息", "fixed"),
-    "sections": ("方面", "fixed"),
-    "themes": ("小标题", "fixed"),
-    "findings": ("问题", "fixed"),
+    "sections": ("方面", "dynamic"),
+    "themes": ("小标题", "dynamic"),
+    "findings": ("问题", "dynamic"),
     "measures": ("整改措施", "dynamic"),
     "metrics": ("拟设指标", "fixed"),
 }
 DATE = r"^(\d{4}-\d{2}-\d{2})?$"
+NEW_CODE = "新增的行可留空，创建时自动编号（如 {}）；改动编码时，引用它的行须一并改"
 MONTH = r"^\d{4}-\d{2}$"
 
 
@@ -63,18 +63,18 @@ COLUMNS = {
         "opening_month": text("期初月份", validate=MONTH, help="YYYY-MM：通报数字截至的月份"),
     },
     "sections": {
-        "section_code": text("编码", disabled=True),
-        "ordinal": text("序号", disabled=True),
+        "section_code": text("编码", help=NEW_CODE.format("S5")),
+        "ordinal": text("序号", help="留空则排在最后"),
         "title": text("方面", width="large"),
     },
     "themes": {
-        "theme_code": text("编码", disabled=True),
+        "theme_code": text("编码", help=NEW_CODE.format("S2T07")),
         "section_code": text("所属方面"),
         "ordinal": text("序号"),
         "title": text("小标题", width="large"),
     },
     "findings": {
-        "finding_code": text("编码", disabled=True),
+        "finding_code": text("编码", help=NEW_CODE.format("F55，长期整改事项如 L3") + "；整改措施按此编码归属"),
         "report_number": text("通报序号"),
         "section_code": text("所属方面"),
         "theme_code": text("所属小标题"),
@@ -88,7 +88,7 @@ COLUMNS = {
     },
     "measures": {
         "finding_code": text("所属问题"),
-        "ordinal": text("序号"),
+        "ordinal": text("序号", help="留空则排在该问题的最后"),
         "ordinal_label": text("序号词", help="一是、二是……"),
         "text": text("整改措施（原文）", width="large"),
     },
@@ -146,8 +146,10 @@ def show_refusal(refused: Refused) -> None:
     st.error("\n".join([widgets.escape_markdown(headline), *(f"- {line}" for line in lines)]))
 
 
-def show_problems(problems: list[str]) -> None:
-    lines = "\n".join(f"- {widgets.escape_markdown(review.as_reviewed(p, LABELS))}" for p in problems)
+def show_problems(problems: list[str], written: dict[str, pd.DataFrame]) -> None:
+    """Each problem naming the row as the tables number it (after deletions, not the file's row)."""
+    rows = {name: list(frame.index) for name, frame in written.items()}
+    lines = "\n".join(f"- {widgets.escape_markdown(review.as_reviewed(p, LABELS, rows))}" for p in problems)
     st.error(f"{programme_cli.NOT_CREATED}（共 {len(problems)} 条，未写入任何数据）\n\n{lines}")
 
 
@@ -159,7 +161,7 @@ if flash := st.session_state.pop(FLASH, None):
 st.caption(
     "上传整改进展情况的通报（.txt、.docx，或带文字的 PDF）或问题清单（.xlsx、.csv），系统读成目录草稿。"
     "请逐表核对并改正（尤其是“待核事项”所列各处），填写编号后点「创建」。"
-    "有任何问题都不会写入数据库；问题的增删或拆分请用命令行 programme draft / programme create。"
+    "有任何问题都不会写入数据库。"
 )
 
 limit = max_upload_bytes()
@@ -208,10 +210,15 @@ for tab, (name, (_, rows)) in zip(st.tabs([label for label, _ in TABLES.values()
             hide_index=False,  # the row numbers the problems name
             width="stretch",
         )
-tables = {**state["tables"], **edited}
-kept = int(edited["metrics"][review.KEEP].astype(bool).sum())
+tables = review.reviewed(state["tables"], edited)
 st.caption(
-    f"拟设指标保留 {kept} 个、不建 {len(edited['metrics']) - kept} 个。指标的成效类别可在创建后于「目录管理」中设置。"
+    "增加一行：点表格右上角的「+」；删除：勾选行首的方框，再点右上角的删除图标（删除的问题连同其整改措施和拟设指标一并不建）。"
+    "拆分问题：增加一行问题并填写编码，再在「整改措施」中把相应措施的所属问题改为新编码。"
+)
+st.caption(
+    f"将创建 {len(tables['findings'])} 项问题、{len(tables['measures'])} 条整改措施；拟设指标保留 "
+    f"{len(tables['metrics'])} 个、不建 {len(state['tables']['metrics']) - len(tables['metrics'])} 个。"
+    "指标的成效类别可在创建后于「目录管理」中设置。"
 )
 
 st.subheader("创建")
@@ -237,7 +244,7 @@ if st.button("创建", type="primary", key="new_programme_create"):
                 actor=admin.username,
             )
         except programme_cli.NotCreated as not_created:
-            show_problems(not_created.problems)
+            show_problems(not_created.problems, tables)
         else:
             st.session_state[FLASH] = (message, code)
             st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1

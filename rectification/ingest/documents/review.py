@@ -32,6 +32,72 @@ def frames(draft: Draft) -> dict[str, pd.DataFrame]:
     return out
 
 
+def reviewed(draft: dict[str, pd.DataFrame], edited: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables as the reviewer left them, made whole before they are checked: rows added and left
+    empty dropped; a finding deleted takes its measures and proposed metrics along (they would point
+    at nothing, in tabs the reviewer is not looking at); codes and ordinals left blank in added rows
+    numbered after the last of their kind (S5, S2T07, F55, L3); metrics not kept dropped. Each frame keeps the row labels the
+    editor showed, so a problem names the row the reviewer sees (see as_reviewed)."""
+    tables = {**draft, **{name: frame.copy() for name, frame in edited.items()}}
+    for name in ("sections", "themes", "findings", "measures"):
+        frame = tables[name]
+        tables[name] = frame.loc[[not _is_empty_row(row) for _, row in frame.iterrows()]].copy()
+    findings = tables["findings"]
+    findings["is_long_term"] = [_truthy(value) for value in findings["is_long_term"]]  # an added row's is None
+    original = draft["findings"]
+    gone = set(original.loc[original.index.difference(tables["findings"].index), "finding_code"].map(_text))
+    gone -= set(tables["findings"]["finding_code"].map(_text))  # a code kept by another row is not gone
+    for name in ("measures", "metrics"):
+        tables[name] = tables[name].loc[~tables[name]["finding_code"].map(_text).isin(gone)].copy()
+    _number_codes(tables)
+    return kept(tables)
+
+
+def _is_empty_row(row: pd.Series) -> bool:
+    return all(_text(value) in ("", "false") for value in row)
+
+
+def _number_codes(tables: dict[str, pd.DataFrame]) -> None:
+    """Blank codes and ordinals, as data/catalogue numbers them, after the highest already there."""
+    sections, themes, findings, measures = (tables[n] for n in ("sections", "themes", "findings", "measures"))
+    _fill(sections, "section_code", lambda row, taken: _next("S", taken, width=1))
+    _fill(sections, "ordinal", lambda row, taken: str(_highest(taken) + 1))
+    _fill(themes, "theme_code", lambda row, taken: _next(f"{_text(row.section_code)}T", taken, width=2))
+    _fill(themes, "ordinal", lambda row, taken: str(_highest(_within(themes, "section_code", row)) + 1))
+    _fill(
+        findings,
+        "finding_code",
+        lambda row, taken: _next("L", taken, width=1) if _truthy(row.is_long_term) else _next("F", taken, width=2),
+    )
+    _fill(measures, "ordinal", lambda row, taken: str(_highest(_within(measures, "finding_code", row)) + 1))
+
+
+def _fill(frame: pd.DataFrame, column: str, number) -> None:
+    """Each blank cell of `column`, in row order, given number(row, the column's values so far)."""
+    for label in frame.index[frame[column].map(_text) == ""]:
+        row = frame.loc[label]
+        if column == "theme_code" and not _text(row.section_code):
+            continue  # no section to number it under: the check names the blank
+        frame.at[label, column] = number(row, [_text(v) for v in frame[column]])
+
+
+def _within(frame: pd.DataFrame, column: str, row: pd.Series) -> list[str]:
+    return [_text(v) for v in frame.loc[frame[column].map(_text) == _text(row[column]), "ordinal"]]
+
+
+def _highest(values: list[str]) -> int:
+    return max((int(v) for v in values if v.isdigit()), default=0)
+
+
+def _next(prefix: str, taken: list[str], *, width: int) -> str:
+    numbers = [v[len(prefix) :] for v in taken if v.startswith(prefix)]
+    return f"{prefix}{_highest(numbers) + 1:0{width}d}"
+
+
+def _truthy(value) -> bool:
+    return _text(value).lower() in ("true", "1")
+
+
 def kept(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The tables without the metrics the reviewer did not keep, and without what would point at one
     (a headline's member, another metric's same_as), so the catalogue stays consistent."""
@@ -100,19 +166,33 @@ def place_as_reviewed(where: str, labels: dict[str, tuple[str, dict[str, str]]])
     return f"「{label}」{columns.get(column, column)}"
 
 
+def _row_label(file_row: int, shown: list | None) -> str:
+    """A file's row (its header row 1) as the table labels it."""
+    position = file_row - 2
+    if shown is not None and 0 <= position < len(shown):
+        return str(shown[position])
+    return str(file_row - 1)
+
+
 _FILE_LINE = re.compile(r"^(\w+)\.csv(?: 第 ([\d、]+) 行)?：(.*)$", re.S)
 
 
-def as_reviewed(problem: str, labels: dict[str, tuple[str, dict[str, str]]]) -> str:
+def as_reviewed(
+    problem: str, labels: dict[str, tuple[str, dict[str, str]]], rows: dict[str, list] | None = None
+) -> str:
     """A checks.problems line as the reviewer's tables show it: `labels` names each table and its columns
     ({"findings": ("问题", {"section_code": "所属方面", …})}), so 「findings.csv 第 12 行：section_code…」
     reads 「问题」第 11 行：所属方面… (a file's header is its row 1; a table numbers its rows from 1).
-    A line about no table, or a table without labels, is left as it is."""
+    `rows` gives each table's row labels as written (reviewed()'s frames' index), where rows were
+    deleted or dropped and a file's row is no longer the table's. A line about no table, or a table
+    without labels, is left as it is."""
     match = _FILE_LINE.match(problem)
     if not match or match.group(1) not in labels:
         return problem
     table, columns = labels[match.group(1)]
-    rows = f"第 {'、'.join(str(int(n) - 1) for n in match.group(2).split('、'))} 行" if match.group(2) else ""
+    shown = (rows or {}).get(match.group(1))
+    numbers = [_row_label(int(n), shown) for n in match.group(2).split("、")] if match.group(2) else []
+    rows = f"第 {'、'.join(numbers)} 行" if numbers else ""
     what = match.group(3)
     for column in sorted(columns, key=len, reverse=True):  # theme_code before code
         what = re.sub(rf" ?(?<![A-Za-z_]){re.escape(column)}(?![A-Za-z_]) ?", f"「{columns[column]}」", what)
