@@ -306,3 +306,20 @@ def test_blank_codes_are_numbered_after_the_last_of_their_kind():
     assert list(done["measures"].ordinal) == ["1", "2"]
     edited["findings"] = edited["findings"].drop(index=1)  # 甲问题 deleted: its measures go with it
     assert list(review.reviewed(tables, edited)["measures"].text) == []
+
+
+def test_a_code_changed_in_its_row_is_changed_where_other_rows_name_it():
+    from rectification.ingest.documents import read_path, review
+
+    tables = review.frames(read_path(REPORT))
+    edited = {name: frame.copy() for name, frame in tables.items()}
+    findings = edited["findings"]
+    f12 = findings.index[findings.finding_code == "F12"][0]
+    findings.loc[f12, "finding_code"] = "F12A"
+    s1 = edited["sections"].index[edited["sections"].section_code == "S1"][0]
+    edited["sections"].loc[s1, "section_code"] = "SA"
+    done = review.reviewed(tables, edited)
+    assert "F12" not in set(done["measures"].finding_code) and "F12" not in set(done["metrics"].finding_code)
+    assert (done["measures"].finding_code == "F12A").sum() == (tables["measures"].finding_code == "F12").sum()
+    assert "S1" not in set(done["themes"].section_code) | set(done["findings"].section_code)
+    assert (done["findings"].section_code == "SA").sum() == (tables["findings"].section_code == "S1").sum()

@@ -36,8 +36,9 @@ def reviewed(draft: dict[str, pd.DataFrame], edited: dict[str, pd.DataFrame]) ->
     """The tables as the reviewer left them, made whole before they are checked: rows added and left
     empty dropped; a finding deleted takes its measures and proposed metrics along (they would point
     at nothing, in tabs the reviewer is not looking at); codes and ordinals left blank in added rows
-    numbered after the last of their kind (S5, S2T07, F55, L3); metrics not kept dropped. Each frame keeps the row labels the
-    editor showed, so a problem names the row the reviewer sees (see as_reviewed)."""
+    numbered after the last of their kind (S5, S2T07, F55, L3); a code changed in its row changed where
+    other rows name it; metrics not kept dropped. Each frame keeps the row labels the editor showed, so
+    a problem names the row the reviewer sees (see as_reviewed)."""
     tables = {**draft, **{name: frame.copy() for name, frame in edited.items()}}
     for name in ("sections", "themes", "findings", "measures"):
         frame = tables[name]
@@ -50,7 +51,29 @@ def reviewed(draft: dict[str, pd.DataFrame], edited: dict[str, pd.DataFrame]) ->
     for name in ("measures", "metrics"):
         tables[name] = tables[name].loc[~tables[name]["finding_code"].map(_text).isin(gone)].copy()
     _number_codes(tables)
+    _follow_renames(draft, tables)
     return kept(tables)
+
+
+# Each code column and the columns of other tables that name it.
+REFERENCES = {
+    ("sections", "section_code"): [("themes", "section_code"), ("findings", "section_code")],
+    ("themes", "theme_code"): [("findings", "theme_code")],
+    ("findings", "finding_code"): [("measures", "finding_code"), ("metrics", "finding_code")],
+}
+
+
+def _follow_renames(draft: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame]) -> None:
+    """A code the reviewer changed in its own row is changed where other rows name it, unless another
+    row still has the old code (then the rows naming it are left to the reviewer)."""
+    for (name, column), referrers in REFERENCES.items():
+        before, after = draft[name][column].map(_text), tables[name][column].map(_text)
+        common = before.index.intersection(after.index)
+        renamed = {before[i]: after[i] for i in common if before[i] != after[i]}
+        renamed = {old: new for old, new in renamed.items() if old and old not in set(after)}
+        for table, referring in referrers:
+            frame = tables[table]
+            frame[referring] = [renamed.get(_text(value), value) for value in frame[referring]]
 
 
 def _is_empty_row(row: pd.Series) -> bool:
