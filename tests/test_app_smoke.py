@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,3 +64,58 @@ def test_every_page_runs_on_the_second_rectification(store_path):
         assert at.sidebar.selectbox(key="programme_picker").value == "DH-SJ-2025", page
         shown = " ".join(str(e.value) for e in (*at.title, *at.caption, *at.text, *at.markdown))
         assert "十五届市委公安系统专项巡察" not in shown or page.endswith("city_overview.py"), page
+
+
+@pytest.mark.parametrize("figures", [True, False], ids=["with-figures", "no-figures"])
+def test_every_page_runs_on_a_rectification_created_from_its_problem_list(store_path, figures):
+    """Made the way 新建整改 makes one (read, reviewed, created) from a 问题清单 spreadsheet: its own
+    shape (deadlines, departments, no 通报 parts), with its proposed figures or with none kept. Every
+    page draws from it without an error."""
+    import re
+
+    from test_document_draft import problem_list_xlsx
+
+    from rectification.cli import programme as programme_cli
+    from rectification.core import store
+    from rectification.ingest.documents import read_upload, review
+    from support import login
+
+    data = problem_list_xlsx()
+    tables = review.frames(read_upload(data, "问题清单.xlsx"))
+    tables["programme"].loc[:, "tracking_start"] = "2024-08"
+    tables["programme"].loc[:, "opening_month"] = "2025-03"
+    tables["programme"].loc[:, "unit_short"] = "横栏分局"
+    metrics = tables["metrics"]
+    metrics[review.KEEP] = figures & (metrics.name != "") & (metrics.unit != "")  # what a reviewer fills or drops
+    con = store.connect(store_path)
+    try:
+        message = programme_cli.create_reviewed(
+            con,
+            tables,
+            source=data,
+            source_name="问题清单.xlsx",
+            code="QD-2026",
+            open_to_network=False,
+            actor="test",
+        )
+    finally:
+        con.close()
+    assert "56 项整改问题" in message and ("，0 个指标" in message) != figures
+    pages = re.findall(r'\(\s*"(ui/views/[^"]+\.py)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    login(at, store_path, "admin")
+    at.query_params["programme"] = "QD-2026"
+    at.run()
+    for page in pages:
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+        assert at.sidebar.selectbox(key="programme_picker").value == "QD-2026", page
+    if not figures:  # its first metric is added where metrics are added, into 未分组
+        at.switch_page("ui/views/catalogue.py").run()
+        at.text_input(key="add_metric_name").input("复查次数")
+        at.text_input(key="add_metric_unit").input("次")
+        assert at.selectbox(key="add_metric_group").options == ["未分组"]
+        at.button(key="add_metric_submit").click().run()
+        assert not at.error and not at.exception, [e.value for e in at.error]
+        assert any("已新增指标" in s.value for s in at.success)

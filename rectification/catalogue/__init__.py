@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from rectification.core import store
 from rectification.core.config import CATALOGUE_DIR
 from rectification.core.vocabulary import REPORTED_STATUSES
 
@@ -123,7 +124,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     marks = ", ".join("?" for _ in frame.columns)
     rows = frame.astype(object).where(frame.notna(), None).values.tolist()
     # Table and column names come from our own catalogue files, values are parameters.
-    con.executemany(f"insert into {table} ({columns}) values ({marks})", rows)  # noqa: S608
+    store.insert_rows(con, f"insert into {table} ({columns}) values ({marks})", rows)  # noqa: S608
 
 
 def _present(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
@@ -169,7 +170,9 @@ def load(con: duckdb.DuckDBPyConnection, directory: Path = CATALOGUE_DIR) -> pd.
     _insert(con, "themes", read_table("themes", directory))
     groups = read_table("outcome_groups", directory)
     metrics = read_metrics(directory)
-    if metrics.group_code.isna().any():  # a draft's metrics that nobody sorted into a group yet
+    # A draft's metrics that nobody sorted into a group yet go into 未分组; a rectification with no
+    # groups at all gets it too, so a metric added later in 目录管理 has a group to go into.
+    if groups.empty or metrics.group_code.isna().any():
         metrics["group_code"] = metrics.group_code.fillna(UNGROUPED[0])
         ungrouped = dict(zip(GROUP_COLUMNS, [UNGROUPED[0], str(len(groups) + 1), UNGROUPED[1], "false"]))
         groups = pd.concat([groups, pd.DataFrame([ungrouped])], ignore_index=True)

@@ -112,18 +112,21 @@ def _load_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Progr
         n_rows=len(metrics) + len(findings),
         n_new=len(metrics) + len(findings),
     )
-    con.executemany(
+    store.insert_rows(
+        con,
         "insert into opening_balances (metric_code, month, value, upload_id) values (?, ?, ?, ?)",
         [[code, month, float(value), upload_id] for code, value in zip(metrics.metric_code, metrics.opening_value)],
     )
-    con.executemany(
+    store.insert_rows(
+        con,
         "insert into finding_status (finding_code, month, status, note, upload_id, revision) values (?, ?, ?, ?, ?, 1)",
         [[f.finding_code, month, f.status, f.status_basis, upload_id] for f in findings.itertuples()],
     )
     targets = metrics[metrics.target_value.notna()]
     if targets.empty:  # a new rectification's draft has no targets yet: 目标设置 sets them
         return
-    con.executemany(
+    store.insert_rows(
+        con,
         "insert into metric_targets (metric_code, target_value, target_month, basis, set_by) values (?, ?, ?, ?, ?)",
         [
             [
@@ -371,7 +374,8 @@ def _upgrade_catalogue(con, directory: Path) -> list[str]:
 
     members = catalogue.read_headline_metrics(directory)
     con.execute("delete from headline_metrics")
-    con.executemany(
+    store.insert_rows(
+        con,
         "insert into headline_metrics (group_code, ordinal, metric_code) values (?, ?, ?)",
         [[r.group_code, int(r.ordinal), r.metric_code] for r in members.itertuples()],
     )
@@ -414,11 +418,13 @@ def _upgrade_opening(con, findings: pd.DataFrame, metrics: pd.DataFrame, own: Pr
         n_rows=len(balances) + len(statuses),
         n_new=len(balances) + len(statuses),
     )
-    con.executemany(
+    store.insert_rows(
+        con,
         "insert into opening_balances (metric_code, month, value, upload_id) values (?, ?, ?, ?)",
         [[code, month, value, upload_id] for code, value in balances],
     )
-    con.executemany(
+    store.insert_rows(
+        con,
         "insert into finding_status (finding_code, month, status, note, upload_id, revision)"
         " values (?, ?, ?, ?, ?, coalesce((select max(revision) from finding_status"
         " where finding_code = ? and month = ?), 0) + 1)",

@@ -62,6 +62,13 @@ class StoreTooNew(RuntimeError):
 _DAMAGED = ("not a valid duckdb database", "corrupt", "checksum", "serialization", "invalid block", "failed to read")
 
 
+def insert_rows(con: duckdb.DuckDBPyConnection, sql: str, rows: list) -> None:
+    """executemany, and nothing when there are no rows: DuckDB refuses an empty list, and a new
+    rectification may have no figures, no 小标题 or no headlines yet."""
+    if rows:
+        con.executemany(sql, rows)
+
+
 def migrations(folder: Path | None = None) -> list[tuple[int, str, Path]]:
     """The numbered SQL files of `folder` (default: the store migrations), in order."""
     found = []
