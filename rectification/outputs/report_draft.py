@@ -25,6 +25,7 @@ from rectification.core import programme, store
 from rectification.core.months import chinese
 from rectification.core.programme import Programme
 from rectification.core.vocabulary import CLOSED, LONG_TERM, NOT_STARTED, ONGOING, PENDING
+from rectification.ingest.documents import SPREADSHEETS
 from rectification.ingest.documents.text import paragraphs
 from rectification.ingest.problems import Refused
 from rectification.rules.data import Data, load
@@ -153,9 +154,38 @@ def read_last_report(path: Path | None) -> LastReport:
 
 def last_report_of(con: duckdb.DuckDBPyConnection, own: Programme) -> LastReport:
     """The rectification's source report: the document kept in the store when it was set up, else
-    (a store from before that) the file its source_report names."""
+    (a store from before that) the file its source_report names. A rectification set up from its
+    问题清单 has no 通报 to follow yet: its first is drafted in the genre's usual layout."""
     kept = store.kept_document(con, own.code)
+    name = kept[0] if kept else own.source_report
+    if name and Path(name).suffix.lower() in SPREADSHEETS:
+        return usual_report(own, has_long_term=bool(con.execute(_HAS_LONG_TERM).fetchone()[0]))
     return parse_last_report(*kept) if kept else read_last_report(own.source_report_path)
+
+
+_HAS_LONG_TERM = "select count(*) > 0 from findings where is_long_term"
+_TO_WRITE = "【请填写：{}】"  # a placeholder, highlighted for review like every text the store does not hold
+
+
+def usual_report(own: Programme, *, has_long_term: bool) -> LastReport:
+    """The layout 整改进展情况的通报 usually take (title, the party committee's responsibility, the
+    findings section by section, the long-term items, next steps, signature), its narrative left as
+    placeholders for the office to write: never invented."""
+    committee = f"中共{own.unit}委员会"
+    parts = [
+        Part(1, f"党委履行{own.kind}整改主体责任情况", [_TO_WRITE.format("党委研究部署、督促推进整改的情况")]),
+        Part(2, f"{own.kind}反馈问题整改落实情况", [], FINDINGS),
+    ]
+    if has_long_term:
+        parts.append(Part(3, "需长期整改事项进展情况", [], LONG_TERM))
+    parts.append(Part(len(parts) + 1, "下一步工作打算", [_TO_WRITE.format("下一步工作打算")]))
+    return LastReport(
+        title=[committee, f"关于{own.name}", "整改进展情况的通报"],
+        opening=[_TO_WRITE.format(f"{own.name}整改工作的总体情况")],
+        parts=parts,
+        signature=committee,
+        date=_TO_WRITE.format("成文日期"),
+    )
 
 
 def parse_last_report(file_name: str, data: bytes) -> LastReport:

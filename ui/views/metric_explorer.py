@@ -20,6 +20,9 @@ if not page_frame.page_header():
 data = database.dashboard_data()
 filters = view_filters.sidebar_filters(data)
 metrics = filter_metrics(data.metrics, filters)
+if data.metrics.empty:
+    st.info("该整改事项还没有指标：它的整改以问题和措施跟踪。管理员可在「目录管理」中新增指标。")
+    st.stop()
 if metrics.empty:
     st.warning("左侧筛选条件下没有指标：请放宽筛选。")
     st.stop()

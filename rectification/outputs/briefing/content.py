@@ -99,10 +99,9 @@ def overview_recipes(data: Data, filters: Filters, *, today=None) -> list[Recipe
     found = headlines(data, metrics, filters.as_of)
     # The dashboard's five small panels of 重点成效 cannot reach 10 pt on one slide: the slide lists the
     # totals as a table, and each group's chart has a slide of its own below.
-    out = [
-        Recipe("重点成效", None, table=outcome_rows(found), outcomes=True),
-        Recipe("整改完成进度", for_box(lambda: completion_figure(data, filters, today), CHART_BOX)),
-    ]
+    # A rectification tracked by its findings alone (a 问题清单 with no figures) has no 重点成效 slide.
+    out = [Recipe("重点成效", None, table=outcome_rows(found), outcomes=True)] if found else []
+    out.append(Recipe("整改完成进度", for_box(lambda: completion_figure(data, filters, today), CHART_BOX)))
     findings = filter_findings(data.findings, data.metrics, filters)
     chunks = _even_chunks(list(findings.finding_code), HEATMAP_ROWS_PER_SLIDE)
     for i, chunk in enumerate(chunks):
@@ -488,7 +487,7 @@ class Pack:
 
     @cached_property
     def appendix_pages(self) -> list[tuple[int, int]]:
-        return [] if self.appendix is None else appendix_pages(self.appendix)
+        return [] if self.appendix is None or self.appendix.empty else appendix_pages(self.appendix)
 
     @property
     def n_slides(self) -> int:
