@@ -112,6 +112,8 @@ def test_every_page_runs_on_a_rectification_created_from_its_problem_list(store_
         assert not at.exception, (page, [e.value for e in at.exception])
         assert not at.error, (page, [e.value for e in at.error])
         assert at.sidebar.selectbox(key="programme_picker").value == "QD-2026", page
+        if page.endswith("briefing.py"):
+            assert any("尚无上一期通报" in c.value for c in at.caption)  # not 「按上一期通报的结构」
     if not figures:  # its first metric is added where metrics are added, into 未分组
         at.switch_page("ui/views/metric_explorer.py").run()
         assert "还没有指标" in at.info[0].value  # not 「请放宽筛选」: no filter hides anything

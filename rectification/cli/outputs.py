@@ -89,7 +89,16 @@ def cmd_report(args, con) -> str:
         Path(args.out).write_bytes(report_draft.to_docx(result))
     except report_draft.DraftError as error:
         raise CliError(str(error)) from error
-    return f"已生成通报草稿 {args.out}（数据截至 {args.month}；黄色底纹为沿用上期通报的文字，请审核）"
+    return f"已生成通报草稿 {args.out}（数据截至 {args.month}；黄色底纹为{_review_text(con)}，请审核）"
+
+
+def _review_text(con) -> str:
+    from rectification.core import programme
+    from rectification.outputs import report_draft
+
+    if report_draft.follows_a_report(con, programme.current(con)):
+        return "沿用上期通报的文字"
+    return "待填写的叙述（尚无上一期通报，按通常结构起草）"
 
 
 def _register_chart(sub, common) -> None:

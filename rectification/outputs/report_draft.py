@@ -156,11 +156,17 @@ def last_report_of(con: duckdb.DuckDBPyConnection, own: Programme) -> LastReport
     """The rectification's source report: the document kept in the store when it was set up, else
     (a store from before that) the file its source_report names. A rectification set up from its
     问题清单 has no 通报 to follow yet: its first is drafted in the genre's usual layout."""
+    if not follows_a_report(con, own):
+        return usual_report(own, has_long_term=bool(con.execute(_HAS_LONG_TERM).fetchone()[0]))
+    kept = store.kept_document(con, own.code)
+    return parse_last_report(*kept) if kept else read_last_report(own.source_report_path)
+
+
+def follows_a_report(con: duckdb.DuckDBPyConnection, own: Programme) -> bool:
+    """False for a rectification set up from its 问题清单: there is no 通报 of its own to follow yet."""
     kept = store.kept_document(con, own.code)
     name = kept[0] if kept else own.source_report
-    if name and Path(name).suffix.lower() in SPREADSHEETS:
-        return usual_report(own, has_long_term=bool(con.execute(_HAS_LONG_TERM).fetchone()[0]))
-    return parse_last_report(*kept) if kept else read_last_report(own.source_report_path)
+    return not (name and Path(name).suffix.lower() in SPREADSHEETS)
 
 
 _HAS_LONG_TERM = "select count(*) > 0 from findings where is_long_term"

@@ -88,10 +88,15 @@ with pack_tab:
     offer_download("briefing_pptx", month, deck, pack_file_name(database.programme(), month), PPTX_MIME, "下载简报")
 
 with report_tab:
+    if report_draft.follows_a_report(database.cursor(), database.programme()):
+        layout = f"按上一期通报（截至{chinese(database.programme().opening_month)}）的结构起草"
+        narrative = "系统没有保存的叙述性文字沿用上一期原文"
+    else:
+        layout = "本整改事项由问题清单建立，尚无上一期通报：按通报的通常结构起草"
+        narrative = "叙述性文字留有「请填写」提示"
     st.caption(
-        f"按上一期通报（截至{chinese(database.programme().opening_month)}）的结构起草：问题、措施和每个数字取自系统并更新到所选月份"
-        "（数量类为累计数，状态类为最新值），各问题的整改进展取自整改台账。系统没有保存的叙述性文字沿用上一期原文，"
-        "以黄色底纹标出，请审核修改。版式按 GB/T 9704 公文格式。"
+        f"{layout}：问题、措施和每个数字取自系统并更新到所选月份（数量类为累计数，状态类为最新值），"
+        f"各问题的整改进展取自整改台账。{narrative}，以黄色底纹标出，请审核修改。版式按 GB/T 9704 公文格式。"
     )
     document = None
     if st.button("起草通报", key="report_build", type="primary"):
