@@ -353,7 +353,7 @@ def test_pack_marks_unconfirmed_statuses_and_gives_the_rate_its_denominator(con)
     title_text = " ".join(s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame)
     assert "完成率 70%（19 / 27 项，不含长期坚持）" in title_text
     finding_text = " ".join(s.text_frame.text for s in deck.slides[-1].shapes if s.has_text_frame)
-    assert "据通报措辞归纳，待整改办确认" in finding_text
+    assert "据原文措辞归纳，待整改办确认" in finding_text
 
 
 def test_the_deck_digest_follows_every_module_that_draws_a_figure():

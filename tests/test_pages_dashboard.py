@@ -600,8 +600,8 @@ def test_overview_counts_a_sign_off_made_today_and_says_so(store_path):
     assert any("完成率 74%（20 / 27 项，不含长期坚持）" in c.value for c in at.caption)
     assert cut in figures(at)[0]["layout"]["title"]["subtitle"]["text"]
     helps = {m.label: m.help for m in at.metric}
-    assert "其中 29 项的状态据通报措辞归纳，待整改办确认" in helps["长期坚持（项）"]
-    assert "据通报措辞归纳" not in helps["逾期（项）"]
+    assert "其中 29 项的状态据原文措辞归纳，待整改办确认" in helps["长期坚持（项）"]
+    assert "据原文措辞归纳" not in helps["逾期（项）"]
     # a past month counts the closures of its own month: the sign-off is not in February
     past = open_page(OVERVIEW, {"asof": "2025-02"})
     assert tiles(past)["已销号（项）"] == "17"

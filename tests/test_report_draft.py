@@ -70,7 +70,7 @@ def test_march_draft_reproduces_the_report_on_a_fresh_store(empty_store_path, tm
     phrases = [t for t in paragraphs if t.startswith("整改进展：")]
     assert len(phrases) == len(findings) == 56
     expected = [
-        f"整改进展：{report_draft.STATUS_PHRASES[s].removesuffix('。')}（据通报措辞归纳，待整改办确认）。"
+        f"整改进展：{report_draft.STATUS_PHRASES[s].removesuffix('。')}（据原文措辞归纳，待整改办确认）。"
         for s in findings.status
     ]
     assert phrases == expected
@@ -170,10 +170,10 @@ def test_after_an_import_the_uploaded_figures_change_and_nothing_else(store_path
     # Finding 4 is done now: its status phrase says so, and the report's "正在施工推进" is marked stale.
     index = before.index("（4）整治岐江公路穗丰路口左转路段安全风险隐患")
     # Before the ledger the status is the catalogue's reading of the report's wording, and says so (issue 17).
-    assert before[index + 1] == "整改进展：正在推进整改（据通报措辞归纳，待整改办确认）。"
+    assert before[index + 1] == "整改进展：正在推进整改（据原文措辞归纳，待整改办确认）。"
     assert after[index + 1] == "整改进展：已完成整改，待审核销号。"  # a ledger 已完成 is a closure request
     assert [a for a, b in zip(before, after, strict=True) if a != b and a.startswith("整改进展：")] == [
-        "整改进展：正在推进整改（据通报措辞归纳，待整改办确认）。"
+        "整改进展：正在推进整改（据原文措辞归纳，待整改办确认）。"
     ]
     stale = next(p for p in result.paragraphs if "正在施工推进" in p.text)
     assert [r.text for r in stale.runs if r.kind == report_draft.REVIEW] == ["正在施工推进"]

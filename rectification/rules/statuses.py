@@ -18,9 +18,10 @@ from rectification.rules.text import finding_label
 # signed it off (已销号); 待审核 awaits that sign-off.
 STATUS_ORDER = [CLOSED, PENDING, LONG_TERM, ONGOING, NOT_STARTED, OVERDUE]
 
-# The catalogue's statuses are a reading of the report's wording (it publishes no per-finding status):
-# said wherever one shows until a ledger or a 销号 step confirms it (status_confirmed).
-UNCONFIRMED = "据通报措辞归纳，待整改办确认"
+# The catalogue's statuses are a reading of the document it was set up from (a 通报 publishes no
+# per-finding status; a 问题清单's 完成情况 is the unit's own word): said wherever one shows until a
+# ledger or a 销号 step confirms it (status_confirmed).
+UNCONFIRMED = "据原文措辞归纳，待整改办确认"
 
 
 def closure_cutoff(data: Data, month: str, today: dt.date | None = None) -> dt.date:

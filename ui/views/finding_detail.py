@@ -135,7 +135,7 @@ for column, (label, value) in zip(st.columns(4), facts, strict=True):
         st.text(value if isinstance(value, str) and value else "未设定")
 if not confirmed:
     st.caption(
-        f"{chinese(as_of)}的状态{UNCONFIRMED}：通报未逐项公布整改状态，本问题的整改台账上报或销号审核后即为确认。"
+        f"{chinese(as_of)}的状态{UNCONFIRMED}（建立整改事项时的通报或问题清单）：本问题的整改台账上报或销号审核后即为确认。"
     )
 
 measures = database.query("finding_measures", finding=code)

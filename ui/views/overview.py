@@ -100,7 +100,7 @@ status_tiles[1].metric(
 )
 notes = [f"{completion_rate_text(now)}。"]
 if n_unconfirmed := sum(unconfirmed.values()):
-    notes.append(f"{n_unconfirmed} 项问题的状态{UNCONFIRMED}：通报未逐项公布状态，整改台账上报后即为确认。")
+    notes.append(f"{n_unconfirmed} 项问题的状态{UNCONFIRMED}：整改台账上报或销号审核后即为确认。")
 if now[NOT_STARTED]:
     notes.append(f"另有未启动 {now[NOT_STARTED]} 项。")
 rechecks = view.rechecks
