@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
+PAGES = re.findall(r'\(\s*"(ui/views/[^"]+\.py)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
 
 
 def test_dashboard_runs_on_demo_store(store_path):
@@ -31,37 +33,38 @@ def test_dashboard_on_missing_store_says_how_to_initialise(tmp_path, monkeypatch
 
 def test_every_page_shows_the_demo_banner(store_path):
     """The banner is on every page while demo data is present, the admin pages included."""
-    import re
-
     from support import login
 
-    pages = re.findall(r'\(\s*"(ui/views/[^"]+\.py)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     login(at, store_path, "admin")
     at.run()
-    for page in pages:
+    for page in PAGES:
         at.switch_page(page).run()
         assert not at.exception, page
         assert any("示例数据" in w.value for w in at.warning), page
 
 
-def test_every_page_runs_on_the_second_rectification(store_path):
-    """The demo's second unit (the audit, its own codes and months): every page, the admin ones too,
-    draws from it when the link names it, and none shows the report's rectification instead."""
-    import re
-
+def every_page_of(store_path: Path, code: str):
+    """Each page, signed in as an admin with the link naming `code`: (page, the AppTest run on it),
+    once the page ran without an exception or an error message and the picker shows `code`."""
     from support import login
 
-    pages = re.findall(r'\(\s*"(ui/views/[^"]+\.py)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     login(at, store_path, "admin")
-    at.query_params["programme"] = "DH-SJ-2025"
+    at.query_params["programme"] = code
     at.run()
-    for page in pages:
+    for page in PAGES:
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert not at.error, (page, [e.value for e in at.error])
-        assert at.sidebar.selectbox(key="programme_picker").value == "DH-SJ-2025", page
+        assert at.sidebar.selectbox(key="programme_picker").value == code, page
+        yield page, at
+
+
+def test_every_page_runs_on_the_second_rectification(store_path):
+    """The demo's second unit (the audit, its own codes and months): every page, the admin ones too,
+    draws from it when the link names it, and none shows the report's rectification instead."""
+    for page, at in every_page_of(store_path, "DH-SJ-2025"):
         shown = " ".join(str(e.value) for e in (*at.title, *at.caption, *at.text, *at.markdown))
         assert "十五届市委公安系统专项巡察" not in shown or page.endswith("city_overview.py"), page
 
@@ -71,14 +74,11 @@ def test_every_page_runs_on_a_rectification_created_from_its_problem_list(store_
     """Made the way 新建整改 makes one (read, reviewed, created) from a 问题清单 spreadsheet: its own
     shape (deadlines, departments, no 通报 parts), with its proposed figures or with none kept. Every
     page draws from it without an error."""
-    import re
-
     from test_document_draft import problem_list_xlsx
 
     from rectification.cli import programme as programme_cli
     from rectification.core import store
     from rectification.ingest.documents import read_upload, review
-    from support import login
 
     data = problem_list_xlsx()
     tables = review.frames(read_upload(data, "问题清单.xlsx"))
@@ -102,16 +102,7 @@ def test_every_page_runs_on_a_rectification_created_from_its_problem_list(store_
         con.close()
     assert "56 项整改问题" in message and ("，0 个指标" in message) != figures
     documents_leave_the_building(store_path, "QD-2026", tmp_path)
-    pages = re.findall(r'\(\s*"(ui/views/[^"]+\.py)"', (ROOT / "dashboard.py").read_text(encoding="utf-8"))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    login(at, store_path, "admin")
-    at.query_params["programme"] = "QD-2026"
-    at.run()
-    for page in pages:
-        at.switch_page(page).run()
-        assert not at.exception, (page, [e.value for e in at.exception])
-        assert not at.error, (page, [e.value for e in at.error])
-        assert at.sidebar.selectbox(key="programme_picker").value == "QD-2026", page
+    for page, at in every_page_of(store_path, "QD-2026"):
         if page.endswith("briefing.py"):
             assert any("尚无上一期通报" in c.value for c in at.caption)  # not 「按上一期通报的结构」
     if not figures:  # its first metric is added where metrics are added, into 未分组

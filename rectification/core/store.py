@@ -714,6 +714,14 @@ def keep_document(con: duckdb.DuckDBPyConnection, code: str, file_name: str, dat
     )
 
 
+def kept_document_name(con: duckdb.DuckDBPyConnection, code: str) -> str | None:
+    """The file name of the document kept for rectification `code` (its bytes left unread), or None."""
+    if not _has_main_table(con, "programme_documents"):
+        return None
+    row = con.execute("select file_name from main.programme_documents where programme_code = ?", [code]).fetchone()
+    return row[0] if row else None
+
+
 def kept_document(con: duckdb.DuckDBPyConnection, code: str) -> tuple[str, bytes] | None:
     """(file name, bytes) of the document kept for rectification `code`, or None (a store from
     before migration 016 reads the file source_report names instead)."""

@@ -164,8 +164,7 @@ def last_report_of(con: duckdb.DuckDBPyConnection, own: Programme) -> LastReport
 
 def follows_a_report(con: duckdb.DuckDBPyConnection, own: Programme) -> bool:
     """False for a rectification set up from its 问题清单: there is no 通报 of its own to follow yet."""
-    kept = store.kept_document(con, own.code)
-    name = kept[0] if kept else own.source_report
+    name = store.kept_document_name(con, own.code) or own.source_report
     return not (name and Path(name).suffix.lower() in SPREADSHEETS)
 
 

@@ -72,6 +72,16 @@ def metric_label(code: str) -> str:
     return f"{code}　{finding_label(m.finding_code, m.report_number)} {m.metric_name}（{m.unit}）{retired}"
 
 
+def pick_metric(key: str) -> str | None:
+    """The metric chosen in the open tab, or None (and a note) when the rectification has none yet."""
+    if metrics.empty:
+        st.info("还没有指标：请先在「新增指标」中新增。")
+        return None
+    return st.selectbox(
+        "指标", list(metrics.metric_code), format_func=metric_label, key=key, placeholder=widgets.CHOOSE
+    )
+
+
 # --- The catalogue ---------------------------------------------------------------------------
 left, middle, right = st.columns(3)
 finding_filter = left.selectbox(
@@ -203,126 +213,117 @@ if add:
     else:
         done(f"已新增指标 `{code}`。", reset=ADD_KEYS)
 
+
 # --- Edit ------------------------------------------------------------------------------------
-with edit_tab:
-    if metrics.empty:
-        st.info("还没有指标：请先在「新增指标」中新增。")
-    else:
-        code = st.selectbox(
-            "指标",
-            list(metrics.metric_code),
-            format_func=metric_label,
-            key="edit_metric_code",
+def edit_metric(code: str) -> None:
+    """The chosen metric's name, unit, kind, group and 口径, in a form that saves them."""
+    m = metrics.set_index("metric_code").loc[code]
+    locked = m.n_figures > 0
+    with st.form("catalogue_edit_form"):
+        name_col, unit_col = st.columns([3, 1])
+        new_name = name_col.text_input(
+            "指标名称", value=m.metric_name, max_chars=catalogue_admin.MAX_NAME, key=f"edit_name_{code}"
+        )
+        new_unit = unit_col.text_input(
+            "单位", value=m.unit, max_chars=catalogue_admin.MAX_UNIT, key=f"edit_unit_{code}"
+        )
+        kind_col, group_col = st.columns(2)
+        new_kind = kind_col.selectbox(
+            "类型",
+            list(KIND_LABELS),
+            index=list(KIND_LABELS).index(m.kind),
+            format_func=KIND_LABELS.get,
+            disabled=locked,
+            help="已有数值的指标不能改类型" if locked else None,
+            key=f"edit_kind_{code}",
             placeholder=widgets.CHOOSE,
         )
-        m = metrics.set_index("metric_code").loc[code]
-        locked = m.n_figures > 0
-        with st.form("catalogue_edit_form"):
-            name_col, unit_col = st.columns([3, 1])
-            new_name = name_col.text_input(
-                "指标名称", value=m.metric_name, max_chars=catalogue_admin.MAX_NAME, key=f"edit_name_{code}"
+        new_group = group_col.selectbox(
+            "成效类别",
+            list(group_names),
+            index=list(group_names).index(m.group_code),
+            format_func=group_names.get,
+            key=f"edit_group_{code}",
+            placeholder=widgets.CHOOSE,
+        )
+        new_definition = st.text_input(
+            "口径",
+            value=m.definition if isinstance(m.definition, str) else "",
+            max_chars=catalogue_admin.MAX_DEFINITION,
+            key=f"edit_definition_{code}",
+        )
+        if locked:
+            st.caption(f"此指标已有 {m.n_figures} 个数值：类型不能改，单位不能改为或改自 %。改名不影响已填数值。")
+        save = st.form_submit_button("保存修改", type="primary", key="edit_metric_submit")
+    if save:
+        try:
+            changed = catalogue_admin.update_metric(
+                database.connection(),
+                code,
+                name=new_name,
+                unit=new_unit,
+                group_code=new_group,
+                kind=None if locked else new_kind,
+                definition=new_definition if new_definition.strip() else None,
+                actor=user.username,
             )
-            new_unit = unit_col.text_input(
-                "单位", value=m.unit, max_chars=catalogue_admin.MAX_UNIT, key=f"edit_unit_{code}"
-            )
-            kind_col, group_col = st.columns(2)
-            new_kind = kind_col.selectbox(
-                "类型",
-                list(KIND_LABELS),
-                index=list(KIND_LABELS).index(m.kind),
-                format_func=KIND_LABELS.get,
-                disabled=locked,
-                help="已有数值的指标不能改类型" if locked else None,
-                key=f"edit_kind_{code}",
-                placeholder=widgets.CHOOSE,
-            )
-            new_group = group_col.selectbox(
-                "成效类别",
-                list(group_names),
-                index=list(group_names).index(m.group_code),
-                format_func=group_names.get,
-                key=f"edit_group_{code}",
-                placeholder=widgets.CHOOSE,
-            )
-            new_definition = st.text_input(
-                "口径",
-                value=m.definition if isinstance(m.definition, str) else "",
-                max_chars=catalogue_admin.MAX_DEFINITION,
-                key=f"edit_definition_{code}",
-            )
-            if locked:
-                st.caption(f"此指标已有 {m.n_figures} 个数值：类型不能改，单位不能改为或改自 %。改名不影响已填数值。")
-            save = st.form_submit_button("保存修改", type="primary", key="edit_metric_submit")
-        if save:
-            try:
-                changed = catalogue_admin.update_metric(
-                    database.connection(),
-                    code,
-                    name=new_name,
-                    unit=new_unit,
-                    group_code=new_group,
-                    kind=None if locked else new_kind,
-                    definition=new_definition if new_definition.strip() else None,
-                    actor=user.username,
-                )
-            except catalogue_admin.CatalogueError as error:
-                st.error(plain(str(error)))
-            else:
-                if changed:
-                    done(f"已保存 `{code}` 的修改。")
-                st.info("没有改动。")
+        except catalogue_admin.CatalogueError as error:
+            st.error(plain(str(error)))
+        else:
+            if changed:
+                done(f"已保存 `{code}` 的修改。")
+            st.info("没有改动。")
+
+
+with edit_tab:
+    if code := pick_metric("edit_metric_code"):
+        edit_metric(code)
 
 
 # --- Retire / reinstate ----------------------------------------------------------------------
-with retire_tab:
-    if metrics.empty:
-        st.info("还没有指标：请先在「新增指标」中新增。")
+def retire_or_reinstate(code: str) -> None:
+    """Retire the chosen metric from a month on, or reinstate a retired one."""
+    m = metrics.set_index("metric_code").loc[code]
+    st.text(f"{m.metric_name}（{m.unit}）：{state_text(m.retired_from)}；计入的数值 {m.n_figures} 个")
+    if isinstance(m.retired_from, str):
+        confirmed = st.checkbox(
+            f"确认恢复：自{chinese(m.retired_from)}起重新列入上报模板", key=f"reinstate_confirm_{code}"
+        )
+        if st.button("恢复上报", key="reinstate_submit", disabled=not confirmed):
+            try:
+                catalogue_admin.reinstate_metric(database.connection(), code, actor=user.username)
+            except catalogue_admin.CatalogueError as error:
+                st.error(plain(str(error)))
+            else:
+                done(f"已恢复 `{code}`。")
     else:
-        code = st.selectbox(
-            "指标",
-            list(metrics.metric_code),
-            format_func=metric_label,
-            key="retire_metric_code",
+        # The first month after the metric's last figure: no stored figure may fall in retired months.
+        earliest = add_months(m.last_month, 1) if isinstance(m.last_month, str) else database.programme().tracking_start
+        months = month_range(earliest, max(earliest, add_months(current_month(), 12)))
+        default = max(earliest, current_month())
+        month = st.selectbox(
+            "自哪个月起停用（该月起不再列入上报模板、不再接收数值）",
+            months,
+            index=months.index(default),
+            format_func=chinese,
+            key=f"retire_month_{code}",
             placeholder=widgets.CHOOSE,
         )
-        m = metrics.set_index("metric_code").loc[code]
-        st.text(f"{m.metric_name}（{m.unit}）：{state_text(m.retired_from)}；计入的数值 {m.n_figures} 个")
-        if isinstance(m.retired_from, str):
-            confirmed = st.checkbox(
-                f"确认恢复：自{chinese(m.retired_from)}起重新列入上报模板", key=f"reinstate_confirm_{code}"
-            )
-            if st.button("恢复上报", key="reinstate_submit", disabled=not confirmed):
-                try:
-                    catalogue_admin.reinstate_metric(database.connection(), code, actor=user.username)
-                except catalogue_admin.CatalogueError as error:
-                    st.error(plain(str(error)))
-                else:
-                    done(f"已恢复 `{code}`。")
-        else:
-            # The first month after the metric's last figure: no stored figure may fall in retired months.
-            earliest = (
-                add_months(m.last_month, 1) if isinstance(m.last_month, str) else database.programme().tracking_start
-            )
-            months = month_range(earliest, max(earliest, add_months(current_month(), 12)))
-            default = max(earliest, current_month())
-            month = st.selectbox(
-                "自哪个月起停用（该月起不再列入上报模板、不再接收数值）",
-                months,
-                index=months.index(default),
-                format_func=chinese,
-                key=f"retire_month_{code}",
-                placeholder=widgets.CHOOSE,
-            )
-            confirmed = st.checkbox(
-                "确认停用：不再要求上报此指标；已有数值保留在图表和导出中，可随时恢复", key=f"retire_confirm_{code}"
-            )
-            if st.button("停用指标", type="primary", key="retire_submit", disabled=not confirmed):
-                try:
-                    catalogue_admin.retire_metric(database.connection(), code, month, actor=user.username)
-                except catalogue_admin.CatalogueError as error:
-                    st.error(plain(str(error)))
-                else:
-                    done(f"已停用 `{code}`（自{chinese(month)}起）。")
+        confirmed = st.checkbox(
+            "确认停用：不再要求上报此指标；已有数值保留在图表和导出中，可随时恢复", key=f"retire_confirm_{code}"
+        )
+        if st.button("停用指标", type="primary", key="retire_submit", disabled=not confirmed):
+            try:
+                catalogue_admin.retire_metric(database.connection(), code, month, actor=user.username)
+            except catalogue_admin.CatalogueError as error:
+                st.error(plain(str(error)))
+            else:
+                done(f"已停用 `{code}`（自{chinese(month)}起）。")
+
+
+with retire_tab:
+    if code := pick_metric("retire_metric_code"):
+        retire_or_reinstate(code)
 
 
 # --- Export ----------------------------------------------------------------------------------

@@ -25,6 +25,95 @@ opening_month = database.programme().opening_month
 widgets.rag_legend()
 st.caption(f"进度线：从期初值（通报截至{chinese(opening_month)}的数）按月匀速走到目标值；目标月份之后即为目标值。")
 
+
+def metric_target(metrics: pd.DataFrame, code: str) -> None:
+    """The chosen metric's facts, its target form, its chart and the history of its targets."""
+    m = metrics.set_index("metric_code").loc[code]
+    position = metric_positions(data, metrics[metrics.metric_code == code], data.latest).iloc[0]
+    # The month of its last figure: data.latest is the store's last month of anything (a 销号 today
+    # dates a status this month), which would name a month this metric has no figure for.
+    figures = data.monthly[
+        (data.monthly.metric_code == code) & data.monthly[["value", "cumulative"]].notna().any(axis=1)
+    ]
+    last_reported = figures.month.max() if len(figures) else opening_month
+    facts = [
+        (f"期初值（{chinese(opening_month)}）", value_text(m.opening_value, m.unit)),
+        (f"当前累计（截至{chinese(last_reported)}）", value_text(position.cumulative, m.unit)),
+        ("当前目标", value_text(m.target_value, m.unit) if not pd.isna(m.target_value) else "未设"),
+        ("目标月份", chinese(m.target_month) if isinstance(m.target_month, str) else "未设"),
+    ]
+    for column, (label, value) in zip(st.columns(4), facts, strict=True):
+        with column.container(border=True):
+            st.caption(label)
+            st.text(value)
+
+    months = [add_months(opening_month, i) for i in range(1, 61)]
+    current_month_choice = m.target_month if isinstance(m.target_month, str) and m.target_month in months else None
+    with st.form("target_form"):
+        value = st.number_input(
+            f"目标值（{m.unit}）",
+            min_value=0.0,
+            max_value=100.0 if m.unit == "%" else None,
+            value=None if pd.isna(m.target_value) else float(m.target_value),
+            step=1.0,
+            key=f"target_value_{code}",
+        )
+        month = st.selectbox(
+            "目标月份（到该月末应达到）",
+            months,
+            index=months.index(current_month_choice) if current_month_choice else 8,
+            format_func=chinese,
+            key=f"target_month_{code}",
+            placeholder=widgets.CHOOSE,
+        )
+        basis = st.text_input(
+            "依据（可选）", max_chars=200, key=f"target_basis_{code}", placeholder="如：党委会会议部署"
+        )
+        save = st.form_submit_button("保存目标", type="primary", key="target_submit")
+    clear = st.button("清除此指标的目标", key="target_clear", disabled=pd.isna(m.target_value))
+    if save or clear:
+        try:
+            if clear:
+                targets.set_target(database.connection(), metric_code=code, value=None, month=None, user=user.username)
+            elif value is None:
+                raise targets.TargetError("请填写目标值。")
+            else:
+                targets.set_target(
+                    database.connection(),
+                    metric_code=code,
+                    value=float(value),
+                    month=month,
+                    user=user.username,
+                    basis=basis,
+                )
+        except targets.TargetError as error:
+            st.error(str(error))
+        else:
+            database.bump_data_version()
+            st.session_state["target_notice"] = "目标已清除。" if clear else "目标已保存。"
+            st.rerun()
+    if notice := st.session_state.pop("target_notice", None):
+        st.success(notice)
+
+    filters = resolve(Filters(), data)
+    widgets.chart(database.view(metric_figure, code, filters), key="target_preview")
+    history = database.query("metric_target_history", metric=code)
+    with st.expander(f"目标记录（{len(history)} 条）"):
+        widgets.show_table(
+            history.rename(
+                columns={
+                    "target_value": "目标值",
+                    "target_month": "目标月份",
+                    "basis": "依据",
+                    "set_by": "设置人",
+                    "set_at": "设置时间",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
 metric_tab, plan_tab = st.tabs(["指标目标", "整改期限与责任"])
 
 with metric_tab:
@@ -37,92 +126,7 @@ with metric_tab:
             for r in metrics.itertuples()
         }
         code = st.selectbox("指标", list(names), format_func=names.get, key="target_metric", placeholder=widgets.CHOOSE)
-        m = metrics.set_index("metric_code").loc[code]
-        position = metric_positions(data, metrics[metrics.metric_code == code], data.latest).iloc[0]
-        # The month of its last figure: data.latest is the store's last month of anything (a 销号 today
-        # dates a status this month), which would name a month this metric has no figure for.
-        figures = data.monthly[
-            (data.monthly.metric_code == code) & data.monthly[["value", "cumulative"]].notna().any(axis=1)
-        ]
-        last_reported = figures.month.max() if len(figures) else opening_month
-        facts = [
-            (f"期初值（{chinese(opening_month)}）", value_text(m.opening_value, m.unit)),
-            (f"当前累计（截至{chinese(last_reported)}）", value_text(position.cumulative, m.unit)),
-            ("当前目标", value_text(m.target_value, m.unit) if not pd.isna(m.target_value) else "未设"),
-            ("目标月份", chinese(m.target_month) if isinstance(m.target_month, str) else "未设"),
-        ]
-        for column, (label, value) in zip(st.columns(4), facts, strict=True):
-            with column.container(border=True):
-                st.caption(label)
-                st.text(value)
-
-        months = [add_months(opening_month, i) for i in range(1, 61)]
-        current_month_choice = m.target_month if isinstance(m.target_month, str) and m.target_month in months else None
-        with st.form("target_form"):
-            value = st.number_input(
-                f"目标值（{m.unit}）",
-                min_value=0.0,
-                max_value=100.0 if m.unit == "%" else None,
-                value=None if pd.isna(m.target_value) else float(m.target_value),
-                step=1.0,
-                key=f"target_value_{code}",
-            )
-            month = st.selectbox(
-                "目标月份（到该月末应达到）",
-                months,
-                index=months.index(current_month_choice) if current_month_choice else 8,
-                format_func=chinese,
-                key=f"target_month_{code}",
-                placeholder=widgets.CHOOSE,
-            )
-            basis = st.text_input(
-                "依据（可选）", max_chars=200, key=f"target_basis_{code}", placeholder="如：党委会会议部署"
-            )
-            save = st.form_submit_button("保存目标", type="primary", key="target_submit")
-        clear = st.button("清除此指标的目标", key="target_clear", disabled=pd.isna(m.target_value))
-        if save or clear:
-            try:
-                if clear:
-                    targets.set_target(
-                        database.connection(), metric_code=code, value=None, month=None, user=user.username
-                    )
-                elif value is None:
-                    raise targets.TargetError("请填写目标值。")
-                else:
-                    targets.set_target(
-                        database.connection(),
-                        metric_code=code,
-                        value=float(value),
-                        month=month,
-                        user=user.username,
-                        basis=basis,
-                    )
-            except targets.TargetError as error:
-                st.error(str(error))
-            else:
-                database.bump_data_version()
-                st.session_state["target_notice"] = "目标已清除。" if clear else "目标已保存。"
-                st.rerun()
-        if notice := st.session_state.pop("target_notice", None):
-            st.success(notice)
-
-        filters = resolve(Filters(), data)
-        widgets.chart(database.view(metric_figure, code, filters), key="target_preview")
-        history = database.query("metric_target_history", metric=code)
-        with st.expander(f"目标记录（{len(history)} 条）"):
-            widgets.show_table(
-                history.rename(
-                    columns={
-                        "target_value": "目标值",
-                        "target_month": "目标月份",
-                        "basis": "依据",
-                        "set_by": "设置人",
-                        "set_at": "设置时间",
-                    }
-                ),
-                hide_index=True,
-                width="stretch",
-            )
+        metric_target(metrics, code)
 
 
 with plan_tab:

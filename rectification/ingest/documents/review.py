@@ -85,7 +85,12 @@ def _number_codes(tables: dict[str, pd.DataFrame]) -> None:
     sections, themes, findings, measures = (tables[n] for n in ("sections", "themes", "findings", "measures"))
     _fill(sections, "section_code", lambda row, taken: _next("S", taken, width=1))
     _fill(sections, "ordinal", lambda row, taken: str(_highest(taken) + 1))
-    _fill(themes, "theme_code", lambda row, taken: _next(f"{_text(row.section_code)}T", taken, width=2))
+    # A theme with no section is not numbered: the check names its blank section.
+    _fill(
+        themes,
+        "theme_code",
+        lambda row, taken: _text(row.section_code) and _next(f"{_text(row.section_code)}T", taken, width=2),
+    )
     _fill(themes, "ordinal", lambda row, taken: str(_highest(_within(themes, "section_code", row)) + 1))
     _fill(
         findings,
@@ -98,10 +103,7 @@ def _number_codes(tables: dict[str, pd.DataFrame]) -> None:
 def _fill(frame: pd.DataFrame, column: str, number) -> None:
     """Each blank cell of `column`, in row order, given number(row, the column's values so far)."""
     for label in frame.index[frame[column].map(_text) == ""]:
-        row = frame.loc[label]
-        if column == "theme_code" and not _text(row.section_code):
-            continue  # no section to number it under: the check names the blank
-        frame.at[label, column] = number(row, [_text(v) for v in frame[column]])
+        frame.at[label, column] = number(frame.loc[label], [_text(v) for v in frame[column]])
 
 
 def _within(frame: pd.DataFrame, column: str, row: pd.Series) -> list[str]:
